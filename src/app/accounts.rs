@@ -1,0 +1,209 @@
+//! Sign-up, email verification, login, logout and "who am I" (PRODUCT.md §1, API.md
+//! "Accounts and sessions").
+
+use super::ports::{
+    AccountRecord, AccountStore, MembershipSummary, NewSession, PasswordHasher, Random, TokenUse,
+};
+use super::{mail, App, AppError};
+use crate::domain::account::{PASSWORD_ITERATIONS, SALT_LEN};
+use crate::domain::ratelimit;
+use crate::domain::token::TOKEN_BYTES;
+use crate::domain::{
+    DisplayName, Email, Invalid, Password, PasswordRecord, SecretToken, TokenHash,
+};
+
+/// How long a session lasts.
+pub const SESSION_DAYS: i64 = 30;
+/// How long an email-verification link works.
+pub const VERIFICATION_HOURS: i64 = 24;
+
+/// Input of a sign-up.
+#[derive(Debug)]
+pub struct SignUp<'a> {
+    /// Email as typed.
+    pub email: &'a str,
+    /// Password as typed.
+    pub password: &'a str,
+    /// Display name as typed.
+    pub name: &'a str,
+}
+
+/// A successful login: the secret to hand to the client, and who it is.
+#[derive(Debug)]
+pub struct LoggedIn {
+    /// Session token (bearer and cookie value).
+    pub token: SecretToken,
+    /// The account.
+    pub account: AccountRecord,
+}
+
+impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
+    /// Creates a normal account and queues its verification email.
+    ///
+    /// # Errors
+    /// Field errors (`invalid_email`, `password_too_short`, `invalid_name`, …),
+    /// [`AppError::EmailTaken`], [`AppError::Unavailable`].
+    pub async fn sign_up(&self, input: SignUp<'_>) -> Result<AccountRecord, AppError> {
+        let mut invalid = Invalid::default();
+        let email = invalid.check(Email::parse(input.email));
+        let password = invalid.check(Password::new_password(input.password));
+        let name = invalid.check(DisplayName::parse(input.name));
+        invalid.into_result()?;
+        let (Some(email), Some(password), Some(name)) = (email, password, name) else {
+            return Err(AppError::Invalid(Invalid::default()));
+        };
+
+        let salt: [u8; SALT_LEN] = self.random_bytes()?;
+        let hash = self.hasher.derive(&password, &salt, PASSWORD_ITERATIONS).await?;
+        let record = PasswordRecord {
+            iterations: PASSWORD_ITERATIONS,
+            salt: salt.to_vec(),
+            hash,
+        };
+        let account = AccountRecord {
+            id: self.new_id("acct")?,
+            email,
+            name: name.as_str().to_owned(),
+            managed: false,
+            email_verified: false,
+            created_at: self.now,
+        };
+        let token = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
+        let mail = mail::verification(
+            self.new_id("mail")?,
+            &account.email,
+            &account.name,
+            &self.config.base_url,
+            &token,
+        );
+        let expires = self.now.plus_millis(VERIFICATION_HOURS * 3_600_000);
+        let created = self
+            .store
+            .create_account(&account, &record.encode(), &token.hash(), expires, &mail)
+            .await?;
+        if created {
+            Ok(account)
+        } else {
+            Err(AppError::EmailTaken)
+        }
+    }
+
+    /// Confirms an email address with the token from the verification link.
+    ///
+    /// # Errors
+    /// [`AppError::TokenInvalid`], [`AppError::TokenExpired`], [`AppError::TokenUsed`],
+    /// [`AppError::Unavailable`].
+    pub async fn verify_email(&self, token: &str) -> Result<AccountRecord, AppError> {
+        let token = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
+        match self.store.verify_email(&token.hash(), self.now).await? {
+            TokenUse::Spent(account) => Ok(account),
+            TokenUse::Unknown => Err(AppError::TokenInvalid),
+            TokenUse::Expired => Err(AppError::TokenExpired),
+            TokenUse::AlreadyUsed => Err(AppError::TokenUsed),
+        }
+    }
+
+    /// Logs in with email and password from client address `ip`.
+    ///
+    /// Unknown email and wrong password give the same answer, after the same work (a
+    /// derivation against a dummy record), so neither the answer nor its timing tells
+    /// whether an account exists.
+    ///
+    /// # Errors
+    /// [`AppError::RateLimited`], [`AppError::InvalidCredentials`],
+    /// [`AppError::ManagedAccountUseSso`], [`AppError::EmailNotVerified`],
+    /// [`AppError::Unavailable`]; `invalid_request` for an absurdly long password.
+    pub async fn log_in(&self, email: &str, password: &str, ip: &str) -> Result<LoggedIn, AppError> {
+        let password = Password::attempt(password)?;
+        // A malformed email cannot have an account: same answer as an unknown one.
+        let Ok(email) = Email::parse(email) else {
+            return Err(AppError::InvalidCredentials);
+        };
+        let window = ratelimit::window_start(self.now);
+        let lookup = self.store.login_lookup(&email, ip, window).await?;
+        ratelimit::check(self.now, lookup.account_failures, lookup.ip_failures).map_err(|r| {
+            AppError::RateLimited {
+                retry_after_seconds: r.0,
+            }
+        })?;
+
+        let (account, stored) = match lookup.account {
+            Some((account, _)) if account.managed => return Err(AppError::ManagedAccountUseSso),
+            Some((account, stored)) => (Some(account), stored),
+            None => (None, None),
+        };
+        let record = stored.as_deref().and_then(|s| PasswordRecord::decode(s).ok());
+        let matches = match &record {
+            Some(record) => {
+                let derived = self
+                    .hasher
+                    .derive(&password, &record.salt, record.iterations)
+                    .await?;
+                record.matches(&derived)
+            }
+            None => {
+                // Equalise the work with a real check; the result is ignored.
+                self.hasher
+                    .derive(&password, &[0u8; SALT_LEN], PASSWORD_ITERATIONS)
+                    .await?;
+                false
+            }
+        };
+        let account = match account {
+            Some(account) if matches => account,
+            _ => {
+                self.store.record_login_failure(&email, ip, window).await?;
+                return Err(AppError::InvalidCredentials);
+            }
+        };
+        if !account.email_verified {
+            return Err(AppError::EmailNotVerified);
+        }
+        let token = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
+        let session = NewSession {
+            token_hash: token.hash(),
+            account_id: account.id.clone(),
+            created_at: self.now,
+            expires_at: self.now.plus_days(SESSION_DAYS),
+        };
+        self.store.create_session(&session, &email, window).await?;
+        Ok(LoggedIn { token, account })
+    }
+
+    /// Ends the session (both its cookie and bearer uses: they are one secret).
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`].
+    pub async fn log_out(&self, token: &TokenHash) -> Result<(), AppError> {
+        Ok(self.store.revoke_session(token, self.now).await?)
+    }
+
+    /// The signed-in account and the organizations it belongs to.
+    ///
+    /// # Errors
+    /// [`AppError::Unauthenticated`] without a live session; [`AppError::Unavailable`].
+    pub async fn me(
+        &self,
+        token: &TokenHash,
+    ) -> Result<(AccountRecord, Vec<MembershipSummary>), AppError> {
+        self.store
+            .session_with_orgs(token, self.now)
+            .await?
+            .ok_or(AppError::Unauthenticated)
+    }
+
+    /// Removes expired sessions, tokens and counters (the Cron's housekeeping).
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`].
+    pub async fn purge_expired(&self) -> Result<u64, AppError> {
+        Ok(self.store.purge_expired(self.now).await?)
+    }
+}
+
+/// The time a session made now would end (for the cookie's `Max-Age`).
+#[must_use]
+pub const fn session_seconds() -> i64 {
+    SESSION_DAYS * 24 * 3600
+}
+

@@ -1,0 +1,64 @@
+//! The one error type of the use cases. Each variant is a distinct, stable outcome;
+//! `edge::error` maps it to an HTTP status and code in one tested table.
+
+use std::fmt;
+
+use super::ports::PortError;
+use crate::domain::Invalid;
+
+/// Why a use case refused or failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppError {
+    /// Some input fields were refused.
+    Invalid(Invalid),
+    /// No live session.
+    Unauthenticated,
+    /// Unknown email or wrong password (deliberately the same).
+    InvalidCredentials,
+    /// The password was right but the email is not confirmed yet.
+    EmailNotVerified,
+    /// A managed account tried to log in with a password.
+    ManagedAccountUseSso,
+    /// Too many failed logins; try again after this many seconds.
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_seconds: i64,
+    },
+    /// The email already has an account.
+    EmailTaken,
+    /// No such thing, or not visible to the caller (never tell the two apart).
+    NotFound,
+    /// Visible, but the caller's role does not allow the action.
+    Forbidden,
+    /// The organization ID is, or once was, another organization's.
+    OrganizationIdTaken,
+    /// A single-use token that does not exist.
+    TokenInvalid,
+    /// A single-use token whose time is over.
+    TokenExpired,
+    /// A single-use token that was already used.
+    TokenUsed,
+    /// A dependency failed; details for the log only.
+    Unavailable(PortError),
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unavailable(e) => write!(f, "unavailable: {e}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(invalid: Invalid) -> Self {
+        Self::Invalid(invalid)
+    }
+}
+
+impl From<crate::domain::FieldError> for AppError {
+    fn from(error: crate::domain::FieldError) -> Self {
+        Self::Invalid(error.into())
+    }
+}

@@ -1,0 +1,108 @@
+//! The emails orgpass sends, composed as plain text and HTML, and their delivery
+//! from the outbox.
+//!
+//! Every email is first written to the D1 outbox in the same batch as the change that
+//! causes it, so a change never commits without its email or the other way round.
+//! Delivery is a separate step ([`App::deliver_queued`]): right after the request
+//! (`waitUntil`) and again from the Cron for whatever failed.
+
+use super::html::escape;
+use super::ports::{Delivery, Mailer, NewMail, Outbox, Random};
+use super::{App, AppError};
+use crate::domain::{Email, SecretToken};
+
+/// Attempts before a message is left alone (and shows as failed).
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// The email that confirms an address after sign-up.
+#[must_use]
+pub fn verification(id: String, to: &Email, name: &str, base_url: &str, token: &SecretToken) -> NewMail {
+    let link = format!("{base_url}/verify-email?token={}", token.expose());
+    let text = format!(
+        "Hello {name},\n\nplease confirm your email address for orgpass by opening this link:\n\n{link}\n\nThe link works once and expires in 24 hours. If you did not sign up, ignore this email.\n"
+    );
+    let html = format!(
+        "<p>Hello {name},</p><p>please confirm your email address for orgpass:</p><p><a href=\"{link}\">Confirm my email address</a></p><p>The link works once and expires in 24 hours. If you did not sign up, ignore this email.</p>",
+        name = escape(name),
+        link = escape(&link),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: "Confirm your email address for orgpass".to_owned(),
+        text,
+        html,
+    }
+}
+
+/// What one delivery run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeliveryReport {
+    /// Messages the provider accepted.
+    pub sent: u32,
+    /// Messages that failed this time.
+    pub failed: u32,
+}
+
+impl<S: Outbox, H, R: Random> App<S, H, R> {
+    /// Hands up to `limit` queued messages to `mailer`, recording each outcome.
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`] when the outbox cannot be read or written.
+    pub async fn deliver_queued(&self, mailer: &impl Mailer, limit: u32) -> Result<DeliveryReport, AppError> {
+        let mut report = DeliveryReport::default();
+        for mail in self.store.queued_mail(limit, MAX_ATTEMPTS).await? {
+            let outcome = mailer.send(&mail).await;
+            match outcome {
+                Delivery::Sent => report.sent += 1,
+                Delivery::Failed(_) => report.failed += 1,
+            }
+            self.store.record_delivery(&mail.mail.id, &outcome, self.now).await?;
+        }
+        Ok(report)
+    }
+
+    /// The development mailbox: messages to `to`, newest first.
+    ///
+    /// # Errors
+    /// `invalid_email` for a malformed address; [`AppError::Unavailable`].
+    pub async fn mailbox(&self, to: &str) -> Result<Vec<super::ports::MailRecord>, AppError> {
+        let to = Email::parse(to)?;
+        Ok(self.store.mail_to(&to, 50).await?)
+    }
+}
+
+/// Every `http://` or `https://` URL in `text`, in order (the development mailbox
+/// lists them so that tests and people can follow them).
+#[must_use]
+pub fn links(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '('))
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(|w| w.trim_end_matches(['.', ',', ')']).to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_mail_carries_the_link_and_escapes_the_name() {
+        let token = SecretToken::from_random(&[3; 32]);
+        let to = Email::parse("a@example.com").unwrap();
+        let mail = verification("mail_1".into(), &to, "<Ada>", "http://127.0.0.1:8787", &token);
+        let link = format!("http://127.0.0.1:8787/verify-email?token={}", token.expose());
+        assert_eq!(links(&mail.text), vec![link.clone()]);
+        assert!(mail.html.contains("&lt;Ada&gt;"));
+        assert!(!mail.html.contains("<Ada>"));
+        assert!(mail.html.contains(&link));
+    }
+
+    #[test]
+    fn links_are_found_in_prose() {
+        assert_eq!(
+            links("see https://a.example/x. and (http://b.example/y), not ftp://c"),
+            vec!["https://a.example/x", "http://b.example/y"]
+        );
+    }
+}

@@ -1,0 +1,64 @@
+//! The failed-login limit (API.md): at most 10 failures per account and 50 per client
+//! IP in 15 minutes; past that, logins are refused with a time to wait.
+//!
+//! Counting uses fixed 15-minute windows aligned to the epoch: one counter row per key
+//! and window, so a check is one indexed read and a failure one upsert. A burst that
+//! straddles a window boundary can reach twice the limit; that bound is what the
+//! simpler bookkeeping costs.
+
+use super::time::{Timestamp, MINUTE_MS};
+
+/// Length of a counting window.
+pub const WINDOW_MS: i64 = 15 * MINUTE_MS;
+/// Failures allowed per account (by normalised email) in a window.
+pub const PER_ACCOUNT: i64 = 10;
+/// Failures allowed per client IP in a window.
+pub const PER_IP: i64 = 50;
+
+/// The window that `now` falls in, by its start.
+#[must_use]
+pub fn window_start(now: Timestamp) -> Timestamp {
+    Timestamp::from_millis(now.millis() - now.millis().rem_euclid(WINDOW_MS))
+}
+
+/// Refusal: the caller must wait this many whole seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub i64);
+
+/// Decides whether a login attempt may proceed given the failures already counted
+/// in the current window.
+///
+/// # Errors
+/// [`RetryAfter`] with the seconds until the window ends when either limit is
+/// reached.
+pub fn check(now: Timestamp, account_failures: i64, ip_failures: i64) -> Result<(), RetryAfter> {
+    if account_failures >= PER_ACCOUNT || ip_failures >= PER_IP {
+        let end = window_start(now).millis() + WINDOW_MS;
+        let seconds = (end - now.millis() + 999) / 1000;
+        return Err(RetryAfter(seconds.max(1)));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_aligned_quarter_hours() {
+        let t = Timestamp::from_millis(WINDOW_MS * 7 + 1234);
+        assert_eq!(window_start(t).millis(), WINDOW_MS * 7);
+        assert_eq!(window_start(Timestamp::from_millis(WINDOW_MS * 7)).millis(), WINDOW_MS * 7);
+    }
+
+    #[test]
+    fn limits_refuse_at_the_threshold_with_time_to_window_end() {
+        let now = Timestamp::from_millis(WINDOW_MS * 3 + 60_000);
+        assert_eq!(check(now, 9, 49), Ok(()));
+        assert_eq!(check(now, 10, 0), Err(RetryAfter(14 * 60)));
+        assert_eq!(check(now, 0, 50), Err(RetryAfter(14 * 60)));
+        // Rounded up, never zero.
+        let last_ms = Timestamp::from_millis(WINDOW_MS * 4 - 1);
+        assert_eq!(check(last_ms, 10, 0), Err(RetryAfter(1)));
+    }
+}

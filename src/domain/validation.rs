@@ -1,0 +1,102 @@
+//! Field validation errors: which input field was refused, with a stable code and a
+//! sentence a person can act on. Pages show the sentence next to the field; the API
+//! returns both.
+
+use std::fmt;
+
+/// Why one input field was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldError {
+    /// The input field's name, as in the API body or the HTML form.
+    pub field: &'static str,
+    /// Stable snake_case code, e.g. `invalid_email`.
+    pub code: &'static str,
+    /// A sentence for people.
+    pub message: &'static str,
+}
+
+impl FieldError {
+    /// A refusal of `field`.
+    #[must_use]
+    pub const fn new(field: &'static str, code: &'static str, message: &'static str) -> Self {
+        Self {
+            field,
+            code,
+            message,
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.code)
+    }
+}
+
+/// One or more refused fields of a request, in the order they were checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    /// The stable code of the whole refusal: the field's own code when one field was
+    /// refused, `invalid_request` when several were.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self.0.as_slice() {
+            [one] => one.code,
+            _ => "invalid_request",
+        }
+    }
+
+    /// Collects the errors of several checks, keeping the successful values.
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    /// `Ok(())` when no field was refused.
+    ///
+    /// # Errors
+    /// `self` when at least one field was refused.
+    pub fn into_result(self) -> Result<(), Invalid> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl From<FieldError> for Invalid {
+    fn from(error: FieldError) -> Self {
+        Self(vec![error])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: FieldError = FieldError::new("email", "invalid_email", "x");
+    const B: FieldError = FieldError::new("password", "password_too_short", "y");
+
+    #[test]
+    fn one_field_keeps_its_code_several_become_invalid_request() {
+        assert_eq!(Invalid(vec![A]).code(), "invalid_email");
+        assert_eq!(Invalid(vec![A, B]).code(), "invalid_request");
+    }
+
+    #[test]
+    fn check_collects_errors_and_keeps_values() {
+        let mut invalid = Invalid::default();
+        assert_eq!(invalid.check(Ok::<_, FieldError>(3)), Some(3));
+        assert_eq!(invalid.check::<u8>(Err(B)), None);
+        assert_eq!(invalid.into_result(), Err(Invalid(vec![B])));
+        assert_eq!(Invalid::default().into_result(), Ok(()));
+    }
+}
