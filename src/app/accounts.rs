@@ -54,7 +54,10 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         };
 
         let salt: [u8; SALT_LEN] = self.random_bytes()?;
-        let hash = self.hasher.derive(&password, &salt, PASSWORD_ITERATIONS).await?;
+        let hash = self
+            .hasher
+            .derive(&password, &salt, PASSWORD_ITERATIONS)
+            .await?;
         let record = PasswordRecord {
             iterations: PASSWORD_ITERATIONS,
             salt: salt.to_vec(),
@@ -113,7 +116,12 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
     /// [`AppError::RateLimited`], [`AppError::InvalidCredentials`],
     /// [`AppError::ManagedAccountUseSso`], [`AppError::EmailNotVerified`],
     /// [`AppError::Unavailable`]; `invalid_request` for an absurdly long password.
-    pub async fn log_in(&self, email: &str, password: &str, ip: &str) -> Result<LoggedIn, AppError> {
+    pub async fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        ip: &str,
+    ) -> Result<LoggedIn, AppError> {
         let password = Password::attempt(password)?;
         // A malformed email cannot have an account: same answer as an unknown one.
         let Ok(email) = Email::parse(email) else {
@@ -132,7 +140,9 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             Some((account, stored)) => (Some(account), stored),
             None => (None, None),
         };
-        let record = stored.as_deref().and_then(|s| PasswordRecord::decode(s).ok());
+        let record = stored
+            .as_deref()
+            .and_then(|s| PasswordRecord::decode(s).ok());
         let matches = match &record {
             Some(record) => {
                 let derived = self
@@ -206,4 +216,3 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
 pub const fn session_seconds() -> i64 {
     SESSION_DAYS * 24 * 3600
 }
-

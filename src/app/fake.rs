@@ -111,7 +111,12 @@ impl MemoryStore {
 
     /// Every mail in the outbox, oldest first.
     pub fn all_mail(&self) -> Vec<NewMail> {
-        self.state.borrow().outbox.iter().map(|(m, _, _)| m.mail.clone()).collect()
+        self.state
+            .borrow()
+            .outbox
+            .iter()
+            .map(|(m, _, _)| m.mail.clone())
+            .collect()
     }
 
     /// Makes an account's email verified, as a test shortcut.
@@ -138,7 +143,8 @@ impl AccountStore for MemoryStore {
         if s.accounts.iter().any(|(a, _)| a.email == account.email) {
             return Ok(false);
         }
-        s.accounts.push((account.clone(), Some(password_record.to_owned())));
+        s.accounts
+            .push((account.clone(), Some(password_record.to_owned())));
         s.tokens.insert(
             *verification,
             Token {
@@ -225,7 +231,8 @@ impl AccountStore for MemoryStore {
     ) -> Result<(), PortError> {
         self.trip();
         let mut s = self.state.borrow_mut();
-        s.failures.remove(&(format!("email:{email}"), window.millis()));
+        s.failures
+            .remove(&(format!("email:{email}"), window.millis()));
         s.sessions.insert(
             session.token_hash,
             Session {
@@ -260,12 +267,15 @@ impl AccountStore for MemoryStore {
             .iter()
             .filter(|(_, a, _)| *a == account.id)
             .filter_map(|(key, _, m)| {
-                s.orgs.iter().find(|o| o.space_key.as_str() == key).map(|o| MembershipSummary {
-                    space_key: key.clone(),
-                    organization_id: o.organization_id.as_str().to_owned(),
-                    name: o.name.clone(),
-                    membership: *m,
-                })
+                s.orgs
+                    .iter()
+                    .find(|o| o.space_key.as_str() == key)
+                    .map(|o| MembershipSummary {
+                        space_key: key.clone(),
+                        organization_id: o.organization_id.as_str().to_owned(),
+                        name: o.name.clone(),
+                        membership: *m,
+                    })
             })
             .collect();
         Ok(Some((account, orgs)))
@@ -374,7 +384,11 @@ impl Outbox for MemoryStore {
             .collect())
     }
 
-    async fn queued_mail(&self, limit: u32, max_attempts: u32) -> Result<Vec<MailRecord>, PortError> {
+    async fn queued_mail(
+        &self,
+        limit: u32,
+        max_attempts: u32,
+    ) -> Result<Vec<MailRecord>, PortError> {
         self.trip();
         let s = self.state.borrow();
         Ok(s.outbox
@@ -385,7 +399,12 @@ impl Outbox for MemoryStore {
             .collect())
     }
 
-    async fn record_delivery(&self, id: &str, outcome: &Delivery, _now: Timestamp) -> Result<(), PortError> {
+    async fn record_delivery(
+        &self,
+        id: &str,
+        outcome: &Delivery,
+        _now: Timestamp,
+    ) -> Result<(), PortError> {
         self.trip();
         for (m, attempts, sent) in &mut self.state.borrow_mut().outbox {
             if m.mail.id == id {

@@ -16,7 +16,13 @@ pub const MAX_ATTEMPTS: u32 = 5;
 
 /// The email that confirms an address after sign-up.
 #[must_use]
-pub fn verification(id: String, to: &Email, name: &str, base_url: &str, token: &SecretToken) -> NewMail {
+pub fn verification(
+    id: String,
+    to: &Email,
+    name: &str,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
     let link = format!("{base_url}/verify-email?token={}", token.expose());
     let text = format!(
         "Hello {name},\n\nplease confirm your email address for orgpass by opening this link:\n\n{link}\n\nThe link works once and expires in 24 hours. If you did not sign up, ignore this email.\n"
@@ -49,7 +55,11 @@ impl<S: Outbox, H, R: Random> App<S, H, R> {
     ///
     /// # Errors
     /// [`AppError::Unavailable`] when the outbox cannot be read or written.
-    pub async fn deliver_queued(&self, mailer: &impl Mailer, limit: u32) -> Result<DeliveryReport, AppError> {
+    pub async fn deliver_queued(
+        &self,
+        mailer: &impl Mailer,
+        limit: u32,
+    ) -> Result<DeliveryReport, AppError> {
         let mut report = DeliveryReport::default();
         for mail in self.store.queued_mail(limit, MAX_ATTEMPTS).await? {
             let outcome = mailer.send(&mail).await;
@@ -57,7 +67,9 @@ impl<S: Outbox, H, R: Random> App<S, H, R> {
                 Delivery::Sent => report.sent += 1,
                 Delivery::Failed(_) => report.failed += 1,
             }
-            self.store.record_delivery(&mail.mail.id, &outcome, self.now).await?;
+            self.store
+                .record_delivery(&mail.mail.id, &outcome, self.now)
+                .await?;
         }
         Ok(report)
     }
@@ -90,8 +102,17 @@ mod tests {
     fn verification_mail_carries_the_link_and_escapes_the_name() {
         let token = SecretToken::from_random(&[3; 32]);
         let to = Email::parse("a@example.com").unwrap();
-        let mail = verification("mail_1".into(), &to, "<Ada>", "http://127.0.0.1:8787", &token);
-        let link = format!("http://127.0.0.1:8787/verify-email?token={}", token.expose());
+        let mail = verification(
+            "mail_1".into(),
+            &to,
+            "<Ada>",
+            "http://127.0.0.1:8787",
+            &token,
+        );
+        let link = format!(
+            "http://127.0.0.1:8787/verify-email?token={}",
+            token.expose()
+        );
         assert_eq!(links(&mail.text), vec![link.clone()]);
         assert!(mail.html.contains("&lt;Ada&gt;"));
         assert!(!mail.html.contains("<Ada>"));

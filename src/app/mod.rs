@@ -48,7 +48,9 @@ impl<S, H, R: Random> App<S, H, R> {
     /// `N` random bytes.
     fn random_bytes<const N: usize>(&self) -> Result<[u8; N], AppError> {
         let mut bytes = [0u8; N];
-        self.random.fill(&mut bytes).map_err(AppError::Unavailable)?;
+        self.random
+            .fill(&mut bytes)
+            .map_err(AppError::Unavailable)?;
         Ok(bytes)
     }
 

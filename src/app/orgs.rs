@@ -2,12 +2,14 @@
 //! "Organizations").
 
 use super::ports::{
-    AccountStore, MemberContext, OrgRecord, OrgStore, OrgUpdate, PassRecord, ProductRecord,
-    Random,
+    AccountRecord, AccountStore, MemberContext, OrgRecord, OrgStore, OrgUpdate, PassRecord,
+    ProductRecord, Random,
 };
 use super::{App, AppError};
 use crate::domain::policy::{authorize, Authorized, OrgAction};
-use crate::domain::{Invalid, Membership, OrganizationId, OrganizationName, Product, Role, SpaceKey, TokenHash};
+use crate::domain::{
+    Invalid, Membership, OrganizationId, OrganizationName, Product, Role, SpaceKey, TokenHash,
+};
 
 /// Input of organization creation.
 #[derive(Debug)]
@@ -36,6 +38,8 @@ pub struct OrgView {
     pub org: OrgRecord,
     /// The viewer's membership.
     pub membership: Membership,
+    /// The viewer.
+    pub viewer: AccountRecord,
 }
 
 /// Attempts at drawing a free suggested organization ID.
@@ -49,11 +53,19 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
     /// Field errors (`invalid_name`, `unknown_product`, `invalid_organization_id`),
     /// [`AppError::Unauthenticated`], [`AppError::OrganizationIdTaken`],
     /// [`AppError::Unavailable`].
-    pub async fn create_org(&self, token: &TokenHash, input: CreateOrg<'_>) -> Result<OrgView, AppError> {
+    pub async fn create_org(
+        &self,
+        token: &TokenHash,
+        input: CreateOrg<'_>,
+    ) -> Result<OrgView, AppError> {
         let mut invalid = Invalid::default();
         let name = invalid.check(OrganizationName::parse(input.name));
         let product = invalid.check(Product::parse(input.product));
-        let chosen_id = match input.organization_id.map(str::trim).filter(|s| !s.is_empty()) {
+        let chosen_id = match input
+            .organization_id
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(id) => invalid.check(OrganizationId::parse(id)).map(Some),
             None => Some(None),
         };
@@ -68,7 +80,11 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let role = Role::of_creator();
-        let attempts = if chosen_id.is_some() { 1 } else { SUGGESTION_ATTEMPTS };
+        let attempts = if chosen_id.is_some() {
+            1
+        } else {
+            SUGGESTION_ATTEMPTS
+        };
         for _ in 0..attempts {
             let organization_id = match &chosen_id {
                 Some(id) => id.clone(),
@@ -92,13 +108,18 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
                     cancel_at: None,
                 },
             };
-            if self.store.create_organization(&org, &account.id, role).await? {
+            if self
+                .store
+                .create_organization(&org, &account.id, role)
+                .await?
+            {
                 return Ok(OrgView {
                     org,
                     membership: Membership {
                         role,
                         can_invite: false,
                     },
+                    viewer: account,
                 });
             }
         }
@@ -128,12 +149,16 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
         input: UpdateOrg<'_>,
     ) -> Result<OrgView, AppError> {
         let mut invalid = Invalid::default();
-        let name = input.name.map(|n| invalid.check(OrganizationName::parse(n)));
+        let name = input
+            .name
+            .map(|n| invalid.check(OrganizationName::parse(n)));
         let id = input
             .organization_id
             .map(|id| invalid.check(OrganizationId::parse(id)));
         invalid.into_result()?;
-        let (view, _proof) = self.member(token, space_key, OrgAction::EditProfile).await?;
+        let (view, _proof) = self
+            .member(token, space_key, OrgAction::EditProfile)
+            .await?;
         let name = name.flatten();
         let id = id.flatten().filter(|id| *id != view.org.organization_id);
         if name.is_none() && id.is_none() {
@@ -144,10 +169,7 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             .update_organization(&view.org.space_key, name.as_ref(), id.as_ref(), self.now)
             .await?
         {
-            OrgUpdate::Updated(org) => Ok(OrgView {
-                org,
-                membership: view.membership,
-            }),
+            OrgUpdate::Updated(org) => Ok(OrgView { org, ..view }),
             OrgUpdate::IdTaken => Err(AppError::OrganizationIdTaken),
             OrgUpdate::Missing => Err(AppError::NotFound),
         }
@@ -168,14 +190,21 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
                 .ok_or(AppError::Unauthenticated)?;
             return Err(AppError::NotFound);
         };
-        let MemberContext { org, .. } = self
+        let MemberContext { account, org } = self
             .store
             .member_context(token, self.now, &key)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let (org, membership) = org.ok_or(AppError::NotFound)?;
         let proof = authorize(membership, action).map_err(|_| AppError::Forbidden)?;
-        Ok((OrgView { org, membership }, proof))
+        Ok((
+            OrgView {
+                org,
+                membership,
+                viewer: account,
+            },
+            proof,
+        ))
     }
 
     fn new_space_key(&self) -> Result<SpaceKey, AppError> {

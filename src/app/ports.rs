@@ -356,14 +356,22 @@ pub trait Outbox {
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn queued_mail(&self, limit: u32, max_attempts: u32) -> Result<Vec<MailRecord>, PortError>;
+    async fn queued_mail(
+        &self,
+        limit: u32,
+        max_attempts: u32,
+    ) -> Result<Vec<MailRecord>, PortError>;
 
     /// Records the outcome of delivering message `id`.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn record_delivery(&self, id: &str, outcome: &Delivery, now: Timestamp)
-        -> Result<(), PortError>;
+    async fn record_delivery(
+        &self,
+        id: &str,
+        outcome: &Delivery,
+        now: Timestamp,
+    ) -> Result<(), PortError>;
 }
 
 /// The email provider.

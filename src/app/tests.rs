@@ -54,12 +54,17 @@ fn sign_up_verify_log_in_me_log_out() {
         assert!(links(&mail.text)[0].starts_with("http://orgpass.test/verify-email?token="));
 
         // Before verification the right password is answered with email_not_verified.
-        let refused = app.log_in("ada@example.com", "correct horse battery", "ip").await;
+        let refused = app
+            .log_in("ada@example.com", "correct horse battery", "ip")
+            .await;
         assert!(matches!(refused, Err(AppError::EmailNotVerified)));
 
         let token = token_from_last_mail(&app);
         assert!(app.verify_email(&token).await.unwrap().email_verified);
-        assert!(matches!(app.verify_email(&token).await, Err(AppError::TokenUsed)));
+        assert!(matches!(
+            app.verify_email(&token).await,
+            Err(AppError::TokenUsed)
+        ));
 
         let session = app
             .log_in("ADA@example.com", "correct horse battery", "ip")
@@ -70,7 +75,10 @@ fn sign_up_verify_log_in_me_log_out() {
         assert!(orgs.is_empty());
 
         app.log_out(&session.token.hash()).await.unwrap();
-        assert!(matches!(app.me(&session.token.hash()).await, Err(AppError::Unauthenticated)));
+        assert!(matches!(
+            app.me(&session.token.hash()).await,
+            Err(AppError::Unauthenticated)
+        ));
     });
 }
 
@@ -89,7 +97,10 @@ fn sign_up_refuses_bad_fields_together_and_taken_emails() {
             panic!("{refused:?}")
         };
         let codes: Vec<_> = invalid.0.iter().map(|e| e.code).collect();
-        assert_eq!(codes, ["invalid_email", "password_too_short", "invalid_name"]);
+        assert_eq!(
+            codes,
+            ["invalid_email", "password_too_short", "invalid_name"]
+        );
         assert_eq!(invalid.code(), "invalid_request");
         assert_eq!(app.store.round_trips.get(), 0, "nothing written");
 
@@ -107,10 +118,19 @@ fn verification_tokens_expire_and_unknown_ones_are_refused() {
         app.sign_up(sign_up("a@example.com")).await.unwrap();
         let token = token_from_last_mail(&app);
         app.now = Timestamp::from_millis(NOW).plus_days(2);
-        assert!(matches!(app.verify_email(&token).await, Err(AppError::TokenExpired)));
+        assert!(matches!(
+            app.verify_email(&token).await,
+            Err(AppError::TokenExpired)
+        ));
         let unknown = SecretToken::from_random(&[9; 32]);
-        assert!(matches!(app.verify_email(unknown.expose()).await, Err(AppError::TokenInvalid)));
-        assert!(matches!(app.verify_email("x").await, Err(AppError::TokenInvalid)));
+        assert!(matches!(
+            app.verify_email(unknown.expose()).await,
+            Err(AppError::TokenInvalid)
+        ));
+        assert!(matches!(
+            app.verify_email("x").await,
+            Err(AppError::TokenInvalid)
+        ));
     });
 }
 
@@ -142,13 +162,21 @@ fn failed_logins_are_limited_per_account_then_released() {
             assert!(matches!(r, Err(AppError::InvalidCredentials)));
         }
         // Even the right password waits now.
-        let limited = app.log_in("a@example.com", "correct horse battery", "ip").await;
-        let Err(AppError::RateLimited { retry_after_seconds }) = limited else {
+        let limited = app
+            .log_in("a@example.com", "correct horse battery", "ip")
+            .await;
+        let Err(AppError::RateLimited {
+            retry_after_seconds,
+        }) = limited
+        else {
             panic!("{limited:?}")
         };
         assert!((1..=900).contains(&retry_after_seconds));
         app.now = app.now.plus_millis(retry_after_seconds * 1000);
-        assert!(app.log_in("a@example.com", "correct horse battery", "ip").await.is_ok());
+        assert!(app
+            .log_in("a@example.com", "correct horse battery", "ip")
+            .await
+            .is_ok());
     });
 }
 
@@ -158,12 +186,23 @@ fn failed_logins_are_limited_per_ip_across_accounts() {
         let app = app(NOW);
         signed_in(&app, "a@example.com").await;
         for i in 0..ratelimit::PER_IP {
-            let _ = app.log_in(&format!("u{i}@example.com"), "wrong password", "203.0.113.9").await;
+            let _ = app
+                .log_in(
+                    &format!("u{i}@example.com"),
+                    "wrong password",
+                    "203.0.113.9",
+                )
+                .await;
         }
-        let limited = app.log_in("a@example.com", "correct horse battery", "203.0.113.9").await;
+        let limited = app
+            .log_in("a@example.com", "correct horse battery", "203.0.113.9")
+            .await;
         assert!(matches!(limited, Err(AppError::RateLimited { .. })));
         // Another address is not affected.
-        assert!(app.log_in("a@example.com", "correct horse battery", "198.51.100.1").await.is_ok());
+        assert!(app
+            .log_in("a@example.com", "correct horse battery", "198.51.100.1")
+            .await
+            .is_ok());
     });
 }
 
@@ -186,7 +225,11 @@ fn organizations_are_created_read_and_renamed_by_their_administrators() {
             .await
             .unwrap();
         assert_eq!(created.membership.role, Role::Administrator);
-        assert!(created.org.organization_id.as_str().starts_with("acme-corp-"));
+        assert!(created
+            .org
+            .organization_id
+            .as_str()
+            .starts_with("acme-corp-"));
         assert_eq!(created.org.products[0].product, "diagrams");
         assert_eq!(
             created.org.products[0].trial_ends_at,
@@ -199,11 +242,23 @@ fn organizations_are_created_read_and_renamed_by_their_administrators() {
         assert_eq!(orgs[0].space_key, key);
 
         // Another person sees nothing, exactly as for a key that does not exist.
-        assert!(matches!(app.get_org(&bob, &key).await, Err(AppError::NotFound)));
-        assert!(matches!(app.get_org(&bob, "ZZZZZZZZZZ").await, Err(AppError::NotFound)));
-        assert!(matches!(app.get_org(&bob, "bad").await, Err(AppError::NotFound)));
+        assert!(matches!(
+            app.get_org(&bob, &key).await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            app.get_org(&bob, "ZZZZZZZZZZ").await,
+            Err(AppError::NotFound)
+        ));
+        assert!(matches!(
+            app.get_org(&bob, "bad").await,
+            Err(AppError::NotFound)
+        ));
         let nobody = SecretToken::from_random(&[1; 32]).hash();
-        assert!(matches!(app.get_org(&nobody, &key).await, Err(AppError::Unauthenticated)));
+        assert!(matches!(
+            app.get_org(&nobody, &key).await,
+            Err(AppError::Unauthenticated)
+        ));
 
         let renamed = app
             .update_org(
@@ -228,7 +283,9 @@ fn organizations_are_created_read_and_renamed_by_their_administrators() {
                 },
             )
             .await;
-        assert!(matches!(invalid, Err(AppError::Invalid(i)) if i.code() == "invalid_organization_id"));
+        assert!(
+            matches!(invalid, Err(AppError::Invalid(i)) if i.code() == "invalid_organization_id")
+        );
     });
 }
 
@@ -259,7 +316,10 @@ fn an_organization_id_given_up_is_never_handed_to_another_organization() {
         let back = app.update_org(&ada, &key, change("acme")).await.unwrap();
         assert_eq!(back.org.organization_id.as_str(), "acme");
 
-        let other = app.create_org(&bob, create("Other", "other")).await.unwrap();
+        let other = app
+            .create_org(&bob, create("Other", "other"))
+            .await
+            .unwrap();
         let other_key = other.org.space_key.as_str().to_owned();
         let steal = app.update_org(&bob, &other_key, change("acme-2")).await;
         assert!(matches!(steal, Err(AppError::OrganizationIdTaken)));
@@ -279,7 +339,10 @@ fn creating_an_organization_needs_a_session_and_valid_fields() {
             product: "tracker",
             organization_id: None,
         };
-        assert!(matches!(app.create_org(&nobody, input()).await, Err(AppError::Unauthenticated)));
+        assert!(matches!(
+            app.create_org(&nobody, input()).await,
+            Err(AppError::Unauthenticated)
+        ));
         let ada = signed_in(&app, "ada@example.com").await;
         let bad = app
             .create_org(

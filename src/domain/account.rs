@@ -240,7 +240,11 @@ mod tests {
             "pbkdf2-sha256$100$AAAA$AAAA",
             &format!("{encoded}$extra"),
         ] {
-            assert_eq!(PasswordRecord::decode(bad), Err(MalformedPasswordRecord), "{bad}");
+            assert_eq!(
+                PasswordRecord::decode(bad),
+                Err(MalformedPasswordRecord),
+                "{bad}"
+            );
         }
     }
 }

@@ -40,7 +40,11 @@ impl SpaceKey {
             .iter()
             .filter(|b| **b < 252)
             .take(SPACE_KEY_LEN)
-            .filter_map(|b| SPACE_KEY_ALPHABET.get(usize::from(*b % 36)).map(|c| char::from(*c)))
+            .filter_map(|b| {
+                SPACE_KEY_ALPHABET
+                    .get(usize::from(*b % 36))
+                    .map(|c| char::from(*c))
+            })
             .collect();
         (key.len() == SPACE_KEY_LEN).then_some(Self(key))
     }
@@ -76,7 +80,9 @@ impl OrganizationId {
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let id = input.trim().to_ascii_lowercase();
         let ok = (3..=20).contains(&id.len())
-            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !id.starts_with('-')
             && !id.ends_with('-');
         if ok {
@@ -279,11 +285,22 @@ mod tests {
 
     #[test]
     fn organization_ids_follow_the_slug_rules() {
-        assert_eq!(OrganizationId::parse(" Acme-Corp ").unwrap().as_str(), "acme-corp");
+        assert_eq!(
+            OrganizationId::parse(" Acme-Corp ").unwrap().as_str(),
+            "acme-corp"
+        );
         for ok in ["abc", "a-b", "a1b2c3d4e5f6g7h8i9j0", "123"] {
             assert!(OrganizationId::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "-abc", "abc-", "a_b_c", "acme corp", "a1b2c3d4e5f6g7h8i9j0k", "ünï"] {
+        for bad in [
+            "ab",
+            "-abc",
+            "abc-",
+            "a_b_c",
+            "acme corp",
+            "a1b2c3d4e5f6g7h8i9j0k",
+            "ünï",
+        ] {
             assert!(
                 matches!(OrganizationId::parse(bad), Err(e) if e.code == "invalid_organization_id"),
                 "{bad}"
@@ -298,7 +315,10 @@ mod tests {
         assert_eq!(id.as_str(), "acme-sons-ltd-ab09");
         assert!(OrganizationId::parse(id.as_str()).is_ok());
         let symbols = OrganizationName::parse("!!!").unwrap();
-        assert_eq!(OrganizationId::suggest(&symbols, &[0; 4]).as_str(), "org-aaaa");
+        assert_eq!(
+            OrganizationId::suggest(&symbols, &[0; 4]).as_str(),
+            "org-aaaa"
+        );
         let long = OrganizationName::parse("The International Widget Company").unwrap();
         let id = OrganizationId::suggest(&long, &[0; 4]);
         assert!(OrganizationId::parse(id.as_str()).is_ok(), "{id}");

@@ -79,7 +79,11 @@ mod tests {
         for (role, action, allowed) in table {
             for can_invite in [false, true] {
                 let decision = authorize(Membership { role, can_invite }, action);
-                assert_eq!(decision.is_ok(), allowed, "{role:?} {action:?} {can_invite}");
+                assert_eq!(
+                    decision.is_ok(),
+                    allowed,
+                    "{role:?} {action:?} {can_invite}"
+                );
                 if let Ok(proof) = decision {
                     assert_eq!(proof.action(), action);
                 }

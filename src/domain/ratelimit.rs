@@ -48,7 +48,10 @@ mod tests {
     fn windows_are_aligned_quarter_hours() {
         let t = Timestamp::from_millis(WINDOW_MS * 7 + 1234);
         assert_eq!(window_start(t).millis(), WINDOW_MS * 7);
-        assert_eq!(window_start(Timestamp::from_millis(WINDOW_MS * 7)).millis(), WINDOW_MS * 7);
+        assert_eq!(
+            window_start(Timestamp::from_millis(WINDOW_MS * 7)).millis(),
+            WINDOW_MS * 7
+        );
     }
 
     #[test]

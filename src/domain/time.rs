@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn formats_rfc3339_utc() {
-        assert_eq!(Timestamp::from_millis(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_millis(0).to_rfc3339(),
+            "1970-01-01T00:00:00Z"
+        );
         assert_eq!(
             Timestamp::from_millis(1_795_435_200_123).to_rfc3339(),
             "2026-11-23T12:00:00Z"
@@ -63,6 +66,9 @@ mod tests {
     fn adds_days() {
         let t = Timestamp::from_millis(1_000);
         assert_eq!(t.plus_days(2).millis(), 1_000 + 2 * DAY_MS);
-        assert_eq!(Timestamp::from_millis(i64::MAX).plus_millis(1).millis(), i64::MAX);
+        assert_eq!(
+            Timestamp::from_millis(i64::MAX).plus_millis(1).millis(),
+            i64::MAX
+        );
     }
 }

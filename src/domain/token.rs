@@ -115,6 +115,9 @@ mod tests {
 
     #[test]
     fn ids_carry_their_prefix() {
-        assert_eq!(new_id("acct", &[0xab; 16]), format!("acct_{}", "ab".repeat(16)));
+        assert_eq!(
+            new_id("acct", &[0xab; 16]),
+            format!("acct_{}", "ab".repeat(16))
+        );
     }
 }

@@ -1,1 +1,235 @@
 //! The edge: the only code that names `worker`.
+//!
+//! - [`fetch`] reads the clock once, builds the request context, dispatches through
+//!   the one route table ([`route`]), adds the security headers and writes one log
+//!   line per request (method, path without query or tokens, status, duration, D1
+//!   round trips). Secrets, tokens and bodies are never logged.
+//! - [`scheduled`] is the hourly Cron Trigger: it uses the event's scheduled time as
+//!   "now", delivers queued mail and purges what has expired.
+
+pub mod api;
+pub mod auth;
+pub mod context;
+pub mod crypto;
+pub mod d1;
+pub mod error;
+pub mod http;
+pub mod mailer;
+pub mod pages;
+pub mod views;
+
+use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
+
+use crate::domain::Timestamp;
+use context::{Ctx, Settings};
+use d1::D1Store;
+use error::ApiError;
+
+/// Whether a path is served as HTML (errors become pages) rather than JSON.
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/api/") || path == "/healthz" || path == "/dev/mail")
+}
+
+/// The one route table.
+async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let method = req.method();
+    use Method::{Delete, Get, Patch, Post};
+    match (segments.as_slice(), method) {
+        (["healthz"], Get) => api::health(),
+        (["static", "orgpass.css"], Get) => {
+            let mut response = Response::ok(views::CSS)?;
+            response
+                .headers_mut()
+                .set("content-type", "text/css; charset=utf-8")?;
+            Ok(response)
+        }
+        (["api", "v1", "accounts"], Post) => api::sign_up(req, cx).await,
+        (["api", "v1", "accounts", "verify-email"], Post) => api::verify_email(req, cx).await,
+        (["api", "v1", "sessions"], Post) => api::log_in(req, cx).await,
+        (["api", "v1", "sessions", "current"], Delete) => api::log_out(req, cx).await,
+        (["api", "v1", "me"], Get) => api::me(req, cx).await,
+        (["api", "v1", "orgs"], Post) => api::create_org(req, cx).await,
+        (["api", "v1", "orgs", org], Get) => api::get_org(req, cx, org).await,
+        (["api", "v1", "orgs", org], Patch) => api::update_org(req, cx, org).await,
+        (["dev", "mail"], Get) if cx.settings.development => api::dev_mail(req, cx).await,
+        (["dev", "mailbox"], Get) if cx.settings.development => pages::mailbox(req, cx).await,
+        ([""], Get) => pages::home(req, cx).await,
+        (["signup"], Get) => pages::signup_form(req, cx),
+        (["signup"], Post) => pages::signup_submit(req, cx).await,
+        (["verify-email"], Get) => pages::verify_email(req, cx).await,
+        (["login"], Get) => pages::login_form(req, cx),
+        (["login"], Post) => pages::login_submit(req, cx).await,
+        (["logout"], Post) => pages::logout(req, cx).await,
+        (["orgs", "new"], Get) => pages::new_org_form(req, cx).await,
+        (["orgs", "new"], Post) => pages::new_org_submit(req, cx).await,
+        (["orgs", org, "settings"], Get) => pages::settings(req, cx, org).await,
+        (["orgs", org, "settings"], Post) => pages::settings_submit(req, cx, org).await,
+        (known, _) if is_known(known, cx.settings.development) => Err(ApiError::MethodNotAllowed),
+        _ => Err(ApiError::RouteNotFound),
+    }
+}
+
+/// Paths that exist with some other method (for 405 rather than 404).
+fn is_known(segments: &[&str], development: bool) -> bool {
+    matches!(
+        segments,
+        ["healthz"]
+            | ["api", "v1", "accounts"]
+            | ["api", "v1", "accounts", "verify-email"]
+            | ["api", "v1", "sessions"]
+            | ["api", "v1", "sessions", "current"]
+            | ["api", "v1", "me"]
+            | ["api", "v1", "orgs"]
+            | ["api", "v1", "orgs", _]
+            | [""]
+            | ["signup"]
+            | ["verify-email"]
+            | ["login"]
+            | ["logout"]
+            | ["orgs", "new"]
+            | ["orgs", _, "settings"]
+    ) || (development && matches!(segments, ["dev", "mail"] | ["dev", "mailbox"]))
+}
+
+/// A path fit for the log: no query string, and no token-bearing segments.
+fn loggable(path: &str) -> String {
+    let mut out = String::new();
+    let mut redact_next = false;
+    for segment in path.split('/').skip(1) {
+        out.push('/');
+        if redact_next {
+            out.push_str(":token");
+            redact_next = false;
+        } else {
+            out.push_str(segment);
+            redact_next = segment == "invitations" && !path.starts_with("/api/v1/orgs/");
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<Response> {
+    let started = worker::Date::now().as_millis();
+    let now = Timestamp::from_millis(i64::try_from(started).unwrap_or(i64::MAX));
+    let settings = Settings::from_env(&env);
+    let store = D1Store::new(env.d1("DB")?);
+    let cx = Ctx {
+        settings,
+        now,
+        store,
+        runtime: Some(runtime),
+    };
+    let path = req.path();
+    let method = req.method();
+    let result = route(&mut req, &cx).await;
+    let (mut response, failure) = match result {
+        Ok(response) => (response, None),
+        Err(error) => {
+            let response = if is_page(&path) {
+                pages::error_page(&error, None)
+            } else {
+                http::error_response(&error).map_err(ApiError::from)
+            };
+            let detail = match &error {
+                ApiError::App(crate::app::AppError::Unavailable(e)) => Some(e.to_string()),
+                _ => None,
+            };
+            match response {
+                Ok(r) => (r, detail),
+                Err(_) => (Response::error("internal error", 500)?, detail),
+            }
+        }
+    };
+    http::secure(&mut response, !cx.settings.development)?;
+    let elapsed = worker::Date::now().as_millis().saturating_sub(started);
+    let mut line = serde_json::Map::new();
+    line.insert("method".into(), method.to_string().into());
+    line.insert("path".into(), loggable(&path).into());
+    line.insert("status".into(), response.status_code().into());
+    line.insert("ms".into(), elapsed.into());
+    line.insert("d1".into(), cx.store.round_trips().into());
+    if let Some(detail) = failure {
+        line.insert("error".into(), detail.into());
+    }
+    let line = serde_json::Value::Object(line);
+    worker::console_log!("{line}");
+    Ok(response)
+}
+
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
+    #[allow(clippy::cast_possible_truncation)]
+    let now = Timestamp::from_millis(event.schedule() as i64);
+    let settings = Settings::from_env(&env);
+    let store = match env.d1("DB") {
+        Ok(db) => D1Store::new(db),
+        Err(e) => {
+            worker::console_error!("scheduled: no DB binding: {e}");
+            return;
+        }
+    };
+    let cx = Ctx {
+        settings,
+        now,
+        store,
+        runtime: None,
+    };
+    let app = cx.app();
+    let mut line = serde_json::Map::new();
+    line.insert("event".into(), "scheduled".into());
+    line.insert("cron".into(), event.cron().into());
+    line.insert("now".into(), now.to_rfc3339().into());
+    match app.purge_expired().await {
+        Ok(n) => line.insert("purged".into(), n.into()),
+        Err(e) => line.insert("purge_error".into(), e.to_string().into()),
+    };
+    if let Some(mailer) = cx.settings.mailer() {
+        match app.deliver_queued(&mailer, 100).await {
+            Ok(r) => {
+                line.insert("mail_sent".into(), r.sent.into());
+                line.insert("mail_failed".into(), r.failed.into())
+            }
+            Err(e) => line.insert("mail_error".into(), e.to_string().into()),
+        };
+    }
+    line.insert("d1".into(), cx.store.round_trips().into());
+    let line = serde_json::Value::Object(line);
+    worker::console_log!("{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_paths_hide_tokens() {
+        assert_eq!(loggable("/"), "/");
+        assert_eq!(
+            loggable("/orgs/ABCDE12345/settings"),
+            "/orgs/ABCDE12345/settings"
+        );
+        assert_eq!(loggable("/invitations/secret-token"), "/invitations/:token");
+        assert_eq!(
+            loggable("/api/v1/invitations/secret/accept"),
+            "/api/v1/invitations/:token/accept"
+        );
+        assert_eq!(
+            loggable("/api/v1/orgs/K/invitations/inv_1"),
+            "/api/v1/orgs/K/invitations/inv_1"
+        );
+    }
+
+    #[test]
+    fn known_paths_answer_405_not_404() {
+        assert!(is_known(&["api", "v1", "me"], false));
+        assert!(!is_known(&["api", "v1", "nope"], false));
+        assert!(!is_known(&["dev", "mail"], false));
+        assert!(is_known(&["dev", "mail"], true));
+    }
+}

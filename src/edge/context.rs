@@ -1,0 +1,115 @@
+//! What one request (or scheduled run) works with: configuration from the Worker's
+//! vars and secrets, the time, the database, and the [`App`] built over them.
+
+use worker::{Context, Env};
+
+use super::crypto::{PlatformRandom, WebCryptoPbkdf2};
+use super::d1::D1Store;
+use super::mailer::HttpMailer;
+use crate::app::{App, Config};
+use crate::domain::Timestamp;
+
+/// Configuration read from `wrangler.toml` `[vars]` and secrets.
+#[derive(Clone)]
+pub struct Settings {
+    /// `ENVIRONMENT == "development"`: development routes on, HSTS off.
+    pub development: bool,
+    /// `BASE_URL`, without a trailing slash.
+    pub base_url: String,
+    /// The email provider, when `EMAIL_API_URL` is set.
+    pub email: Option<(String, String, String)>,
+}
+
+impl Settings {
+    /// Reads the settings; missing optional values fall back to safe defaults
+    /// (production behaviour, mail kept in the outbox).
+    #[must_use]
+    pub fn from_env(env: &Env) -> Self {
+        let var = |name: &str| {
+            env.var(name)
+                .ok()
+                .map(|v| v.to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let secret = |name: &str| {
+            env.secret(name)
+                .ok()
+                .map(|v| v.to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let email = var("EMAIL_API_URL").map(|url| {
+            (
+                url,
+                secret("EMAIL_API_TOKEN").unwrap_or_default(),
+                var("EMAIL_FROM").unwrap_or_else(|| "orgpass <no-reply@localhost>".to_owned()),
+            )
+        });
+        Self {
+            development: var("ENVIRONMENT").as_deref() == Some("development"),
+            base_url: var("BASE_URL")
+                .unwrap_or_else(|| "http://127.0.0.1:8787".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+            email,
+        }
+    }
+
+    /// The email provider client, if configured.
+    #[must_use]
+    pub fn mailer(&self) -> Option<HttpMailer> {
+        self.email.as_ref().map(|(url, token, from)| HttpMailer {
+            url: url.clone(),
+            token: token.clone(),
+            from: from.clone(),
+        })
+    }
+}
+
+/// The concrete application of the Worker.
+pub type EdgeApp = App<D1Store, WebCryptoPbkdf2, PlatformRandom>;
+
+/// One request's context.
+pub struct Ctx {
+    /// Settings.
+    pub settings: Settings,
+    /// The request's time, read once.
+    pub now: Timestamp,
+    /// The database, counting round trips.
+    pub store: D1Store,
+    /// The runtime context, for work after the response.
+    pub runtime: Option<Context>,
+}
+
+impl Ctx {
+    /// The use cases over this request's ports.
+    #[must_use]
+    pub fn app(&self) -> EdgeApp {
+        App {
+            store: self.store.clone(),
+            hasher: WebCryptoPbkdf2,
+            random: PlatformRandom,
+            now: self.now,
+            config: Config {
+                base_url: self.settings.base_url.clone(),
+            },
+        }
+    }
+
+    /// Delivers queued mail after the response has gone, when a provider is
+    /// configured (otherwise mail stays in the outbox, readable in development).
+    pub fn deliver_mail_soon(&self) {
+        let (Some(mailer), Some(runtime)) = (self.settings.mailer(), self.runtime.as_ref()) else {
+            return;
+        };
+        let app = self.app();
+        runtime.wait_until(async move {
+            match app.deliver_queued(&mailer, 10).await {
+                Ok(report) => worker::console_log!(
+                    "{}",
+                    serde_json::json!({"event": "mail_delivery", "sent": report.sent, "failed": report.failed})
+                ),
+                Err(e) => worker::console_error!("mail delivery: {e}"),
+            }
+        });
+    }
+}

@@ -1,0 +1,306 @@
+//! Accounts, sessions, account tokens and login failure counters in D1.
+
+use serde::Deserialize;
+
+use super::{changes, int, rows, text, time, AccountRow, D1Store, ACCOUNT_COLUMNS};
+use crate::app::ports::{
+    AccountRecord, AccountStore, LoginLookup, MembershipSummary, NewMail, NewSession, PortError,
+    TokenUse,
+};
+use crate::domain::{Email, Membership, Role, Timestamp, TokenHash};
+
+/// Spent and expired account tokens are kept this long, so that a late click on a
+/// link says "already used" or "expired" rather than "unknown".
+const KEEP_SPENT_TOKENS_MS: i64 = 7 * crate::domain::time::DAY_MS;
+
+/// The live session's account, joined; `?1` token hash, `?2` now.
+fn live_account_sql() -> String {
+    format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2"
+    )
+}
+
+pub(super) fn live_account(rows_of: Vec<AccountRow>) -> Result<Option<AccountRecord>, PortError> {
+    rows_of
+        .into_iter()
+        .next()
+        .map(|row| row.into_record().map(|(a, _)| a))
+        .transpose()
+}
+
+impl D1Store {
+    pub(super) fn live_account_stmt(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<worker::D1PreparedStatement, PortError> {
+        self.stmt(&live_account_sql(), &[text(&token.to_hex()), time(now)])
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenRow {
+    used_at: Option<f64>,
+    #[serde(flatten)]
+    account: AccountRow,
+}
+
+#[derive(Deserialize)]
+struct CounterRow {
+    key: String,
+    count: f64,
+}
+
+#[derive(Deserialize)]
+struct SummaryRow {
+    space_key: String,
+    organization_id: String,
+    name: String,
+    role: String,
+    can_invite: f64,
+}
+
+pub(super) fn membership(role: &str, can_invite: f64) -> Result<Membership, PortError> {
+    Ok(Membership {
+        role: Role::parse(role).map_err(|_| PortError(format!("d1: unknown role {role}")))?,
+        can_invite: can_invite != 0.0,
+    })
+}
+
+fn email_key(email: &Email) -> String {
+    format!("email:{email}")
+}
+
+fn ip_key(ip: &str) -> String {
+    format!("ip:{ip}")
+}
+
+impl AccountStore for D1Store {
+    async fn create_account(
+        &self,
+        account: &AccountRecord,
+        password_record: &str,
+        verification: &TokenHash,
+        verification_expires: Timestamp,
+        mail: &NewMail,
+    ) -> Result<bool, PortError> {
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "INSERT INTO accounts (id, email, name, password_hash, created_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?2)",
+                    &[
+                        text(&account.id),
+                        text(account.email.as_str()),
+                        text(&account.name),
+                        text(password_record),
+                        time(account.created_at),
+                    ],
+                )?,
+                self.stmt(
+                    "INSERT INTO account_tokens (token_hash, purpose, account_id, created_at, expires_at) \
+                     SELECT ?1, 'verify_email', ?2, ?3, ?4 \
+                     WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND created_at = ?3)",
+                    &[
+                        text(&verification.to_hex()),
+                        text(&account.id),
+                        time(account.created_at),
+                        time(verification_expires),
+                    ],
+                )?,
+                self.outbox_insert(mail, account.created_at, Some(&account.id))?,
+            ])
+            .await?;
+        Ok(changes(results.first())? == 1)
+    }
+
+    async fn verify_email(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<TokenUse<AccountRecord>, PortError> {
+        let hash = text(&token.to_hex());
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "UPDATE account_tokens SET used_at = ?2 WHERE token_hash = ?1 \
+                     AND purpose = 'verify_email' AND used_at IS NULL AND expires_at > ?2",
+                    &[hash.clone(), time(now)],
+                )?,
+                self.stmt(
+                    "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, ?2) \
+                     WHERE id = (SELECT account_id FROM account_tokens \
+                                 WHERE token_hash = ?1 AND purpose = 'verify_email' AND used_at = ?2)",
+                    &[hash.clone(), time(now)],
+                )?,
+                self.stmt(
+                    &format!(
+                        "SELECT t.used_at, {ACCOUNT_COLUMNS} FROM account_tokens t \
+                         JOIN accounts a ON a.id = t.account_id \
+                         WHERE t.token_hash = ?1 AND t.purpose = 'verify_email'"
+                    ),
+                    &[hash],
+                )?,
+            ])
+            .await?;
+        let spent = changes(results.first())? == 1;
+        let Some(row) = rows::<TokenRow>(results.get(2))?.into_iter().next() else {
+            return Ok(TokenUse::Unknown);
+        };
+        let used = row.used_at.is_some();
+        let (account, _) = row.account.into_record()?;
+        Ok(match (spent, used) {
+            (true, _) => TokenUse::Spent(account),
+            (false, true) => TokenUse::AlreadyUsed,
+            (false, false) => TokenUse::Expired,
+        })
+    }
+
+    async fn login_lookup(
+        &self,
+        email: &Email,
+        ip: &str,
+        window: Timestamp,
+    ) -> Result<LoginLookup, PortError> {
+        let (email_key, ip_key) = (email_key(email), ip_key(ip));
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1"),
+                    &[text(email.as_str())],
+                )?,
+                self.stmt(
+                    "SELECT key, count FROM login_failures WHERE key IN (?1, ?2) AND window_start = ?3",
+                    &[text(&email_key), text(&ip_key), time(window)],
+                )?,
+            ])
+            .await?;
+        let account = rows::<AccountRow>(results.first())?
+            .into_iter()
+            .next()
+            .map(AccountRow::into_record)
+            .transpose()?;
+        let counters = rows::<CounterRow>(results.get(1))?;
+        #[allow(clippy::cast_possible_truncation)]
+        let count = |key: &str| {
+            counters
+                .iter()
+                .find(|c| c.key == key)
+                .map_or(0, |c| c.count as i64)
+        };
+        Ok(LoginLookup {
+            account,
+            account_failures: count(&email_key),
+            ip_failures: count(&ip_key),
+        })
+    }
+
+    async fn record_login_failure(
+        &self,
+        email: &Email,
+        ip: &str,
+        window: Timestamp,
+    ) -> Result<(), PortError> {
+        self.one(self.stmt(
+            "INSERT INTO login_failures (key, window_start, count) VALUES (?1, ?3, 1), (?2, ?3, 1) \
+             ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
+            &[text(&email_key(email)), text(&ip_key(ip)), time(window)],
+        )?)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        session: &NewSession,
+        email: &Email,
+        window: Timestamp,
+    ) -> Result<(), PortError> {
+        self.batch(vec![
+            self.stmt(
+                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                &[
+                    text(&session.token_hash.to_hex()),
+                    text(&session.account_id),
+                    time(session.created_at),
+                    time(session.expires_at),
+                ],
+            )?,
+            self.stmt(
+                "DELETE FROM login_failures WHERE key = ?1 AND window_start = ?2",
+                &[text(&email_key(email)), time(window)],
+            )?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn revoke_session(&self, token: &TokenHash, now: Timestamp) -> Result<(), PortError> {
+        self.one(self.stmt(
+            "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+            &[text(&token.to_hex()), time(now)],
+        )?)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_with_orgs(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<(AccountRecord, Vec<MembershipSummary>)>, PortError> {
+        let results = self
+            .batch(vec![
+                self.live_account_stmt(token, now)?,
+                self.stmt(
+                    "SELECT o.space_key, o.organization_id, o.name, m.role, m.can_invite \
+                     FROM sessions s JOIN memberships m ON m.account_id = s.account_id \
+                     JOIN organizations o ON o.space_key = m.space_key \
+                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 \
+                     ORDER BY o.name COLLATE NOCASE, o.space_key",
+                    &[text(&token.to_hex()), time(now)],
+                )?,
+            ])
+            .await?;
+        let Some(account) = live_account(rows(results.first())?)? else {
+            return Ok(None);
+        };
+        let orgs = rows::<SummaryRow>(results.get(1))?
+            .into_iter()
+            .map(|r| {
+                Ok(MembershipSummary {
+                    membership: membership(&r.role, r.can_invite)?,
+                    space_key: r.space_key,
+                    organization_id: r.organization_id,
+                    name: r.name,
+                })
+            })
+            .collect::<Result<_, PortError>>()?;
+        Ok(Some((account, orgs)))
+    }
+
+    async fn purge_expired(&self, now: Timestamp) -> Result<u64, PortError> {
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "DELETE FROM sessions WHERE expires_at <= ?1 OR revoked_at IS NOT NULL",
+                    &[time(now)],
+                )?,
+                self.stmt(
+                    "DELETE FROM account_tokens WHERE expires_at <= ?1 OR used_at <= ?1",
+                    &[int(now.millis() - KEEP_SPENT_TOKENS_MS)],
+                )?,
+                self.stmt(
+                    "DELETE FROM login_failures WHERE window_start < ?1",
+                    &[int(crate::domain::ratelimit::window_start(now).millis())],
+                )?,
+            ])
+            .await?;
+        let mut removed = 0u64;
+        for r in &results {
+            removed += changes(Some(r))? as u64;
+        }
+        Ok(removed)
+    }
+}

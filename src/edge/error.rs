@@ -1,0 +1,230 @@
+//! Every refusal the HTTP surface can give, mapped to a status and a stable code in
+//! one place ([`describe`]), with a table-driven test.
+
+use crate::app::AppError;
+use crate::domain::FieldError;
+
+/// Why a request is refused: a use-case outcome or something the edge itself decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// A use case refused or failed.
+    App(AppError),
+    /// The body is over the route's limit.
+    TooLarge,
+    /// A cookie-authenticated write from another origin, or a form without a valid
+    /// CSRF token.
+    Csrf,
+    /// The body is not the JSON (or form) it should be.
+    MalformedBody,
+    /// A JSON route got a body that is not `application/json`.
+    UnsupportedMediaType,
+    /// No such route (or a development route outside development).
+    RouteNotFound,
+    /// The route exists, but not with this method.
+    MethodNotAllowed,
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        Self::App(e)
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(e: worker::Error) -> Self {
+        Self::App(AppError::Unavailable(crate::app::ports::PortError(
+            format!("runtime: {e}"),
+        )))
+    }
+}
+
+/// How a refusal is shown: status, stable code, a sentence, the refused fields and,
+/// for rate limits, the seconds to wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    /// HTTP status.
+    pub status: u16,
+    /// Stable snake_case code.
+    pub code: &'static str,
+    /// A sentence for people; never internal detail.
+    pub message: &'static str,
+    /// Refused fields.
+    pub fields: Vec<FieldError>,
+    /// `Retry-After` seconds.
+    pub retry_after: Option<i64>,
+}
+
+/// The one mapping from refusals to HTTP.
+#[must_use]
+pub fn describe(error: &ApiError) -> Described {
+    let simple = |status, code, message| Described {
+        status,
+        code,
+        message,
+        fields: Vec::new(),
+        retry_after: None,
+    };
+    match error {
+        ApiError::App(app) => match app {
+            AppError::Invalid(invalid) => Described {
+                status: 400,
+                code: invalid.code(),
+                message: "Some fields need attention.",
+                fields: invalid.0.clone(),
+                retry_after: None,
+            },
+            AppError::Unauthenticated => simple(401, "unauthenticated", "Log in first."),
+            AppError::InvalidCredentials => simple(
+                401,
+                "invalid_credentials",
+                "The email or password is not right.",
+            ),
+            AppError::EmailNotVerified => simple(
+                403,
+                "email_not_verified",
+                "Confirm your email address first: open the link we sent you.",
+            ),
+            AppError::ManagedAccountUseSso => simple(
+                403,
+                "managed_account_use_sso",
+                "This account logs in through its organization's single sign-on.",
+            ),
+            AppError::RateLimited {
+                retry_after_seconds,
+            } => Described {
+                retry_after: Some(*retry_after_seconds),
+                ..simple(
+                    429,
+                    "rate_limited",
+                    "Too many failed attempts. Try again later.",
+                )
+            },
+            AppError::EmailTaken => simple(
+                409,
+                "email_taken",
+                "An account with this email already exists.",
+            ),
+            AppError::NotFound => simple(404, "not_found", "Not found."),
+            AppError::Forbidden => simple(403, "forbidden", "Your role does not allow this."),
+            AppError::OrganizationIdTaken => simple(
+                409,
+                "organization_id_taken",
+                "This organization ID is taken. Choose another.",
+            ),
+            AppError::TokenInvalid => simple(400, "invalid_token", "This link is not valid."),
+            AppError::TokenExpired => simple(410, "token_expired", "This link has expired."),
+            AppError::TokenUsed => simple(410, "token_used", "This link was already used."),
+            AppError::Unavailable(_) => simple(
+                500,
+                "internal_error",
+                "Something went wrong on our side. Try again.",
+            ),
+        },
+        ApiError::TooLarge => simple(413, "too_large", "The request body is too large."),
+        ApiError::Csrf => simple(
+            403,
+            "csrf",
+            "This request did not come from an orgpass page. Reload the page and try again.",
+        ),
+        ApiError::MalformedBody => simple(400, "invalid_request", "The request body is not valid."),
+        ApiError::UnsupportedMediaType => simple(
+            415,
+            "unsupported_media_type",
+            "Send the body as application/json.",
+        ),
+        ApiError::RouteNotFound => simple(404, "not_found", "Not found."),
+        ApiError::MethodNotAllowed => simple(
+            405,
+            "method_not_allowed",
+            "This method is not allowed here.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::ports::PortError;
+    use crate::domain::Invalid;
+
+    #[test]
+    fn every_refusal_has_its_status_and_code() {
+        const EMAIL: FieldError = FieldError::new("email", "invalid_email", "x");
+        const NAME: FieldError = FieldError::new("name", "invalid_name", "y");
+        let table: Vec<(ApiError, u16, &str)> = vec![
+            (
+                AppError::Invalid(Invalid(vec![EMAIL])).into(),
+                400,
+                "invalid_email",
+            ),
+            (
+                AppError::Invalid(Invalid(vec![EMAIL, NAME])).into(),
+                400,
+                "invalid_request",
+            ),
+            (AppError::Unauthenticated.into(), 401, "unauthenticated"),
+            (
+                AppError::InvalidCredentials.into(),
+                401,
+                "invalid_credentials",
+            ),
+            (AppError::EmailNotVerified.into(), 403, "email_not_verified"),
+            (
+                AppError::ManagedAccountUseSso.into(),
+                403,
+                "managed_account_use_sso",
+            ),
+            (
+                AppError::RateLimited {
+                    retry_after_seconds: 5,
+                }
+                .into(),
+                429,
+                "rate_limited",
+            ),
+            (AppError::EmailTaken.into(), 409, "email_taken"),
+            (AppError::NotFound.into(), 404, "not_found"),
+            (AppError::Forbidden.into(), 403, "forbidden"),
+            (
+                AppError::OrganizationIdTaken.into(),
+                409,
+                "organization_id_taken",
+            ),
+            (AppError::TokenInvalid.into(), 400, "invalid_token"),
+            (AppError::TokenExpired.into(), 410, "token_expired"),
+            (AppError::TokenUsed.into(), 410, "token_used"),
+            (
+                AppError::Unavailable(PortError("secret detail".into())).into(),
+                500,
+                "internal_error",
+            ),
+            (ApiError::TooLarge, 413, "too_large"),
+            (ApiError::Csrf, 403, "csrf"),
+            (ApiError::MalformedBody, 400, "invalid_request"),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "unsupported_media_type",
+            ),
+            (ApiError::RouteNotFound, 404, "not_found"),
+            (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
+        ];
+        for (error, status, code) in table {
+            let d = describe(&error);
+            assert_eq!((d.status, d.code), (status, code), "{error:?}");
+            assert!(
+                !d.message.contains("secret"),
+                "internal detail leaked: {error:?}"
+            );
+        }
+        let limited = describe(
+            &AppError::RateLimited {
+                retry_after_seconds: 5,
+            }
+            .into(),
+        );
+        assert_eq!(limited.retry_after, Some(5));
+        let fields = describe(&AppError::Invalid(Invalid(vec![EMAIL, NAME])).into()).fields;
+        assert_eq!(fields, vec![EMAIL, NAME]);
+    }
+}

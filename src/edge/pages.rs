@@ -1,0 +1,464 @@
+//! The HTML pages of API.md "Pages". Forms post back to the same paths; each POST
+//! checks the origin and the form's CSRF token before anything else.
+
+use std::collections::HashMap;
+
+use worker::{Headers, Request, Response};
+
+use super::auth::{check_form, form_csrf, session_token, Via};
+use super::context::Ctx;
+use super::error::{describe, ApiError};
+use super::http::{self, safe_return_to, see_other, set_cookie, CSRF_COOKIE, SESSION_COOKIE};
+use super::views::{self, Chrome};
+use crate::app::accounts::{session_seconds, SignUp};
+use crate::app::orgs::{CreateOrg, UpdateOrg};
+use crate::app::ports::{AccountRecord, Random};
+use crate::app::AppError;
+use crate::domain::{FieldError, SecretToken, TokenHash};
+
+type Handled = Result<Response, ApiError>;
+
+/// An HTML response with optional cookies to set.
+fn html(status: u16, body: &str, cookies: &[String]) -> Handled {
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    for c in cookies {
+        headers.append("set-cookie", c)?;
+    }
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// The form CSRF token for this visitor, and the cookie to set when it is new.
+fn csrf(req: &Request, cx: &Ctx) -> Result<(String, Vec<String>), ApiError> {
+    let mut fresh = [0u8; 32];
+    super::crypto::PlatformRandom
+        .fill(&mut fresh)
+        .map_err(AppError::Unavailable)?;
+    let (token, cookie) = form_csrf(req, &SecretToken::from_random(&fresh));
+    let _ = cx;
+    Ok((
+        token,
+        cookie
+            .map(|c| vec![set_cookie(CSRF_COOKIE, &c, session_seconds())])
+            .unwrap_or_default(),
+    ))
+}
+
+/// The cookie session's token hash, if the visitor has one.
+fn cookie_session(req: &Request) -> Option<TokenHash> {
+    session_token(req)
+        .filter(|(_, via)| *via == Via::Cookie)
+        .map(|(t, _)| t.hash())
+}
+
+fn login_redirect(path: &str) -> Handled {
+    let target: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("return_to", path)
+        .finish();
+    Ok(see_other(&format!("/login?{target}"))?)
+}
+
+/// A page for a refusal that has no form to go back to.
+pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled {
+    let d = describe(error);
+    let chrome = Chrome { account, csrf: "" };
+    let title = match d.status {
+        404 => "Not found",
+        403 => "Not allowed",
+        410 => "Link no longer valid",
+        500 => "Something went wrong",
+        _ => "That did not work",
+    };
+    html(
+        d.status,
+        &views::message(
+            &chrome,
+            title,
+            &format!(
+                "<p>{}</p><p><a href=\"/\">Back to orgpass</a></p>",
+                crate::app::html::escape(d.message)
+            ),
+        ),
+        &[],
+    )
+}
+
+fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map_or("", String::as_str)
+}
+
+/// `GET /`: the dashboard, or the landing page for visitors.
+pub async fn home(req: &mut Request, cx: &Ctx) -> Handled {
+    let (csrf, cookies) = csrf(req, cx)?;
+    if let Some(token) = cookie_session(req) {
+        if let Ok((account, orgs)) = cx.app().me(&token).await {
+            let chrome = Chrome {
+                account: Some(&account),
+                csrf: &csrf,
+            };
+            return html(200, &views::dashboard(&chrome, &account, &orgs), &cookies);
+        }
+    }
+    html(
+        200,
+        &views::landing(&Chrome {
+            account: None,
+            csrf: &csrf,
+        }),
+        &cookies,
+    )
+}
+
+/// `GET /signup`
+pub fn signup_form(req: &mut Request, cx: &Ctx) -> Handled {
+    let (csrf, cookies) = csrf(req, cx)?;
+    let chrome = Chrome {
+        account: None,
+        csrf: &csrf,
+    };
+    html(
+        200,
+        &views::signup(&chrome, &csrf, "", "", &[], None),
+        &cookies,
+    )
+}
+
+/// `POST /signup`
+pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let (csrf, cookies) = csrf(req, cx)?;
+    let chrome = Chrome {
+        account: None,
+        csrf: &csrf,
+    };
+    let (email, name) = (field(&form, "email"), field(&form, "name"));
+    let result = cx
+        .app()
+        .sign_up(SignUp {
+            email,
+            password: field(&form, "password"),
+            name,
+        })
+        .await;
+    match result {
+        Ok(account) => {
+            cx.deliver_mail_soon();
+            let dev = if cx.settings.development {
+                format!(
+                    "<p class=\"muted\">Development: the message is in the <a href=\"/dev/mailbox?to={}\">development mailbox</a>.</p>",
+                    crate::app::html::escape(account.email.as_str())
+                )
+            } else {
+                String::new()
+            };
+            let body = format!(
+                "<p>We sent a confirmation link to <strong>{}</strong>. Open it to activate your account, then log in.</p>{dev}",
+                crate::app::html::escape(account.email.as_str())
+            );
+            html(
+                201,
+                &views::message(&chrome, "Check your email", &body),
+                &cookies,
+            )
+        }
+        Err(AppError::Invalid(invalid)) => html(
+            400,
+            &views::signup(&chrome, &csrf, email, name, &invalid.0, None),
+            &cookies,
+        ),
+        Err(AppError::EmailTaken) => {
+            let taken = [FieldError::new(
+                "email",
+                "email_taken",
+                "An account with this email already exists. Log in instead.",
+            )];
+            html(
+                409,
+                &views::signup(&chrome, &csrf, email, name, &taken, None),
+                &cookies,
+            )
+        }
+        Err(e) => error_page(&e.into(), None),
+    }
+}
+
+/// `GET /verify-email?token=`: confirms the address (the link's only effect is to
+/// confirm the address it was sent to, so a GET may do it, as Auth0's links do).
+pub async fn verify_email(req: &mut Request, cx: &Ctx) -> Handled {
+    let token = http::query(req, "token").unwrap_or_default();
+    match cx.app().verify_email(&token).await {
+        Ok(account) => {
+            let chrome = Chrome {
+                account: None,
+                csrf: "",
+            };
+            let body = format!(
+                "<p>Thank you: <strong>{}</strong> is confirmed.</p><p><a class=\"button\" href=\"/login\">Log in</a></p>",
+                crate::app::html::escape(account.email.as_str())
+            );
+            html(200, &views::message(&chrome, "Email confirmed", &body), &[])
+        }
+        Err(e) => error_page(&e.into(), None),
+    }
+}
+
+/// `GET /login`
+pub fn login_form(req: &mut Request, cx: &Ctx) -> Handled {
+    let (csrf, cookies) = csrf(req, cx)?;
+    let return_to = safe_return_to(http::query(req, "return_to").as_deref());
+    let chrome = Chrome {
+        account: None,
+        csrf: &csrf,
+    };
+    html(
+        200,
+        &views::login(&chrome, &csrf, "", &return_to, None),
+        &cookies,
+    )
+}
+
+/// `POST /login`: sets the session cookie and goes back to `return_to`.
+pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let email = field(&form, "email");
+    let return_to = safe_return_to(form.get("return_to").map(String::as_str));
+    let ip = http::client_ip(req);
+    match cx.app().log_in(email, field(&form, "password"), &ip).await {
+        Ok(session) => {
+            let mut response = see_other(&return_to)?;
+            response.headers_mut().append(
+                "set-cookie",
+                &set_cookie(SESSION_COOKIE, session.token.expose(), session_seconds()),
+            )?;
+            Ok(response)
+        }
+        Err(e @ AppError::Unavailable(_)) => error_page(&e.into(), None),
+        Err(e) => {
+            let error = ApiError::from(e);
+            let d = describe(&error);
+            let (csrf, cookies) = csrf(req, cx)?;
+            let chrome = Chrome {
+                account: None,
+                csrf: &csrf,
+            };
+            let mut response = html(
+                d.status,
+                &views::login(&chrome, &csrf, email, &return_to, Some(d.message)),
+                &cookies,
+            )?;
+            if let Some(seconds) = d.retry_after {
+                response
+                    .headers_mut()
+                    .set("retry-after", &seconds.to_string())?;
+            }
+            Ok(response)
+        }
+    }
+}
+
+/// `POST /logout`
+pub async fn logout(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    if let Some(token) = cookie_session(req) {
+        cx.app().log_out(&token).await?;
+    }
+    let mut response = see_other("/")?;
+    response
+        .headers_mut()
+        .append("set-cookie", &set_cookie(SESSION_COOKIE, "", 0))?;
+    Ok(response)
+}
+
+/// `GET /orgs/new`
+pub async fn new_org_form(req: &mut Request, cx: &Ctx) -> Handled {
+    let Some(token) = cookie_session(req) else {
+        return login_redirect("/orgs/new");
+    };
+    let Ok((account, _)) = cx.app().me(&token).await else {
+        return login_redirect("/orgs/new");
+    };
+    let (csrf, cookies) = csrf(req, cx)?;
+    let chrome = Chrome {
+        account: Some(&account),
+        csrf: &csrf,
+    };
+    html(
+        200,
+        &views::new_org(&chrome, &csrf, "", "tracker", "", &[]),
+        &cookies,
+    )
+}
+
+/// `POST /orgs/new`
+pub async fn new_org_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let Some(token) = cookie_session(req) else {
+        return login_redirect("/orgs/new");
+    };
+    let (name, product, id) = (
+        field(&form, "name"),
+        field(&form, "product"),
+        field(&form, "organization_id"),
+    );
+    let result = cx
+        .app()
+        .create_org(
+            &token,
+            CreateOrg {
+                name,
+                product,
+                organization_id: Some(id),
+            },
+        )
+        .await;
+    let errors: Vec<FieldError> = match result {
+        Ok(view) => {
+            return Ok(see_other(&format!(
+                "/orgs/{}/settings",
+                view.org.space_key
+            ))?)
+        }
+        Err(AppError::Unauthenticated) => return login_redirect("/orgs/new"),
+        Err(AppError::Invalid(invalid)) => invalid.0,
+        Err(AppError::OrganizationIdTaken) => vec![FieldError::new(
+            "organization_id",
+            "organization_id_taken",
+            "This organization ID is taken. Choose another.",
+        )],
+        Err(e) => return error_page(&e.into(), None),
+    };
+    let (account, _) = cx.app().me(&token).await?;
+    let (csrf, cookies) = csrf(req, cx)?;
+    let chrome = Chrome {
+        account: Some(&account),
+        csrf: &csrf,
+    };
+    let status = if errors.iter().any(|e| e.code == "organization_id_taken") {
+        409
+    } else {
+        400
+    };
+    html(
+        status,
+        &views::new_org(&chrome, &csrf, name, product, id, &errors),
+        &cookies,
+    )
+}
+
+/// `GET /orgs/{org}/settings` (the profile tab).
+pub async fn settings(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
+    let path = format!("/orgs/{space_key}/settings");
+    let Some(token) = cookie_session(req) else {
+        return login_redirect(&path);
+    };
+    let app = cx.app();
+    match app.get_org(&token, space_key).await {
+        Ok(view) => {
+            let (csrf, cookies) = csrf(req, cx)?;
+            let chrome = Chrome {
+                account: Some(&view.viewer),
+                csrf: &csrf,
+            };
+            let notice = http::query(req, "saved").map(|_| "Saved.");
+            let form = (view.org.name.clone(), view.org.organization_id.to_string());
+            html(
+                200,
+                &views::settings_profile(
+                    &chrome,
+                    &csrf,
+                    &view,
+                    (&form.0, &form.1),
+                    &[],
+                    notice,
+                    None,
+                ),
+                &cookies,
+            )
+        }
+        Err(AppError::Unauthenticated) => login_redirect(&path),
+        Err(e) => error_page(&e.into(), None),
+    }
+}
+
+/// `POST /orgs/{org}/settings`: saves the profile.
+pub async fn settings_submit(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let path = format!("/orgs/{space_key}/settings");
+    let Some(token) = cookie_session(req) else {
+        return login_redirect(&path);
+    };
+    let (name, id) = (field(&form, "name"), field(&form, "organization_id"));
+    let app = cx.app();
+    let result = app
+        .update_org(
+            &token,
+            space_key,
+            UpdateOrg {
+                name: Some(name),
+                organization_id: Some(id),
+            },
+        )
+        .await;
+    let (errors, status) = match result {
+        Ok(_) => return Ok(see_other(&format!("{path}?saved=1"))?),
+        Err(AppError::Unauthenticated) => return login_redirect(&path),
+        Err(AppError::Invalid(invalid)) => (invalid.0, 400),
+        Err(AppError::OrganizationIdTaken) => (
+            vec![FieldError::new(
+                "organization_id",
+                "organization_id_taken",
+                "This organization ID is taken. Choose another.",
+            )],
+            409,
+        ),
+        Err(e) => return error_page(&e.into(), None),
+    };
+    let view = app.get_org(&token, space_key).await?;
+    let (csrf, cookies) = csrf(req, cx)?;
+    let chrome = Chrome {
+        account: Some(&view.viewer),
+        csrf: &csrf,
+    };
+    html(
+        status,
+        &views::settings_profile(
+            &chrome,
+            &csrf,
+            &view,
+            (name, id),
+            &errors,
+            None,
+            Some("Some fields need attention."),
+        ),
+        &cookies,
+    )
+}
+
+/// `GET /dev/mailbox?to=`: the development mailbox for people.
+pub async fn mailbox(req: &mut Request, cx: &Ctx) -> Handled {
+    let to = http::query(req, "to").unwrap_or_default();
+    let messages = if to.is_empty() {
+        Vec::new()
+    } else {
+        cx.app().mailbox(&to).await.unwrap_or_default()
+    };
+    html(
+        200,
+        &views::mailbox(
+            &Chrome {
+                account: None,
+                csrf: "",
+            },
+            &to,
+            &messages,
+        ),
+        &[],
+    )
+}

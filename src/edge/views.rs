@@ -1,0 +1,352 @@
+//! Server-rendered HTML. Every page works without JavaScript; every form field has a
+//! label, and a refused field shows its message next to it.
+
+use crate::app::html::escape;
+use crate::app::orgs::OrgView;
+use crate::app::ports::{AccountRecord, MailRecord, MembershipSummary};
+use crate::domain::organization::CATALOGUE;
+use crate::domain::FieldError;
+
+/// The stylesheet, served at `/static/orgpass.css` (the CSP allows no inline styles).
+pub const CSS: &str = include_str!("orgpass.css");
+
+/// What the header shows about the visitor.
+pub struct Chrome<'a> {
+    /// The signed-in account, if any.
+    pub account: Option<&'a AccountRecord>,
+    /// The CSRF token for the logout form.
+    pub csrf: &'a str,
+}
+
+/// A whole page.
+#[must_use]
+pub fn page(title: &str, chrome: &Chrome<'_>, body: &str) -> String {
+    let nav = match chrome.account {
+        Some(account) => format!(
+            r#"<span class="who">{}</span><form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="{}"><button type="submit" class="link">Log out</button></form>"#,
+            escape(&account.email.to_string()),
+            escape(chrome.csrf)
+        ),
+        None => {
+            r#"<a href="/login">Log in</a> <a href="/signup" class="button">Sign up</a>"#.to_owned()
+        }
+    };
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · orgpass</title><link rel="stylesheet" href="/static/orgpass.css"></head><body><header><a href="/" class="brand">orgpass</a><nav>{nav}</nav></header><main>{body}</main></body></html>"#,
+        title = escape(title),
+    )
+}
+
+/// A labelled input with its error, if any.
+#[must_use]
+pub fn field(
+    label: &str,
+    name: &str,
+    kind: &str,
+    value: &str,
+    errors: &[FieldError],
+    extra: &str,
+) -> String {
+    let error = errors.iter().find(|e| e.field == name);
+    let (class, message, described) = match error {
+        Some(e) => (
+            " invalid",
+            format!(
+                r#"<p class="error" id="{name}-error">{}</p>"#,
+                escape(e.message)
+            ),
+            format!(r#" aria-invalid="true" aria-describedby="{name}-error""#),
+        ),
+        None => ("", String::new(), String::new()),
+    };
+    format!(
+        r#"<div class="field{class}"><label for="{name}">{label}</label><input id="{name}" name="{name}" type="{kind}" value="{value}"{described} {extra}>{message}</div>"#,
+        label = escape(label),
+        value = escape(value),
+    )
+}
+
+/// A banner for a refusal that belongs to no single field.
+#[must_use]
+pub fn alert(message: Option<&str>) -> String {
+    message.map_or_else(String::new, |m| {
+        format!(r#"<p class="alert" role="alert">{}</p>"#, escape(m))
+    })
+}
+
+/// A message page (`h1` and a paragraph of HTML).
+#[must_use]
+pub fn message(chrome: &Chrome<'_>, title: &str, html: &str) -> String {
+    page(
+        title,
+        chrome,
+        &format!(
+            "<section class=\"card\"><h1>{}</h1>{html}</section>",
+            escape(title)
+        ),
+    )
+}
+
+/// The sign-up form.
+#[must_use]
+pub fn signup(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    email: &str,
+    name: &str,
+    errors: &[FieldError],
+    alert_text: Option<&str>,
+) -> String {
+    let body = format!(
+        r#"<section class="card"><h1>Create your account</h1>{alert}<form method="post" action="/signup" novalidate><input type="hidden" name="csrf" value="{csrf}">{email}{name}{password}<button type="submit">Sign up</button></form><p class="muted">Already have an account? <a href="/login">Log in</a>.</p></section>"#,
+        alert = alert(alert_text),
+        csrf = escape(csrf),
+        email = field(
+            "Email",
+            "email",
+            "email",
+            email,
+            errors,
+            r#"autocomplete="email" required"#
+        ),
+        name = field(
+            "Your name",
+            "name",
+            "text",
+            name,
+            errors,
+            r#"autocomplete="name" required"#
+        ),
+        password = field(
+            "Password (at least 10 characters)",
+            "password",
+            "password",
+            "",
+            errors,
+            r#"autocomplete="new-password" minlength="10" required"#
+        ),
+    );
+    page("Sign up", chrome, &body)
+}
+
+/// The login form.
+#[must_use]
+pub fn login(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    email: &str,
+    return_to: &str,
+    alert_text: Option<&str>,
+) -> String {
+    let body = format!(
+        r#"<section class="card"><h1>Log in</h1>{alert}<form method="post" action="/login" novalidate><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="return_to" value="{return_to}">{email}{password}<button type="submit">Log in</button></form><p class="muted">No account yet? <a href="/signup">Sign up</a>.</p></section>"#,
+        alert = alert(alert_text),
+        csrf = escape(csrf),
+        return_to = escape(return_to),
+        email = field(
+            "Email",
+            "email",
+            "email",
+            email,
+            &[],
+            r#"autocomplete="username" required"#
+        ),
+        password = field(
+            "Password",
+            "password",
+            "password",
+            "",
+            &[],
+            r#"autocomplete="current-password" required"#
+        ),
+    );
+    page("Log in", chrome, &body)
+}
+
+/// The dashboard of a signed-in person.
+#[must_use]
+pub fn dashboard(
+    chrome: &Chrome<'_>,
+    account: &AccountRecord,
+    orgs: &[MembershipSummary],
+) -> String {
+    let list = if orgs.is_empty() {
+        "<p class=\"muted\">You are not in any organization yet.</p>".to_owned()
+    } else {
+        let items: String = orgs
+            .iter()
+            .map(|o| {
+                format!(
+                    r#"<li><a href="/orgs/{key}/settings">{name}</a> <span class="muted">{id} · {role}</span></li>"#,
+                    key = escape(&o.space_key),
+                    name = escape(&o.name),
+                    id = escape(&o.organization_id),
+                    role = o.membership.role.as_str(),
+                )
+            })
+            .collect();
+        format!("<ul class=\"orgs\">{items}</ul>")
+    };
+    let body = format!(
+        r#"<section class="card"><h1>Hello, {name}</h1><h2>Your organizations</h2>{list}<p><a class="button" href="/orgs/new">Create an organization</a></p></section>"#,
+        name = escape(&account.name),
+    );
+    page("Dashboard", chrome, &body)
+}
+
+/// The landing page for visitors.
+#[must_use]
+pub fn landing(chrome: &Chrome<'_>) -> String {
+    page(
+        "Welcome",
+        chrome,
+        r#"<section class="card"><h1>orgpass</h1><p>One account and one organization for Tracker, Diagrams and Chat, with single sign-on for your company.</p><p><a class="button" href="/signup">Create an account</a> <a href="/login">Log in</a></p></section>"#,
+    )
+}
+
+/// The form that creates an organization.
+#[must_use]
+pub fn new_org(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    name: &str,
+    product: &str,
+    organization_id: &str,
+    errors: &[FieldError],
+) -> String {
+    let options: String = CATALOGUE
+        .iter()
+        .map(|p| {
+            let checked = if p.key == product { " checked" } else { "" };
+            format!(
+                r#"<label class="choice"><input type="radio" name="product" value="{key}"{checked}> <strong>{name}</strong> <span class="muted">{summary} · {days}-day free trial</span></label>"#,
+                key = p.key,
+                name = p.name,
+                summary = p.summary,
+                days = p.trial_days,
+            )
+        })
+        .collect();
+    let product_error = errors
+        .iter()
+        .find(|e| e.field == "product")
+        .map_or_else(String::new, |e| {
+            format!(r#"<p class="error">{}</p>"#, escape(e.message))
+        });
+    let body = format!(
+        r#"<section class="card"><h1>Create an organization</h1><form method="post" action="/orgs/new" novalidate><input type="hidden" name="csrf" value="{csrf}">{name}<fieldset><legend>Start a free trial of</legend>{options}{product_error}</fieldset>{org_id}<p class="muted">The organization ID is what your colleagues type to log in with single sign-on. Leave it empty to get one made from the name.</p><button type="submit">Create organization</button></form></section>"#,
+        csrf = escape(csrf),
+        name = field(
+            "Organization name",
+            "name",
+            "text",
+            name,
+            errors,
+            "required"
+        ),
+        org_id = field(
+            "Organization ID (optional)",
+            "organization_id",
+            "text",
+            organization_id,
+            errors,
+            r#"pattern="[a-z0-9-]{3,20}""#
+        ),
+    );
+    page("New organization", chrome, &body)
+}
+
+/// The settings page, profile tab.
+#[must_use]
+pub fn settings_profile(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    view: &OrgView,
+    form: (&str, &str),
+    errors: &[FieldError],
+    notice: Option<&str>,
+    alert_text: Option<&str>,
+) -> String {
+    let org = &view.org;
+    let admin = view.membership.role == crate::domain::Role::Administrator;
+    let products: String = org
+        .products
+        .iter()
+        .map(|p| {
+            format!(
+                "<li><strong>{}</strong> <span class=\"muted\">{} · {}{}</span></li>",
+                escape(&p.product),
+                escape(&p.plan),
+                escape(&p.status),
+                p.trial_ends_at
+                    .map(|t| format!(" · trial ends {}", t.to_rfc3339()))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let edit = if admin {
+        format!(
+            r#"<h2>Edit profile</h2><form method="post" action="/orgs/{key}/settings" novalidate><input type="hidden" name="csrf" value="{csrf}">{name}{id}<button type="submit">Save</button></form>"#,
+            key = escape(org.space_key.as_str()),
+            csrf = escape(csrf),
+            name = field(
+                "Organization name",
+                "name",
+                "text",
+                form.0,
+                errors,
+                "required"
+            ),
+            id = field(
+                "Organization ID",
+                "organization_id",
+                "text",
+                form.1,
+                errors,
+                "required"
+            ),
+        )
+    } else {
+        "<p class=\"muted\">Only administrators can change the profile.</p>".to_owned()
+    };
+    let notice = notice.map_or_else(String::new, |n| {
+        format!(r#"<p class="notice" role="status">{}</p>"#, escape(n))
+    });
+    let body = format!(
+        r#"<section class="card wide"><p class="muted"><a href="/">Dashboard</a> / Settings</p><h1>{name}</h1><nav class="tabs" aria-label="Settings"><a href="/orgs/{key}/settings" aria-current="page">Profile</a></nav>{notice}{alert}<dl class="facts"><dt>Organization ID</dt><dd><code>{id}</code></dd><dt>Space key</dt><dd><code>{key}</code></dd><dt>Your role</dt><dd>{role}</dd><dt>Created</dt><dd>{created}</dd><dt>Single sign-on add-on</dt><dd>{pass}</dd></dl><h2>Products</h2><ul>{products}</ul>{edit}</section>"#,
+        name = escape(&org.name),
+        key = escape(org.space_key.as_str()),
+        id = escape(org.organization_id.as_str()),
+        role = view.membership.role.as_str(),
+        created = org.created_at.to_rfc3339(),
+        pass = escape(&org.pass.status),
+        alert = alert(alert_text),
+    );
+    page(&format!("{} settings", org.name), chrome, &body)
+}
+
+/// The development mailbox.
+#[must_use]
+pub fn mailbox(chrome: &Chrome<'_>, to: &str, messages: &[MailRecord]) -> String {
+    let items: String = messages
+        .iter()
+        .map(|m| {
+            let links: String = crate::app::mail::links(&m.mail.text)
+                .iter()
+                .map(|l| format!(r#"<li><a href="{0}">{0}</a></li>"#, escape(l)))
+                .collect();
+            format!(
+                "<article class=\"mail\"><h2>{}</h2><p class=\"muted\">to {} · {}</p><pre>{}</pre><ul>{links}</ul></article>",
+                escape(&m.mail.subject),
+                escape(m.mail.to.as_str()),
+                m.created_at.to_rfc3339(),
+                escape(&m.mail.text),
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"<section class="card wide"><h1>Development mailbox</h1><form method="get" action="/dev/mailbox"><div class="field"><label for="to">Recipient</label><input id="to" name="to" type="email" value="{to}"></div><button type="submit">Show mail</button></form>{items}</section>"#,
+        to = escape(to),
+    );
+    page("Mailbox", chrome, &body)
+}
