@@ -58,7 +58,7 @@ e2e: build-fast
 test: lint unit e2e
 
 size: build
-	@raw=$$(stat -c %s build/worker/index_bg.wasm); gz=$$(gzip -9 -c build/worker/index_bg.wasm | wc -c); \
+	@raw=$$(stat -c %s build/index_bg.wasm); gz=$$(gzip -9 -c build/index_bg.wasm | wc -c); \
 	  awk -v r=$$raw -v g=$$gz 'BEGIN { printf "release wasm: %d bytes raw (%.1f KiB), %d bytes gzipped (%.1f KiB); budget 1024 KiB gzipped, free plan limit 3 MiB\n", r, r/1024, g, g/1024 }'
 
 clean:

@@ -153,7 +153,10 @@ pub fn secure(response: &mut Response, production: bool) -> worker::Result<()> {
          frame-ancestors 'none'; base-uri 'none'",
     )?;
     h.set("x-content-type-options", "nosniff")?;
-    h.set("referrer-policy", "no-referrer")?;
+    // Not `no-referrer`: with it, browsers send `Origin: null` on form posts, which the
+    // same-origin check must refuse. `same-origin` still keeps URLs (and any token in
+    // them) from other sites.
+    h.set("referrer-policy", "same-origin")?;
     h.set("x-frame-options", "DENY")?;
     h.set("cache-control", "no-store")?;
     if production {

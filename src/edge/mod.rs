@@ -147,6 +147,13 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
         }
     };
     http::secure(&mut response, !cx.settings.development)?;
+    if cx.settings.development {
+        // Lets tests and benchmarks check the round-trip budget of each route.
+        response.headers_mut().set(
+            "x-orgpass-d1-round-trips",
+            &cx.store.round_trips().to_string(),
+        )?;
+    }
     let elapsed = worker::Date::now().as_millis().saturating_sub(started);
     let mut line = serde_json::Map::new();
     line.insert("method".into(), method.to_string().into());

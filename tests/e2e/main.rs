@@ -1,1 +1,194 @@
-fn main() {}
+//! End-to-end tests: the real Worker (the wasm in `build/`) under `wrangler dev`,
+//! with a fresh local D1/KV, driven over HTTP and, for the browser tests, through
+//! headless Chromium. One binary, one shared start-up, unique data per test.
+//!
+//! Run with `make e2e` (which builds the Worker first) or `make test`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![allow(missing_docs, clippy::disallowed_methods)]
+
+mod accounts;
+mod browser;
+mod client;
+mod orgs;
+mod platform;
+mod server;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::json;
+
+use client::Client;
+use server::Server;
+
+/// What every test gets: the development Worker, and lazily a production-mode one.
+pub struct World {
+    pub dev: Server,
+    production: OnceLock<std::sync::Mutex<Server>>,
+    production_base: OnceLock<String>,
+}
+
+impl World {
+    pub fn client(&self) -> Client {
+        Client::new(&self.dev.base)
+    }
+
+    /// A second Worker with `ENVIRONMENT=production` (no development routes, HSTS).
+    pub fn production_client(&self) -> Client {
+        let base = self.production_base.get_or_init(|| {
+            let server = Server::start("production", &[("ENVIRONMENT", "production")]);
+            let base = server.base.clone();
+            let _ = self.production.set(std::sync::Mutex::new(server));
+            base
+        });
+        Client::new(base)
+    }
+
+    fn stop(&mut self) {
+        self.dev.stop();
+        if let Some(p) = self.production.get() {
+            p.lock().unwrap().stop();
+        }
+    }
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// An email no other test (or run) uses.
+pub fn unique_email(tag: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{tag}-{n}-{nanos}@example.com")
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The newest email to `to`, from the development mailbox.
+pub fn last_mail(c: &Client, to: &str) -> serde_json::Value {
+    let r = c.get(&format!("/dev/mail?to={}", urlencode(to)), None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["messages"][0].clone()
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The `token` parameter of the first link in the newest email to `to`.
+pub fn mailed_token(c: &Client, to: &str) -> String {
+    let link = last_mail(c, to)["links"][0].as_str().unwrap().to_owned();
+    link.split("token=").nth(1).unwrap().to_owned()
+}
+
+/// Signs up, verifies by the mailed link, logs in; returns the session token.
+pub fn verified_session(c: &Client, email: &str) -> String {
+    let r = c.json(
+        "POST",
+        "/api/v1/accounts",
+        None,
+        &json!({"email": email, "password": PASSWORD, "name": "Test Person"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = mailed_token(c, email);
+    let r = c.json(
+        "POST",
+        "/api/v1/accounts/verify-email",
+        None,
+        &json!({ "token": token }),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = c.json(
+        "POST",
+        "/api/v1/sessions",
+        None,
+        &json!({"email": email, "password": PASSWORD}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["token"].as_str().unwrap().to_owned()
+}
+
+/// Creates an organization and returns its JSON (`org`).
+pub fn create_org(c: &Client, token: &str, name: &str, org_id: Option<&str>) -> serde_json::Value {
+    let mut body = json!({"name": name, "product": "tracker"});
+    if let Some(id) = org_id {
+        body["organization_id"] = id.into();
+    }
+    let r = c.json("POST", "/api/v1/orgs", Some(token), &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["org"].clone()
+}
+
+type TestFn = fn(&World);
+
+fn tests() -> Vec<(&'static str, TestFn)> {
+    let mut all = Vec::new();
+    all.extend(accounts::TESTS.iter().copied());
+    all.extend(orgs::TESTS.iter().copied());
+    all.extend(platform::TESTS.iter().copied());
+    all.extend(browser::TESTS.iter().copied());
+    all
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let listed = tests();
+    if args.list {
+        let trials = listed
+            .iter()
+            .map(|(name, _)| Trial::test(*name, || Ok(())))
+            .collect();
+        libtest_mimic::run(&args, trials).exit();
+    }
+    let world = Arc::new(World {
+        dev: Server::start("dev", &[]),
+        production: OnceLock::new(),
+        production_base: OnceLock::new(),
+    });
+    let trials = listed
+        .into_iter()
+        .map(|(name, f)| {
+            let world = Arc::clone(&world);
+            Trial::test(name, move || {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&world))).map_err(|e| {
+                    let msg = e
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_else(|| "panicked".to_owned());
+                    Failed::from(msg)
+                })
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    match Arc::try_unwrap(world) {
+        Ok(mut world) => world.stop(),
+        Err(_) => eprintln!("warning: a test still holds the servers"),
+    }
+    conclusion.exit();
+}
+
+/// HTML-escapes like the pages do (for finding values in them).
+pub fn app_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
