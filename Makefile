@@ -17,12 +17,13 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: help setup build build-fast dev test lint unit e2e size clean
+.PHONY: help setup build build-fast dev test lint unit e2e size bench clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
 	@echo "make test   formatting, clippy (host and wasm), unit tests, end-to-end and browser tests"
 	@echo "make size   release wasm size, raw and gzipped"
+	@echo "make bench  route timings and D1 round trips against a local Worker"
 
 setup:
 	@scripts/setup.sh
@@ -60,6 +61,10 @@ test: lint unit e2e
 size: build
 	@raw=$$(stat -c %s build/index_bg.wasm); gz=$$(gzip -9 -c build/index_bg.wasm | wc -c); \
 	  awk -v r=$$raw -v g=$$gz 'BEGIN { printf "release wasm: %d bytes raw (%.1f KiB), %d bytes gzipped (%.1f KiB); budget 1024 KiB gzipped, free plan limit 3 MiB\n", r, r/1024, g, g/1024 }'
+
+# Route timings and D1 round trips against the release Worker (see docs/performance.md).
+bench: build
+	cargo bench --bench routes
 
 clean:
 	rm -rf build target .wrangler

@@ -144,16 +144,7 @@ impl OrganizationName {
     /// # Errors
     /// `invalid_name` when empty, too long or with control characters.
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let name = input.trim();
-        let count = name.chars().count();
-        if count == 0 || count > 100 || name.chars().any(char::is_control) {
-            return Err(FieldError::new(
-                "name",
-                "invalid_name",
-                "Enter a name of 1 to 100 characters.",
-            ));
-        }
-        Ok(Self(name.to_owned()))
+        super::validation::bounded_name(input).map(Self)
     }
 
     /// The name.

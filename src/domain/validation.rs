@@ -78,6 +78,24 @@ impl From<FieldError> for Invalid {
     }
 }
 
+/// A display name (of a person or an organization): trimmed, 1 to 100 characters, no
+/// control characters.
+///
+/// # Errors
+/// `invalid_name` otherwise.
+pub fn bounded_name(input: &str) -> Result<String, FieldError> {
+    let name = input.trim();
+    let count = name.chars().count();
+    if count == 0 || count > 100 || name.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            "name",
+            "invalid_name",
+            "Enter a name of 1 to 100 characters.",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
