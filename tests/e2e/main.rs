@@ -14,12 +14,13 @@
 mod accounts;
 mod browser;
 mod client;
+mod mail;
 mod orgs;
 mod platform;
 mod server;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::json;
@@ -27,11 +28,11 @@ use serde_json::json;
 use client::Client;
 use server::Server;
 
-/// What every test gets: the development Worker, and lazily a production-mode one.
+/// What every test gets: the development Worker, and on demand more Workers with other
+/// settings (each started once, shared, stopped at the end).
 pub struct World {
     pub dev: Server,
-    production: OnceLock<std::sync::Mutex<Server>>,
-    production_base: OnceLock<String>,
+    others: std::sync::Mutex<Vec<(String, Server)>>,
 }
 
 impl World {
@@ -39,21 +40,35 @@ impl World {
         Client::new(&self.dev.base)
     }
 
+    /// A client of the Worker started as `name` with `vars` (started on first use).
+    pub fn other_client(&self, name: &str, vars: &[(&str, &str)]) -> Client {
+        let mut others = self
+            .others
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, server)) = others.iter().find(|(n, _)| n == name) {
+            return Client::new(&server.base);
+        }
+        let server = Server::start(name, vars);
+        let client = Client::new(&server.base);
+        others.push((name.to_owned(), server));
+        client
+    }
+
     /// A second Worker with `ENVIRONMENT=production` (no development routes, HSTS).
     pub fn production_client(&self) -> Client {
-        let base = self.production_base.get_or_init(|| {
-            let server = Server::start("production", &[("ENVIRONMENT", "production")]);
-            let base = server.base.clone();
-            let _ = self.production.set(std::sync::Mutex::new(server));
-            base
-        });
-        Client::new(base)
+        self.other_client("production", &[("ENVIRONMENT", "production")])
     }
 
     fn stop(&mut self) {
         self.dev.stop();
-        if let Some(p) = self.production.get() {
-            p.lock().unwrap().stop();
+        for (_, server) in self
+            .others
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter_mut()
+        {
+            server.stop();
         }
     }
 }
@@ -141,6 +156,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(accounts::TESTS.iter().copied());
     all.extend(orgs::TESTS.iter().copied());
     all.extend(platform::TESTS.iter().copied());
+    all.extend(mail::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }
@@ -157,8 +173,7 @@ fn main() {
     }
     let world = Arc::new(World {
         dev: Server::start("dev", &[]),
-        production: OnceLock::new(),
-        production_base: OnceLock::new(),
+        others: std::sync::Mutex::new(Vec::new()),
     });
     let trials = listed
         .into_iter()
