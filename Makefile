@@ -28,13 +28,21 @@ help:
 setup:
 	@scripts/setup.sh
 
-# Release build (wasm-opt on): what `make dev` serves and `make size` measures.
-build: setup
+SOURCES := $(shell find src migrations -type f) Cargo.toml Cargo.lock
+
+# Release build (wasm-opt on): what `make dev` serves and `make size` measures. The
+# stamps make a second `make dev` skip the build when nothing changed; each flavour
+# removes the other's stamp since both write build/.
+build: setup build/.release
+build/.release: $(SOURCES)
 	worker-build --release
+	rm -f build/.fast && touch $@
 
 # Test build: same code, wasm-opt skipped (seconds instead of a minute).
-build-fast: setup
+build-fast: setup build/.fast
+build/.fast: $(SOURCES)
 	worker-build --release --no-opt
+	rm -f build/.release && touch $@
 
 dev: build
 	$(WRANGLER) d1 migrations apply DB --local --persist-to $(STATE_DIR)
