@@ -119,6 +119,19 @@ impl MemoryStore {
             .collect()
     }
 
+    /// Adds a managed account (no password), as the SSO issue's use case will.
+    pub fn insert_managed(&self, email: &str, now: Timestamp) {
+        let account = AccountRecord {
+            id: format!("acct_managed_{email}"),
+            email: Email::parse(email).unwrap(),
+            name: "Managed".to_owned(),
+            managed: true,
+            email_verified: true,
+            created_at: now,
+        };
+        self.state.borrow_mut().accounts.push((account, None));
+    }
+
     /// Makes an account's email verified, as a test shortcut.
     pub fn mark_verified(&self, email: &str) {
         for (a, _) in &mut self.state.borrow_mut().accounts {

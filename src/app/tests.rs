@@ -361,3 +361,15 @@ fn creating_an_organization_needs_a_session_and_valid_fields() {
         assert_eq!(codes, ["unknown_product", "invalid_organization_id"]);
     });
 }
+
+#[test]
+fn managed_accounts_are_sent_to_single_sign_on() {
+    block_on(async {
+        let app = app(NOW);
+        app.store.insert_managed("m@corp.example", app.now);
+        for password in ["anything at all", ""] {
+            let r = app.log_in("M@corp.example", password, "ip").await;
+            assert!(matches!(r, Err(AppError::ManagedAccountUseSso)), "{r:?}");
+        }
+    });
+}

@@ -16,6 +16,7 @@ mod browser;
 mod client;
 mod mail;
 mod orgs;
+mod pages;
 mod platform;
 mod server;
 
@@ -155,6 +156,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     let mut all = Vec::new();
     all.extend(accounts::TESTS.iter().copied());
     all.extend(orgs::TESTS.iter().copied());
+    all.extend(pages::TESTS.iter().copied());
     all.extend(platform::TESTS.iter().copied());
     all.extend(mail::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
