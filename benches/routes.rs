@@ -47,7 +47,29 @@ fn measure(name: &str, n: usize, mut f: impl FnMut(usize) -> Resp) {
     );
 }
 
+/// PBKDF2-HMAC-SHA256 at the production iteration count, natively (the `pbkdf2` crate):
+/// a yardstick for the CPU time WebCrypto spends per sign-up and login inside workerd,
+/// which local wall times cannot isolate.
+fn pbkdf2_reference() {
+    let mut out = [0u8; 32];
+    let runs = 20;
+    let start = Instant::now();
+    for i in 0..runs {
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+            b"correct horse battery",
+            &[i as u8; 16],
+            100_000,
+            &mut out,
+        );
+    }
+    let ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+    println!(
+        "reference: native PBKDF2-HMAC-SHA256, 100,000 iterations: {ms:.1} ms CPU per derivation\n"
+    );
+}
+
 fn main() {
+    pbkdf2_reference();
     let mut server = server::Server::start("bench", &[]);
     let c = Client::new(&server.base);
     println!(

@@ -31,13 +31,12 @@ fn html(status: u16, body: &str, cookies: &[String]) -> Handled {
 }
 
 /// The form CSRF token for this visitor, and the cookie to set when it is new.
-fn csrf(req: &Request, cx: &Ctx) -> Result<(String, Vec<String>), ApiError> {
+fn csrf(req: &Request) -> Result<(String, Vec<String>), ApiError> {
     let mut fresh = [0u8; 32];
     super::crypto::PlatformRandom
         .fill(&mut fresh)
         .map_err(AppError::Unavailable)?;
     let (token, cookie) = form_csrf(req, &SecretToken::from_random(&fresh));
-    let _ = cx;
     Ok((
         token,
         cookie
@@ -91,7 +90,7 @@ fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
 
 /// `GET /`: the dashboard, or the landing page for visitors.
 pub async fn home(req: &mut Request, cx: &Ctx) -> Handled {
-    let (csrf, cookies) = csrf(req, cx)?;
+    let (csrf, cookies) = csrf(req)?;
     if let Some(token) = cookie_session(req) {
         if let Ok((account, orgs)) = cx.app().me(&token).await {
             let chrome = Chrome {
@@ -112,8 +111,8 @@ pub async fn home(req: &mut Request, cx: &Ctx) -> Handled {
 }
 
 /// `GET /signup`
-pub fn signup_form(req: &mut Request, cx: &Ctx) -> Handled {
-    let (csrf, cookies) = csrf(req, cx)?;
+pub fn signup_form(req: &mut Request) -> Handled {
+    let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
         account: None,
         csrf: &csrf,
@@ -129,7 +128,7 @@ pub fn signup_form(req: &mut Request, cx: &Ctx) -> Handled {
 pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
     let form = http::form(req).await?;
     check_form(req, form.get("csrf"))?;
-    let (csrf, cookies) = csrf(req, cx)?;
+    let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
         account: None,
         csrf: &csrf,
@@ -206,8 +205,8 @@ pub async fn verify_email(req: &mut Request, cx: &Ctx) -> Handled {
 }
 
 /// `GET /login`
-pub fn login_form(req: &mut Request, cx: &Ctx) -> Handled {
-    let (csrf, cookies) = csrf(req, cx)?;
+pub fn login_form(req: &mut Request) -> Handled {
+    let (csrf, cookies) = csrf(req)?;
     let return_to = safe_return_to(http::query(req, "return_to").as_deref());
     let chrome = Chrome {
         account: None,
@@ -240,7 +239,7 @@ pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
         Err(e) => {
             let error = ApiError::from(e);
             let d = describe(&error);
-            let (csrf, cookies) = csrf(req, cx)?;
+            let (csrf, cookies) = csrf(req)?;
             let chrome = Chrome {
                 account: None,
                 csrf: &csrf,
@@ -282,7 +281,7 @@ pub async fn new_org_form(req: &mut Request, cx: &Ctx) -> Handled {
     let Ok((account, _)) = cx.app().me(&token).await else {
         return login_redirect("/orgs/new");
     };
-    let (csrf, cookies) = csrf(req, cx)?;
+    let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
         account: Some(&account),
         csrf: &csrf,
@@ -334,7 +333,7 @@ pub async fn new_org_submit(req: &mut Request, cx: &Ctx) -> Handled {
         Err(e) => return error_page(&e.into(), None),
     };
     let (account, _) = cx.app().me(&token).await?;
-    let (csrf, cookies) = csrf(req, cx)?;
+    let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
         account: Some(&account),
         csrf: &csrf,
@@ -360,7 +359,7 @@ pub async fn settings(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
     let app = cx.app();
     match app.get_org(&token, space_key).await {
         Ok(view) => {
-            let (csrf, cookies) = csrf(req, cx)?;
+            let (csrf, cookies) = csrf(req)?;
             let chrome = Chrome {
                 account: Some(&view.viewer),
                 csrf: &csrf,
@@ -421,7 +420,7 @@ pub async fn settings_submit(req: &mut Request, cx: &Ctx, space_key: &str) -> Ha
         Err(e) => return error_page(&e.into(), None),
     };
     let view = app.get_org(&token, space_key).await?;
-    let (csrf, cookies) = csrf(req, cx)?;
+    let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
         account: Some(&view.viewer),
         csrf: &csrf,
