@@ -89,15 +89,21 @@ async fn fill(b: &Client, name: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
+/// Clicks `target` and waits until the browser has left the current document (a click
+/// does not wait for the navigation it starts).
+async fn click_and_wait(b: &Client, target: Locator<'_>) {
+    let old = b.find(Locator::Css("html")).await.unwrap();
+    b.find(target).await.unwrap().click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while old.tag_name().await.is_ok() {
+        assert!(Instant::now() < deadline, "the click did not navigate");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn submit(b: &Client, form_action: &str) {
-    b.find(Locator::Css(&format!(
-        "form[action='{form_action}'] button[type='submit']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    let button = format!("form[action='{form_action}'] button[type='submit']");
+    click_and_wait(b, Locator::Css(&button)).await;
 }
 
 async fn heading(b: &Client) -> String {
@@ -159,23 +165,13 @@ fn sign_up_confirm_log_in_create_organization(w: &World) {
             .to_owned();
         b.goto(&link).await.unwrap();
         assert_eq!(heading(&b).await, "Email confirmed");
-        b.find(Locator::LinkText("Log in"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click_and_wait(&b, Locator::LinkText("Log in")).await;
         fill(&b, "email", &email).await;
         fill(&b, "password", PASSWORD).await;
         submit(&b, "/login").await;
         assert_eq!(heading(&b).await, "Hello, Grace Hopper");
 
-        b.find(Locator::LinkText("Create an organization"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click_and_wait(&b, Locator::LinkText("Create an organization")).await;
         fill(&b, "name", "Hopper Labs").await;
         b.find(Locator::Css("input[name='product'][value='diagrams']"))
             .await
@@ -198,24 +194,16 @@ fn sign_up_confirm_log_in_create_organization(w: &World) {
 
         // Rename through the profile form.
         fill(&b, "name", "Hopper Laboratories").await;
-        b.find(Locator::Css(
-            "form[method='post'] button[type='submit']:not(.link)",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        click_and_wait(
+            &b,
+            Locator::Css("form[method='post'] button[type='submit']:not(.link)"),
+        )
+        .await;
         assert_eq!(heading(&b).await, "Hopper Laboratories");
         assert!(b.source().await.unwrap().contains("Saved."));
 
         // Log out from the header.
-        b.find(Locator::Css("form[action='/logout'] button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click_and_wait(&b, Locator::Css("form[action='/logout'] button")).await;
         assert_eq!(heading(&b).await, "orgpass");
         b.close().await.unwrap();
     });
