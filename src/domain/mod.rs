@@ -8,6 +8,7 @@
 pub mod account;
 pub mod email;
 pub mod organization;
+pub mod pass;
 pub mod policy;
 pub mod ratelimit;
 pub mod time;
