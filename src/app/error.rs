@@ -38,6 +38,16 @@ pub enum AppError {
     TokenExpired,
     /// A single-use token that was already used.
     TokenUsed,
+    /// The space key typed into the add-on application is not the organization's.
+    SpaceKeyMismatch,
+    /// The add-on's state does not allow the action.
+    PassRefused(crate::domain::pass::Refused),
+    /// The state changed while the request was deciding; nothing was written.
+    Conflict,
+    /// A webhook's signature is missing, wrong or stale.
+    InvalidSignature(super::billing::SignatureError),
+    /// An external service (payment provider) failed; details for the log only.
+    Upstream(PortError),
     /// A dependency failed; details for the log only.
     Unavailable(PortError),
 }

@@ -380,7 +380,7 @@ impl OrgStore for MemoryStore {
         if let Some(id) = organization_id {
             org.organization_id = id.clone();
         }
-        Ok(OrgUpdate::Updated(org.clone()))
+        Ok(OrgUpdate::Updated(Box::new(org.clone())))
     }
 }
 

@@ -94,6 +94,87 @@ pub fn links(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The confirmation that an add-on application arrived.
+#[must_use]
+pub fn pass_application(id: String, to: &Email, admin_name: &str, organization: &str) -> NewMail {
+    let text = format!(
+        "Hello {admin_name},\n\nwe received the application for the single sign-on add-on of {organization}. We review applications within two business days; approval starts a free 30-day trial, and we will write to you then.\n"
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>we received the application for the single sign-on add-on of <strong>{}</strong>. We review applications within two business days; approval starts a free 30-day trial, and we will write to you then.</p>",
+        escape(admin_name),
+        escape(organization),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: format!("Your single sign-on application for {organization}"),
+        text,
+        html,
+    }
+}
+
+/// The templates of the trial reminders (placeholders filled set-based by the store:
+/// `{name}` the plan admin, `{organization}`, `{date}` the trial's end).
+#[must_use]
+pub fn trial_reminders(base_url: &str) -> Vec<super::ports::ReminderTemplate> {
+    use crate::domain::pass::Reminder;
+    use crate::domain::time::DAY_MS;
+    Reminder::ALL
+        .iter()
+        .map(|r| {
+            let (after, up_to) = r.window_days();
+            let when = match r {
+                Reminder::SevenDays => "in 7 days",
+                Reminder::OneDay => "tomorrow",
+            };
+            let link = format!("{base_url}/");
+            super::ports::ReminderTemplate {
+                kind: r.kind(),
+                after_ms: after * DAY_MS,
+                up_to_ms: up_to * DAY_MS,
+                subject: format!("Your single sign-on trial ends {when}"),
+                text: format!(
+                    "Hello {{name}},\n\nthe single sign-on trial of {{organization}} ends {when}, on {{date}}. Upgrade on the organization's Plan settings to keep single sign-on: {link}\n\nWithout an upgrade, single sign-on stops at the end of the trial and managed accounts cannot log in; your data is kept.\n"
+                ),
+                html: format!(
+                    "<p>Hello {{name}},</p><p>the single sign-on trial of <strong>{{organization}}</strong> ends {when}, on {{date}}.</p><p><a href=\"{link}\">Upgrade on the Plan settings</a> to keep single sign-on. Without an upgrade, single sign-on stops at the end of the trial and managed accounts cannot log in; your data is kept.</p>",
+                    link = escape(&link),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// The email that gives a formerly managed account its password link.
+#[must_use]
+pub fn set_password(
+    id: String,
+    to: &Email,
+    name: &str,
+    organization: &str,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
+    let link = format!("{base_url}/set-password?token={}", token.expose());
+    let text = format!(
+        "Hello {name},\n\n{organization} no longer uses single sign-on, so your account now logs in with a password. Choose one here:\n\n{link}\n\nThe link works once and expires in 7 days.\n"
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>{} no longer uses single sign-on, so your account now logs in with a password.</p><p><a href=\"{link}\">Choose a password</a></p><p>The link works once and expires in 7 days.</p>",
+        escape(name),
+        escape(organization),
+        link = escape(&link),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: "Choose a password for orgpass".to_owned(),
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,12 +8,14 @@
 //! with the fakes of [`fake`].
 
 pub mod accounts;
+pub mod billing;
 pub mod error;
 #[cfg(test)]
 pub mod fake;
 pub mod html;
 pub mod mail;
 pub mod orgs;
+pub mod pass;
 pub mod ports;
 #[cfg(test)]
 mod tests;

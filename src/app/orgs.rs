@@ -2,10 +2,11 @@
 //! "Organizations").
 
 use super::ports::{
-    AccountRecord, AccountStore, MemberContext, OrgRecord, OrgStore, OrgUpdate, PassRecord,
-    ProductRecord, Random,
+    AccountRecord, AccountStore, MemberContext, OrgRecord, OrgStore, OrgUpdate, ProductRecord,
+    Random,
 };
 use super::{App, AppError};
+use crate::domain::pass::Pass;
 use crate::domain::policy::{authorize, Authorized, OrgAction};
 use crate::domain::{
     Invalid, Membership, OrganizationId, OrganizationName, Product, Role, SpaceKey, TokenHash,
@@ -101,12 +102,9 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
                     status: "trialing".to_owned(),
                     trial_ends_at: Some(self.now.plus_days(product.trial_days)),
                 }],
-                pass: PassRecord {
-                    status: "none".to_owned(),
-                    trial_ends_at: None,
-                    current_period_end: None,
-                    cancel_at: None,
-                },
+                pass: Pass::None,
+                application: None,
+                subscription_id: None,
             };
             if self
                 .store
@@ -169,14 +167,14 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             .update_organization(&view.org.space_key, name.as_ref(), id.as_ref(), self.now)
             .await?
         {
-            OrgUpdate::Updated(org) => Ok(OrgView { org, ..view }),
+            OrgUpdate::Updated(org) => Ok(OrgView { org: *org, ..view }),
             OrgUpdate::IdTaken => Err(AppError::OrganizationIdTaken),
             OrgUpdate::Missing => Err(AppError::NotFound),
         }
     }
 
     /// Loads the caller's view of an organization and asks the policy for `action`.
-    async fn member(
+    pub(super) async fn member(
         &self,
         token: &TokenHash,
         space_key: &str,

@@ -23,6 +23,8 @@ pub enum OrgAction {
     View,
     /// Change the name or the organization ID.
     EditProfile,
+    /// Apply for, upgrade or cancel the SSO add-on (the plan).
+    ManagePlan,
 }
 
 /// Proof that the policy allowed `action` for one membership. Only [`authorize`]
@@ -51,7 +53,7 @@ pub struct Denied;
 pub fn authorize(membership: Membership, action: OrgAction) -> Result<Authorized, Denied> {
     let allowed = match action {
         OrgAction::View => true,
-        OrgAction::EditProfile => membership.role == Role::Administrator,
+        OrgAction::EditProfile | OrgAction::ManagePlan => membership.role == Role::Administrator,
     };
     if allowed {
         Ok(Authorized { action })
@@ -75,6 +77,9 @@ mod tests {
             (Member, EditProfile, false),
             (Guest, View, true),
             (Guest, EditProfile, false),
+            (Administrator, ManagePlan, true),
+            (Member, ManagePlan, false),
+            (Guest, ManagePlan, false),
         ];
         for (role, action, allowed) in table {
             for can_invite in [false, true] {

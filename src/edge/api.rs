@@ -12,6 +12,7 @@ use super::http::{self, json_response, set_cookie, SESSION_COOKIE};
 use crate::app::accounts::{session_seconds, SignUp};
 use crate::app::orgs::{CreateOrg, OrgView, UpdateOrg};
 use crate::app::ports::{AccountRecord, MembershipSummary, OrgRecord};
+use crate::domain::pass::Pass;
 use crate::domain::Timestamp;
 
 type Handled = Result<Response, ApiError>;
@@ -33,9 +34,23 @@ pub fn account_json(a: &AccountRecord) -> Value {
     })
 }
 
+/// `pass` of API.md, as it stands at `now` (expiries apply on time even if the Cron
+/// has not written them yet).
+#[must_use]
+pub fn pass_json(pass: Pass, now: Timestamp) -> Value {
+    let effective = pass.at(now);
+    let (_, trial_ends_at, current_period_end, cancel_at) = pass.columns();
+    json!({
+        "status": effective.status(),
+        "trial_ends_at": rfc3339(trial_ends_at),
+        "current_period_end": rfc3339(current_period_end),
+        "cancel_at": rfc3339(cancel_at),
+    })
+}
+
 /// `org` of API.md.
 #[must_use]
-pub fn org_json(o: &OrgRecord) -> Value {
+pub fn org_json(o: &OrgRecord, now: Timestamp) -> Value {
     json!({
         "space_key": o.space_key.as_str(),
         "organization_id": o.organization_id.as_str(),
@@ -47,18 +62,13 @@ pub fn org_json(o: &OrgRecord) -> Value {
             "status": p.status,
             "trial_ends_at": rfc3339(p.trial_ends_at),
         })).collect::<Vec<_>>(),
-        "pass": {
-            "status": o.pass.status,
-            "trial_ends_at": rfc3339(o.pass.trial_ends_at),
-            "current_period_end": rfc3339(o.pass.current_period_end),
-            "cancel_at": rfc3339(o.pass.cancel_at),
-        },
+        "pass": pass_json(o.pass, now),
     })
 }
 
-fn org_view_json(view: &OrgView) -> Value {
+fn org_view_json(view: &OrgView, now: Timestamp) -> Value {
     json!({
-        "org": org_json(&view.org),
+        "org": org_json(&view.org, now),
         "membership": {"role": view.membership.role.as_str(), "can_invite": view.membership.can_invite},
     })
 }
@@ -182,14 +192,14 @@ pub async fn create_org(req: &mut Request, cx: &Ctx) -> Handled {
             },
         )
         .await?;
-    Ok(json_response(201, &org_view_json(&view))?)
+    Ok(json_response(201, &org_view_json(&view, cx.now))?)
 }
 
 /// `GET /api/v1/orgs/{org}`
 pub async fn get_org(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
     let token = require_session(req)?;
     let view = cx.app().get_org(&token, space_key).await?;
-    Ok(json_response(200, &org_view_json(&view))?)
+    Ok(json_response(200, &org_view_json(&view, cx.now))?)
 }
 
 #[derive(Deserialize)]
@@ -213,7 +223,7 @@ pub async fn update_org(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled
             },
         )
         .await?;
-    Ok(json_response(200, &org_view_json(&view))?)
+    Ok(json_response(200, &org_view_json(&view, cx.now))?)
 }
 
 /// `GET /dev/mail?to=` (development only; the router hides it elsewhere).

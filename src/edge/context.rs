@@ -18,6 +18,13 @@ pub struct Settings {
     pub base_url: String,
     /// The email provider, when `EMAIL_API_URL` is set.
     pub email: Option<(String, String, String)>,
+    /// `OPERATOR_TOKEN`: operator routes exist only when it is set.
+    pub operator_token: Option<String>,
+    /// `BILLING_WEBHOOK_SECRET`: the payment provider's webhook signing secret.
+    pub webhook_secret: Option<String>,
+    /// The payment provider (`PAYMENT_PROVIDER`: `stripe`, or `development` in
+    /// development).
+    pub payments: Option<super::payments::Provider>,
 }
 
 impl Settings {
@@ -44,13 +51,33 @@ impl Settings {
                 var("EMAIL_FROM").unwrap_or_else(|| "orgpass <no-reply@localhost>".to_owned()),
             )
         });
+        let development = var("ENVIRONMENT").as_deref() == Some("development");
+        let base_url = var("BASE_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:8787".to_owned())
+            .trim_end_matches('/')
+            .to_owned();
+        let payments = match var("PAYMENT_PROVIDER").as_deref() {
+            Some("stripe") => match (secret("STRIPE_SECRET_KEY"), var("STRIPE_PRICE_ID")) {
+                (Some(secret_key), Some(price_id)) => Some(super::payments::Provider::Stripe {
+                    secret_key,
+                    price_id,
+                }),
+                _ => None,
+            },
+            Some("development") | None if development => {
+                Some(super::payments::Provider::Development {
+                    base_url: base_url.clone(),
+                })
+            }
+            _ => None,
+        };
         Self {
-            development: var("ENVIRONMENT").as_deref() == Some("development"),
-            base_url: var("BASE_URL")
-                .unwrap_or_else(|| "http://127.0.0.1:8787".to_owned())
-                .trim_end_matches('/')
-                .to_owned(),
+            development,
+            base_url,
             email,
+            operator_token: secret("OPERATOR_TOKEN"),
+            webhook_secret: secret("BILLING_WEBHOOK_SECRET"),
+            payments,
         }
     }
 

@@ -114,6 +114,59 @@ pub fn describe(error: &ApiError) -> Described {
             AppError::TokenInvalid => simple(400, "invalid_token", "This link is not valid."),
             AppError::TokenExpired => simple(410, "token_expired", "This link has expired."),
             AppError::TokenUsed => simple(410, "token_used", "This link was already used."),
+            AppError::SpaceKeyMismatch => Described {
+                fields: vec![FieldError::new(
+                    "space_key",
+                    "space_key_mismatch",
+                    "This is not this organization's space key. Copy it from the profile tab.",
+                )],
+                ..simple(
+                    400,
+                    "space_key_mismatch",
+                    "The space key does not match this organization.",
+                )
+            },
+            AppError::PassRefused(r) => {
+                use crate::domain::pass::Refused;
+                let (code, message) = match r {
+                    Refused::AlreadyApplied => (
+                        "pass_already_applied",
+                        "The add-on was already applied for.",
+                    ),
+                    Refused::NotApplied => (
+                        "pass_not_applied",
+                        "There is no application waiting for review.",
+                    ),
+                    Refused::NotInTrial => ("pass_not_in_trial", "The add-on is not in its trial."),
+                    Refused::NotEligible => (
+                        "pass_not_eligible",
+                        "The add-on must be approved before it can be paid for.",
+                    ),
+                    Refused::NotActive => {
+                        ("pass_not_active", "The add-on has no active subscription.")
+                    }
+                    Refused::AlreadyCanceled => (
+                        "pass_already_canceled",
+                        "The subscription is already set to end.",
+                    ),
+                };
+                simple(409, code, message)
+            }
+            AppError::Conflict => simple(
+                409,
+                "conflict",
+                "Something changed meanwhile. Reload and try again.",
+            ),
+            AppError::InvalidSignature(_) => simple(
+                400,
+                "invalid_signature",
+                "The signature is missing, wrong or too old.",
+            ),
+            AppError::Upstream(_) => simple(
+                502,
+                "upstream_unavailable",
+                "A service orgpass depends on did not answer. Try again.",
+            ),
             AppError::Unavailable(_) => simple(
                 500,
                 "internal_error",
@@ -144,7 +197,9 @@ pub fn describe(error: &ApiError) -> Described {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::billing::SignatureError;
     use crate::app::ports::PortError;
+    use crate::domain::pass::Refused;
     use crate::domain::Invalid;
 
     #[test]
@@ -193,6 +248,48 @@ mod tests {
             (AppError::TokenInvalid.into(), 400, "invalid_token"),
             (AppError::TokenExpired.into(), 410, "token_expired"),
             (AppError::TokenUsed.into(), 410, "token_used"),
+            (AppError::SpaceKeyMismatch.into(), 400, "space_key_mismatch"),
+            (
+                AppError::PassRefused(Refused::AlreadyApplied).into(),
+                409,
+                "pass_already_applied",
+            ),
+            (
+                AppError::PassRefused(Refused::NotApplied).into(),
+                409,
+                "pass_not_applied",
+            ),
+            (
+                AppError::PassRefused(Refused::NotInTrial).into(),
+                409,
+                "pass_not_in_trial",
+            ),
+            (
+                AppError::PassRefused(Refused::NotEligible).into(),
+                409,
+                "pass_not_eligible",
+            ),
+            (
+                AppError::PassRefused(Refused::NotActive).into(),
+                409,
+                "pass_not_active",
+            ),
+            (
+                AppError::PassRefused(Refused::AlreadyCanceled).into(),
+                409,
+                "pass_already_canceled",
+            ),
+            (AppError::Conflict.into(), 409, "conflict"),
+            (
+                AppError::InvalidSignature(SignatureError::Stale).into(),
+                400,
+                "invalid_signature",
+            ),
+            (
+                AppError::Upstream(PortError("secret detail".into())).into(),
+                502,
+                "upstream_unavailable",
+            ),
             (
                 AppError::Unavailable(PortError("secret detail".into())).into(),
                 500,

@@ -16,6 +16,8 @@ pub mod error;
 pub mod http;
 pub mod mailer;
 pub mod pages;
+pub mod pass;
+pub mod payments;
 pub mod views;
 
 use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
@@ -53,6 +55,36 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
         (["api", "v1", "orgs"], Post) => api::create_org(req, cx).await,
         (["api", "v1", "orgs", org], Get) => api::get_org(req, cx, org).await,
         (["api", "v1", "orgs", org], Patch) => api::update_org(req, cx, org).await,
+        (["api", "v1", "orgs", org, "pass"], Get) => pass::get(req, cx, org).await,
+        (["api", "v1", "orgs", org, "pass", "application"], Post) => {
+            pass::apply(req, cx, org).await
+        }
+        (["api", "v1", "orgs", org, "pass", "upgrade"], Post) => pass::upgrade(req, cx, org).await,
+        (["api", "v1", "orgs", org, "pass", "cancel"], Post) => pass::cancel(req, cx, org).await,
+        (["api", "v1", "accounts", "set-password"], Post) => pass::set_password(req, cx).await,
+        (["api", "v1", "billing", "webhook"], Post) => pass::webhook(req, cx).await,
+        (["api", "v1", "operator", "pass", "applications"], Get) => {
+            pass::operator_list(req, cx).await
+        }
+        (["api", "v1", "operator", "pass", "applications", org, "approve"], Post) => {
+            pass::operator_decide(req, cx, org, true).await
+        }
+        (["api", "v1", "operator", "pass", "applications", org, "reject"], Post) => {
+            pass::operator_decide(req, cx, org, false).await
+        }
+        (["api", "v1", "operator", "orgs", org, "pass"], Patch) => {
+            pass::operator_trial(req, cx, org).await
+        }
+        (["orgs", org, "settings", "plan"], Get) => pages::plan(req, cx, org).await,
+        (["orgs", org, "settings", "plan", action], Post) => {
+            pages::plan_submit(req, cx, org, action).await
+        }
+        (["dev", "checkout"], Get) if cx.settings.development => pages::dev_checkout(req, cx).await,
+        (["dev", "checkout"], Post) if cx.settings.development => {
+            pages::dev_checkout_submit(req, cx).await
+        }
+        (["set-password"], Get) => pages::set_password_form(req),
+        (["set-password"], Post) => pages::set_password_submit(req, cx).await,
         (["dev", "mail"], Get) if cx.settings.development => api::dev_mail(req, cx).await,
         (["dev", "mailbox"], Get) if cx.settings.development => pages::mailbox(req, cx).await,
         ([""], Get) => pages::home(req, cx).await,
@@ -83,6 +115,11 @@ fn is_known(segments: &[&str], development: bool) -> bool {
             | ["api", "v1", "me"]
             | ["api", "v1", "orgs"]
             | ["api", "v1", "orgs", _]
+            | ["api", "v1", "orgs", _, "pass", ..]
+            | ["api", "v1", "accounts", "set-password"]
+            | ["api", "v1", "billing", "webhook"]
+            | ["orgs", _, "settings", "plan", ..]
+            | ["set-password"]
             | [""]
             | ["signup"]
             | ["verify-email"]
@@ -90,7 +127,11 @@ fn is_known(segments: &[&str], development: bool) -> bool {
             | ["logout"]
             | ["orgs", "new"]
             | ["orgs", _, "settings"]
-    ) || (development && matches!(segments, ["dev", "mail"] | ["dev", "mailbox"]))
+    ) || (development
+        && matches!(
+            segments,
+            ["dev", "mail"] | ["dev", "mailbox"] | ["dev", "checkout"]
+        ))
 }
 
 /// A path fit for the log: no query string, and no token-bearing segments.
@@ -195,6 +236,20 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
     match app.purge_expired().await {
         Ok(n) => line.insert("purged".into(), n.into()),
         Err(e) => line.insert("purge_error".into(), e.to_string().into()),
+    };
+    match app.run_pass_jobs().await {
+        Ok(r) => {
+            line.insert("trials_expired".into(), r.expiry.trials_expired.into());
+            line.insert("cancellations".into(), r.expiry.canceled.into());
+            line.insert("lapsed".into(), r.expiry.lapsed.into());
+            line.insert(
+                "managed_sessions_ended".into(),
+                r.expiry.sessions_ended.into(),
+            );
+            line.insert("reminders".into(), r.reminders.into());
+            line.insert("accounts_converted".into(), r.converted.into())
+        }
+        Err(e) => line.insert("pass_error".into(), e.to_string().into()),
     };
     if let Some(mailer) = cx.settings.mailer() {
         match app.deliver_queued(&mailer, 100).await {

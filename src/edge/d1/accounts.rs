@@ -1,6 +1,7 @@
 //! Accounts, sessions, account tokens and login failure counters in D1.
 
 use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
 
 use super::{changes, int, rows, text, time, AccountRow, D1Store, ACCOUNT_COLUMNS};
 use crate::app::ports::{
@@ -13,11 +14,27 @@ use crate::domain::{Email, Membership, Role, Timestamp, TokenHash};
 /// link says "already used" or "expired" rather than "unknown".
 const KEEP_SPENT_TOKENS_MS: i64 = 7 * crate::domain::time::DAY_MS;
 
-/// The live session's account, joined; `?1` token hash, `?2` now.
+/// The condition, over `a` (accounts) and `?2` (now), that a managed account's
+/// organization allows single sign-on at that time: the SQL form of
+/// `Pass::sso_allowed`, evaluated per request from the stored end times so an expiry
+/// takes effect on time whatever the Cron does.
+pub(super) fn sso_allows_account_sql() -> String {
+    let grace = crate::domain::pass::GRACE_DAYS * crate::domain::time::DAY_MS;
+    format!(
+        "(a.managed_by IS NULL OR EXISTS (SELECT 1 FROM organizations p WHERE p.space_key = a.managed_by \
+           AND ((p.pass_status = 'trial' AND p.pass_trial_ends_at > ?2) \
+             OR (p.pass_status = 'active' AND (p.pass_cancel_at IS NULL OR p.pass_cancel_at > ?2) \
+                 AND p.pass_current_period_end + {grace} > ?2))))"
+    )
+}
+
+/// The live session's account, joined; `?1` token hash, `?2` now. A managed account's
+/// session lives only while its organization's add-on allows single sign-on.
 fn live_account_sql() -> String {
     format!(
         "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
-         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2"
+         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND {}",
+        sso_allows_account_sql()
     )
 }
 
@@ -76,6 +93,62 @@ fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
+impl D1Store {
+    /// Spends a single-use account token of `purpose` and applies `set` (extra
+    /// `accounts` assignments, parameters from `?3` on) to its account, which also
+    /// becomes email-verified (the link reached the address). One batch; exactly one of
+    /// concurrent callers gets [`TokenUse::Spent`].
+    pub(super) async fn spend_token(
+        &self,
+        token: &TokenHash,
+        purpose: &str,
+        now: Timestamp,
+        set: &str,
+        set_args: &[JsValue],
+    ) -> Result<TokenUse<AccountRecord>, PortError> {
+        let hash = text(&token.to_hex());
+        let purpose = text(purpose);
+        let mut update_args = vec![hash.clone(), time(now), purpose.clone()];
+        update_args.extend_from_slice(set_args);
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "UPDATE account_tokens SET used_at = ?2 WHERE token_hash = ?1 \
+                     AND purpose = ?3 AND used_at IS NULL AND expires_at > ?2",
+                    &[hash.clone(), time(now), purpose.clone()],
+                )?,
+                self.stmt(
+                    &format!(
+                        "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, ?2){set} \
+                         WHERE id = (SELECT account_id FROM account_tokens \
+                                     WHERE token_hash = ?1 AND purpose = ?3 AND used_at = ?2)"
+                    ),
+                    &update_args,
+                )?,
+                self.stmt(
+                    &format!(
+                        "SELECT t.used_at, {ACCOUNT_COLUMNS} FROM account_tokens t \
+                         JOIN accounts a ON a.id = t.account_id \
+                         WHERE t.token_hash = ?1 AND t.purpose = ?2"
+                    ),
+                    &[hash, purpose],
+                )?,
+            ])
+            .await?;
+        let spent = changes(results.first())? == 1;
+        let Some(row) = rows::<TokenRow>(results.get(2))?.into_iter().next() else {
+            return Ok(TokenUse::Unknown);
+        };
+        let used = row.used_at.is_some();
+        let (account, _) = row.account.into_record()?;
+        Ok(match (spent, used) {
+            (true, _) => TokenUse::Spent(account),
+            (false, true) => TokenUse::AlreadyUsed,
+            (false, false) => TokenUse::Expired,
+        })
+    }
+}
+
 impl AccountStore for D1Store {
     async fn create_account(
         &self,
@@ -120,41 +193,7 @@ impl AccountStore for D1Store {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<TokenUse<AccountRecord>, PortError> {
-        let hash = text(&token.to_hex());
-        let results = self
-            .batch(vec![
-                self.stmt(
-                    "UPDATE account_tokens SET used_at = ?2 WHERE token_hash = ?1 \
-                     AND purpose = 'verify_email' AND used_at IS NULL AND expires_at > ?2",
-                    &[hash.clone(), time(now)],
-                )?,
-                self.stmt(
-                    "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, ?2) \
-                     WHERE id = (SELECT account_id FROM account_tokens \
-                                 WHERE token_hash = ?1 AND purpose = 'verify_email' AND used_at = ?2)",
-                    &[hash.clone(), time(now)],
-                )?,
-                self.stmt(
-                    &format!(
-                        "SELECT t.used_at, {ACCOUNT_COLUMNS} FROM account_tokens t \
-                         JOIN accounts a ON a.id = t.account_id \
-                         WHERE t.token_hash = ?1 AND t.purpose = 'verify_email'"
-                    ),
-                    &[hash],
-                )?,
-            ])
-            .await?;
-        let spent = changes(results.first())? == 1;
-        let Some(row) = rows::<TokenRow>(results.get(2))?.into_iter().next() else {
-            return Ok(TokenUse::Unknown);
-        };
-        let used = row.used_at.is_some();
-        let (account, _) = row.account.into_record()?;
-        Ok(match (spent, used) {
-            (true, _) => TokenUse::Spent(account),
-            (false, true) => TokenUse::AlreadyUsed,
-            (false, false) => TokenUse::Expired,
-        })
+        self.spend_token(token, "verify_email", now, "", &[]).await
     }
 
     async fn login_lookup(

@@ -10,6 +10,7 @@
 mod accounts;
 mod orgs;
 mod outbox;
+mod pass;
 
 use std::cell::Cell;
 use std::rc::Rc;

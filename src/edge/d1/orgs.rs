@@ -5,15 +5,20 @@ use serde::Deserialize;
 use super::accounts::{live_account, membership};
 use super::{changes, millis, opt_text, rows, text, time, D1Store};
 use crate::app::ports::{
-    MemberContext, OrgRecord, OrgStore, OrgUpdate, PassRecord, PortError, ProductRecord,
+    MemberContext, OrgRecord, OrgStore, OrgUpdate, PassApplication, PortError, ProductRecord,
 };
-use crate::domain::{OrganizationId, OrganizationName, Role, SpaceKey, Timestamp, TokenHash};
+use crate::domain::pass::Pass;
+use crate::domain::{
+    Email, OrganizationId, OrganizationName, Role, SpaceKey, Timestamp, TokenHash,
+};
 
-const ORG_COLUMNS: &str = "o.space_key, o.organization_id, o.name, o.created_at, o.pass_status, \
-     o.pass_trial_ends_at, o.pass_current_period_end, o.pass_cancel_at";
+pub(super) const ORG_COLUMNS: &str = "o.space_key, o.organization_id, o.name, o.created_at, \
+     o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, o.pass_cancel_at, \
+     o.pass_admin_name, o.pass_admin_email, o.pass_company_name, o.pass_applied_at, \
+     o.billing_subscription_id";
 
 #[derive(Deserialize)]
-struct OrgRow {
+pub(super) struct OrgRow {
     space_key: String,
     organization_id: String,
     name: String,
@@ -22,6 +27,11 @@ struct OrgRow {
     pass_trial_ends_at: Option<f64>,
     pass_current_period_end: Option<f64>,
     pass_cancel_at: Option<f64>,
+    pass_admin_name: Option<String>,
+    pass_admin_email: Option<String>,
+    pass_company_name: Option<String>,
+    pass_applied_at: Option<f64>,
+    billing_subscription_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -33,7 +43,7 @@ struct MemberOrgRow {
 }
 
 #[derive(Deserialize)]
-struct ProductRow {
+pub(super) struct ProductRow {
     product: String,
     plan: String,
     status: String,
@@ -41,7 +51,7 @@ struct ProductRow {
 }
 
 impl OrgRow {
-    fn into_record(self, products: Vec<ProductRow>) -> Result<OrgRecord, PortError> {
+    pub(super) fn into_record(self, products: Vec<ProductRow>) -> Result<OrgRecord, PortError> {
         let bad = |what: &str| {
             PortError(format!(
                 "d1: stored {what} of {} is invalid",
@@ -63,17 +73,35 @@ impl OrgRow {
                     trial_ends_at: p.trial_ends_at.map(millis),
                 })
                 .collect(),
-            pass: PassRecord {
-                status: self.pass_status,
-                trial_ends_at: self.pass_trial_ends_at.map(millis),
-                current_period_end: self.pass_current_period_end.map(millis),
-                cancel_at: self.pass_cancel_at.map(millis),
+            pass: Pass::from_columns(
+                &self.pass_status,
+                self.pass_trial_ends_at.map(millis),
+                self.pass_current_period_end.map(millis),
+                self.pass_cancel_at.map(millis),
+            )
+            .ok_or_else(|| bad("pass state"))?,
+            application: match (
+                self.pass_admin_name,
+                self.pass_admin_email,
+                self.pass_company_name,
+                self.pass_applied_at,
+            ) {
+                (Some(admin_name), Some(email), Some(company_name), Some(at)) => {
+                    Some(PassApplication {
+                        admin_name,
+                        admin_email: Email::parse(&email).map_err(|_| bad("plan admin email"))?,
+                        company_name,
+                        applied_at: millis(at),
+                    })
+                }
+                _ => None,
             },
+            subscription_id: self.billing_subscription_id,
         })
     }
 }
 
-const PRODUCTS_SQL: &str =
+pub(super) const PRODUCTS_SQL: &str =
     "SELECT product, plan, status, trial_ends_at FROM organization_products \
      WHERE space_key = ?1 ORDER BY created_at, product";
 
@@ -104,7 +132,7 @@ impl OrgStore for D1Store {
                     "INSERT INTO organizations (space_key, organization_id, name, created_at, pass_status) \
                      SELECT ?1, ?2, ?3, ?4, ?5 WHERE {ours}"
                 ),
-                &[key.clone(), id.clone(), text(&org.name), at.clone(), text(&org.pass.status)],
+                &[key.clone(), id.clone(), text(&org.name), at.clone(), text(org.pass.status())],
             )?,
             self.stmt(
                 &format!(
@@ -216,8 +244,8 @@ impl OrgStore for D1Store {
         if !updated {
             return Ok(OrgUpdate::IdTaken);
         }
-        Ok(OrgUpdate::Updated(
+        Ok(OrgUpdate::Updated(Box::new(
             row.into_record(rows(results.get(update_index + 2))?)?,
-        ))
+        )))
     }
 }
