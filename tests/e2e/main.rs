@@ -17,6 +17,7 @@ mod client;
 mod mail;
 mod orgs;
 mod pages;
+mod pass;
 mod platform;
 mod server;
 
@@ -56,9 +57,22 @@ impl World {
         client
     }
 
+    /// Runs SQL against the local D1 of the Worker started as `name`.
+    pub fn other_sql(&self, name: &str, sql: &str) {
+        let others = self
+            .others
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (_, server) = others.iter().find(|(n, _)| n == name).expect("started");
+        server.sql(sql);
+    }
+
     /// A second Worker with `ENVIRONMENT=production` (no development routes, HSTS).
     pub fn production_client(&self) -> Client {
-        self.other_client("production", &[("ENVIRONMENT", "production")])
+        self.other_client(
+            "production",
+            &[("ENVIRONMENT", "production"), ("OPERATOR_TOKEN", "")],
+        )
     }
 
     fn stop(&mut self) {
@@ -157,6 +171,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(accounts::TESTS.iter().copied());
     all.extend(orgs::TESTS.iter().copied());
     all.extend(pages::TESTS.iter().copied());
+    all.extend(pass::TESTS.iter().copied());
     all.extend(platform::TESTS.iter().copied());
     all.extend(mail::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());

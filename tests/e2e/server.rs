@@ -106,6 +106,22 @@ impl Server {
         );
     }
 
+    /// Runs SQL against this Worker's local D1 (to seed what no route creates yet,
+    /// such as managed accounts before the SSO issue).
+    pub fn sql(&self, sql: &str) {
+        let out = wrangler()
+            .args(["d1", "execute", "DB", "--local", "--persist-to"])
+            .arg(&self.state)
+            .args(["--command", sql])
+            .output()
+            .expect("wrangler runs");
+        assert!(
+            out.status.success(),
+            "SQL failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Everything the Worker logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -337,10 +337,22 @@ impl PassStore for D1Store {
         now: Timestamp,
     ) -> Result<u64, PortError> {
         let mut statements = Vec::new();
+        // Explicit `?N` numbering throughout: SQLite numbers a bare `?` after the
+        // largest number seen so far, so mixing the two styles miscounts.
+        let values = |rows: usize, width: usize| -> String {
+            (0..rows)
+                .map(|r| {
+                    let cols: Vec<String> =
+                        (1..=width).map(|c| format!("?{}", r * width + c)).collect();
+                    format!("({})", cols.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         for chunk in conversions.chunks(CONVERSION_CHUNK) {
-            let rows3 = vec!["(?, ?, ?)"; chunk.len()].join(", ");
-            let rows5 = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-            let ids = vec!["?"; chunk.len()].join(", ");
+            let rows3 = values(chunk.len(), 3);
+            let rows5 = values(chunk.len(), 5);
+            let ids = values(chunk.len(), 1);
             let mut token_args = Vec::new();
             let mut mail_args = Vec::new();
             let mut id_args = Vec::new();
@@ -359,7 +371,7 @@ impl PassStore for D1Store {
                 ]);
                 id_args.push(text(&c.account_id));
             }
-            // Positional `?` parameters are numbered in order; `now` comes last.
+            // `now` is the last parameter.
             token_args.push(time(now));
             mail_args.push(time(now));
             let n_tokens = token_args.len();
@@ -383,7 +395,10 @@ impl PassStore for D1Store {
                 &mail_args,
             )?);
             statements.push(self.stmt(
-                &format!("UPDATE accounts SET managed_by = NULL WHERE managed_by IS NOT NULL AND id IN ({ids})"),
+                &format!(
+                    "UPDATE accounts SET managed_by = NULL WHERE managed_by IS NOT NULL \
+                     AND id IN (SELECT column1 FROM (VALUES {ids}))"
+                ),
                 &id_args,
             )?);
         }
