@@ -14,6 +14,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "pages::organization_forms_show_refusals",
         organization_forms_show_refusals,
     ),
+    (
+        "pages::plan_tab_applies_and_upgrades",
+        plan_tab_applies_and_upgrades,
+    ),
 ];
 
 /// The visitor's form CSRF token and cookie (as a browser would hold them).
@@ -215,4 +219,75 @@ fn organization_forms_show_refusals(w: &World) {
         .unwrap()
         .iter()
         .all(|o| o["name"] != "X" && o["name"] != "Page Org 2"));
+}
+
+fn plan_tab_applies_and_upgrades(w: &World) {
+    let c = w.client();
+    let session = verified_session(&c, &unique_email("plantab"));
+    let key = create_org(&c, &session, "Plan Tab Org", None)["space_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plan = format!("/orgs/{key}/settings/plan");
+    let (csrf, cookie) = form_session(&c, &plan, Some(&session));
+    let page = c.send("GET", &plan, &[("cookie", &cookie)], None);
+    assert!(
+        page.body.contains("id=\"pass-status\">none<"),
+        "{}",
+        page.body
+    );
+    for label in [
+        "Plan admin&#39;s name",
+        "Plan admin&#39;s email",
+        "Company name",
+        "Space key",
+    ] {
+        assert!(page.body.contains(label), "labelled field {label}");
+    }
+    let apply = format!("{plan}/apply");
+    let admin = unique_email("tabadmin");
+    let form = |space: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("csrf", csrf.clone()),
+            ("admin_name", "Pat".to_owned()),
+            ("admin_email", admin.clone()),
+            ("company_name", "Tab Ltd".to_owned()),
+            ("space_key", space.to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        post_form(&c, &apply, &cookie, &refs)
+    };
+    let r = post(form("WRONGKEY00"));
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("id=\"space_key-error\""),
+        "the refusal sits next to the field"
+    );
+    assert!(
+        r.body.contains(&format!("value=\"{admin}\"")),
+        "typed values are kept"
+    );
+    let r = post(form(&key));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = c.send("GET", &plan, &[("cookie", &cookie)], None);
+    assert!(page.body.contains("being reviewed"));
+
+    let auth = "Bearer dev-operator-token-not-secret";
+    let r = c.send(
+        "POST",
+        &format!("/api/v1/operator/pass/applications/{key}/approve"),
+        &[("authorization", auth)],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    let page = c.send("GET", &plan, &[("cookie", &cookie)], None);
+    assert!(page.body.contains("Free trial until"));
+    let r = post_form(&c, &format!("{plan}/upgrade"), &cookie, &[("csrf", &csrf)]);
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("{}/dev/checkout?org={key}", c.base)
+    );
 }

@@ -267,6 +267,26 @@ fn application_and_operator_decisions(w: &World) {
         None,
     );
     assert_eq!(unknown.status, 404);
+    let audit = w.dev.query(&format!(
+        "SELECT actor, action, detail FROM operator_audit WHERE space_key = '{key}' ORDER BY id"
+    ));
+    let actions: Vec<&str> = audit
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["approve", "set_trial_end"],
+        "refused actions are not recorded"
+    );
+    assert!(audit[0]["actor"]
+        .as_str()
+        .unwrap()
+        .starts_with("operator-token@"));
+    assert!(audit[0]["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("applied -> trial until "));
 
     // A rejected organization cannot pay, and may apply again.
     let token2 = verified_session(&c, &unique_email("rejected"));

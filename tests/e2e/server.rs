@@ -122,6 +122,23 @@ impl Server {
         );
     }
 
+    /// Rows of a query against this Worker's local D1.
+    pub fn query(&self, sql: &str) -> Vec<serde_json::Value> {
+        let out = wrangler()
+            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
+            .arg(&self.state)
+            .args(["--command", sql])
+            .output()
+            .expect("wrangler runs");
+        assert!(
+            out.status.success(),
+            "query failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON from wrangler");
+        v[0]["results"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Everything the Worker logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
