@@ -366,6 +366,9 @@ pub async fn settings(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
             };
             let notice = http::query(req, "saved").map(|_| "Saved.");
             let form = (view.org.name.clone(), view.org.organization_id.to_string());
+            // The profile shows the add-on's status as it stands now.
+            let mut view = view;
+            view.org.pass = view.org.pass.at(cx.now);
             html(
                 200,
                 &views::settings_profile(

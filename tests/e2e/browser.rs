@@ -202,6 +202,19 @@ fn sign_up_confirm_log_in_create_organization(w: &World) {
         assert_eq!(heading(&b).await, "Hopper Laboratories");
         assert!(b.source().await.unwrap().contains("Saved."));
 
+        // The plan tab offers the add-on's application form.
+        click_and_wait(&b, Locator::LinkText("Plan")).await;
+        assert_eq!(
+            b.find(Locator::Css("#pass-status"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "none"
+        );
+        screenshot(&b, "settings-plan").await;
+
         // Log out from the header.
         click_and_wait(&b, Locator::Css("form[action='/logout'] button")).await;
         assert_eq!(heading(&b).await, "orgpass");
