@@ -358,7 +358,9 @@ pub async fn settings(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
     };
     let app = cx.app();
     match app.get_org(&token, space_key).await {
-        Ok(view) => {
+        Ok(mut view) => {
+            // The profile shows the add-on's status as it stands now.
+            view.org.pass = view.org.pass.at(cx.now);
             let (csrf, cookies) = csrf(req)?;
             let chrome = Chrome {
                 account: Some(&view.viewer),
@@ -366,9 +368,6 @@ pub async fn settings(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
             };
             let notice = http::query(req, "saved").map(|_| "Saved.");
             let form = (view.org.name.clone(), view.org.organization_id.to_string());
-            // The profile shows the add-on's status as it stands now.
-            let mut view = view;
-            view.org.pass = view.org.pass.at(cx.now);
             html(
                 200,
                 &views::settings_profile(
