@@ -37,6 +37,23 @@ pub struct LoggedIn {
     pub account: AccountRecord,
 }
 
+impl<S, H: PasswordHasher, R: Random> App<S, H, R> {
+    /// The stored form of a new password: fresh salt, current iteration count.
+    pub(super) async fn password_record(&self, password: &Password) -> Result<String, AppError> {
+        let salt: [u8; SALT_LEN] = self.random_bytes()?;
+        let hash = self
+            .hasher
+            .derive(password, &salt, PASSWORD_ITERATIONS)
+            .await?;
+        Ok(PasswordRecord {
+            iterations: PASSWORD_ITERATIONS,
+            salt: salt.to_vec(),
+            hash,
+        }
+        .encode())
+    }
+}
+
 impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
     /// Creates a normal account and queues its verification email.
     ///
@@ -53,16 +70,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             return Err(AppError::Invalid(Invalid::default()));
         };
 
-        let salt: [u8; SALT_LEN] = self.random_bytes()?;
-        let hash = self
-            .hasher
-            .derive(&password, &salt, PASSWORD_ITERATIONS)
-            .await?;
-        let record = PasswordRecord {
-            iterations: PASSWORD_ITERATIONS,
-            salt: salt.to_vec(),
-            hash,
-        };
+        let record = self.password_record(&password).await?;
         let account = AccountRecord {
             id: self.new_id("acct")?,
             email,
@@ -82,7 +90,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         let expires = self.now.plus_millis(VERIFICATION_HOURS * 3_600_000);
         let created = self
             .store
-            .create_account(&account, &record.encode(), &token.hash(), expires, &mail)
+            .create_account(&account, &record, &token.hash(), expires, &mail)
             .await?;
         if created {
             Ok(account)

@@ -10,14 +10,12 @@ use super::ports::{
     PassApplication, PassChange, PassStore, PasswordHasher, PaymentProvider, Random, TokenUse,
 };
 use super::{mail, App, AppError};
-use crate::domain::account::{PASSWORD_ITERATIONS, SALT_LEN};
 use crate::domain::pass::{Pass, Refused};
 use crate::domain::policy::OrgAction;
 use crate::domain::token::TOKEN_BYTES;
 use crate::domain::validation::bounded_name;
 use crate::domain::{
-    Email, FieldError, Invalid, Password, PasswordRecord, SecretToken, SpaceKey, Timestamp,
-    TokenHash,
+    Email, FieldError, Invalid, Password, SecretToken, SpaceKey, Timestamp, TokenHash,
 };
 
 /// The add-on application form.
@@ -438,19 +436,10 @@ impl<S: PassStore, H: PasswordHasher, R: Random> App<S, H, R> {
     ) -> Result<super::ports::AccountRecord, AppError> {
         let password = Password::new_password(password)?;
         let token = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
-        let salt: [u8; SALT_LEN] = self.random_bytes()?;
-        let hash = self
-            .hasher
-            .derive(&password, &salt, PASSWORD_ITERATIONS)
-            .await?;
-        let record = PasswordRecord {
-            iterations: PASSWORD_ITERATIONS,
-            salt: salt.to_vec(),
-            hash,
-        };
+        let record = self.password_record(&password).await?;
         match self
             .store
-            .set_password(&token.hash(), &record.encode(), self.now)
+            .set_password(&token.hash(), &record, self.now)
             .await?
         {
             TokenUse::Spent(account) => Ok(account),

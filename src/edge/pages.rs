@@ -184,22 +184,25 @@ pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
     }
 }
 
+/// A page that confirms an emailed link did its work and points to the login.
+fn done_log_in(account: &AccountRecord, title: &str, what: &str) -> Handled {
+    let chrome = Chrome {
+        account: None,
+        csrf: "",
+    };
+    let body = format!(
+        "<p>Thank you: <strong>{}</strong> {what}.</p><p><a class=\"button\" href=\"/login\">Log in</a></p>",
+        crate::app::html::escape(account.email.as_str())
+    );
+    html(200, &views::message(&chrome, title, &body), &[])
+}
+
 /// `GET /verify-email?token=`: confirms the address (the link's only effect is to
 /// confirm the address it was sent to, so a GET may do it, as Auth0's links do).
 pub async fn verify_email(req: &mut Request, cx: &Ctx) -> Handled {
     let token = http::query(req, "token").unwrap_or_default();
     match cx.app().verify_email(&token).await {
-        Ok(account) => {
-            let chrome = Chrome {
-                account: None,
-                csrf: "",
-            };
-            let body = format!(
-                "<p>Thank you: <strong>{}</strong> is confirmed.</p><p><a class=\"button\" href=\"/login\">Log in</a></p>",
-                crate::app::html::escape(account.email.as_str())
-            );
-            html(200, &views::message(&chrome, "Email confirmed", &body), &[])
-        }
+        Ok(account) => done_log_in(&account, "Email confirmed", "is confirmed"),
         Err(e) => error_page(&e.into(), None),
     }
 }
@@ -685,17 +688,7 @@ pub async fn set_password_submit(req: &mut Request, cx: &Ctx) -> Handled {
     check_form(req, form.get("csrf"))?;
     let token = field(&form, "token");
     match cx.app().set_password(token, field(&form, "password")).await {
-        Ok(account) => {
-            let chrome = Chrome {
-                account: None,
-                csrf: "",
-            };
-            let body = format!(
-                "<p>The password of <strong>{}</strong> is saved.</p><p><a class=\"button\" href=\"/login\">Log in</a></p>",
-                crate::app::html::escape(account.email.as_str())
-            );
-            html(200, &views::message(&chrome, "Password saved", &body), &[])
-        }
+        Ok(account) => done_log_in(&account, "Password saved", "has its password"),
         Err(AppError::Invalid(invalid)) => {
             let (csrf, cookies) = csrf(req)?;
             let chrome = Chrome {

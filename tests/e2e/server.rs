@@ -106,11 +106,11 @@ impl Server {
         );
     }
 
-    /// Runs SQL against this Worker's local D1 (to seed what no route creates yet,
-    /// such as managed accounts before the SSO issue).
-    pub fn sql(&self, sql: &str) {
+    fn d1_execute(&self, extra: &[&str], sql: &str) -> std::process::Output {
         let out = wrangler()
-            .args(["d1", "execute", "DB", "--local", "--persist-to"])
+            .args(["d1", "execute", "DB", "--local"])
+            .args(extra)
+            .arg("--persist-to")
             .arg(&self.state)
             .args(["--command", sql])
             .output()
@@ -120,21 +120,18 @@ impl Server {
             "SQL failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        out
+    }
+
+    /// Runs SQL against this Worker's local D1 (to seed what no route creates yet,
+    /// such as managed accounts before the SSO issue).
+    pub fn sql(&self, sql: &str) {
+        self.d1_execute(&[], sql);
     }
 
     /// Rows of a query against this Worker's local D1.
     pub fn query(&self, sql: &str) -> Vec<serde_json::Value> {
-        let out = wrangler()
-            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
-            .arg(&self.state)
-            .args(["--command", sql])
-            .output()
-            .expect("wrangler runs");
-        assert!(
-            out.status.success(),
-            "query failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = self.d1_execute(&["--json"], sql);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON from wrangler");
         v[0]["results"].as_array().cloned().unwrap_or_default()
     }
