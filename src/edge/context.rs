@@ -61,6 +61,8 @@ impl Settings {
                 (Some(secret_key), Some(price_id)) => Some(super::payments::Provider::Stripe {
                     secret_key,
                     price_id,
+                    api_base: var("STRIPE_API_BASE")
+                        .unwrap_or_else(|| super::payments::STRIPE_API.to_owned()),
                 }),
                 _ => None,
             },

@@ -22,6 +22,8 @@ pub enum Provider {
         secret_key: String,
         /// `price_…`.
         price_id: String,
+        /// The API's base URL (`STRIPE_API_BASE`, default Stripe's own).
+        api_base: String,
     },
     /// The development checkout on orgpass itself.
     Development {
@@ -30,7 +32,8 @@ pub enum Provider {
     },
 }
 
-const STRIPE_API: &str = "https://api.stripe.com/v1";
+/// Stripe's API.
+pub const STRIPE_API: &str = "https://api.stripe.com/v1";
 
 #[derive(Deserialize)]
 struct CheckoutSession {
@@ -38,6 +41,7 @@ struct CheckoutSession {
 }
 
 async fn stripe_post(
+    api_base: &str,
     secret_key: &str,
     path: &str,
     form: &[(&str, &str)],
@@ -56,7 +60,7 @@ async fn stripe_post(
     init.with_method(Method::Post)
         .with_headers(headers)
         .with_body(Some(body.into()));
-    let request = Request::new_with_init(&format!("{STRIPE_API}{path}"), &init).map_err(fail)?;
+    let request = Request::new_with_init(&format!("{api_base}{path}"), &init).map_err(fail)?;
     let mut response = Fetch::Request(request).send().await.map_err(fail)?;
     let status = response.status_code();
     let text = response.text().await.map_err(fail)?;
@@ -85,6 +89,7 @@ impl PaymentProvider for Provider {
             Self::Stripe {
                 secret_key,
                 price_id,
+                api_base,
             } => {
                 let key = org.space_key.as_str();
                 let email = org
@@ -104,7 +109,7 @@ impl PaymentProvider for Provider {
                 if let Some(email) = email.as_deref() {
                     form.push(("customer_email", email));
                 }
-                let body = stripe_post(secret_key, "/checkout/sessions", &form).await?;
+                let body = stripe_post(api_base, secret_key, "/checkout/sessions", &form).await?;
                 let session: CheckoutSession = serde_json::from_str(&body)
                     .map_err(|e| PortError(format!("stripe checkout session: {e}")))?;
                 Ok(session.url)
@@ -115,12 +120,17 @@ impl PaymentProvider for Provider {
     async fn cancel_at_period_end(&self, org: &OrgRecord) -> Result<(), PortError> {
         match self {
             Self::Development { .. } => Ok(()),
-            Self::Stripe { secret_key, .. } => {
+            Self::Stripe {
+                secret_key,
+                api_base,
+                ..
+            } => {
                 let subscription = org
                     .subscription_id
                     .as_deref()
                     .ok_or_else(|| PortError("stripe: no subscription recorded".to_owned()))?;
                 stripe_post(
+                    api_base,
                     secret_key,
                     &format!("/subscriptions/{subscription}"),
                     &[("cancel_at_period_end", "true")],

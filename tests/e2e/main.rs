@@ -13,6 +13,7 @@
 
 mod accounts;
 mod browser;
+mod capture;
 mod client;
 mod mail;
 mod orgs;

@@ -28,6 +28,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "pass::operator_routes_need_the_token",
         operator_routes_need_the_token,
     ),
+    (
+        "pass::stripe_checkout_and_cancel_requests",
+        stripe_checkout_and_cancel_requests,
+    ),
 ];
 
 /// `.dev.vars`
@@ -652,4 +656,92 @@ fn operator_routes_need_the_token(w: &World) {
         None,
     );
     assert_eq!(r.status, 404);
+}
+
+fn stripe_checkout_and_cancel_requests(w: &World) {
+    let stripe = crate::capture::Capture::start(
+        200,
+        r#"{"id":"cs_test_1","url":"https://checkout.stripe.com/c/pay/cs_test_1"}"#,
+    );
+    let api = format!("{}/v1", stripe.base);
+    let c = w.other_client(
+        "stripe",
+        &[
+            ("PAYMENT_PROVIDER", "stripe"),
+            ("STRIPE_SECRET_KEY", "sk_test_orgpass"),
+            ("STRIPE_PRICE_ID", "price_pass_monthly"),
+            ("STRIPE_API_BASE", &api),
+        ],
+    );
+    let (token, key, admin_email, _, _) = org_in_trial(&c);
+
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/pass/upgrade"),
+        Some(&token),
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json()["checkout_url"],
+        "https://checkout.stripe.com/c/pay/cs_test_1"
+    );
+    let session = stripe.wait_for(|r| r.path == "/v1/checkout/sessions");
+    assert_eq!(session.method, "POST");
+    assert_eq!(session.authorization, "Bearer sk_test_orgpass");
+    assert!(session
+        .content_type
+        .starts_with("application/x-www-form-urlencoded"));
+    for (field, value) in [
+        ("mode", "subscription"),
+        ("line_items[0][price]", "price_pass_monthly"),
+        ("line_items[0][quantity]", "1"),
+        ("client_reference_id", key.as_str()),
+        ("metadata[space_key]", key.as_str()),
+        ("subscription_data[metadata][space_key]", key.as_str()),
+        ("customer_email", admin_email.as_str()),
+    ] {
+        assert_eq!(session.form(field).as_deref(), Some(value), "{field}");
+    }
+    assert!(session
+        .form("success_url")
+        .unwrap()
+        .starts_with(&format!("{}/orgs/{key}/settings/plan", c.base)));
+
+    // Stripe reports the payment; orgpass remembers the subscription to cancel it later.
+    let now_s = now_ms() / 1000;
+    let completed = json!({"id": format!("evt_cs_{key}"), "type": "checkout.session.completed",
+        "data": {"object": {"client_reference_id": key, "customer": "cus_stripe_1", "subscription": "sub_stripe_1"}}});
+    assert_eq!(
+        signed_webhook(&c, &completed, now_s, WEBHOOK_SECRET).status,
+        200
+    );
+    assert_eq!(pass_of(&c, &token, &key)["status"], "active");
+
+    // A provider failure changes nothing and says so.
+    stripe.answer(500, r#"{"error":{"message":"boom"}}"#);
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/pass/cancel"),
+        Some(&token),
+        &json!({}),
+    );
+    assert_eq!((r.status, r.code().as_str()), (502, "upstream_unavailable"));
+    assert!(pass_of(&c, &token, &key)["cancel_at"].is_null());
+
+    stripe.answer(200, r#"{"id":"sub_stripe_1","cancel_at_period_end":true}"#);
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/pass/cancel"),
+        Some(&token),
+        &json!({}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cancel = stripe
+        .all()
+        .into_iter()
+        .rfind(|r| r.path == "/v1/subscriptions/sub_stripe_1")
+        .unwrap();
+    assert_eq!(cancel.form("cancel_at_period_end").as_deref(), Some("true"));
+    assert_eq!(cancel.authorization, "Bearer sk_test_orgpass");
 }
