@@ -210,7 +210,7 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
     /// # Errors
     /// `invalid_status`; [`AppError::Unavailable`].
     pub async fn operator_applications(&self, status: &str) -> Result<Vec<OrgRecord>, AppError> {
-        if Pass::from_columns(status, Some(self.now), Some(self.now), None).is_none() {
+        if !Pass::STATUSES.contains(&status) {
             return Err(FieldError::new(
                 "status",
                 "invalid_status",

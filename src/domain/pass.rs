@@ -83,6 +83,11 @@ pub enum Refused {
 }
 
 impl Pass {
+    /// Every stable status name.
+    pub const STATUSES: [&'static str; 7] = [
+        "none", "applied", "rejected", "trial", "active", "expired", "canceled",
+    ];
+
     /// The state at `now`: time-driven moves applied.
     #[must_use]
     pub fn at(self, now: Timestamp) -> Self {
@@ -525,6 +530,9 @@ mod tests {
             assert_eq!(Pass::from_columns(status, trial, period, cancel), Some(s));
         }
         assert_eq!(Pass::from_columns("trial", None, None, None), None);
+        assert!(Pass::STATUSES
+            .iter()
+            .all(|s| Pass::from_columns(s, Some(t(1)), Some(t(1)), None).is_some()));
         assert_eq!(Pass::from_columns("paused", None, None, None), None);
     }
 
