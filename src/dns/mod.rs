@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+pub mod json;
+
 /// Query type TXT.
 pub const TYPE_TXT: u16 = 16;
 /// Record type CNAME.
