@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: help setup build build-fast dev test lint unit e2e size bench bench-cron clean
+.PHONY: help setup build build-fast dev test lint unit e2e size bench bench-cron fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -77,6 +77,14 @@ bench: build
 # One Cron run over 100,000 seeded organizations (see docs/performance.md).
 bench-cron: build
 	scripts/bench-cron.sh
+
+# Fuzz the DNS answer readers for FUZZ_SECONDS (nightly + cargo-fuzz, installed into
+# .tools/ when missing). Seeds: the captured real-server answers.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install --quiet --root .tools cargo-fuzz
+	mkdir -p fuzz/corpus/dns_answer && cp tests/fixtures/dns/*.bin fuzz/corpus/dns_answer/
+	cd fuzz && cargo +nightly fuzz run dns_answer corpus/dns_answer -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512
 
 clean:
 	rm -rf build target .wrangler

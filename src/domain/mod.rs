@@ -14,6 +14,7 @@ pub mod ratelimit;
 pub mod time;
 pub mod token;
 pub mod validation;
+pub mod verification;
 
 pub use account::{DisplayName, Password, PasswordRecord};
 pub use email::Email;
