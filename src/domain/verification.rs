@@ -151,6 +151,25 @@ pub enum DomainState {
     },
 }
 
+/// A [`DomainState`] as the database stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    /// `pending`, `verified` or `failed`.
+    pub status: &'static str,
+    /// Pending since.
+    pub since: Option<Timestamp>,
+    /// Pending: automatic checks so far.
+    pub checks: u32,
+    /// Next automatic check.
+    pub next_check: Option<Timestamp>,
+    /// Verified at.
+    pub verified_at: Option<Timestamp>,
+    /// Verified: consecutive misses.
+    pub misses: u32,
+    /// Failed at.
+    pub failed_at: Option<Timestamp>,
+}
+
 /// What a check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
@@ -239,6 +258,68 @@ impl DomainState {
                 }
             }
         }
+    }
+
+    /// The stored columns.
+    #[must_use]
+    pub const fn columns(self) -> Columns {
+        let none = Columns {
+            status: "",
+            since: None,
+            checks: 0,
+            next_check: None,
+            verified_at: None,
+            misses: 0,
+            failed_at: None,
+        };
+        match self {
+            Self::Pending {
+                since,
+                checks,
+                next_check,
+            } => Columns {
+                status: "pending",
+                since: Some(since),
+                checks,
+                next_check: Some(next_check),
+                ..none
+            },
+            Self::Verified {
+                verified_at,
+                misses,
+                next_check,
+            } => Columns {
+                status: "verified",
+                next_check: Some(next_check),
+                verified_at: Some(verified_at),
+                misses,
+                ..none
+            },
+            Self::Failed { at } => Columns {
+                status: "failed",
+                failed_at: Some(at),
+                ..none
+            },
+        }
+    }
+
+    /// Reads the stored columns back (`None` when they do not make a state).
+    #[must_use]
+    pub fn from_columns(c: &Columns) -> Option<Self> {
+        Some(match c.status {
+            "pending" => Self::Pending {
+                since: c.since?,
+                checks: c.checks,
+                next_check: c.next_check?,
+            },
+            "verified" => Self::Verified {
+                verified_at: c.verified_at?,
+                misses: c.misses,
+                next_check: c.next_check?,
+            },
+            "failed" => Self::Failed { at: c.failed_at? },
+            _ => return None,
+        })
     }
 
     /// The stable name (`pending`, `verified`, `failed`).
@@ -361,6 +442,14 @@ mod tests {
             }
         );
         assert!(!failed.due(t(i64::from(i32::MAX))));
+        for s in [dropped, v2, failed] {
+            assert_eq!(DomainState::from_columns(&s.columns()), Some(s));
+        }
+        let broken = Columns {
+            next_check: None,
+            ..dropped.columns()
+        };
+        assert_eq!(DomainState::from_columns(&broken), None);
         assert_eq!(failed.after(Check::Found, t(99_999)), failed);
         // Back-off stays at a day once the table runs out.
         let mut p = DomainState::added(t(0));
