@@ -38,6 +38,10 @@ pub enum AppError {
     TokenExpired,
     /// A single-use token that was already used.
     TokenUsed,
+    /// The SSO add-on is not in trial or active: SSO features are unavailable.
+    PassInactive,
+    /// The organization already has this domain.
+    DomainExists,
     /// The space key typed into the add-on application is not the organization's.
     SpaceKeyMismatch,
     /// The add-on's state does not allow the action.

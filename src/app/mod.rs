@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod billing;
+pub mod domains;
 pub mod error;
 #[cfg(test)]
 pub mod fake;

@@ -114,6 +114,16 @@ pub fn describe(error: &ApiError) -> Described {
             AppError::TokenInvalid => simple(400, "invalid_token", "This link is not valid."),
             AppError::TokenExpired => simple(410, "token_expired", "This link has expired."),
             AppError::TokenUsed => simple(410, "token_used", "This link was already used."),
+            AppError::PassInactive => simple(
+                403,
+                "pass_inactive",
+                "Single sign-on needs the add-on in its trial or an active subscription.",
+            ),
+            AppError::DomainExists => simple(
+                409,
+                "domain_exists",
+                "This organization already has this domain.",
+            ),
             AppError::SpaceKeyMismatch => Described {
                 fields: vec![FieldError::new(
                     "space_key",
@@ -248,6 +258,8 @@ mod tests {
             (AppError::TokenInvalid.into(), 400, "invalid_token"),
             (AppError::TokenExpired.into(), 410, "token_expired"),
             (AppError::TokenUsed.into(), 410, "token_used"),
+            (AppError::PassInactive.into(), 403, "pass_inactive"),
+            (AppError::DomainExists.into(), 409, "domain_exists"),
             (AppError::SpaceKeyMismatch.into(), 400, "space_key_mismatch"),
             (
                 AppError::PassRefused(Refused::AlreadyApplied).into(),
