@@ -59,9 +59,9 @@ unit:
 	cargo test --lib
 
 # The end-to-end suite starts its own wrangler dev (free ports, fresh state) against
-# build/ and, for the browser tests, Debian's chromium + chromedriver.
+# build/, with real peers: Debian's chromium + chromedriver, Knot behind dnsdist.
 e2e: build-fast
-	scripts/install-browser.sh
+	scripts/install-test-peers.sh
 	cargo test --test e2e
 
 test: lint unit e2e

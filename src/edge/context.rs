@@ -25,6 +25,18 @@ pub struct Settings {
     /// The payment provider (`PAYMENT_PROVIDER`: `stripe`, or `development` in
     /// development).
     pub payments: Option<super::payments::Provider>,
+    /// `DOH_URL`: the DNS-over-HTTPS resolver for domain verification.
+    pub doh_url: String,
+}
+
+impl Settings {
+    /// The resolver for domain verification.
+    #[must_use]
+    pub fn resolver(&self) -> super::doh::DohResolver {
+        super::doh::DohResolver {
+            url: self.doh_url.clone(),
+        }
+    }
 }
 
 impl Settings {
@@ -80,6 +92,8 @@ impl Settings {
             operator_token: secret("OPERATOR_TOKEN"),
             webhook_secret: secret("BILLING_WEBHOOK_SECRET"),
             payments,
+            doh_url: var("DOH_URL")
+                .unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".to_owned()),
         }
     }
 

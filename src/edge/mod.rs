@@ -12,6 +12,8 @@ pub mod auth;
 pub mod context;
 pub mod crypto;
 pub mod d1;
+pub mod doh;
+pub mod domains;
 pub mod error;
 pub mod http;
 pub mod mailer;
@@ -61,6 +63,14 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
         }
         (["api", "v1", "orgs", org, "pass", "upgrade"], Post) => pass::upgrade(req, cx, org).await,
         (["api", "v1", "orgs", org, "pass", "cancel"], Post) => pass::cancel(req, cx, org).await,
+        (["api", "v1", "orgs", org, "domains"], Post) => domains::add(req, cx, org).await,
+        (["api", "v1", "orgs", org, "domains"], Get) => domains::list(req, cx, org).await,
+        (["api", "v1", "orgs", org, "domains", id, "verify"], Post) => {
+            domains::verify(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "domains", id], Delete) => {
+            domains::delete(req, cx, org, id).await
+        }
         (["api", "v1", "accounts", "set-password"], Post) => pass::set_password(req, cx).await,
         (["api", "v1", "billing", "webhook"], Post) => pass::webhook(req, cx).await,
         (["api", "v1", "operator", "pass", "applications"], Get) => {
@@ -116,6 +126,7 @@ fn is_known(segments: &[&str], development: bool) -> bool {
             | ["api", "v1", "orgs"]
             | ["api", "v1", "orgs", _]
             | ["api", "v1", "orgs", _, "pass", ..]
+            | ["api", "v1", "orgs", _, "domains", ..]
             | ["api", "v1", "accounts", "set-password"]
             | ["api", "v1", "billing", "webhook"]
             | ["orgs", _, "settings", "plan", ..]
@@ -250,6 +261,16 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
             line.insert("accounts_converted".into(), r.converted.into())
         }
         Err(e) => line.insert("pass_error".into(), e.to_string().into()),
+    };
+    match app.recheck_domains(&cx.settings.resolver()).await {
+        Ok(r) => {
+            line.insert("domains_checked".into(), r.checked.into());
+            line.insert("domains_verified".into(), r.verified.into());
+            line.insert("domains_dropped".into(), r.dropped.into());
+            line.insert("domains_failed".into(), r.failed.into());
+            line.insert("domains_resolver_unavailable".into(), r.unavailable.into())
+        }
+        Err(e) => line.insert("domains_error".into(), e.to_string().into()),
     };
     if let Some(mailer) = cx.settings.mailer() {
         match app.deliver_queued(&mailer, 100).await {

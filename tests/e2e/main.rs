@@ -15,6 +15,8 @@ mod accounts;
 mod browser;
 mod capture;
 mod client;
+mod dns_peer;
+mod domains;
 mod mail;
 mod orgs;
 mod pages;
@@ -173,6 +175,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(orgs::TESTS.iter().copied());
     all.extend(pages::TESTS.iter().copied());
     all.extend(pass::TESTS.iter().copied());
+    all.extend(domains::TESTS.iter().copied());
     all.extend(platform::TESTS.iter().copied());
     all.extend(mail::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());

@@ -62,7 +62,7 @@ fn ms_of(rfc3339: &Value) -> i64 {
     ((days * 86_400) + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)) * 1000
 }
 
-fn operator(c: &Client, method: &str, path: &str, body: Option<&Value>) -> Resp {
+pub fn operator(c: &Client, method: &str, path: &str, body: Option<&Value>) -> Resp {
     let auth = format!("Bearer {OPERATOR}");
     let mut headers = vec![("authorization", auth.as_str())];
     let text = body.map(Value::to_string);
@@ -83,7 +83,7 @@ fn apply(c: &Client, token: &str, key: &str, admin_email: &str) -> Resp {
 
 /// An organization of a new administrator, with its add-on applied for and approved.
 /// Also returns the administrator's login email last.
-fn org_in_trial(c: &Client) -> (String, String, String, i64, String) {
+pub fn org_in_trial(c: &Client) -> (String, String, String, i64, String) {
     let admin_email = unique_email("planadmin");
     let login = unique_email("passadmin");
     let token = verified_session(c, &login);
@@ -105,7 +105,7 @@ fn org_in_trial(c: &Client) -> (String, String, String, i64, String) {
 
 /// A fresh session for `email` (a Cron run far in the future purges sessions that
 /// have expired by then, as it should; the test's clock has not moved).
-fn log_in(c: &Client, email: &str) -> String {
+pub fn log_in(c: &Client, email: &str) -> String {
     let r = c.json(
         "POST",
         "/api/v1/sessions",
@@ -479,7 +479,7 @@ fn seed_managed(w: &World, server: &str, key: &str) -> (String, String) {
     (email, token)
 }
 
-fn cron(c: &Client, at_ms: i64) {
+pub fn cron(c: &Client, at_ms: i64) {
     let r = c.get(
         &format!("/cdn-cgi/handler/scheduled?cron=0+*+*+*+*&time={at_ms}"),
         None,

@@ -8,6 +8,7 @@
 //! concurrency.
 
 mod accounts;
+mod domains;
 mod orgs;
 mod outbox;
 mod pass;

@@ -1,0 +1,77 @@
+//! The resolver port over DNS-over-HTTPS (RFC 8484): a GET of
+//! `DOH_URL?dns=<base64url query>` with a 2-second timeout and one retry. NXDOMAIN or
+//! no TXT means "no record"; SERVFAIL and other codes, timeouts, connection errors,
+//! non-200 answers and bodies that are not the answer to our query mean "resolver
+//! unavailable" (dnsdist, for one, answers an HTTP error with a text body when its
+//! upstream is down).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
+use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit};
+
+use crate::app::ports::{Random, Resolver, ResolverUnavailable};
+use crate::dns::{read_txt_answer, txt_query, Rcode};
+
+/// Per-attempt timeout.
+pub const TIMEOUT_MS: u32 = 2_000;
+/// Attempts per lookup.
+pub const ATTEMPTS: u32 = 2;
+
+/// A DoH resolver at `url`.
+pub struct DohResolver {
+    /// The endpoint (`DOH_URL`).
+    pub url: String,
+}
+
+fn unavailable(what: impl std::fmt::Display) -> ResolverUnavailable {
+    ResolverUnavailable(format!("doh: {what}"))
+}
+
+impl DohResolver {
+    async fn attempt(&self, name: &str) -> Result<Vec<String>, ResolverUnavailable> {
+        let mut id = [0u8; 2];
+        super::crypto::PlatformRandom
+            .fill(&mut id)
+            .map_err(|e| unavailable(e.0))?;
+        let id = u16::from_be_bytes(id);
+        let query = txt_query(id, name).map_err(unavailable)?;
+        let separator = if self.url.contains('?') { '&' } else { '?' };
+        let url = format!("{}{separator}dns={}", self.url, B64URL.encode(query));
+        let headers = Headers::new();
+        headers
+            .set("accept", "application/dns-message")
+            .map_err(unavailable)?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get).with_headers(headers);
+        let request = Request::new_with_init(&url, &init).map_err(unavailable)?;
+        let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
+        let mut response = Fetch::Request(request)
+            .send_with_signal(&signal)
+            .await
+            .map_err(unavailable)?;
+        if response.status_code() != 200 {
+            return Err(unavailable(format!("HTTP {}", response.status_code())));
+        }
+        let body = response.bytes().await.map_err(unavailable)?;
+        let answer = read_txt_answer(&body, id, name).map_err(unavailable)?;
+        match answer.rcode {
+            Rcode::NoError | Rcode::NxDomain => {
+                Ok(answer.records.into_iter().map(|r| r.value).collect())
+            }
+            other => Err(unavailable(format!("{other:?}"))),
+        }
+    }
+}
+
+impl Resolver for DohResolver {
+    async fn txt(&self, name: &str) -> Result<Vec<String>, ResolverUnavailable> {
+        let mut last = unavailable("no attempt");
+        for _ in 0..ATTEMPTS {
+            match self.attempt(name).await {
+                Ok(values) => return Ok(values),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+}

@@ -1,0 +1,204 @@
+//! A real DNS-over-HTTPS server for the tests: Knot DNS, authoritative for the root
+//! zone (so a test can give records to any name), behind dnsdist's RFC 8484 endpoint
+//! (both Debian packages; see ../shared/DOH.md). Started on free ports, stopped by PID.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct DnsPeer {
+    dir: PathBuf,
+    knot_port: u16,
+    doh_port: u16,
+    knot: Option<Child>,
+    dnsdist: Option<Child>,
+    serial: u32,
+    records: BTreeMap<String, Vec<Vec<String>>>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl DnsPeer {
+    pub fn start() -> DnsPeer {
+        let dir = std::env::temp_dir().join(format!(
+            "orgpass-dns-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut peer = DnsPeer {
+            dir,
+            knot_port: free_port(),
+            doh_port: free_port(),
+            knot: None,
+            dnsdist: None,
+            serial: 1,
+            records: BTreeMap::new(),
+        };
+        peer.write_zone();
+        std::fs::write(
+            peer.dir.join("knot.conf"),
+            format!(
+                "server:\n  rundir: \"{d}\"\n  listen: 127.0.0.1@{p}\ndatabase:\n  storage: \"{d}\"\ncontrol:\n  listen: \"{d}/knot.sock\"\n\
+                 zone:\n  - domain: .\n    file: \"{d}/root.zone\"\n    zonefile-load: whole\n    journal-content: none\n\
+                 \x20 - domain: broken.example.\n    file: \"{d}/missing.zone\"\n",
+                d = peer.dir.display(),
+                p = peer.knot_port
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            peer.dir.join("dnsdist.conf"),
+            format!(
+                "setSecurityPollSuffix(\"\")\nnewServer({{address=\"127.0.0.1:{}\"}})\naddDOHLocal(\"127.0.0.1:{}\", nil, nil, \"/dns-query\")\n",
+                peer.knot_port, peer.doh_port
+            ),
+        )
+        .unwrap();
+        peer.start_knot();
+        peer.start_dnsdist();
+        peer
+    }
+
+    /// The DoH endpoint (plain HTTP on loopback).
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/dns-query", self.doh_port)
+    }
+
+    pub fn start_knot(&mut self) {
+        let child = Command::new("knotd")
+            .arg("-c")
+            .arg(self.dir.join("knot.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("knotd (make test installs Debian's knot)");
+        self.knot = Some(child);
+        let started = Instant::now();
+        loop {
+            let ok = Command::new("kdig")
+                .args([
+                    "@127.0.0.1",
+                    "-p",
+                    &self.knot_port.to_string(),
+                    ".",
+                    "SOA",
+                    "+short",
+                    "+timeout=1",
+                    "+retry=0",
+                ])
+                .output()
+                .map(|o| o.status.success() && !o.stdout.is_empty())
+                .unwrap_or(false);
+            if ok {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "knotd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn start_dnsdist(&mut self) {
+        let child = Command::new("dnsdist")
+            .arg("-C")
+            .arg(self.dir.join("dnsdist.conf"))
+            .args(["--supervised", "--disable-syslog"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dnsdist (make test installs Debian's dnsdist)");
+        self.dnsdist = Some(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.doh_port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "dnsdist did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // dnsdist checks its backend before sending it queries.
+        std::thread::sleep(Duration::from_millis(1200));
+    }
+
+    fn stop(child: &mut Option<Child>) {
+        if let Some(mut c) = child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn stop_knot(&mut self) {
+        Self::stop(&mut self.knot);
+    }
+
+    pub fn stop_dnsdist(&mut self) {
+        Self::stop(&mut self.dnsdist);
+    }
+
+    fn write_zone(&mut self) {
+        let mut zone = format!(
+            "$TTL 60\n. SOA ns. hostmaster. {} 3600 600 86400 1\n. NS ns.\nns. A 127.0.0.1\n",
+            self.serial
+        );
+        for (name, records) in &self.records {
+            for strings in records {
+                let quoted: Vec<String> = strings.iter().map(|s| format!("\"{s}\"")).collect();
+                zone.push_str(&format!("{name}. 60 TXT {}\n", quoted.join(" ")));
+            }
+        }
+        std::fs::write(self.dir.join("root.zone"), zone).unwrap();
+    }
+
+    /// Publishes `records` (each a list of character-strings) at `name`, replacing what
+    /// was there (an empty list removes the name).
+    pub fn set(&mut self, name: &str, records: &[&[&str]]) {
+        if records.is_empty() {
+            self.records.remove(name);
+        } else {
+            self.records.insert(
+                name.to_owned(),
+                records
+                    .iter()
+                    .map(|r| r.iter().map(|s| (*s).to_owned()).collect())
+                    .collect(),
+            );
+        }
+        self.serial += 1;
+        self.write_zone();
+        if self.knot.is_some() {
+            let out = Command::new("knotc")
+                .arg("-s")
+                .arg(self.dir.join("knot.sock"))
+                .args(["zone-reload", "."])
+                .output()
+                .expect("knotc");
+            assert!(
+                out.status.success(),
+                "reload: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+impl Drop for DnsPeer {
+    fn drop(&mut self) {
+        self.stop_dnsdist();
+        self.stop_knot();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

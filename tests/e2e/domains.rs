@@ -1,0 +1,198 @@
+//! Domain verification against a real DNS-over-HTTPS server (Knot behind dnsdist):
+//! record present, absent, wrong, several, split in two strings, upstream SERVFAIL,
+//! upstream down, DoH server down, and a record that disappears after verification,
+//! dropped back to pending by three daily Cron runs.
+
+use serde_json::{json, Value};
+
+use crate::client::{Client, Resp};
+use crate::dns_peer::DnsPeer;
+use crate::pass::{cron, log_in, org_in_trial};
+use crate::{create_org, unique_email, verified_session, World};
+
+pub const TESTS: &[(&str, crate::TestFn)] = &[(
+    "domains::verification_through_real_doh",
+    verification_through_real_doh,
+)];
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn add(c: &Client, token: &str, key: &str, domain: &str) -> Resp {
+    c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/domains"),
+        Some(token),
+        &json!({ "domain": domain }),
+    )
+}
+
+fn verify(c: &Client, token: &str, key: &str, id: &str) -> Resp {
+    c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/domains/{id}/verify"),
+        Some(token),
+        &json!({}),
+    )
+}
+
+fn status_of(c: &Client, token: &str, key: &str, id: &str) -> Value {
+    let list = c.get(&format!("/api/v1/orgs/{key}/domains"), Some(token));
+    assert_eq!(list.status, 200, "{}", list.body);
+    list.json()["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .cloned()
+        .unwrap()
+}
+
+fn sorted(v: &Value) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+fn verification_through_real_doh(w: &World) {
+    let mut dns = DnsPeer::start();
+    let url = dns.url();
+    let c = w.other_client("domains", &[("DOH_URL", &url)]);
+    let (token, key, _, _, login) = org_in_trial(&c);
+    let tag = unique_email("d")
+        .split('@')
+        .next()
+        .unwrap()
+        .replace('-', "");
+    let domain = format!("acme{tag}.example");
+
+    // Refusals.
+    let r = add(&c, &token, &key, "gmail.com");
+    assert_eq!((r.status, r.code().as_str()), (400, "free_mail_domain"));
+    for bad in ["192.0.2.1", "localhost", "https://acme.example/"] {
+        assert_eq!(add(&c, &token, &key, bad).code(), "invalid_domain", "{bad}");
+    }
+    let other = verified_session(&c, &unique_email("nopass"));
+    let other_key = create_org(&c, &other, "No Pass", None)["space_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = add(&c, &other, &other_key, &domain);
+    assert_eq!((r.status, r.code().as_str()), (403, "pass_inactive"));
+
+    let r = add(&c, &token, &key, &format!("  {}. ", domain.to_uppercase()));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let d = r.json()["domain"].clone();
+    let id = d["id"].as_str().unwrap().to_owned();
+    assert_eq!(d["name"], domain.as_str());
+    assert_eq!(d["status"], "pending");
+    let txt_name = format!("_orgpass-challenge.{domain}");
+    assert_eq!(d["txt_name"], txt_name.as_str());
+    let value = d["txt_value"].as_str().unwrap().to_owned();
+    assert!(
+        value.starts_with("orgpass-verification=") && value.len() > 40,
+        "{value}"
+    );
+    assert_eq!(add(&c, &token, &key, &domain).code(), "domain_exists");
+    // Another organization may claim the same domain.
+    let (token2, key2, _, _, _) = org_in_trial(&c);
+    assert_eq!(add(&c, &token2, &key2, &domain).status, 201);
+    // But not see or verify this one.
+    assert_eq!(verify(&c, &token2, &key2, &id).status, 404);
+
+    // Absent: NXDOMAIN, nothing found, still pending.
+    let r = verify(&c, &token, &key, &id);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (
+            r.json()["domain"]["status"].clone(),
+            r.json()["found"].clone()
+        ),
+        (json!("pending"), json!([]))
+    );
+
+    // A wrong value and an unrelated record: both shown, still pending.
+    dns.set(
+        &txt_name,
+        &[&["orgpass-verification=wrong"], &["v=spf1 -all"]],
+    );
+    let r = verify(&c, &token, &key, &id);
+    assert_eq!(r.json()["domain"]["status"], "pending");
+    assert_eq!(
+        sorted(&r.json()["found"]),
+        ["orgpass-verification=wrong", "v=spf1 -all"]
+    );
+    assert_eq!(
+        sorted(&status_of(&c, &token, &key, &id)["last_found"]),
+        ["orgpass-verification=wrong", "v=spf1 -all"]
+    );
+
+    // The right value, split into two character-strings, among others: verified.
+    let (head, tail) = value.split_at(21);
+    dns.set(&txt_name, &[&[head, tail], &["v=spf1 -all"]]);
+    let r = verify(&c, &token, &key, &id);
+    assert_eq!(r.json()["domain"]["status"], "verified", "{}", r.body);
+    assert!(r.json()["domain"]["verified_at"].is_string());
+
+    // SERVFAIL from upstream: 502, status unchanged.
+    let broken = format!("{tag}.broken.example");
+    let r = add(&c, &token, &key, &broken);
+    let broken_id = r.json()["domain"]["id"].as_str().unwrap().to_owned();
+    let r = verify(&c, &token, &key, &broken_id);
+    assert_eq!((r.status, r.code().as_str()), (502, "upstream_unavailable"));
+    assert_eq!(status_of(&c, &token, &key, &broken_id)["status"], "pending");
+
+    // Upstream down (dnsdist answers an HTTP error), then the DoH server down
+    // (connection refused): 502, and the verified domain stays verified.
+    dns.stop_knot();
+    let r = verify(&c, &token, &key, &id);
+    assert_eq!((r.status, r.code().as_str()), (502, "upstream_unavailable"));
+    dns.stop_dnsdist();
+    let r = verify(&c, &token, &key, &id);
+    assert_eq!((r.status, r.code().as_str()), (502, "upstream_unavailable"));
+    assert_eq!(status_of(&c, &token, &key, &id)["status"], "verified");
+    dns.start_knot();
+    dns.start_dnsdist();
+
+    // The record disappears: three daily Cron runs drop the domain back to pending.
+    dns.set(&txt_name, &[]);
+    let start = now_ms();
+    for day in 1..=3 {
+        cron(&c, start + day * DAY_MS + 60_000);
+        let token = log_in(&c, &login);
+        let expected = if day < 3 { "verified" } else { "pending" };
+        assert_eq!(
+            status_of(&c, &token, &key, &id)["status"],
+            expected,
+            "after day {day}"
+        );
+    }
+
+    // Delete; a second delete (or another organization's id) is 404.
+    let token = log_in(&c, &login);
+    let r = c.send(
+        "DELETE",
+        &format!("/api/v1/orgs/{key}/domains/{id}"),
+        &[("authorization", &format!("Bearer {token}"))],
+        None,
+    );
+    assert_eq!(r.status, 204);
+    let r = c.send(
+        "DELETE",
+        &format!("/api/v1/orgs/{key}/domains/{id}"),
+        &[("authorization", &format!("Bearer {token}"))],
+        None,
+    );
+    assert_eq!(r.status, 404);
+}
