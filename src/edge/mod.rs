@@ -86,6 +86,13 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
             pass::operator_trial(req, cx, org).await
         }
         (["orgs", org, "settings", "plan"], Get) => pages::plan(req, cx, org).await,
+        (["orgs", org, "settings", "domains"], Get) => pages::domains(req, cx, org).await,
+        (["orgs", org, "settings", "domains", "add"], Post) => {
+            pages::domains_submit(req, cx, org, None, "add").await
+        }
+        (["orgs", org, "settings", "domains", id, action], Post) => {
+            pages::domains_submit(req, cx, org, Some(id), action).await
+        }
         (["orgs", org, "settings", "plan", action], Post) => {
             pages::plan_submit(req, cx, org, action).await
         }
@@ -130,6 +137,7 @@ fn is_known(segments: &[&str], development: bool) -> bool {
             | ["api", "v1", "accounts", "set-password"]
             | ["api", "v1", "billing", "webhook"]
             | ["orgs", _, "settings", "plan", ..]
+            | ["orgs", _, "settings", "domains", ..]
             | ["set-password"]
             | [""]
             | ["signup"]

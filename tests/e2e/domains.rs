@@ -145,6 +145,60 @@ fn verification_through_real_doh(w: &World) {
     assert_eq!(r.json()["domain"]["status"], "verified", "{}", r.body);
     assert!(r.json()["domain"]["verified_at"].is_string());
 
+    // The domains tab shows the exact record, the state and what was found.
+    let cookie = format!("orgpass_session={token}");
+    let page = c.send(
+        "GET",
+        &format!("/orgs/{key}/settings/domains"),
+        &[("cookie", &cookie)],
+        None,
+    );
+    assert_eq!(page.status, 200);
+    for expected in [
+        txt_name.as_str(),
+        value.as_str(),
+        "verified",
+        "v=spf1 -all",
+        "Check now",
+    ] {
+        assert!(page.body.contains(expected), "the page lacks {expected}");
+    }
+    let csrf = page
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let refused = c.send(
+        "POST",
+        &format!("/orgs/{key}/settings/domains/add"),
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("cookie", &cookie),
+            ("origin", &c.base),
+        ],
+        Some(&format!("csrf={csrf}&domain=gmail.com")),
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("id=\"domain-error\""),
+        "the refusal sits next to the field"
+    );
+    let checked = c.send(
+        "POST",
+        &format!("/orgs/{key}/settings/domains/{id}/verify"),
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("cookie", &cookie),
+            ("origin", &c.base),
+        ],
+        Some(&format!("csrf={csrf}")),
+    );
+    assert_eq!(checked.status, 303, "{}", checked.body);
+
     // SERVFAIL from upstream: 502, status unchanged.
     let broken = format!("{tag}.broken.example");
     let r = add(&c, &token, &key, &broken);
