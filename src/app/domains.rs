@@ -127,7 +127,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
             .after(check_of(&found, &domain.txt_value), self.now);
         if !self
             .store
-            .record_check(&domain, to, &found, self.now)
+            .record_check(&domain, to, &found, None, self.now)
             .await?
         {
             return Err(AppError::Conflict);
@@ -178,15 +178,25 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
             let to = domain
                 .state
                 .after(check_of(&found, &domain.txt_value), self.now);
+            let mut notify = None;
             match (domain.state, to) {
                 (DomainState::Pending { .. }, DomainState::Verified { .. }) => report.verified += 1,
-                (DomainState::Verified { .. }, DomainState::Pending { .. }) => report.dropped += 1,
+                (DomainState::Verified { .. }, DomainState::Pending { .. }) => {
+                    report.dropped += 1;
+                    notify = Some(super::mail::domain_dropped(
+                        domain.name.as_str(),
+                        &domain.name.challenge_name(),
+                        &domain.txt_value,
+                        &self.config.base_url,
+                        domain.space_key.as_str(),
+                    ));
+                }
                 (_, DomainState::Failed { .. }) => report.failed += 1,
                 _ => {}
             }
             if self
                 .store
-                .record_check(&domain, to, &found, self.now)
+                .record_check(&domain, to, &found, notify.as_ref(), self.now)
                 .await?
             {
                 report.checked += 1;

@@ -175,6 +175,34 @@ pub fn set_password(
     }
 }
 
+/// The warning that a verified domain's record is gone (the store sends it to every
+/// administrator of the organization).
+#[must_use]
+pub fn domain_dropped(
+    domain: &str,
+    txt_name: &str,
+    txt_value: &str,
+    base_url: &str,
+    space_key: &str,
+) -> super::ports::MailTemplate {
+    let link = format!("{base_url}/orgs/{space_key}/settings/domains");
+    let text = format!(
+        "Hello,\n\nthe verification record of {domain} has not been found for three days in a row, so the domain is no longer verified. Publish it again to keep creating managed accounts in it:\n\n  {txt_name}  TXT  {txt_value}\n\nDomains: {link}\n"
+    );
+    let html = format!(
+        "<p>Hello,</p><p>the verification record of <strong>{d}</strong> has not been found for three days in a row, so the domain is no longer verified. Publish it again to keep creating managed accounts in it:</p><p><code>{n}</code> TXT <code>{v}</code></p><p><a href=\"{l}\">Domains</a></p>",
+        d = escape(domain),
+        n = escape(txt_name),
+        v = escape(txt_value),
+        l = escape(&link),
+    );
+    super::ports::MailTemplate {
+        subject: format!("{domain} is no longer verified"),
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

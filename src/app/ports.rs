@@ -121,6 +121,18 @@ pub struct NewMail {
     pub html: String,
 }
 
+/// An email for several recipients chosen by the store (for example, every
+/// administrator of an organization).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailTemplate {
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+}
+
 /// An email in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailRecord {
@@ -634,7 +646,8 @@ pub trait DomainStore {
     async fn domains(&self, space_key: &SpaceKey) -> Result<Vec<DomainRecord>, PortError>;
 
     /// Records a check: the new state and what was found, if the stored state is still
-    /// `from` (compare-and-set); `false` otherwise.
+    /// `domain.state` (compare-and-set); `false` otherwise. When `notify` is set, a copy
+    /// of that email goes to each administrator of the organization, in the same batch.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -643,6 +656,7 @@ pub trait DomainStore {
         domain: &DomainRecord,
         to: crate::domain::verification::DomainState,
         found: &[String],
+        notify: Option<&MailTemplate>,
         now: Timestamp,
     ) -> Result<bool, PortError>;
 

@@ -233,6 +233,14 @@ fn verification_through_real_doh(w: &World) {
         );
     }
 
+    // Each administrator is told, once.
+    let mail = crate::last_mail(&c, &login);
+    assert_eq!(mail["subject"], format!("{domain} is no longer verified"));
+    assert!(
+        mail["text"].as_str().unwrap().contains(&value),
+        "the email repeats the record to publish"
+    );
+
     // Delete; a second delete (or another organization's id) is 404.
     let token = log_in(&c, &login);
     let r = c.send(

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::{changes, int, millis, rows, text, time, D1Store};
-use crate::app::ports::{DomainRecord, DomainStore, PortError};
+use crate::app::ports::{DomainRecord, DomainStore, MailTemplate, PortError};
 use crate::domain::verification::{Columns, DomainName, DomainState};
 use crate::domain::{SpaceKey, Timestamp};
 
@@ -115,34 +115,54 @@ impl DomainStore for D1Store {
         d: &DomainRecord,
         to: DomainState,
         found: &[String],
+        notify: Option<&MailTemplate>,
         now: Timestamp,
     ) -> Result<bool, PortError> {
         let (old, new) = (d.state.columns(), to.columns());
         let found = serde_json::to_string(found).map_err(|e| PortError(format!("json: {e}")))?;
-        let result = self
-            .one(self.stmt(
-                "UPDATE domains SET status = ?2, since = ?3, checks = ?4, next_check = ?5, verified_at = ?6, \
-                 misses = ?7, failed_at = ?8, last_checked_at = ?9, last_found = ?10 \
-                 WHERE id = ?1 AND status = ?11 AND next_check IS ?12 AND checks = ?13 AND misses = ?14",
+        let mut statements = vec![self.stmt(
+            "UPDATE domains SET status = ?2, since = ?3, checks = ?4, next_check = ?5, verified_at = ?6, \
+             misses = ?7, failed_at = ?8, last_checked_at = ?9, last_found = ?10 \
+             WHERE id = ?1 AND status = ?11 AND next_check IS ?12 AND checks = ?13 AND misses = ?14",
+            &[
+                text(&d.id),
+                text(new.status),
+                opt_time(new.since),
+                int(i64::from(new.checks)),
+                opt_time(new.next_check),
+                opt_time(new.verified_at),
+                int(i64::from(new.misses)),
+                opt_time(new.failed_at),
+                time(now),
+                text(&found),
+                text(old.status),
+                opt_time(old.next_check),
+                int(i64::from(old.checks)),
+                int(i64::from(old.misses)),
+            ],
+        )?];
+        if let Some(mail) = notify {
+            // One message per administrator, only if this check's update happened (the
+            // domain now carries this check's time and state).
+            statements.push(self.stmt(
+                "INSERT INTO outbox (id, to_email, subject, text_body, html_body, created_at) \
+                 SELECT 'mail_' || lower(hex(randomblob(16))), a.email, ?3, ?4, ?5, ?6 \
+                 FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                 WHERE m.space_key = ?1 AND m.role = 'administrator' AND EXISTS \
+                 (SELECT 1 FROM domains WHERE id = ?2 AND last_checked_at = ?6 AND status = ?7)",
                 &[
+                    text(d.space_key.as_str()),
                     text(&d.id),
-                    text(new.status),
-                    opt_time(new.since),
-                    int(i64::from(new.checks)),
-                    opt_time(new.next_check),
-                    opt_time(new.verified_at),
-                    int(i64::from(new.misses)),
-                    opt_time(new.failed_at),
+                    text(&mail.subject),
+                    text(&mail.text),
+                    text(&mail.html),
                     time(now),
-                    text(&found),
-                    text(old.status),
-                    opt_time(old.next_check),
-                    int(i64::from(old.checks)),
-                    int(i64::from(old.misses)),
+                    text(new.status),
                 ],
-            )?)
-            .await?;
-        Ok(changes(Some(&result))? == 1)
+            )?);
+        }
+        let results = self.batch(statements).await?;
+        Ok(changes(results.first())? == 1)
     }
 
     async fn delete_domain(&self, space_key: &SpaceKey, id: &str) -> Result<bool, PortError> {
