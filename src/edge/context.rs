@@ -30,16 +30,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The resolver for domain verification.
-    #[must_use]
-    pub fn resolver(&self) -> super::doh::DohResolver {
-        super::doh::DohResolver {
-            url: self.doh_url.clone(),
-        }
-    }
-}
-
-impl Settings {
     /// Reads the settings; missing optional values fall back to safe defaults
     /// (production behaviour, mail kept in the outbox).
     #[must_use]
@@ -121,9 +111,20 @@ pub struct Ctx {
     pub store: D1Store,
     /// The runtime context, for work after the response.
     pub runtime: Option<Context>,
+    /// The KV namespace (a cache only).
+    pub kv: Option<worker::KvStore>,
 }
 
 impl Ctx {
+    /// The resolver for domain verification, caching in KV.
+    #[must_use]
+    pub fn resolver(&self) -> super::doh::DohResolver {
+        super::doh::DohResolver {
+            url: self.settings.doh_url.clone(),
+            cache: self.kv.clone(),
+        }
+    }
+
     /// The use cases over this request's ports.
     #[must_use]
     pub fn app(&self) -> EdgeApp {

@@ -1,5 +1,8 @@
 //! The resolver port over DNS-over-HTTPS (RFC 8484): a GET of
-//! `DOH_URL?dns=<base64url query>` with a 2-second timeout and one retry. NXDOMAIN or
+//! `DOH_URL?dns=<base64url query>` with a 2-second timeout and one retry, cached in KV
+//! for exactly the answer's TTL (KV holds nothing for less than 60 seconds, so shorter
+//! TTLs are not cached; a negative answer is never cached, so a record just published
+//! is seen at once). NXDOMAIN or
 //! no TXT means "no record"; SERVFAIL and other codes, timeouts, connection errors,
 //! non-200 answers and bodies that are not the answer to our query mean "resolver
 //! unavailable" (dnsdist, for one, answers an HTTP error with a text body when its
@@ -7,7 +10,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
-use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit};
+use worker::{AbortSignal, Fetch, Headers, KvStore, Method, Request, RequestInit};
 
 use crate::app::ports::{Random, Resolver, ResolverUnavailable};
 use crate::dns::{read_txt_answer, txt_query, Rcode};
@@ -17,10 +20,15 @@ pub const TIMEOUT_MS: u32 = 2_000;
 /// Attempts per lookup.
 pub const ATTEMPTS: u32 = 2;
 
-/// A DoH resolver at `url`.
+/// KV's shortest expiration.
+const KV_MIN_TTL: u32 = 60;
+
+/// A DoH resolver at `url`, caching in `cache`.
 pub struct DohResolver {
     /// The endpoint (`DOH_URL`).
     pub url: String,
+    /// The KV namespace for answers, if bound.
+    pub cache: Option<KvStore>,
 }
 
 fn unavailable(what: impl std::fmt::Display) -> ResolverUnavailable {
@@ -28,7 +36,8 @@ fn unavailable(what: impl std::fmt::Display) -> ResolverUnavailable {
 }
 
 impl DohResolver {
-    async fn attempt(&self, name: &str) -> Result<Vec<String>, ResolverUnavailable> {
+    /// One lookup: the TXT values and the smallest TTL among them.
+    async fn attempt(&self, name: &str) -> Result<(Vec<String>, Option<u32>), ResolverUnavailable> {
         let mut id = [0u8; 2];
         super::crypto::PlatformRandom
             .fill(&mut id)
@@ -56,19 +65,44 @@ impl DohResolver {
         let answer = read_txt_answer(&body, id, name).map_err(unavailable)?;
         match answer.rcode {
             Rcode::NoError | Rcode::NxDomain => {
-                Ok(answer.records.into_iter().map(|r| r.value).collect())
+                let ttl = answer.min_ttl();
+                Ok((answer.records.into_iter().map(|r| r.value).collect(), ttl))
             }
             other => Err(unavailable(format!("{other:?}"))),
         }
     }
 }
 
+fn cache_key(name: &str) -> String {
+    format!("doh:txt:{name}")
+}
+
 impl Resolver for DohResolver {
     async fn txt(&self, name: &str) -> Result<Vec<String>, ResolverUnavailable> {
+        if let Some(kv) = &self.cache {
+            // A cache that cannot be read is only a miss.
+            if let Ok(Some(hit)) = kv.get(&cache_key(name)).text().await {
+                if let Ok(values) = serde_json::from_str::<Vec<String>>(&hit) {
+                    return Ok(values);
+                }
+            }
+        }
         let mut last = unavailable("no attempt");
         for _ in 0..ATTEMPTS {
             match self.attempt(name).await {
-                Ok(values) => return Ok(values),
+                Ok((values, ttl)) => {
+                    if let (Some(kv), Some(ttl)) = (&self.cache, ttl.filter(|t| *t >= KV_MIN_TTL)) {
+                        if let (Ok(json), false) =
+                            (serde_json::to_string(&values), values.is_empty())
+                        {
+                            if let Ok(put) = kv.put(&cache_key(name), json) {
+                                // Best effort: a failed write only costs a later lookup.
+                                let _ = put.expiration_ttl(u64::from(ttl)).execute().await;
+                            }
+                        }
+                    }
+                    return Ok(values);
+                }
                 Err(e) => last = e,
             }
         }

@@ -62,7 +62,7 @@ pub async fn verify(req: &mut Request, cx: &Ctx, key: &str, id: &str) -> Handled
     let token = require_session(req)?;
     let v = cx
         .app()
-        .verify_domain(&token, key, id, &cx.settings.resolver())
+        .verify_domain(&token, key, id, &cx.resolver())
         .await?;
     Ok(json_response(
         200,

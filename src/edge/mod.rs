@@ -184,6 +184,7 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
         now,
         store,
         runtime: Some(runtime),
+        kv: env.kv("KV").ok(),
     };
     let path = req.path();
     let method = req.method();
@@ -246,6 +247,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
         now,
         store,
         runtime: None,
+        kv: env.kv("KV").ok(),
     };
     let app = cx.app();
     let mut line = serde_json::Map::new();
@@ -270,7 +272,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
         }
         Err(e) => line.insert("pass_error".into(), e.to_string().into()),
     };
-    match app.recheck_domains(&cx.settings.resolver()).await {
+    match app.recheck_domains(&cx.resolver()).await {
         Ok(r) => {
             line.insert("domains_checked".into(), r.checked.into());
             line.insert("domains_verified".into(), r.verified.into());

@@ -779,7 +779,7 @@ pub async fn domains_submit(
     let result = match (action, id) {
         ("add", None) => app.add_domain(&token, space_key, typed).await.map(|_| ()),
         ("verify", Some(id)) => app
-            .verify_domain(&token, space_key, id, &cx.settings.resolver())
+            .verify_domain(&token, space_key, id, &cx.resolver())
             .await
             .map(|_| ()),
         ("delete", Some(id)) => app.delete_domain(&token, space_key, id).await,

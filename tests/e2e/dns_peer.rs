@@ -15,7 +15,7 @@ pub struct DnsPeer {
     knot: Option<Child>,
     dnsdist: Option<Child>,
     serial: u32,
-    records: BTreeMap<String, Vec<Vec<String>>>,
+    records: BTreeMap<String, (u32, Vec<Vec<String>>)>,
 }
 
 fn free_port() -> u16 {
@@ -153,28 +153,32 @@ impl DnsPeer {
             "$TTL 60\n. SOA ns. hostmaster. {} 3600 600 86400 1\n. NS ns.\nns. A 127.0.0.1\n",
             self.serial
         );
-        for (name, records) in &self.records {
+        for (name, (ttl, records)) in &self.records {
             for strings in records {
                 let quoted: Vec<String> = strings.iter().map(|s| format!("\"{s}\"")).collect();
-                zone.push_str(&format!("{name}. 60 TXT {}\n", quoted.join(" ")));
+                zone.push_str(&format!("{name}. {ttl} TXT {}\n", quoted.join(" ")));
             }
         }
         std::fs::write(self.dir.join("root.zone"), zone).unwrap();
     }
 
-    /// Publishes `records` (each a list of character-strings) at `name`, replacing what
-    /// was there (an empty list removes the name).
+    /// Publishes `records` (each a list of character-strings) at `name` with a TTL of
+    /// one second (too short for orgpass to cache), replacing what was there (an empty
+    /// list removes the name).
     pub fn set(&mut self, name: &str, records: &[&[&str]]) {
+        self.set_with_ttl(name, 1, records);
+    }
+
+    /// As [`Self::set`], with a chosen TTL.
+    pub fn set_with_ttl(&mut self, name: &str, ttl: u32, records: &[&[&str]]) {
         if records.is_empty() {
             self.records.remove(name);
         } else {
-            self.records.insert(
-                name.to_owned(),
-                records
-                    .iter()
-                    .map(|r| r.iter().map(|s| (*s).to_owned()).collect())
-                    .collect(),
-            );
+            let strings: Vec<Vec<String>> = records
+                .iter()
+                .map(|r| r.iter().map(|s| (*s).to_owned()).collect())
+                .collect();
+            self.records.insert(name.to_owned(), (ttl, strings));
         }
         self.serial += 1;
         self.write_zone();

@@ -199,6 +199,24 @@ fn verification_through_real_doh(w: &World) {
     );
     assert_eq!(checked.status, 303, "{}", checked.body);
 
+    // An answer is cached in KV for its TTL (when KV can hold it that long: 60 s and
+    // more): a second domain with a 300-second record keeps its first answer.
+    let cached = format!("cached{tag}.example");
+    let r = add(&c, &token, &key, &cached);
+    let cached_id = r.json()["domain"]["id"].as_str().unwrap().to_owned();
+    let cached_name = format!("_orgpass-challenge.{cached}");
+    dns.set_with_ttl(&cached_name, 300, &[&["first"]]);
+    assert_eq!(
+        verify(&c, &token, &key, &cached_id).json()["found"],
+        json!(["first"])
+    );
+    dns.set_with_ttl(&cached_name, 300, &[&["second"]]);
+    assert_eq!(
+        verify(&c, &token, &key, &cached_id).json()["found"],
+        json!(["first"]),
+        "served from the cache"
+    );
+
     // SERVFAIL from upstream: 502, status unchanged.
     let broken = format!("{tag}.broken.example");
     let r = add(&c, &token, &key, &broken);
