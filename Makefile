@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: help setup build build-fast dev test lint unit e2e size bench bench-cron fuzz clean
+.PHONY: help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -73,6 +73,13 @@ size: build
 # Route timings and D1 round trips against the release Worker (see docs/performance.md).
 bench: build
 	cargo bench --bench routes
+
+# The DNS codec natively, and a domain check through the Worker against a real DoH
+# server (see docs/performance.md).
+bench-dns: build
+	cargo bench --bench dns
+	scripts/install-test-peers.sh
+	cargo bench --bench verify
 
 # One Cron run over 100,000 seeded organizations (see docs/performance.md).
 bench-cron: build

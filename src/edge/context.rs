@@ -113,6 +113,8 @@ pub struct Ctx {
     pub runtime: Option<Context>,
     /// The KV namespace (a cache only).
     pub kv: Option<worker::KvStore>,
+    /// Outgoing DoH requests made by this request.
+    pub fetches: std::rc::Rc<std::cell::Cell<u32>>,
 }
 
 impl Ctx {
@@ -122,6 +124,7 @@ impl Ctx {
         super::doh::DohResolver {
             url: self.settings.doh_url.clone(),
             cache: self.kv.clone(),
+            fetches: std::rc::Rc::clone(&self.fetches),
         }
     }
 

@@ -29,6 +29,8 @@ pub struct DohResolver {
     pub url: String,
     /// The KV namespace for answers, if bound.
     pub cache: Option<KvStore>,
+    /// DoH requests made (for the request log and benchmarks).
+    pub fetches: std::rc::Rc<std::cell::Cell<u32>>,
 }
 
 fn unavailable(what: impl std::fmt::Display) -> ResolverUnavailable {
@@ -53,6 +55,7 @@ impl DohResolver {
         let mut init = RequestInit::new();
         init.with_method(Method::Get).with_headers(headers);
         let request = Request::new_with_init(&url, &init).map_err(unavailable)?;
+        self.fetches.set(self.fetches.get() + 1);
         let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
         let mut response = Fetch::Request(request)
             .send_with_signal(&signal)

@@ -185,6 +185,7 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
         store,
         runtime: Some(runtime),
         kv: env.kv("KV").ok(),
+        fetches: std::rc::Rc::default(),
     };
     let path = req.path();
     let method = req.method();
@@ -209,11 +210,14 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
     };
     http::secure(&mut response, !cx.settings.development)?;
     if cx.settings.development {
-        // Lets tests and benchmarks check the round-trip budget of each route.
+        // Lets tests and benchmarks check the D1 and DoH round trips of each route.
         response.headers_mut().set(
             "x-orgpass-d1-round-trips",
             &cx.store.round_trips().to_string(),
         )?;
+        response
+            .headers_mut()
+            .set("x-orgpass-fetches", &cx.fetches.get().to_string())?;
     }
     let elapsed = worker::Date::now().as_millis().saturating_sub(started);
     let mut line = serde_json::Map::new();
@@ -222,6 +226,9 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
     line.insert("status".into(), response.status_code().into());
     line.insert("ms".into(), elapsed.into());
     line.insert("d1".into(), cx.store.round_trips().into());
+    if cx.fetches.get() > 0 {
+        line.insert("fetches".into(), cx.fetches.get().into());
+    }
     if let Some(detail) = failure {
         line.insert("error".into(), detail.into());
     }
@@ -248,6 +255,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
         store,
         runtime: None,
         kv: env.kv("KV").ok(),
+        fetches: std::rc::Rc::default(),
     };
     let app = cx.app();
     let mut line = serde_json::Map::new();
