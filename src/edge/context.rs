@@ -27,6 +27,8 @@ pub struct Settings {
     pub payments: Option<super::payments::Provider>,
     /// `DOH_URL`: the DNS-over-HTTPS resolver for domain verification.
     pub doh_url: String,
+    /// `DOH_METHOD`: `GET` (default), `POST` or `JSON`.
+    pub doh_method: super::doh::DohMethod,
 }
 
 impl Settings {
@@ -84,6 +86,7 @@ impl Settings {
             payments,
             doh_url: var("DOH_URL")
                 .unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".to_owned()),
+            doh_method: super::doh::DohMethod::parse(var("DOH_METHOD").as_deref()),
         }
     }
 
@@ -123,6 +126,7 @@ impl Ctx {
     pub fn resolver(&self) -> super::doh::DohResolver {
         super::doh::DohResolver {
             url: self.settings.doh_url.clone(),
+            method: self.settings.doh_method,
             cache: self.kv.clone(),
             fetches: std::rc::Rc::clone(&self.fetches),
         }

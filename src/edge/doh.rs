@@ -13,6 +13,7 @@ use base64::Engine;
 use worker::{AbortSignal, Fetch, Headers, KvStore, Method, Request, RequestInit};
 
 use crate::app::ports::{Random, Resolver, ResolverUnavailable};
+use crate::dns::json::read_json_answer;
 use crate::dns::{read_txt_answer, txt_query, Rcode};
 
 /// Per-attempt timeout.
@@ -23,10 +24,36 @@ pub const ATTEMPTS: u32 = 2;
 /// KV's shortest expiration.
 const KV_MIN_TTL: u32 = 60;
 
+/// How queries are sent (`DOH_METHOD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DohMethod {
+    /// RFC 8484 GET with `?dns=` (the default).
+    Get,
+    /// RFC 8484 POST of `application/dns-message`.
+    Post,
+    /// The JSON flavour (`?name=…&type=TXT`, `accept: application/dns-json`) of
+    /// Cloudflare's and Google's public resolvers.
+    Json,
+}
+
+impl DohMethod {
+    /// Reads `DOH_METHOD` (`GET`, `POST`, `JSON`; anything else is GET).
+    #[must_use]
+    pub fn parse(value: Option<&str>) -> Self {
+        match value.map(str::to_ascii_uppercase).as_deref() {
+            Some("POST") => Self::Post,
+            Some("JSON") => Self::Json,
+            _ => Self::Get,
+        }
+    }
+}
+
 /// A DoH resolver at `url`, caching in `cache`.
 pub struct DohResolver {
     /// The endpoint (`DOH_URL`).
     pub url: String,
+    /// How queries are sent.
+    pub method: DohMethod,
     /// The KV namespace for answers, if bound.
     pub cache: Option<KvStore>,
     /// DoH requests made (for the request log and benchmarks).
@@ -44,16 +71,46 @@ impl DohResolver {
         super::crypto::PlatformRandom
             .fill(&mut id)
             .map_err(|e| unavailable(e.0))?;
+        // RFC 8484 recommends id 0 for cacheable GETs; a random id costs nothing here and
+        // ties the answer to this query.
         let id = u16::from_be_bytes(id);
-        let query = txt_query(id, name).map_err(unavailable)?;
         let separator = if self.url.contains('?') { '&' } else { '?' };
-        let url = format!("{}{separator}dns={}", self.url, B64URL.encode(query));
         let headers = Headers::new();
-        headers
-            .set("accept", "application/dns-message")
-            .map_err(unavailable)?;
         let mut init = RequestInit::new();
-        init.with_method(Method::Get).with_headers(headers);
+        let url = match self.method {
+            DohMethod::Get => {
+                let query = txt_query(id, name).map_err(unavailable)?;
+                headers
+                    .set("accept", "application/dns-message")
+                    .map_err(unavailable)?;
+                init.with_method(Method::Get);
+                format!("{}{separator}dns={}", self.url, B64URL.encode(query))
+            }
+            DohMethod::Post => {
+                let query = txt_query(id, name).map_err(unavailable)?;
+                headers
+                    .set("accept", "application/dns-message")
+                    .map_err(unavailable)?;
+                headers
+                    .set("content-type", "application/dns-message")
+                    .map_err(unavailable)?;
+                let body = worker::js_sys::Uint8Array::from(query.as_slice());
+                init.with_method(Method::Post).with_body(Some(body.into()));
+                self.url.clone()
+            }
+            DohMethod::Json => {
+                headers
+                    .set("accept", "application/dns-json")
+                    .map_err(unavailable)?;
+                init.with_method(Method::Get);
+                let q: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("name", name)
+                    .append_pair("type", "TXT")
+                    .finish();
+                format!("{}{separator}{q}", self.url)
+            }
+        };
+        init.with_headers(headers);
         let request = Request::new_with_init(&url, &init).map_err(unavailable)?;
         self.fetches.set(self.fetches.get() + 1);
         let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
@@ -65,7 +122,11 @@ impl DohResolver {
             return Err(unavailable(format!("HTTP {}", response.status_code())));
         }
         let body = response.bytes().await.map_err(unavailable)?;
-        let answer = read_txt_answer(&body, id, name).map_err(unavailable)?;
+        let answer = match self.method {
+            DohMethod::Json => read_json_answer(&body, name),
+            DohMethod::Get | DohMethod::Post => read_txt_answer(&body, id, name),
+        }
+        .map_err(unavailable)?;
         match answer.rcode {
             Rcode::NoError | Rcode::NxDomain => {
                 let ttl = answer.min_ttl();

@@ -275,4 +275,16 @@ fn verification_through_real_doh(w: &World) {
         None,
     );
     assert_eq!(r.status, 404);
+
+    // The same check sent as an RFC 8484 POST (DOH_METHOD=POST) to the same server.
+    let post = w.other_client("domains-post", &[("DOH_URL", &url), ("DOH_METHOD", "POST")]);
+    let (ptoken, pkey, _, _, _) = org_in_trial(&post);
+    let pdomain = format!("post{tag}.example");
+    let d = add(&post, &ptoken, &pkey, &pdomain).json()["domain"].clone();
+    dns.set(
+        &format!("_orgpass-challenge.{pdomain}"),
+        &[&[d["txt_value"].as_str().unwrap()]],
+    );
+    let r = verify(&post, &ptoken, &pkey, d["id"].as_str().unwrap());
+    assert_eq!(r.json()["domain"]["status"], "verified", "{}", r.body);
 }
