@@ -163,15 +163,7 @@ fn verification_through_real_doh(w: &World) {
     ] {
         assert!(page.body.contains(expected), "the page lacks {expected}");
     }
-    let csrf = page
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = crate::csrf_in(&page.body);
     let refused = c.send(
         "POST",
         &format!("/orgs/{key}/settings/domains/add"),

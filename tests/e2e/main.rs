@@ -220,6 +220,15 @@ fn main() {
     conclusion.exit();
 }
 
+/// The CSRF token a page's forms carry.
+pub fn csrf_in(body: &str) -> String {
+    body.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_owned()
+}
+
 /// HTML-escapes like the pages do (for finding values in them).
 pub fn app_escape(s: &str) -> String {
     s.replace('&', "&amp;")

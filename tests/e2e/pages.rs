@@ -26,15 +26,7 @@ fn form_session(c: &Client, page: &str, session: Option<&str>) -> (String, Strin
     let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("cookie", c.as_str())).collect();
     let r = c.send("GET", page, &headers, None);
     assert_eq!(r.status, 200, "{page}: {}", r.body);
-    let token = r
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = crate::csrf_in(&r.body);
     let cookie = match cookie {
         Some(c) => c,
         None => r

@@ -335,15 +335,7 @@ fn pay_by_dev_checkout(c: &Client, token: &str, key: &str) {
         None,
     );
     assert_eq!(page.status, 200, "{}", page.body);
-    let csrf = page
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = crate::csrf_in(&page.body);
     let done = c.send(
         "POST",
         "/dev/checkout",

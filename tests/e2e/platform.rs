@@ -198,15 +198,7 @@ fn forms_need_their_csrf_token(w: &World) {
         .unwrap()
         .to_owned();
     let cookie = set.split(';').next().unwrap().to_owned();
-    let token = page
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = crate::csrf_in(&page.body);
     for label in ["Email", "Your name", "Password"] {
         assert!(
             page.body.contains(&format!(">{label}")),
