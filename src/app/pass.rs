@@ -71,6 +71,15 @@ pub const CONVERSIONS_PER_RUN: u32 = 48;
 /// How long a set-password link works.
 pub const SET_PASSWORD_DAYS: i64 = 7;
 
+/// What a change of the add-on's state carries besides the state.
+#[derive(Default)]
+struct Extras<'a> {
+    application: Option<&'a PassApplication>,
+    audit: Option<Audit<'a>>,
+    mail: Option<&'a super::ports::NewMail>,
+    billing: Option<BillingRef<'a>>,
+}
+
 fn refused(r: Refused) -> AppError {
     AppError::PassRefused(r)
 }
@@ -124,17 +133,16 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
             &application.admin_name,
             &view.org.name,
         );
-        self.commit(PassChange {
-            space_key: &view.org.space_key,
-            from: view.org.pass,
+        self.commit(
+            &view.org.space_key,
+            view.org.pass,
             to,
-            change_id: self.new_id("chg")?,
-            now: self.now,
-            application: Some(&application),
-            audit: None,
-            mail: Some(&mail),
-            billing: None,
-        })
+            Extras {
+                application: Some(&application),
+                mail: Some(&mail),
+                ..Extras::default()
+            },
+        )
         .await?;
         Ok(OrgView {
             org: OrgRecord {
@@ -184,18 +192,8 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
             .cancel_at_period_end(&view.org)
             .await
             .map_err(AppError::Upstream)?;
-        self.commit(PassChange {
-            space_key: &view.org.space_key,
-            from: view.org.pass,
-            to,
-            change_id: self.new_id("chg")?,
-            now: self.now,
-            application: None,
-            audit: None,
-            mail: None,
-            billing: None,
-        })
-        .await?;
+        self.commit(&view.org.space_key, view.org.pass, to, Extras::default())
+            .await?;
         Ok(OrgView {
             org: OrgRecord {
                 pass: to,
@@ -247,28 +245,26 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
         };
         let to = to.map_err(refused)?;
         let (_, trial_end, _, _) = to.columns();
-        self.commit(PassChange {
-            space_key: &key,
-            from: org.pass,
+        self.commit(
+            &key,
+            org.pass,
             to,
-            change_id: self.new_id("chg")?,
-            now: self.now,
-            application: None,
-            audit: Some(Audit {
-                actor,
-                action: name,
-                detail: format!(
-                    "{} -> {}{}",
-                    org.pass.status(),
-                    to.status(),
-                    trial_end
-                        .map(|t| format!(" until {}", t.to_rfc3339()))
-                        .unwrap_or_default()
-                ),
-            }),
-            mail: None,
-            billing: None,
-        })
+            Extras {
+                audit: Some(Audit {
+                    actor,
+                    action: name,
+                    detail: format!(
+                        "{} -> {}{}",
+                        org.pass.status(),
+                        to.status(),
+                        trial_end
+                            .map(|t| format!(" until {}", t.to_rfc3339()))
+                            .unwrap_or_default()
+                    ),
+                }),
+                ..Extras::default()
+            },
+        )
         .await?;
         Ok(OrgRecord { pass: to, ..org })
     }
@@ -347,17 +343,15 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
             EventKind::InvoicePaymentFailed | EventKind::Other(_) => Ok(org.pass),
         }
         .map_err(refused)?;
-        self.commit(PassChange {
-            space_key: &org.space_key,
-            from: org.pass,
+        self.commit(
+            &org.space_key,
+            org.pass,
             to,
-            change_id: self.new_id("chg")?,
-            now: self.now,
-            application: None,
-            audit: None,
-            mail: None,
-            billing: Some(reference),
-        })
+            Extras {
+                billing: Some(reference),
+                ..Extras::default()
+            },
+        )
         .await?;
         Ok(WebhookOutcome::Applied(to.at(self.now).status()))
     }
@@ -414,7 +408,25 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
         })
     }
 
-    async fn commit(&self, change: PassChange<'_>) -> Result<(), AppError> {
+    /// Writes `from → to` for `space_key` with what it carries, as one compare-and-set.
+    async fn commit(
+        &self,
+        space_key: &SpaceKey,
+        from: Pass,
+        to: Pass,
+        extras: Extras<'_>,
+    ) -> Result<(), AppError> {
+        let change = PassChange {
+            space_key,
+            from,
+            to,
+            change_id: self.new_id("chg")?,
+            now: self.now,
+            application: extras.application,
+            audit: extras.audit,
+            mail: extras.mail,
+            billing: extras.billing,
+        };
         if self.store.change_pass(&change).await? {
             Ok(())
         } else {
