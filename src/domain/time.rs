@@ -37,6 +37,14 @@ impl Timestamp {
         self.plus_millis(days.saturating_mul(DAY_MS))
     }
 
+    /// Reads an RFC 3339 date-time (any offset, fractions allowed).
+    #[must_use]
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        DateTime::parse_from_rfc3339(text.trim())
+            .ok()
+            .map(|t| Self(t.timestamp_millis()))
+    }
+
     /// RFC 3339 in UTC with second precision, e.g. `2026-11-23T12:00:00Z`.
     #[must_use]
     pub fn to_rfc3339(self) -> String {

@@ -1,0 +1,340 @@
+//! XML-DSig verification of an enveloped signature over the element that holds it.
+//!
+//! What is accepted, and nothing else:
+//! - `ds:Signature` = `SignedInfo`, `SignatureValue`, optional `KeyInfo` (read only to
+//!   name an unconfigured certificate in the error; never a source of keys);
+//! - `SignedInfo` = exclusive c14n (with or without comments), an allow-listed
+//!   signature method, exactly one `Reference`;
+//! - the `Reference` URI is `#` + the `ID` of the signature's parent element, its
+//!   transforms exactly enveloped-signature then exclusive c14n, an allow-listed
+//!   digest. A bare `#id` reference selects the element without comments (XML-DSig
+//!   §4.4.3.3), whatever the c14n flavour says.
+//!
+//! Only [`verify`] constructs a [`Verified`], the proof that an element was signed by
+//! a configured certificate.
+
+use base64::Engine as _;
+use sha1::Sha1;
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use super::c14n::{self, Options};
+use super::cert::{Certificate, PublicKey};
+use super::xml::{Document, NodeId};
+use super::{SamlError, DSIG_NS};
+
+const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const EXC_C14N_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+
+/// A digest algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestAlg {
+    /// SHA-1 (only with the opt-in).
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlg {
+    fn from_uri(uri: &str) -> Option<Self> {
+        Some(match uri {
+            "http://www.w3.org/2000/09/xmldsig#sha1" => Self::Sha1,
+            "http://www.w3.org/2001/04/xmlenc#sha256" => Self::Sha256,
+            "http://www.w3.org/2001/04/xmldsig-more#sha384" => Self::Sha384,
+            "http://www.w3.org/2001/04/xmlenc#sha512" => Self::Sha512,
+            _ => return None,
+        })
+    }
+
+    fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Sha1 => Sha1::digest(data).to_vec(),
+            Self::Sha256 => Sha256::digest(data).to_vec(),
+            Self::Sha384 => Sha384::digest(data).to_vec(),
+            Self::Sha512 => Sha512::digest(data).to_vec(),
+        }
+    }
+}
+
+/// A signature algorithm: a key kind and a digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureAlg {
+    /// RSA PKCS#1 v1.5.
+    Rsa(DigestAlg),
+    /// ECDSA (the curve is the key's).
+    Ecdsa(DigestAlg),
+}
+
+impl SignatureAlg {
+    fn from_uri(uri: &str) -> Option<Self> {
+        Some(match uri {
+            "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => Self::Rsa(DigestAlg::Sha1),
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => Self::Rsa(DigestAlg::Sha256),
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" => Self::Rsa(DigestAlg::Sha384),
+            "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" => Self::Rsa(DigestAlg::Sha512),
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" => Self::Ecdsa(DigestAlg::Sha256),
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384" => Self::Ecdsa(DigestAlg::Sha384),
+            _ => return None,
+        })
+    }
+
+    fn digest(self) -> DigestAlg {
+        match self {
+            Self::Rsa(d) | Self::Ecdsa(d) => d,
+        }
+    }
+}
+
+/// Proof that element `node` was signed by a configured certificate. Only [`verify`]
+/// makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    node: NodeId,
+    fingerprint: String,
+}
+
+impl Verified {
+    /// The element the signature covers (the enveloped signature excepted).
+    #[must_use]
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// The SHA-256 fingerprint of the certificate that verified it.
+    #[must_use]
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
+/// The one `ds:Signature` child of `element`, if any.
+///
+/// # Errors
+/// [`SamlError::UnexpectedSignature`] when there are several.
+pub fn signature_of(doc: &Document, element: NodeId) -> Result<Option<NodeId>, SamlError> {
+    let mut sigs = doc.children_named(element, DSIG_NS, "Signature");
+    let first = sigs.next();
+    if sigs.next().is_some() {
+        return Err(SamlError::UnexpectedSignature);
+    }
+    Ok(first)
+}
+
+/// Verifies the enveloped signature `signature`, a child of the element it signs, with
+/// the configured `certificates`.
+///
+/// # Errors
+/// The [`SamlError`] naming the first rule broken.
+pub fn verify(
+    doc: &Document,
+    signature: NodeId,
+    certificates: &[Certificate],
+    allow_sha1: bool,
+) -> Result<Verified, SamlError> {
+    let signed = doc
+        .element(signature)
+        .and_then(|e| e.parent)
+        .ok_or(SamlError::MalformedSignature)?;
+    let parts: Vec<_> = doc.child_elements(signature).collect();
+    let (signed_info, signature_value, key_info) = match parts.as_slice() {
+        [(si, s), (sv, v)] if is_ds(s, "SignedInfo") && is_ds(v, "SignatureValue") => {
+            (*si, *sv, None)
+        }
+        [(si, s), (sv, v), (ki, k)]
+            if is_ds(s, "SignedInfo") && is_ds(v, "SignatureValue") && is_ds(k, "KeyInfo") =>
+        {
+            (*si, *sv, Some(*ki))
+        }
+        _ => return Err(SamlError::MalformedSignature),
+    };
+
+    // SignedInfo: CanonicalizationMethod, SignatureMethod, Reference.
+    let info: Vec<_> = doc.child_elements(signed_info).collect();
+    let [(cm, c), (sm, m), refs @ ..] = info.as_slice() else {
+        return Err(SamlError::MalformedSignature);
+    };
+    if !is_ds(c, "CanonicalizationMethod") || !is_ds(m, "SignatureMethod") {
+        return Err(SamlError::MalformedSignature);
+    }
+    let [(reference, r)] = refs else {
+        return Err(SamlError::ReferenceCount);
+    };
+    if !is_ds(r, "Reference") {
+        return Err(SamlError::ReferenceCount);
+    }
+    let (info_comments, info_prefixes) =
+        exclusive_c14n(doc, *cm).ok_or(SamlError::UnsupportedCanonicalization)?;
+    let alg = doc
+        .attr(*sm, "Algorithm")
+        .and_then(SignatureAlg::from_uri)
+        .ok_or(SamlError::UnsupportedSignatureAlgorithm)?;
+    if alg.digest() == DigestAlg::Sha1 && !allow_sha1 {
+        return Err(SamlError::Sha1NotAllowed);
+    }
+
+    // The Reference must name the element the signature is on.
+    let id = doc.attr(signed, "ID").ok_or(SamlError::ReferenceMismatch)?;
+    let uri = doc.attr(*reference, "URI").unwrap_or_default();
+    if uri.strip_prefix('#') != Some(id) {
+        return Err(SamlError::ReferenceMismatch);
+    }
+    let ref_parts: Vec<_> = doc.child_elements(*reference).collect();
+    let [(transforms, t), (dm, d), (dv, v)] = ref_parts.as_slice() else {
+        return Err(SamlError::MalformedSignature);
+    };
+    if !is_ds(t, "Transforms") || !is_ds(d, "DigestMethod") || !is_ds(v, "DigestValue") {
+        return Err(SamlError::MalformedSignature);
+    }
+    let steps: Vec<_> = doc.child_elements(*transforms).collect();
+    let [(t1, e1), (t2, e2)] = steps.as_slice() else {
+        return Err(SamlError::UnsupportedTransform);
+    };
+    if !is_ds(e1, "Transform")
+        || !is_ds(e2, "Transform")
+        || doc.attr(*t1, "Algorithm") != Some(ENVELOPED)
+        || doc.child_elements(*t1).next().is_some()
+    {
+        return Err(SamlError::UnsupportedTransform);
+    }
+    let (_, ref_prefixes) = exclusive_c14n(doc, *t2).ok_or(SamlError::UnsupportedTransform)?;
+    let digest_alg = doc
+        .attr(*dm, "Algorithm")
+        .and_then(DigestAlg::from_uri)
+        .ok_or(SamlError::UnsupportedDigest)?;
+    if digest_alg == DigestAlg::Sha1 && !allow_sha1 {
+        return Err(SamlError::Sha1NotAllowed);
+    }
+    let expected_digest = base64(&doc.text(*dv))?;
+    let signature_bytes = base64(&doc.text(signature_value))?;
+
+    // The signature over SignedInfo first: it authenticates the reference.
+    let info_c14n = c14n::canonicalize(
+        doc,
+        signed_info,
+        Options {
+            with_comments: info_comments,
+            inclusive_prefixes: &info_prefixes,
+            exclude: None,
+        },
+    );
+    let hashed = alg.digest().digest(&info_c14n);
+    let mut usable = false;
+    let mut signer = None;
+    for cert in certificates {
+        match verify_with(cert.key(), alg, &hashed, &signature_bytes) {
+            Some(true) => {
+                signer = Some(cert);
+                break;
+            }
+            Some(false) => usable = true,
+            None => {}
+        }
+    }
+    let Some(signer) = signer else {
+        if names_other_certificate(doc, key_info, certificates) {
+            return Err(SamlError::UntrustedCertificate);
+        }
+        return Err(if usable {
+            SamlError::SignatureInvalid
+        } else {
+            SamlError::KeyTypeMismatch
+        });
+    };
+
+    // Then the digest of the element, without its signature and without comments.
+    let content = c14n::canonicalize(
+        doc,
+        signed,
+        Options {
+            with_comments: false,
+            inclusive_prefixes: &ref_prefixes,
+            exclude: Some(signature),
+        },
+    );
+    let actual = digest_alg.digest(&content);
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        actual.as_slice(),
+        expected_digest.as_slice(),
+    )) {
+        return Err(SamlError::DigestMismatch);
+    }
+    Ok(Verified {
+        node: signed,
+        fingerprint: signer.fingerprint_sha256(),
+    })
+}
+
+fn is_ds(e: &super::xml::Element, local: &str) -> bool {
+    e.name.is(DSIG_NS, local)
+}
+
+/// Reads an exclusive c14n method element: (with comments, PrefixList).
+fn exclusive_c14n(doc: &Document, method: NodeId) -> Option<(bool, Vec<String>)> {
+    let with_comments = match doc.attr(method, "Algorithm")? {
+        EXC_C14N => false,
+        EXC_C14N_COMMENTS => true,
+        _ => return None,
+    };
+    let mut prefixes = Vec::new();
+    for (child, e) in doc.child_elements(method) {
+        if !e.name.is(EXC_C14N, "InclusiveNamespaces") {
+            return None;
+        }
+        if let Some(list) = doc.attr(child, "PrefixList") {
+            prefixes.extend(list.split_ascii_whitespace().map(str::to_owned));
+        }
+    }
+    Some((with_comments, prefixes))
+}
+
+fn base64(text: &str) -> Result<Vec<u8>, SamlError> {
+    let compact: String = text.split_ascii_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| SamlError::MalformedSignature)
+}
+
+/// `Some(verified?)` when the key fits the algorithm, `None` when it does not.
+fn verify_with(key: &PublicKey, alg: SignatureAlg, hashed: &[u8], sig: &[u8]) -> Option<bool> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
+    match (key, alg) {
+        (PublicKey::Rsa(k), SignatureAlg::Rsa(d)) => {
+            let scheme = match d {
+                DigestAlg::Sha1 => rsa::Pkcs1v15Sign::new::<Sha1>(),
+                DigestAlg::Sha256 => rsa::Pkcs1v15Sign::new::<Sha256>(),
+                DigestAlg::Sha384 => rsa::Pkcs1v15Sign::new::<Sha384>(),
+                DigestAlg::Sha512 => rsa::Pkcs1v15Sign::new::<Sha512>(),
+            };
+            Some(k.verify(scheme, hashed, sig).is_ok())
+        }
+        // XML-DSig carries ECDSA signatures as r || s (RFC 4050), not DER.
+        (PublicKey::P256(k), SignatureAlg::Ecdsa(_)) => Some(
+            p256::ecdsa::Signature::from_slice(sig)
+                .is_ok_and(|s| k.verify_prehash(hashed, &s).is_ok()),
+        ),
+        (PublicKey::P384(k), SignatureAlg::Ecdsa(_)) => Some(
+            p384::ecdsa::Signature::from_slice(sig)
+                .is_ok_and(|s| k.verify_prehash(hashed, &s).is_ok()),
+        ),
+        _ => None,
+    }
+}
+
+/// Whether KeyInfo carries an X509Certificate that is none of the configured ones.
+fn names_other_certificate(
+    doc: &Document,
+    key_info: Option<NodeId>,
+    certificates: &[Certificate],
+) -> bool {
+    let Some(key_info) = key_info else {
+        return false;
+    };
+    doc.children_named(key_info, DSIG_NS, "X509Data")
+        .flat_map(|data| doc.children_named(data, DSIG_NS, "X509Certificate"))
+        .filter_map(|c| base64(&doc.text(c)).ok())
+        .any(|der| certificates.iter().all(|cert| cert.der() != der.as_slice()))
+}
