@@ -24,6 +24,9 @@ pub mod request;
 pub mod response;
 pub mod xml;
 
+#[cfg(test)]
+mod tests;
+
 pub use cert::Certificate;
 pub use response::{verify_response, Expectations, VerifiedLogin};
 

@@ -66,12 +66,17 @@ pub struct VerifiedLogin {
     pub response_signed: bool,
     /// Whether the Assertion's signature was verified.
     pub assertion_signed: bool,
-    /// The fingerprint of the certificate that verified it.
-    pub certificate_fingerprint: String,
-    _proof: (),
+    /// The signature check it rests on (private: nothing else can make one).
+    proof: Verified,
 }
 
 impl VerifiedLogin {
+    /// The SHA-256 fingerprint of the certificate that verified it.
+    #[must_use]
+    pub fn certificate_fingerprint(&self) -> &str {
+        self.proof.fingerprint()
+    }
+
     /// Until when the replay record must be kept: NotOnOrAfter plus the skew.
     #[must_use]
     pub fn replay_until(&self, clock_skew_seconds: i64) -> Timestamp {
@@ -181,8 +186,7 @@ pub fn verify_response(xml: &[u8], expect: &Expectations<'_>) -> Result<Verified
         in_response_to: in_response_to.map(str::to_owned),
         response_signed: response_ok.is_some(),
         assertion_signed: assertion_ok.is_some(),
-        certificate_fingerprint: proof.fingerprint().to_owned(),
-        _proof: (),
+        proof: proof.clone(),
     })
 }
 
