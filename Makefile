@@ -56,7 +56,7 @@ lint: setup
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
 unit:
-	cargo test --lib
+	cargo test --lib --test saml_verify
 
 # The end-to-end suite starts its own wrangler dev (free ports, fresh state) against
 # build/, with real peers: Debian's chromium + chromedriver, Knot behind dnsdist.
