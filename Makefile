@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
+.PHONY: bench-saml help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -82,16 +82,28 @@ bench-dns: build
 	cargo bench --bench verify
 
 # One Cron run over 100,000 seeded organizations (see docs/performance.md).
+# SAML verification natively, beside libxmlsec1 (the `xmlsec` binding from PyPI, in a
+# virtualenv under .tools/) verifying the same documents in one process.
+BENCH_VENV = .tools/bench-venv
+bench-saml:
+	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/python -c "import xmlsec, lxml" 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet xmlsec lxml
+	BENCH_PYTHON=$(BENCH_VENV)/bin/python cargo bench --bench saml
+
 bench-cron: build
 	scripts/bench-cron.sh
 
-# Fuzz the DNS answer readers for FUZZ_SECONDS (nightly + cargo-fuzz, installed into
-# .tools/ when missing). Seeds: the captured real-server answers.
+# Fuzz the DNS answer readers and the SAML core for FUZZ_SECONDS each (nightly +
+# cargo-fuzz, installed into .tools/ when missing). Seeds: the captured real-server
+# DNS answers and the xmlsec1-signed SAML responses.
 FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512
 fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install --quiet --root .tools cargo-fuzz
 	mkdir -p fuzz/corpus/dns_answer && cp tests/fixtures/dns/*.bin fuzz/corpus/dns_answer/
-	cd fuzz && cargo +nightly fuzz run dns_answer corpus/dns_answer -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512
+	cd fuzz && cargo +nightly fuzz run dns_answer corpus/dns_answer -- $(FUZZ_FLAGS)
+	mkdir -p fuzz/corpus/saml_response && cp tests/fixtures/saml/*.xml fuzz/corpus/saml_response/
+	cd fuzz && cargo +nightly fuzz run saml_response corpus/saml_response -- $(FUZZ_FLAGS) -max_len=262144
 
 clean:
 	rm -rf build target .wrangler
