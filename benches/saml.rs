@@ -49,12 +49,18 @@ fn ours(xml: &[u8], cert: &Certificate) -> f64 {
 fn xmlsec(file: &str, cert: &str) -> Option<f64> {
     let python = std::env::var("BENCH_PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Command::new(python)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/xmlsec_verify.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/xmlsec_verify.py"
+        ))
         .args([file, cert, &SECONDS.to_string()])
         .output()
         .ok()?;
     if !out.status.success() {
-        eprintln!("xmlsec reference failed: {}", String::from_utf8_lossy(&out.stderr));
+        eprintln!(
+            "xmlsec reference failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         return None;
     }
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()

@@ -25,7 +25,7 @@ const P384_CURVE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34"
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublicKey {
     /// RSA (PKCS#1 v1.5 signatures).
-    Rsa(rsa::RsaPublicKey),
+    Rsa(rsa::PublicKey),
     /// ECDSA on P-256.
     P256(p256::ecdsa::VerifyingKey),
     /// ECDSA on P-384.
@@ -71,12 +71,12 @@ impl Certificate {
     pub fn from_der(der: &[u8]) -> Result<Self, SamlError> {
         let cert =
             x509_cert::Certificate::from_der(der).map_err(|_| SamlError::InvalidCertificate)?;
-        let tbs = &cert.tbs_certificate;
-        let spki = &tbs.subject_public_key_info;
+        let tbs = cert.tbs_certificate();
+        let spki = tbs.subject_public_key_info();
         let point = spki.subject_public_key.raw_bytes();
         let key = if spki.algorithm.oid == RSA_ENCRYPTION {
             PublicKey::Rsa(
-                rsa::RsaPublicKey::from_pkcs1_der(point).map_err(|_| SamlError::UnsupportedKey)?,
+                rsa::PublicKey::from_pkcs1_der(point).map_err(|_| SamlError::UnsupportedKey)?,
             )
         } else if spki.algorithm.oid == EC_PUBLIC_KEY {
             let curve: ObjectIdentifier = spki
@@ -101,14 +101,14 @@ impl Certificate {
         } else {
             return Err(SamlError::UnsupportedKey);
         };
-        let not_after = i64::try_from(tbs.validity.not_after.to_unix_duration().as_millis())
+        let not_after = i64::try_from(tbs.validity().not_after.to_unix_duration().as_millis())
             .map_err(|_| SamlError::InvalidCertificate)?;
         Ok(Self {
             der: der.to_vec(),
             key,
             fingerprint: Sha256::digest(der).into(),
             not_after: Timestamp::from_millis(not_after),
-            subject: tbs.subject.to_string(),
+            subject: tbs.subject().to_string(),
         })
     }
 
@@ -160,7 +160,7 @@ impl Certificate {
     #[must_use]
     pub fn rsa_bits(&self) -> Option<usize> {
         match &self.key {
-            PublicKey::Rsa(k) => Some(k.n().bits()),
+            PublicKey::Rsa(k) => usize::try_from(k.n().bit_width_vartime()).ok(),
             _ => None,
         }
     }

@@ -50,6 +50,28 @@ impl DigestAlg {
         })
     }
 
+    /// The DER of DigestInfo up to the hash itself (RFC 8017 §9.2, note 1).
+    fn digest_info_prefix(self) -> &'static [u8] {
+        match self {
+            Self::Sha1 => &[
+                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
+                0x14,
+            ],
+            Self::Sha256 => &[
+                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x01, 0x05, 0x00, 0x04, 0x20,
+            ],
+            Self::Sha384 => &[
+                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x02, 0x05, 0x00, 0x04, 0x30,
+            ],
+            Self::Sha512 => &[
+                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                0x03, 0x05, 0x00, 0x04, 0x40,
+            ],
+        }
+    }
+
     fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
             Self::Sha1 => Sha1::digest(data).to_vec(),
@@ -302,14 +324,14 @@ fn base64(text: &str) -> Result<Vec<u8>, SamlError> {
 fn verify_with(key: &PublicKey, alg: SignatureAlg, hashed: &[u8], sig: &[u8]) -> Option<bool> {
     use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
     match (key, alg) {
+        // The digest is ours (sha2 0.10), so the DigestInfo that PKCS#1 v1.5 wraps it
+        // in is given whole, and `rsa` compares the full encoded message with it.
         (PublicKey::Rsa(k), SignatureAlg::Rsa(d)) => {
-            let scheme = match d {
-                DigestAlg::Sha1 => rsa::Pkcs1v15Sign::new::<Sha1>(),
-                DigestAlg::Sha256 => rsa::Pkcs1v15Sign::new::<Sha256>(),
-                DigestAlg::Sha384 => rsa::Pkcs1v15Sign::new::<Sha384>(),
-                DigestAlg::Sha512 => rsa::Pkcs1v15Sign::new::<Sha512>(),
-            };
-            Some(k.verify(scheme, hashed, sig).is_ok())
+            let digest_info = [d.digest_info_prefix(), hashed].concat();
+            Some(
+                k.verify(rsa::Pkcs1v15Sign::new_unprefixed(), &digest_info, sig)
+                    .is_ok(),
+            )
         }
         // XML-DSig carries ECDSA signatures as r || s (RFC 4050), not DER.
         (PublicKey::P256(k), SignatureAlg::Ecdsa(_)) => Some(
