@@ -63,6 +63,11 @@ const ALL_SIGNED: &[(&str, &str, &str)] = &[
         fixture!("keys/p256.crt"),
     ),
     (
+        "p384-assertion",
+        fixture!("p384-assertion.xml"),
+        fixture!("keys/p384.crt"),
+    ),
+    (
         "rsa2048-sha512",
         fixture!("rsa2048-sha512.xml"),
         fixture!("keys/rsa2048.crt"),
@@ -202,6 +207,11 @@ fn canonical_form_matches_xmlsec1() {
             "p256-response",
             fixture!("c14n/p256-response.digest.xml"),
             fixture!("c14n/p256-response.signedinfo.xml"),
+        ),
+        (
+            "p384-assertion",
+            fixture!("c14n/p384-assertion.digest.xml"),
+            fixture!("c14n/p384-assertion.signedinfo.xml"),
         ),
     ];
     for (name, digest, signed_info) in expected {
@@ -715,6 +725,10 @@ fn certificates_parse_with_fingerprint_and_key() {
     assert_eq!(
         cert(fixture!("keys/p256.crt")).key_description(),
         "ECDSA P-256"
+    );
+    assert_eq!(
+        cert(fixture!("keys/p384.crt")).key_description(),
+        "ECDSA P-384"
     );
     assert_eq!(
         Certificate::parse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
