@@ -40,7 +40,7 @@ impl Timestamp {
     /// Reads an RFC 3339 date-time (any offset, fractions allowed).
     #[must_use]
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        DateTime::parse_from_rfc3339(text.trim())
+        DateTime::parse_from_rfc3339(text)
             .ok()
             .map(|t| Self(t.timestamp_millis()))
     }

@@ -176,15 +176,13 @@ struct TrialBody {
 pub async fn operator_trial(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
     let actor = operator(req, cx)?;
     let body: TrialBody = http::json(req).await?;
-    let at = chrono::DateTime::parse_from_rfc3339(&body.trial_ends_at)
-        .map(|t| Timestamp::from_millis(t.timestamp_millis()))
-        .map_err(|_| {
-            AppError::from(FieldError::new(
-                "trial_ends_at",
-                "invalid_time",
-                "Give an RFC 3339 time such as 2026-12-31T00:00:00Z.",
-            ))
-        })?;
+    let at = Timestamp::parse_rfc3339(&body.trial_ends_at).ok_or_else(|| {
+        AppError::from(FieldError::new(
+            "trial_ends_at",
+            "invalid_time",
+            "Give an RFC 3339 time such as 2026-12-31T00:00:00Z.",
+        ))
+    })?;
     let org = cx
         .app()
         .operator_act(&actor, key, OperatorAction::SetTrialEnd(at))

@@ -6,7 +6,6 @@
 //! container (as in every IdP's metadata), and expiry is shown to administrators, not
 //! enforced at login (it would lock an organization out on the day the IdP forgets).
 
-use base64::Engine as _;
 use rsa::pkcs1::DecodeRsaPublicKey as _;
 use rsa::traits::PublicKeyParts as _;
 use sha2::{Digest as _, Sha256};
@@ -56,10 +55,8 @@ impl Certificate {
             let der = cert.to_der().map_err(|_| SamlError::InvalidCertificate)?;
             Self::from_der(&der)
         } else {
-            let compact: String = text.split_ascii_whitespace().collect();
-            let der = base64::engine::general_purpose::STANDARD
-                .decode(compact)
-                .map_err(|_| SamlError::InvalidCertificate)?;
+            let der =
+                super::decode_base64(text.as_bytes()).map_err(|_| SamlError::InvalidCertificate)?;
             Self::from_der(&der)
         }
     }

@@ -13,7 +13,6 @@
 //! Only [`verify`] constructs a [`Verified`], the proof that an element was signed by
 //! a configured certificate.
 
-use base64::Engine as _;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
@@ -314,10 +313,7 @@ fn exclusive_c14n(doc: &Document, method: NodeId) -> Option<(bool, Vec<String>)>
 }
 
 fn base64(text: &str) -> Result<Vec<u8>, SamlError> {
-    let compact: String = text.split_ascii_whitespace().collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .map_err(|_| SamlError::MalformedSignature)
+    super::decode_base64(text.as_bytes()).map_err(|_| SamlError::MalformedSignature)
 }
 
 /// `Some(verified?)` when the key fits the algorithm, `None` when it does not.

@@ -368,5 +368,5 @@ fn window(
 
 /// An xs:dateTime as SAML uses it (UTC; fractions allowed).
 fn parse_time(text: &str) -> Result<Timestamp, SamlError> {
-    Timestamp::parse_rfc3339(text).ok_or(SamlError::InvalidTimestamp)
+    Timestamp::parse_rfc3339(text.trim()).ok_or(SamlError::InvalidTimestamp)
 }

@@ -217,14 +217,26 @@ impl Document {
 
     /// The URI `prefix` is bound to at element `id` (`None`: the default namespace).
     #[must_use]
-    pub fn namespace_in_scope(&self, mut id: NodeId, prefix: Option<&str>) -> Option<&str> {
-        loop {
-            let e = self.element(id)?;
-            if let Some(d) = e.ns_decls.iter().find(|d| d.prefix.as_deref() == prefix) {
-                return Some(d.uri.as_str()).filter(|u| !u.is_empty());
-            }
-            id = e.parent?;
+    pub fn namespace_in_scope(&self, id: NodeId, prefix: Option<&str>) -> Option<&str> {
+        namespace_in_scope(&self.nodes, id, prefix)
+    }
+}
+
+/// Walks up from element `id` to the nearest declaration of `prefix` (`xmlns=""`
+/// undeclares the default namespace).
+fn namespace_in_scope<'a>(
+    nodes: &'a [Node],
+    mut id: NodeId,
+    prefix: Option<&str>,
+) -> Option<&'a str> {
+    loop {
+        let Some(Node::Element(e)) = nodes.get(id) else {
+            return None;
+        };
+        if let Some(d) = e.ns_decls.iter().find(|d| d.prefix.as_deref() == prefix) {
+            return Some(d.uri.as_str()).filter(|u| !u.is_empty());
         }
+        id = e.parent?;
     }
 }
 
@@ -442,12 +454,12 @@ impl Parser {
             Some("xml") => Some(XML_NS.to_owned()),
             Some("xmlns") => return Err(SamlError::InvalidNamespace),
             Some(p) => Some(
-                self.lookup(id, Some(p))
+                namespace_in_scope(&self.nodes, id, Some(p))
                     .ok_or(SamlError::UndeclaredPrefix)?
                     .to_owned(),
             ),
             // The default namespace applies to elements, never to attributes.
-            None if element => self.lookup(id, None).map(str::to_owned),
+            None if element => namespace_in_scope(&self.nodes, id, None).map(str::to_owned),
             None => None,
         };
         Ok(Name {
@@ -455,18 +467,6 @@ impl Parser {
             local: local.to_owned(),
             ns,
         })
-    }
-
-    fn lookup(&self, mut id: NodeId, prefix: Option<&str>) -> Option<&str> {
-        loop {
-            let Some(Node::Element(e)) = self.nodes.get(id) else {
-                return None;
-            };
-            if let Some(d) = e.ns_decls.iter().find(|d| d.prefix.as_deref() == prefix) {
-                return Some(d.uri.as_str()).filter(|u| !u.is_empty());
-            }
-            id = e.parent?;
-        }
     }
 }
 
