@@ -124,9 +124,9 @@ impl<'a> Writer<'a> {
         }
         let mut attrs: Vec<_> = e.attributes.iter().collect();
         attrs.sort_by(|a, b| {
-            let ns = |x: &super::xml::Attribute| x.name.ns.clone().unwrap_or_default();
+            let ns = |x: &'a super::xml::Attribute| x.name.ns.as_deref().unwrap_or("");
             ns(a)
-                .cmp(&ns(b))
+                .cmp(ns(b))
                 .then_with(|| a.name.local.cmp(&b.name.local))
         });
         for a in attrs {
