@@ -295,6 +295,21 @@ fn in_response_to_and_idp_initiated() {
     );
 }
 
+/// Only the Assertion is signed: rewriting the (unsigned) Response's InResponseTo to
+/// another pending request does not help, the signed confirmation still names the first.
+#[test]
+fn in_response_to_is_read_from_the_signed_confirmation_too() {
+    let moved = swap(
+        ASSERTION_SIGNED,
+        "Destination=\"https://sp.example.com/saml/acme/acs\" InResponseTo=\"_req5e1a0c\"",
+        "Destination=\"https://sp.example.com/saml/acme/acs\" InResponseTo=\"_other\"",
+    );
+    assert_eq!(
+        check_with(&moved, RSA2048, |e| e.in_response_to = Some("_other")).unwrap_err(),
+        SamlError::InResponseToMismatch
+    );
+}
+
 #[test]
 fn time_audience_issuer_destination_recipient_status() {
     let at = |ms: i64| move |e: &mut Expectations<'_>| e.now = Timestamp::from_millis(ms);
