@@ -1,9 +1,22 @@
-//! Who may do what in an organization (PRODUCT.md §3), as one pure decision.
+//! Who may do what in an organization (PRODUCT.md §3–§6), as one pure decision.
 //!
 //! [`authorize`] is the only way to obtain an [`Authorized`] value, and the use cases
 //! that change an organization require one, so a forgotten check does not compile
-//! (DESIGN.md rule 4). This issue's actions are the organization's own; members,
-//! invitations, groups and projects extend [`OrgAction`] in their issue.
+//! (DESIGN.md rule 4). Actions that depend on the target carry what the decision needs
+//! (`Invite(role)`, `ManageGroup { belongs }`, `CreateProject { creator }`).
+//!
+//! | action | administrator | member | guest |
+//! |---|---|---|---|
+//! | view the organization, list members and groups | yes | yes (all) | yes (only people and groups they share a group with) |
+//! | edit profile, plan, change roles, remove members, group roles, project creators | yes | no | no |
+//! | invite | any role | `member`/`guest` with **can invite** | no |
+//! | list, resend, revoke invitations | yes | no | no |
+//! | create a group | yes | yes | no |
+//! | manage a group | yes | groups they belong to | no |
+//! | create a project | yes | if chosen as project creator | no |
+//!
+//! Projects and diagrams are decided by [`super::project`] from the effective project
+//! role.
 
 use super::organization::Role;
 
@@ -23,8 +36,30 @@ pub enum OrgAction {
     View,
     /// Change the name or the organization ID.
     EditProfile,
-    /// Apply for, upgrade or cancel the SSO add-on (the plan).
+    /// Apply for, upgrade or cancel the SSO add-on (the plan); domains.
     ManagePlan,
+    /// List members and groups (what each sees is [`sees_member`] / [`sees_group`]).
+    ListMembers,
+    /// Change someone's role or privilege, remove someone, set a group's role.
+    ManageMembers,
+    /// Invite people with this role.
+    Invite(Role),
+    /// List, resend and revoke invitations.
+    ManageInvitations,
+    /// Create a group.
+    CreateGroup,
+    /// Rename or delete a group, add or remove its members.
+    ManageGroup {
+        /// The actor belongs to the group.
+        belongs: bool,
+    },
+    /// Choose the project creators.
+    ManageProjectCreators,
+    /// Create a project.
+    CreateProject {
+        /// The actor is one of the chosen project creators.
+        creator: bool,
+    },
 }
 
 /// Proof that the policy allowed `action` for one membership. Only [`authorize`]
@@ -51,9 +86,15 @@ pub struct Denied;
 /// # Errors
 /// [`Denied`] when the role does not allow it.
 pub fn authorize(membership: Membership, action: OrgAction) -> Result<Authorized, Denied> {
-    let allowed = match action {
-        OrgAction::View => true,
-        OrgAction::EditProfile | OrgAction::ManagePlan => membership.role == Role::Administrator,
+    use OrgAction as A;
+    use Role::{Administrator, Guest, Member};
+    let allowed = match (membership.role, action) {
+        (_, A::View | A::ListMembers) | (Administrator, _) => true,
+        (Member, A::Invite(Member | Guest)) => membership.can_invite,
+        (Member, A::CreateGroup) => true,
+        (Member, A::ManageGroup { belongs }) => belongs,
+        (Member, A::CreateProject { creator }) => creator,
+        (Member | Guest, _) => false,
     };
     if allowed {
         Ok(Authorized { action })
@@ -62,27 +103,91 @@ pub fn authorize(membership: Membership, action: OrgAction) -> Result<Authorized
     }
 }
 
+/// Whether `viewer` sees another member in lists: administrators and members see
+/// everyone; guests see themselves and the members of the groups they belong to.
+#[must_use]
+pub fn sees_member(viewer: Membership, shares_group: bool, is_self: bool) -> bool {
+    viewer.role != Role::Guest || shares_group || is_self
+}
+
+/// Whether `viewer` sees a group: guests only the groups they belong to.
+#[must_use]
+pub fn sees_group(viewer: Membership, belongs: bool) -> bool {
+    viewer.role != Role::Guest || belongs
+}
+
+/// Whether someone with `role` may hold the **can invite** privilege or be a project
+/// creator (guests may not).
+#[must_use]
+pub fn may_hold_privileges(role: Role) -> bool {
+    role != Role::Guest
+}
+
+/// The "at least one administrator" rule (PRODUCT.md §3), decided on counts: the
+/// organization has `admins` administrators, and the change takes away the
+/// administrator role from `losing` of them.
+#[must_use]
+pub fn keeps_an_administrator(admins: u64, losing: u64) -> bool {
+    admins > losing
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_role_and_action() {
-        use OrgAction::*;
-        use Role::*;
+        use OrgAction as A;
+        use Role::{Administrator as Ad, Guest as G, Member as M};
+        // (role, action, allowed without can_invite, allowed with can_invite)
         let table = [
-            (Administrator, View, true),
-            (Administrator, EditProfile, true),
-            (Member, View, true),
-            (Member, EditProfile, false),
-            (Guest, View, true),
-            (Guest, EditProfile, false),
-            (Administrator, ManagePlan, true),
-            (Member, ManagePlan, false),
-            (Guest, ManagePlan, false),
+            (Ad, A::View, true, true),
+            (M, A::View, true, true),
+            (G, A::View, true, true),
+            (Ad, A::EditProfile, true, true),
+            (M, A::EditProfile, false, false),
+            (G, A::EditProfile, false, false),
+            (Ad, A::ManagePlan, true, true),
+            (M, A::ManagePlan, false, false),
+            (G, A::ManagePlan, false, false),
+            (Ad, A::ListMembers, true, true),
+            (M, A::ListMembers, true, true),
+            (G, A::ListMembers, true, true),
+            (Ad, A::ManageMembers, true, true),
+            (M, A::ManageMembers, false, false),
+            (G, A::ManageMembers, false, false),
+            (Ad, A::Invite(Ad), true, true),
+            (Ad, A::Invite(M), true, true),
+            (Ad, A::Invite(G), true, true),
+            (M, A::Invite(Ad), false, false),
+            (M, A::Invite(M), false, true),
+            (M, A::Invite(G), false, true),
+            (G, A::Invite(Ad), false, false),
+            (G, A::Invite(M), false, false),
+            (G, A::Invite(G), false, false),
+            (Ad, A::ManageInvitations, true, true),
+            (M, A::ManageInvitations, false, false),
+            (G, A::ManageInvitations, false, false),
+            (Ad, A::CreateGroup, true, true),
+            (M, A::CreateGroup, true, true),
+            (G, A::CreateGroup, false, false),
+            (Ad, A::ManageGroup { belongs: false }, true, true),
+            (Ad, A::ManageGroup { belongs: true }, true, true),
+            (M, A::ManageGroup { belongs: false }, false, false),
+            (M, A::ManageGroup { belongs: true }, true, true),
+            (G, A::ManageGroup { belongs: false }, false, false),
+            (G, A::ManageGroup { belongs: true }, false, false),
+            (Ad, A::ManageProjectCreators, true, true),
+            (M, A::ManageProjectCreators, false, false),
+            (G, A::ManageProjectCreators, false, false),
+            (Ad, A::CreateProject { creator: false }, true, true),
+            (M, A::CreateProject { creator: false }, false, false),
+            (M, A::CreateProject { creator: true }, true, true),
+            (G, A::CreateProject { creator: true }, false, false),
+            (G, A::CreateProject { creator: false }, false, false),
         ];
-        for (role, action, allowed) in table {
-            for can_invite in [false, true] {
+        for (role, action, plain, plus) in table {
+            for (can_invite, allowed) in [(false, plain), (true, plus)] {
                 let decision = authorize(Membership { role, can_invite }, action);
                 assert_eq!(
                     decision.is_ok(),
@@ -94,5 +199,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn guests_see_only_their_groups() {
+        let of = |role| Membership {
+            role,
+            can_invite: false,
+        };
+        for role in [Role::Administrator, Role::Member] {
+            assert!(sees_member(of(role), false, false));
+            assert!(sees_group(of(role), false));
+        }
+        assert!(!sees_member(of(Role::Guest), false, false));
+        assert!(sees_member(of(Role::Guest), true, false));
+        assert!(sees_member(of(Role::Guest), false, true));
+        assert!(!sees_group(of(Role::Guest), false));
+        assert!(sees_group(of(Role::Guest), true));
+    }
+
+    #[test]
+    fn privileges_and_the_last_administrator() {
+        assert!(may_hold_privileges(Role::Member));
+        assert!(may_hold_privileges(Role::Administrator));
+        assert!(!may_hold_privileges(Role::Guest));
+        assert!(keeps_an_administrator(2, 1));
+        assert!(keeps_an_administrator(1, 0));
+        assert!(!keeps_an_administrator(1, 1));
+        assert!(!keeps_an_administrator(3, 3));
     }
 }
