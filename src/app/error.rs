@@ -46,6 +46,20 @@ pub enum AppError {
     SpaceKeyMismatch,
     /// The add-on's state does not allow the action.
     PassRefused(crate::domain::pass::Refused),
+    /// The change would leave the organization without an administrator.
+    LastAdmin,
+    /// Guests cannot hold this (project admin, project creator, can invite).
+    GuestNotAllowed,
+    /// Some of the emails typed are not email addresses (listed verbatim).
+    InvalidEmails(Vec<String>),
+    /// An invitation link that is no longer usable.
+    Invitation(crate::domain::invitation::Refusal),
+    /// The signed-in account's email is not the invited one.
+    InvitationEmailMismatch,
+    /// The invitation is not pending (resend or revoke).
+    InvitationNotPending,
+    /// Another group of the organization has this name.
+    GroupNameTaken,
     /// The state changed while the request was deciding; nothing was written.
     Conflict,
     /// A webhook's signature is missing, wrong or stale.

@@ -236,3 +236,66 @@ mod tests {
         );
     }
 }
+
+/// What an invitation email says.
+#[derive(Debug, Clone, Copy)]
+pub struct InvitationMail<'a> {
+    /// The inviter's display name.
+    pub inviter: &'a str,
+    /// The organization's name.
+    pub organization: &'a str,
+    /// The role on joining.
+    pub role: crate::domain::Role,
+    /// The personal message, if any.
+    pub message: Option<&'a str>,
+    /// The link's end.
+    pub expires_at: crate::domain::Timestamp,
+}
+
+/// The invitation to join an organization, with its single-use link.
+#[must_use]
+pub fn invitation(
+    id: String,
+    to: &Email,
+    what: InvitationMail<'_>,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
+    let link = format!("{base_url}/invitations/{}", token.expose());
+    let InvitationMail {
+        inviter,
+        organization,
+        role,
+        message,
+        expires_at,
+    } = what;
+    let role = role.as_str();
+    let expires = expires_at.to_rfc3339();
+    let quoted_text = message.map_or_else(String::new, |m| {
+        let quoted: Vec<String> = m.lines().map(|l| format!("> {l}")).collect();
+        format!("{inviter} wrote:\n{}\n\n", quoted.join("\n"))
+    });
+    let text = format!(
+        "Hello,\n\n{inviter} invited you to join {organization} on orgpass as {role}.\n\n{quoted_text}Accept the invitation here:\n\n{link}\n\nThe link works once and expires on {expires}. If you do not want to join, ignore this email.\n"
+    );
+    let quoted_html = message.map_or_else(String::new, |m| {
+        format!(
+            "<p>{} wrote:</p><blockquote>{}</blockquote>",
+            escape(inviter),
+            escape(m).replace('\n', "<br>")
+        )
+    });
+    let html = format!(
+        "<p>Hello,</p><p><strong>{inviter}</strong> invited you to join <strong>{organization}</strong> on orgpass as <strong>{role}</strong>.</p>{quoted_html}<p><a href=\"{link}\">Accept the invitation</a></p><p>The link works once and expires on {expires}. If you do not want to join, ignore this email.</p>",
+        inviter = escape(inviter),
+        organization = escape(organization),
+        link = escape(&link),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: format!("{inviter} invited you to {organization} on orgpass"),
+        text,
+        html,
+    }
+}

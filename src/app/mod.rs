@@ -14,10 +14,13 @@ pub mod error;
 #[cfg(test)]
 pub mod fake;
 pub mod html;
+pub mod invitations;
 pub mod mail;
+pub mod members;
 pub mod orgs;
 pub mod pass;
 pub mod ports;
+pub mod projects;
 #[cfg(test)]
 mod tests;
 

@@ -205,6 +205,15 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
         ))
     }
 
+    /// The answer for a space key that cannot exist: authenticate, then 404.
+    pub(super) async fn unknown_org(&self, token: &TokenHash) -> AppError {
+        match self.store.session_with_orgs(token, self.now).await {
+            Ok(Some(_)) => AppError::NotFound,
+            Ok(None) => AppError::Unauthenticated,
+            Err(e) => AppError::Unavailable(e),
+        }
+    }
+
     fn new_space_key(&self) -> Result<SpaceKey, AppError> {
         // 32 bytes hold 10 usable ones with overwhelming probability; a source that
         // keeps failing is broken, not unlucky.

@@ -687,3 +687,549 @@ pub trait Resolver {
     /// [`ResolverUnavailable`].
     async fn txt(&self, name: &str) -> Result<Vec<String>, ResolverUnavailable>;
 }
+
+/// A member of an organization as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRecord {
+    /// The account's id.
+    pub account_id: String,
+    /// Email.
+    pub email: Email,
+    /// Display name.
+    pub name: String,
+    /// A managed account (logs in through SSO).
+    pub managed: bool,
+    /// Role and privilege.
+    pub membership: Membership,
+    /// The groups they belong to.
+    pub group_ids: Vec<String>,
+    /// They share a group with the viewer (what a guest may see).
+    pub shares_group: bool,
+}
+
+/// A page of the member list.
+#[derive(Debug, Clone)]
+pub struct MembersPage {
+    /// The viewer and the organization.
+    pub context: MemberContext,
+    /// Members after the cursor, by email; the store already leaves out whom a guest
+    /// may not see (the use case checks again with the policy).
+    pub members: Vec<MemberRecord>,
+}
+
+/// A member and the organization's administrator count, to decide a change on.
+#[derive(Debug, Clone)]
+pub struct MemberFacts {
+    /// The target member, if they are one.
+    pub member: Option<MemberRecord>,
+    /// Administrators of the organization.
+    pub admins: u64,
+}
+
+/// A change of a member's role or privilege.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberUpdate {
+    /// New role.
+    pub role: Role,
+    /// New privilege.
+    pub can_invite: bool,
+    /// The change takes the administrator role away: the store writes only if another
+    /// administrator remains.
+    pub demotes_admin: bool,
+}
+
+/// A group as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRecord {
+    /// Opaque id (`grp_…`).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Members' account ids.
+    pub member_ids: Vec<String>,
+}
+
+/// Outcome of a write that may find its target gone or its name taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// Done.
+    Done,
+    /// The target does not exist in this organization.
+    Missing,
+    /// A guard refused (name taken, last administrator, …).
+    Refused,
+}
+
+/// Members and groups.
+pub trait MemberStore {
+    /// The viewer's context and one page of members, in one round trip.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn members_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<MembersPage>, PortError>;
+
+    /// One member (as seen by `viewer`) and the administrator count.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn member_facts(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+        viewer: &str,
+    ) -> Result<MemberFacts, PortError>;
+
+    /// Changes a member; a guest loses `can_invite`, project creation and direct project
+    /// administration in the same batch. [`Written::Refused`] when it would leave no
+    /// administrator.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn update_member(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+        update: MemberUpdate,
+    ) -> Result<Written, PortError>;
+
+    /// Removes a member with their group, project and creator rows, atomically;
+    /// [`Written::Refused`] when they are the last administrator.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn remove_member(&self, space_key: &SpaceKey, account_id: &str)
+        -> Result<Written, PortError>;
+
+    /// The organization's groups, by name.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn groups(&self, space_key: &SpaceKey) -> Result<Vec<GroupRecord>, PortError>;
+
+    /// Creates a group (with its first member, if given); [`Written::Refused`] when the
+    /// name is taken.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn create_group(
+        &self,
+        space_key: &SpaceKey,
+        group: &GroupRecord,
+        now: Timestamp,
+    ) -> Result<Written, PortError>;
+
+    /// Renames a group; [`Written::Refused`] when the name is taken.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn rename_group(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+        name: &str,
+    ) -> Result<Written, PortError>;
+
+    /// Deletes a group (its memberships and project roles go with it).
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn delete_group(&self, space_key: &SpaceKey, id: &str) -> Result<Written, PortError>;
+
+    /// Adds (`add`) or removes a member of a group; [`Written::Missing`] when the group
+    /// or the member is not this organization's.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn set_group_member(
+        &self,
+        space_key: &SpaceKey,
+        group_id: &str,
+        account_id: &str,
+        add: bool,
+        now: Timestamp,
+    ) -> Result<Written, PortError>;
+
+    /// Sets the organization role of every member of a group; returns how many
+    /// changed, or [`Written::Refused`] when no administrator would remain.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn set_group_role(
+        &self,
+        space_key: &SpaceKey,
+        group_id: &str,
+        role: Role,
+    ) -> Result<Result<u64, Written>, PortError>;
+}
+
+/// An invitation as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRecord {
+    /// Opaque id (`inv_…`).
+    pub id: String,
+    /// The organization.
+    pub space_key: SpaceKey,
+    /// Invitee.
+    pub email: Email,
+    /// Role on joining.
+    pub role: Role,
+    /// Groups to join.
+    pub group_ids: Vec<String>,
+    /// Personal message.
+    pub message: Option<String>,
+    /// Inviter's account id.
+    pub invited_by: String,
+    /// Lifecycle state as stored (readers apply `at(now)`).
+    pub state: crate::domain::invitation::InvitationState,
+    /// When it was made (or last resent).
+    pub created_at: Timestamp,
+}
+
+/// An invitation found by its token, with what the invitation page shows.
+#[derive(Debug, Clone)]
+pub struct InvitationLookup {
+    /// The invitation.
+    pub invitation: InvitationRecord,
+    /// The organization's name.
+    pub org_name: String,
+    /// The organization ID.
+    pub organization_id: String,
+    /// The inviter's name.
+    pub inviter_name: String,
+}
+
+/// A new invitation with its token hash and email.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    /// The record.
+    pub record: InvitationRecord,
+    /// Hash of the link's token.
+    pub token: TokenHash,
+    /// The email with the link.
+    pub mail: NewMail,
+}
+
+/// What an invitation request must know before writing.
+#[derive(Debug, Clone)]
+pub struct InviteFacts {
+    /// Which of the emails already belong to members.
+    pub members: Vec<Email>,
+    /// The organization's group ids.
+    pub group_ids: Vec<String>,
+}
+
+/// The account joining through an invitation, and the session to start when it signs
+/// up on the way.
+#[derive(Debug, Clone)]
+pub struct Joiner<'a> {
+    /// The account (new, when `signup` is given).
+    pub account: &'a AccountRecord,
+    /// For a sign-up: the password record and the first session.
+    pub signup: Option<(&'a str, &'a NewSession)>,
+    /// A fresh random id: only the batch whose id the invitation then carries joins.
+    pub accept_id: &'a str,
+}
+
+/// Invitations.
+pub trait InvitationStore {
+    /// Which of `emails` are members already, and the organization's group ids.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn invite_facts(
+        &self,
+        space_key: &SpaceKey,
+        emails: &[Email],
+    ) -> Result<InviteFacts, PortError>;
+
+    /// Stores the invitations and queues their emails, atomically; an earlier pending
+    /// invitation of the same email is revoked (its link stops working); an email that
+    /// became a member meanwhile is skipped.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn create_invitations(
+        &self,
+        space_key: &SpaceKey,
+        invitations: &[NewInvitation],
+        now: Timestamp,
+    ) -> Result<(), PortError>;
+
+    /// The organization's invitations with `status` (all when `None`), newest first.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn invitations(
+        &self,
+        space_key: &SpaceKey,
+        status: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Vec<InvitationRecord>, PortError>;
+
+    /// One invitation of the organization.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn invitation(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+    ) -> Result<Option<InvitationRecord>, PortError>;
+
+    /// Gives a pending or expired invitation a new token and end, and queues the email;
+    /// `false` when it is no longer pending or expired.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn resend_invitation(
+        &self,
+        invitation: &NewInvitation,
+        now: Timestamp,
+    ) -> Result<bool, PortError>;
+
+    /// Revokes a pending invitation; `false` when it is not pending.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn revoke_invitation(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<bool, PortError>;
+
+    /// The invitation of a token.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn invitation_by_token(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<InvitationLookup>, PortError>;
+
+    /// Accepts the invitation for `joiner` if it is still pending at `now` and meant for
+    /// the joiner's email: marks it accepted, creates the account and session for a
+    /// sign-up, adds the membership and the groups — one conditional update decides, so
+    /// exactly one of concurrent callers joins. `false`: nothing was written.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn accept_invitation(
+        &self,
+        token: &TokenHash,
+        joiner: &Joiner<'_>,
+        now: Timestamp,
+    ) -> Result<bool, PortError>;
+
+    /// Writes down the invitations whose time is over; returns how many.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn expire_invitations(&self, now: Timestamp) -> Result<u64, PortError>;
+}
+
+/// A project as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRecord {
+    /// Opaque id (`prj_…`).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+/// A diagram as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagramRecord {
+    /// Opaque id (`dgm_…`).
+    pub id: String,
+    /// Its project.
+    pub project_id: String,
+    /// Title.
+    pub title: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// What a project decision needs, read in one round trip with the caller's session.
+#[derive(Debug, Clone)]
+pub struct ProjectContext {
+    /// The caller and the organization.
+    pub context: MemberContext,
+    /// The caller is a project creator.
+    pub creator: bool,
+    /// The project, when one was named (directly or through a diagram) and it is this
+    /// organization's.
+    pub project: Option<ProjectRecord>,
+    /// The diagram, when one was named and it is this organization's.
+    pub diagram: Option<DiagramRecord>,
+    /// The caller's project roles in that project.
+    pub grants: Vec<crate::domain::project::Grant>,
+    /// The organization role of the subject (the account asked about; the caller when
+    /// none was named), `None` when not a member.
+    pub subject_role: Option<Role>,
+    /// The subject's project roles in that project.
+    pub subject_grants: Vec<crate::domain::project::Grant>,
+}
+
+/// Which project (or diagram) a request is about.
+#[derive(Debug, Clone, Copy)]
+pub enum ProjectTarget<'a> {
+    /// None (creating or listing projects).
+    None,
+    /// A project by id.
+    Project(&'a str),
+    /// A diagram by id (and so its project).
+    Diagram(&'a str),
+}
+
+/// A project member with their grants and organization role.
+#[derive(Debug, Clone)]
+pub struct ProjectMemberRecord {
+    /// Account id.
+    pub account_id: String,
+    /// Their organization role.
+    pub org_role: Role,
+    /// Their project roles.
+    pub grants: Vec<crate::domain::project::Grant>,
+}
+
+/// Project creators, projects, their members and groups, diagrams.
+pub trait ProjectStore {
+    /// The caller's context with `subject`'s standing (the caller when `None`) in the
+    /// target project: one round trip.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn project_context(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        subject: Option<&str>,
+        target: ProjectTarget<'_>,
+    ) -> Result<Option<ProjectContext>, PortError>;
+
+    /// The project creators' account ids.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn project_creators(&self, space_key: &SpaceKey) -> Result<Vec<String>, PortError>;
+
+    /// Adds or removes a project creator; [`Written::Missing`] for a non-member,
+    /// [`Written::Refused`] for a guest.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn set_project_creator(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+        add: bool,
+        now: Timestamp,
+    ) -> Result<Written, PortError>;
+
+    /// Creates a project with `creator` as its `admin`.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn create_project(
+        &self,
+        space_key: &SpaceKey,
+        project: &ProjectRecord,
+        creator: &str,
+    ) -> Result<(), PortError>;
+
+    /// Projects, by creation time: all of them when `account` is `None`, else those in
+    /// which the account has a role (directly or through a group).
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn projects(
+        &self,
+        space_key: &SpaceKey,
+        account: Option<&str>,
+    ) -> Result<Vec<ProjectRecord>, PortError>;
+
+    /// Everyone with a role in the project, with their grants.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn project_members(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+    ) -> Result<Vec<ProjectMemberRecord>, PortError>;
+
+    /// Gives (`Some`) or takes away (`None`) an account's direct project role;
+    /// [`Written::Missing`] for a non-member, [`Written::Refused`] for `admin` to a
+    /// guest.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn set_project_member(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+        account_id: &str,
+        role: Option<crate::domain::project::ProjectRole>,
+        now: Timestamp,
+    ) -> Result<Written, PortError>;
+
+    /// Gives or takes away a group's project role; [`Written::Missing`] for another
+    /// organization's group.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn set_project_group(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+        group_id: &str,
+        role: Option<crate::domain::project::ProjectRole>,
+        now: Timestamp,
+    ) -> Result<Written, PortError>;
+
+    /// Creates a diagram.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn create_diagram(
+        &self,
+        space_key: &SpaceKey,
+        diagram: &DiagramRecord,
+        creator: &str,
+    ) -> Result<(), PortError>;
+
+    /// A project's diagrams, by creation time.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn diagrams(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+    ) -> Result<Vec<DiagramRecord>, PortError>;
+
+    /// Retitles (`Some`) or deletes (`None`) a diagram.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn change_diagram(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+        title: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Written, PortError>;
+}

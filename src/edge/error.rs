@@ -137,7 +137,7 @@ pub fn describe(error: &ApiError) -> Described {
                 )
             },
             AppError::PassRefused(r) => {
-                use crate::domain::pass::Refused;
+    use crate::domain::pass::Refused;
                 let (code, message) = match r {
                     Refused::AlreadyApplied => (
                         "pass_already_applied",
@@ -162,6 +162,55 @@ pub fn describe(error: &ApiError) -> Described {
                 };
                 simple(409, code, message)
             }
+            AppError::LastAdmin => simple(
+                409,
+                "last_admin",
+                "An organization needs at least one administrator. Make someone else an administrator first.",
+            ),
+            AppError::GuestNotAllowed => simple(
+                409,
+                "guest_not_allowed",
+                "Guests cannot be project admins, project creators or invite others.",
+            ),
+            AppError::InvalidEmails(_) => Described {
+                fields: vec![FieldError::new(
+                    "emails",
+                    "invalid_email",
+                    "Some of these are not email addresses.",
+                )],
+                ..simple(
+                    400,
+                    "invalid_email",
+                    "Some of these are not email addresses; nothing was sent.",
+                )
+            },
+            AppError::Invitation(refusal) => {
+                use crate::domain::invitation::Refusal;
+                let (code, message) = match refusal {
+                    Refusal::Expired => (
+                        "invitation_expired",
+                        "This invitation has expired. Ask for a new one.",
+                    ),
+                    Refusal::Used => ("invitation_used", "This invitation was already used."),
+                    Refusal::Revoked => ("invitation_revoked", "This invitation was revoked."),
+                };
+                simple(410, code, message)
+            }
+            AppError::InvitationEmailMismatch => simple(
+                409,
+                "invitation_email_mismatch",
+                "This invitation is for another email address. Log out and open the link again.",
+            ),
+            AppError::InvitationNotPending => simple(
+                409,
+                "invitation_not_pending",
+                "This invitation is no longer pending.",
+            ),
+            AppError::GroupNameTaken => simple(
+                409,
+                "group_name_taken",
+                "Another group already has this name.",
+            ),
             AppError::Conflict => simple(
                 409,
                 "conflict",
@@ -209,6 +258,7 @@ mod tests {
     use super::*;
     use crate::app::billing::SignatureError;
     use crate::app::ports::PortError;
+    use crate::domain::invitation::Refusal as InvRefusal;
     use crate::domain::pass::Refused;
     use crate::domain::Invalid;
 
@@ -291,6 +341,39 @@ mod tests {
                 409,
                 "pass_already_canceled",
             ),
+            (AppError::LastAdmin.into(), 409, "last_admin"),
+            (AppError::GuestNotAllowed.into(), 409, "guest_not_allowed"),
+            (
+                AppError::InvalidEmails(vec!["x".into()]).into(),
+                400,
+                "invalid_email",
+            ),
+            (
+                AppError::Invitation(InvRefusal::Expired).into(),
+                410,
+                "invitation_expired",
+            ),
+            (
+                AppError::Invitation(InvRefusal::Used).into(),
+                410,
+                "invitation_used",
+            ),
+            (
+                AppError::Invitation(InvRefusal::Revoked).into(),
+                410,
+                "invitation_revoked",
+            ),
+            (
+                AppError::InvitationEmailMismatch.into(),
+                409,
+                "invitation_email_mismatch",
+            ),
+            (
+                AppError::InvitationNotPending.into(),
+                409,
+                "invitation_not_pending",
+            ),
+            (AppError::GroupNameTaken.into(), 409, "group_name_taken"),
             (AppError::Conflict.into(), 409, "conflict"),
             (
                 AppError::InvalidSignature(SignatureError::Stale).into(),

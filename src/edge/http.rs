@@ -125,6 +125,9 @@ pub fn error_response(error: &ApiError) -> worker::Result<Response> {
             .collect();
         body.insert("fields".into(), fields.into());
     }
+    if let ApiError::App(crate::app::AppError::InvalidEmails(list)) = error {
+        body.insert("invalid_emails".into(), list.clone().into());
+    }
     let response = json_response(d.status, &serde_json::json!({ "error": body }))?;
     if let Some(seconds) = d.retry_after {
         response
