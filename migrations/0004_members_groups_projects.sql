@@ -45,6 +45,7 @@ CREATE TABLE invitations (
 CREATE INDEX invitations_org ON invitations (space_key, status, created_at);
 CREATE INDEX invitations_email ON invitations (space_key, email, status);
 CREATE INDEX invitations_expiry ON invitations (status, expires_at);
+CREATE INDEX invitations_accept ON invitations (accept_id) WHERE accept_id IS NOT NULL;
 
 CREATE TABLE project_creators (
   space_key TEXT NOT NULL,

@@ -9,9 +9,12 @@
 
 mod accounts;
 mod domains;
+mod invitations;
+mod members;
 mod orgs;
 mod outbox;
 mod pass;
+mod projects;
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -169,33 +169,10 @@ impl OrgStore for D1Store {
         now: Timestamp,
         space_key: &SpaceKey,
     ) -> Result<Option<MemberContext>, PortError> {
-        let key = text(space_key.as_str());
         let results = self
-            .batch(vec![
-                self.live_account_stmt(token, now)?,
-                self.stmt(
-                    &format!(
-                        "SELECT {ORG_COLUMNS}, m.role, m.can_invite FROM sessions s \
-                         JOIN memberships m ON m.account_id = s.account_id AND m.space_key = ?3 \
-                         JOIN organizations o ON o.space_key = m.space_key \
-                         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2"
-                    ),
-                    &[text(&token.to_hex()), time(now), key.clone()],
-                )?,
-                self.stmt(PRODUCTS_SQL, &[key])?,
-            ])
+            .batch(self.context_statements(token, now, space_key)?)
             .await?;
-        let Some(account) = live_account(rows(results.first())?)? else {
-            return Ok(None);
-        };
-        let org = match rows::<MemberOrgRow>(results.get(1))?.into_iter().next() {
-            Some(row) => {
-                let membership = membership(&row.role, row.can_invite)?;
-                Some((row.org.into_record(rows(results.get(2))?)?, membership))
-            }
-            None => None,
-        };
-        Ok(Some(MemberContext { account, org }))
+        context_from(&results)
     }
 
     async fn update_organization(
@@ -248,4 +225,52 @@ impl OrgStore for D1Store {
             row.into_record(rows(results.get(update_index + 2))?)?,
         )))
     }
+}
+
+/// Statements [`D1Store::context_statements`] puts first in a batch.
+pub(super) const CONTEXT_STATEMENTS: usize = 3;
+
+impl D1Store {
+    /// The statements of a member context (the live session's account, the
+    /// organization with the membership, its products), to lead a batch so that an
+    /// organization-scoped read costs one round trip; `?1` token hash, `?2` now, `?3`
+    /// space key.
+    pub(super) fn context_statements(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Vec<worker::D1PreparedStatement>, PortError> {
+        let key = text(space_key.as_str());
+        Ok(vec![
+            self.live_account_stmt(token, now)?,
+            self.stmt(
+                &format!(
+                    "SELECT {ORG_COLUMNS}, m.role, m.can_invite FROM sessions s \
+                     JOIN memberships m ON m.account_id = s.account_id AND m.space_key = ?3 \
+                     JOIN organizations o ON o.space_key = m.space_key \
+                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2"
+                ),
+                &[text(&token.to_hex()), time(now), key.clone()],
+            )?,
+            self.stmt(PRODUCTS_SQL, &[key])?,
+        ])
+    }
+}
+
+/// Reads the member context from the first [`CONTEXT_STATEMENTS`] results.
+pub(super) fn context_from(
+    results: &[worker::D1Result],
+) -> Result<Option<MemberContext>, PortError> {
+    let Some(account) = live_account(rows(results.first())?)? else {
+        return Ok(None);
+    };
+    let org = match rows::<MemberOrgRow>(results.get(1))?.into_iter().next() {
+        Some(row) => {
+            let membership = membership(&row.role, row.can_invite)?;
+            Some((row.org.into_record(rows(results.get(2))?)?, membership))
+        }
+        None => None,
+    };
+    Ok(Some(MemberContext { account, org }))
 }

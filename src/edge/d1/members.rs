@@ -1,0 +1,483 @@
+//! Members and groups in D1. Every statement names the organization's space key, so an
+//! id from another organization matches nothing.
+
+use serde::Deserialize;
+
+use super::accounts::membership;
+use super::orgs::{context_from, CONTEXT_STATEMENTS};
+use super::{changes, int, rows, text, time, D1Store};
+use crate::app::ports::{
+    GroupRecord, MemberFacts, MemberRecord, MemberStore, MemberUpdate, MembersPage, PortError,
+    Written,
+};
+use crate::domain::invitation::group_name_key;
+use crate::domain::{Email, Role, SpaceKey, Timestamp, TokenHash};
+
+/// Member columns over `m` (memberships) and `a` (accounts), in [`MemberRow`] order;
+/// `?V` stands for the viewer's account id expression.
+fn member_columns(viewer: &str) -> String {
+    format!(
+        "m.account_id, a.email, a.name, a.managed_by, m.role, m.can_invite, \
+         (SELECT json_group_array(gm.group_id) FROM group_members gm \
+            WHERE gm.space_key = m.space_key AND gm.account_id = m.account_id) AS group_ids, \
+         {} AS shares_group",
+        shares_group(viewer, "m.account_id")
+    )
+}
+
+/// Whether `viewer` and `other` (SQL expressions) share a group of `m.space_key`.
+fn shares_group(viewer: &str, other: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM group_members mine JOIN group_members theirs \
+           ON theirs.group_id = mine.group_id \
+           WHERE mine.space_key = m.space_key AND mine.account_id = {viewer} \
+             AND theirs.account_id = {other})"
+    )
+}
+
+#[derive(Deserialize)]
+struct MemberRow {
+    account_id: String,
+    email: String,
+    name: String,
+    managed_by: Option<String>,
+    role: String,
+    can_invite: f64,
+    group_ids: String,
+    shares_group: f64,
+}
+
+impl MemberRow {
+    fn into_record(self) -> Result<MemberRecord, PortError> {
+        let bad = |what: &str| PortError(format!("d1: stored {what} of member {} is invalid", self.account_id));
+        Ok(MemberRecord {
+            email: Email::parse(&self.email).map_err(|_| bad("email"))?,
+            name: self.name,
+            managed: self.managed_by.is_some(),
+            membership: membership(&self.role, self.can_invite)?,
+            group_ids: serde_json::from_str(&self.group_ids).map_err(|_| bad("groups"))?,
+            shares_group: self.shares_group != 0.0,
+            account_id: self.account_id,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: f64,
+}
+
+#[derive(Deserialize)]
+struct GroupRow {
+    id: String,
+    name: String,
+    member_ids: String,
+}
+
+fn found(result: Option<&worker::D1Result>) -> Result<bool, PortError> {
+    Ok(!rows::<serde_json::Value>(result)?.is_empty())
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn count(n: f64) -> u64 {
+    n.max(0.0) as u64
+}
+
+/// `?2` is an administrator of `?1` and the only one.
+const LAST_ADMIN: &str = "(EXISTS (SELECT 1 FROM memberships WHERE space_key = ?1 AND account_id = ?2 \
+       AND role = 'administrator') \
+     AND (SELECT count(*) FROM memberships WHERE space_key = ?1 AND role = 'administrator') <= 1)";
+
+impl D1Store {
+    /// What becoming a guest takes away from `accounts` (an SQL set of account ids of
+    /// `?1`): project creation and direct project administration (lowered to editor).
+    /// Each statement acts only on accounts that are guests once the batch's update ran.
+    fn guest_cleanup(
+        &self,
+        key: &str,
+        accounts: &str,
+        args: &[worker::wasm_bindgen::JsValue],
+    ) -> Result<Vec<worker::D1PreparedStatement>, PortError> {
+        let guests = format!(
+            "account_id IN ({accounts}) AND account_id IN \
+             (SELECT account_id FROM memberships WHERE space_key = {key} AND role = 'guest')"
+        );
+        Ok(vec![
+            self.stmt(
+                &format!("DELETE FROM project_creators WHERE space_key = {key} AND {guests}"),
+                args,
+            )?,
+            self.stmt(
+                &format!(
+                    "UPDATE project_members SET role = 'editor' \
+                     WHERE space_key = {key} AND role = 'admin' AND {guests}"
+                ),
+                args,
+            )?,
+            self.stmt(
+                &format!(
+                    "UPDATE memberships SET can_invite = 0 \
+                     WHERE space_key = {key} AND role = 'guest' AND account_id IN ({accounts})"
+                ),
+                args,
+            )?,
+        ])
+    }
+}
+
+impl MemberStore for D1Store {
+    async fn members_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<MembersPage>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        // The page is chosen first (by email, after the cursor, without the people a
+        // guest may not see); its group lists are then read for those rows only.
+        statements.push(self.stmt(
+            &format!(
+                "WITH viewer AS (SELECT v.account_id, v.role FROM sessions s \
+                   JOIN memberships v ON v.account_id = s.account_id AND v.space_key = ?3 \
+                   WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2), \
+                 page AS (SELECT m.space_key, m.account_id, m.role, m.can_invite, a.email, a.name, a.managed_by \
+                   FROM viewer, memberships m JOIN accounts a ON a.id = m.account_id \
+                   WHERE m.space_key = ?3 AND a.email > ?4 \
+                     AND (viewer.role <> 'guest' OR m.account_id = viewer.account_id OR {shares}) \
+                   ORDER BY a.email LIMIT ?5) \
+                 SELECT {columns} FROM viewer, page m JOIN accounts a ON a.id = m.account_id ORDER BY a.email",
+                shares = shares_group("viewer.account_id", "m.account_id"),
+                columns = member_columns("viewer.account_id"),
+            ),
+            &[
+                text(&token.to_hex()),
+                time(now),
+                text(space_key.as_str()),
+                text(after.unwrap_or("")),
+                int(i64::from(limit)),
+            ],
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        let members = rows::<MemberRow>(results.get(CONTEXT_STATEMENTS))?
+            .into_iter()
+            .map(MemberRow::into_record)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(MembersPage { context, members }))
+    }
+
+    async fn member_facts(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+        viewer: &str,
+    ) -> Result<MemberFacts, PortError> {
+        let key = text(space_key.as_str());
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    &format!(
+                        "SELECT {} FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                         WHERE m.space_key = ?1 AND m.account_id = ?2",
+                        member_columns("?3")
+                    ),
+                    &[key.clone(), text(account_id), text(viewer)],
+                )?,
+                self.stmt(
+                    "SELECT count(*) AS n FROM memberships WHERE space_key = ?1 AND role = 'administrator'",
+                    &[key],
+                )?,
+            ])
+            .await?;
+        let member = rows::<MemberRow>(results.first())?
+            .into_iter()
+            .next()
+            .map(MemberRow::into_record)
+            .transpose()?;
+        let admins = rows::<CountRow>(results.get(1))?
+            .first()
+            .map_or(0, |c| count(c.n));
+        Ok(MemberFacts { member, admins })
+    }
+
+    async fn update_member(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+        update: MemberUpdate,
+    ) -> Result<Written, PortError> {
+        let args = [
+            text(space_key.as_str()),
+            text(account_id),
+            text(update.role.as_str()),
+            int(i64::from(update.can_invite)),
+            int(i64::from(update.demotes_admin)),
+        ];
+        let mut statements = vec![
+            self.stmt(
+                &format!(
+                    "UPDATE memberships SET role = ?3, can_invite = ?4 \
+                     WHERE space_key = ?1 AND account_id = ?2 AND NOT (?5 = 1 AND {LAST_ADMIN})"
+                ),
+                &args,
+            )?,
+            self.stmt(
+                "SELECT 1 AS x FROM memberships WHERE space_key = ?1 AND account_id = ?2",
+                &args[..2],
+            )?,
+        ];
+        if update.role == Role::Guest {
+            statements.extend(self.guest_cleanup("?1", "?2", &args[..2])?);
+        }
+        let results = self.batch(statements).await?;
+        Ok(if changes(results.first())? == 1 {
+            Written::Done
+        } else if found(results.get(1))? {
+            Written::Refused
+        } else {
+            Written::Missing
+        })
+    }
+
+    async fn remove_member(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+    ) -> Result<Written, PortError> {
+        let args = [text(space_key.as_str()), text(account_id)];
+        // The guard is evaluated alike by every statement (the administrator count
+        // changes only with the last one), so either all run or none.
+        let mut statements = Vec::new();
+        for table in ["group_members", "project_members", "project_creators", "memberships"] {
+            statements.push(self.stmt(
+                &format!(
+                    "DELETE FROM {table} WHERE space_key = ?1 AND account_id = ?2 AND NOT {LAST_ADMIN}"
+                ),
+                &args,
+            )?);
+        }
+        statements.push(self.stmt(
+            "SELECT 1 AS x FROM memberships WHERE space_key = ?1 AND account_id = ?2",
+            &args,
+        )?);
+        let results = self.batch(statements).await?;
+        Ok(if changes(results.get(3))? == 1 {
+            Written::Done
+        } else if found(results.get(4))? {
+            Written::Refused
+        } else {
+            Written::Missing
+        })
+    }
+
+    async fn groups(&self, space_key: &SpaceKey) -> Result<Vec<GroupRecord>, PortError> {
+        let result = self
+            .one(self.stmt(
+                "SELECT g.id, g.name, (SELECT json_group_array(account_id) FROM \
+                   (SELECT account_id FROM group_members WHERE group_id = g.id ORDER BY added_at)) AS member_ids \
+                 FROM groups g WHERE g.space_key = ?1 ORDER BY g.name_key",
+                &[text(space_key.as_str())],
+            )?)
+            .await?;
+        rows::<GroupRow>(Some(&result))?
+            .into_iter()
+            .map(|g| {
+                Ok(GroupRecord {
+                    member_ids: serde_json::from_str(&g.member_ids)
+                        .map_err(|_| PortError(format!("d1: members of group {}", g.id)))?,
+                    id: g.id,
+                    name: g.name,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_group(
+        &self,
+        space_key: &SpaceKey,
+        group: &GroupRecord,
+        now: Timestamp,
+    ) -> Result<Written, PortError> {
+        let members = serde_json::to_string(&group.member_ids)
+            .map_err(|e| PortError(format!("json: {e}")))?;
+        let args = [
+            text(&group.id),
+            text(space_key.as_str()),
+            text(&group.name),
+            text(&group_name_key(&group.name)),
+            time(now),
+            text(&members),
+        ];
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "INSERT INTO groups (id, space_key, name, name_key, created_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5 \
+                     WHERE NOT EXISTS (SELECT 1 FROM groups WHERE space_key = ?2 AND name_key = ?4)",
+                    &args[..5],
+                )?,
+                self.stmt(
+                    "INSERT INTO group_members (group_id, space_key, account_id, added_at) \
+                     SELECT ?1, ?2, m.account_id, ?5 FROM json_each(?6) j \
+                     JOIN memberships m ON m.space_key = ?2 AND m.account_id = j.value \
+                     WHERE EXISTS (SELECT 1 FROM groups WHERE id = ?1 AND created_at = ?5)",
+                    &args,
+                )?,
+            ])
+            .await?;
+        Ok(if changes(results.first())? == 1 {
+            Written::Done
+        } else {
+            Written::Refused
+        })
+    }
+
+    async fn rename_group(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+        name: &str,
+    ) -> Result<Written, PortError> {
+        let args = [
+            text(space_key.as_str()),
+            text(id),
+            text(name),
+            text(&group_name_key(name)),
+        ];
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "UPDATE groups SET name = ?3, name_key = ?4 WHERE space_key = ?1 AND id = ?2 \
+                     AND NOT EXISTS (SELECT 1 FROM groups WHERE space_key = ?1 AND name_key = ?4 AND id <> ?2)",
+                    &args,
+                )?,
+                self.stmt(
+                    "SELECT 1 AS x FROM groups WHERE space_key = ?1 AND id = ?2",
+                    &args[..2],
+                )?,
+            ])
+            .await?;
+        Ok(if changes(results.first())? == 1 {
+            Written::Done
+        } else if found(results.get(1))? {
+            Written::Refused
+        } else {
+            Written::Missing
+        })
+    }
+
+    async fn delete_group(&self, space_key: &SpaceKey, id: &str) -> Result<Written, PortError> {
+        let args = [text(space_key.as_str()), text(id)];
+        let ours = "group_id IN (SELECT id FROM groups WHERE space_key = ?1 AND id = ?2)";
+        let results = self
+            .batch(vec![
+                self.stmt(&format!("DELETE FROM project_groups WHERE {ours}"), &args)?,
+                self.stmt(&format!("DELETE FROM group_members WHERE {ours}"), &args)?,
+                self.stmt("DELETE FROM groups WHERE space_key = ?1 AND id = ?2", &args)?,
+            ])
+            .await?;
+        Ok(if changes(results.get(2))? == 1 {
+            Written::Done
+        } else {
+            Written::Missing
+        })
+    }
+
+    async fn set_group_member(
+        &self,
+        space_key: &SpaceKey,
+        group_id: &str,
+        account_id: &str,
+        add: bool,
+        now: Timestamp,
+    ) -> Result<Written, PortError> {
+        let args = [
+            text(space_key.as_str()),
+            text(group_id),
+            text(account_id),
+            time(now),
+        ];
+        let change = if add {
+            self.stmt(
+                "INSERT INTO group_members (group_id, space_key, account_id, added_at) \
+                 SELECT g.id, g.space_key, m.account_id, ?4 FROM groups g \
+                 JOIN memberships m ON m.space_key = g.space_key AND m.account_id = ?3 \
+                 WHERE g.space_key = ?1 AND g.id = ?2 \
+                 ON CONFLICT (group_id, account_id) DO NOTHING",
+                &args,
+            )?
+        } else {
+            self.stmt(
+                "DELETE FROM group_members WHERE space_key = ?1 AND group_id = ?2 AND account_id = ?3",
+                &args[..3],
+            )?
+        };
+        let results = self
+            .batch(vec![
+                change,
+                self.stmt(
+                    "SELECT 1 AS x FROM groups g JOIN memberships m \
+                       ON m.space_key = g.space_key AND m.account_id = ?3 \
+                     WHERE g.space_key = ?1 AND g.id = ?2",
+                    &args[..3],
+                )?,
+            ])
+            .await?;
+        Ok(if found(results.get(1))? {
+            Written::Done
+        } else {
+            Written::Missing
+        })
+    }
+
+    async fn set_group_role(
+        &self,
+        space_key: &SpaceKey,
+        group_id: &str,
+        role: Role,
+    ) -> Result<Result<u64, Written>, PortError> {
+        let args = [text(space_key.as_str()), text(group_id), text(role.as_str())];
+        let in_group = "SELECT account_id FROM group_members WHERE space_key = ?1 AND group_id = ?2";
+        // Another administrator must remain outside the group, unless the group
+        // becomes administrators.
+        let keeps = format!(
+            "(?3 = 'administrator' OR EXISTS (SELECT 1 FROM memberships WHERE space_key = ?1 \
+               AND role = 'administrator' AND account_id NOT IN ({in_group})))"
+        );
+        let mut statements = vec![
+            self.stmt(
+                &format!(
+                    "SELECT {keeps} AS keeps, EXISTS (SELECT 1 FROM groups WHERE space_key = ?1 AND id = ?2) AS found"
+                ),
+                &args,
+            )?,
+            self.stmt(
+                &format!(
+                    "UPDATE memberships SET role = ?3 WHERE space_key = ?1 AND role <> ?3 \
+                     AND account_id IN ({in_group}) AND {keeps}"
+                ),
+                &args,
+            )?,
+        ];
+        if role == Role::Guest {
+            statements.extend(self.guest_cleanup("?1", in_group, &args[..2])?);
+        }
+        #[derive(Deserialize)]
+        struct Check {
+            keeps: f64,
+            found: f64,
+        }
+        let results = self.batch(statements).await?;
+        let check = rows::<Check>(results.first())?.into_iter().next();
+        Ok(match check {
+            Some(c) if c.found == 0.0 => Err(Written::Missing),
+            Some(c) if c.keeps == 0.0 => Err(Written::Refused),
+            Some(_) => Ok(changes(results.get(1))? as u64),
+            None => Err(Written::Missing),
+        })
+    }
+}
