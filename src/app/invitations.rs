@@ -136,7 +136,11 @@ where
     }
 
     /// A fresh token and its email for `record`.
-    fn with_link(&self, record: InvitationRecord, view: &OrgView) -> Result<NewInvitation, AppError> {
+    fn with_link(
+        &self,
+        record: InvitationRecord,
+        view: &OrgView,
+    ) -> Result<NewInvitation, AppError> {
         let secret = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
         let expires_at = match record.state {
             InvitationState::Pending { expires_at } => expires_at,
@@ -187,10 +191,13 @@ where
         let (view, _proof) = self
             .member(token, key, OrgAction::ManageInvitations)
             .await?;
-        let list = self
+        let mut list = self
             .store
             .invitations(&view.org.space_key, status, self.now)
             .await?;
+        for invitation in &mut list {
+            invitation.state = invitation.state.at(self.now);
+        }
         Ok((view, list))
     }
 
@@ -384,7 +391,11 @@ where
         let hash = SecretToken::parse(token.trim())
             .ok_or(AppError::NotFound)?
             .hash();
-        if self.store.accept_invitation(&hash, joiner, self.now).await? {
+        if self
+            .store
+            .accept_invitation(&hash, joiner, self.now)
+            .await?
+        {
             return Ok(Joined {
                 space_key: found.invitation.space_key.clone(),
                 org_name: found.org_name.clone(),

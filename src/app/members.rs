@@ -44,7 +44,11 @@ pub struct ChangeMember<'a> {
 }
 
 fn invalid_limit() -> FieldError {
-    FieldError::new("limit", "invalid_limit", "Ask for 1 to 200 members per page.")
+    FieldError::new(
+        "limit",
+        "invalid_limit",
+        "Ask for 1 to 200 members per page.",
+    )
 }
 
 /// Reads a page size (`None`: the default).
@@ -62,7 +66,11 @@ pub fn page_limit(input: Option<&str>) -> Result<u32, FieldError> {
 }
 
 fn parse_cursor(cursor: Option<&str>) -> Result<Option<String>, FieldError> {
-    let bad = FieldError::new("cursor", "invalid_cursor", "This cursor is not one we gave out.");
+    let bad = FieldError::new(
+        "cursor",
+        "invalid_cursor",
+        "This cursor is not one we gave out.",
+    );
     cursor
         .filter(|c| !c.is_empty())
         .map(|c| {
@@ -306,7 +314,11 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         group_id: &str,
     ) -> Result<(), AppError> {
         let (view, _) = self.managed_group(token, key, group_id).await?;
-        match self.store.delete_group(&view.org.space_key, group_id).await? {
+        match self
+            .store
+            .delete_group(&view.org.space_key, group_id)
+            .await?
+        {
             Written::Done => Ok(()),
             _ => Err(AppError::NotFound),
         }
@@ -375,7 +387,10 @@ mod tests {
         assert!(page_limit(Some("0")).is_err());
         assert!(page_limit(Some("x")).is_err());
         let cursor = B64URL.encode("ann@example.com");
-        assert_eq!(parse_cursor(Some(&cursor)), Ok(Some("ann@example.com".to_owned())));
+        assert_eq!(
+            parse_cursor(Some(&cursor)),
+            Ok(Some("ann@example.com".to_owned()))
+        );
         assert_eq!(parse_cursor(None), Ok(None));
         assert!(parse_cursor(Some("!!")).is_err());
     }

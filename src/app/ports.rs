@@ -804,8 +804,11 @@ pub trait MemberStore {
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn remove_member(&self, space_key: &SpaceKey, account_id: &str)
-        -> Result<Written, PortError>;
+    async fn remove_member(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+    ) -> Result<Written, PortError>;
 
     /// The organization's groups, by name.
     ///

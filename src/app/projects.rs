@@ -87,8 +87,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         if project::authorize(org_role, role, ProjectAction::View).is_err() {
             return Err(AppError::NotFound);
         }
-        let proof =
-            project::authorize(org_role, role, action).map_err(|_| AppError::Forbidden)?;
+        let proof = project::authorize(org_role, role, action).map_err(|_| AppError::Forbidden)?;
         Ok((loaded, project, proof))
     }
 
@@ -178,7 +177,10 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         let all = view.membership.role == Role::Administrator;
         let projects = self
             .store
-            .projects(&view.org.space_key, (!all).then_some(view.viewer.id.as_str()))
+            .projects(
+                &view.org.space_key,
+                (!all).then_some(view.viewer.id.as_str()),
+            )
             .await?;
         let may_create = authorize(
             view.membership,
@@ -201,13 +203,21 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         project_id: &str,
     ) -> Result<(ProjectRecord, Vec<EffectiveMember>), AppError> {
         let (loaded, project, _proof) = self
-            .project_action(token, key, ProjectTarget::Project(project_id), ProjectAction::View)
+            .project_action(
+                token,
+                key,
+                ProjectTarget::Project(project_id),
+                ProjectAction::View,
+            )
             .await?;
         let members = self
             .store
             .project_members(&loaded.view.org.space_key, project_id)
             .await?;
-        Ok((project, members.iter().filter_map(effective_member).collect()))
+        Ok((
+            project,
+            members.iter().filter_map(effective_member).collect(),
+        ))
     }
 
     /// Gives (`Some`) or takes away an account's direct project role (project admins
@@ -224,9 +234,17 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         account_id: &str,
         role: Option<&str>,
     ) -> Result<(), AppError> {
-        let role = role.map(ProjectRole::parse).transpose().map_err(Invalid::from)?;
+        let role = role
+            .map(ProjectRole::parse)
+            .transpose()
+            .map_err(Invalid::from)?;
         let loaded = self
-            .load(token, key, Some(account_id), ProjectTarget::Project(project_id))
+            .load(
+                token,
+                key,
+                Some(account_id),
+                ProjectTarget::Project(project_id),
+            )
             .await?;
         if loaded.cx.project.is_none() {
             return Err(AppError::NotFound);
@@ -271,7 +289,10 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         group_id: &str,
         role: Option<&str>,
     ) -> Result<(), AppError> {
-        let role = role.map(ProjectRole::parse).transpose().map_err(Invalid::from)?;
+        let role = role
+            .map(ProjectRole::parse)
+            .transpose()
+            .map_err(Invalid::from)?;
         let (loaded, _project, _proof) = self
             .project_action(
                 token,
@@ -340,7 +361,12 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         project_id: &str,
     ) -> Result<Vec<DiagramRecord>, AppError> {
         let (loaded, _project, _proof) = self
-            .project_action(token, key, ProjectTarget::Project(project_id), ProjectAction::View)
+            .project_action(
+                token,
+                key,
+                ProjectTarget::Project(project_id),
+                ProjectAction::View,
+            )
             .await?;
         Ok(self
             .store
@@ -453,6 +479,9 @@ fn effective_member(m: &ProjectMemberRecord) -> Option<EffectiveMember> {
     Some(EffectiveMember {
         account_id: m.account_id.clone(),
         role,
-        via: via.into_iter().map(crate::domain::project::Via::label).collect(),
+        via: via
+            .into_iter()
+            .map(crate::domain::project::Via::label)
+            .collect(),
     })
 }

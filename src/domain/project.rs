@@ -312,7 +312,8 @@ mod tests {
             (A::DiagramDelete, "diagram.delete"),
         ];
         // (org role, project role, [view, manage, create, view diagram, edit, delete])
-        let table: [(Option<Role>, Option<ProjectRole>, [bool; 6], &str); 9] = [
+        type Row = (Option<Role>, Option<ProjectRole>, [bool; 6], &'static str);
+        let table: [Row; 9] = [
             (
                 Some(Role::Administrator),
                 None,

@@ -17,9 +17,11 @@ pub mod domains;
 pub mod error;
 pub mod http;
 pub mod mailer;
+pub mod members;
 pub mod pages;
 pub mod pass;
 pub mod payments;
+pub mod projects;
 pub mod views;
 
 use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
@@ -39,7 +41,7 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
     let path = req.path();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = req.method();
-    use Method::{Delete, Get, Patch, Post};
+    use Method::{Delete, Get, Patch, Post, Put};
     match (segments.as_slice(), method) {
         (["healthz"], Get) => api::health(),
         (["static", "orgpass.css"], Get) => {
@@ -71,6 +73,81 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
         (["api", "v1", "orgs", org, "domains", id], Delete) => {
             domains::delete(req, cx, org, id).await
         }
+        (["api", "v1", "orgs", org, "members"], Get) => members::list(req, cx, org).await,
+        (["api", "v1", "orgs", org, "members", id], Patch) => {
+            members::change(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "members", id], Delete) => {
+            members::remove(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "invitations"], Post) => members::invite(req, cx, org).await,
+        (["api", "v1", "orgs", org, "invitations"], Get) => {
+            members::invitations(req, cx, org).await
+        }
+        (["api", "v1", "orgs", org, "invitations", id, "resend"], Post) => {
+            members::resend(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "invitations", id], Delete) => {
+            members::revoke(req, cx, org, id).await
+        }
+        (["api", "v1", "invitations", token], Get) => members::open(cx, token).await,
+        (["api", "v1", "invitations", token, "accept"], Post) => {
+            members::accept(req, cx, token).await
+        }
+        (["api", "v1", "invitations", token, "signup"], Post) => {
+            members::sign_up(req, cx, token).await
+        }
+        (["api", "v1", "orgs", org, "groups"], Post) => members::create_group(req, cx, org).await,
+        (["api", "v1", "orgs", org, "groups"], Get) => members::groups(req, cx, org).await,
+        (["api", "v1", "orgs", org, "groups", id], Patch) => {
+            members::rename_group(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "groups", id], Delete) => {
+            members::delete_group(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "groups", id, "members", account], Put) => {
+            members::group_member(req, cx, org, id, account, true).await
+        }
+        (["api", "v1", "orgs", org, "groups", id, "members", account], Delete) => {
+            members::group_member(req, cx, org, id, account, false).await
+        }
+        (["api", "v1", "orgs", org, "groups", id, "role"], Post) => {
+            members::group_role(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "project-creators"], Get) => {
+            projects::creators(req, cx, org).await
+        }
+        (["api", "v1", "orgs", org, "project-creators", account], Put) => {
+            projects::creator(req, cx, org, account, true).await
+        }
+        (["api", "v1", "orgs", org, "project-creators", account], Delete) => {
+            projects::creator(req, cx, org, account, false).await
+        }
+        (["api", "v1", "orgs", org, "projects"], Post) => projects::create(req, cx, org).await,
+        (["api", "v1", "orgs", org, "projects"], Get) => projects::list(req, cx, org).await,
+        (["api", "v1", "orgs", org, "projects", id, "members"], Get) => {
+            projects::members(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "projects", id, kind @ ("members" | "groups"), who], Put) => {
+            projects::role(req, cx, org, id, (kind, who), true).await
+        }
+        (
+            ["api", "v1", "orgs", org, "projects", id, kind @ ("members" | "groups"), who],
+            Delete,
+        ) => projects::role(req, cx, org, id, (kind, who), false).await,
+        (["api", "v1", "orgs", org, "projects", id, "diagrams"], Post) => {
+            projects::create_diagram(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "projects", id, "diagrams"], Get) => {
+            projects::diagrams(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "diagrams", id], Patch) => {
+            projects::rename_diagram(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "diagrams", id], Delete) => {
+            projects::delete_diagram(req, cx, org, id).await
+        }
+        (["api", "v1", "orgs", org, "authorize"], Post) => projects::authorize(req, cx, org).await,
         (["api", "v1", "accounts", "set-password"], Post) => pass::set_password(req, cx).await,
         (["api", "v1", "billing", "webhook"], Post) => pass::webhook(req, cx).await,
         (["api", "v1", "operator", "pass", "applications"], Get) => {
@@ -134,6 +211,16 @@ fn is_known(segments: &[&str], development: bool) -> bool {
             | ["api", "v1", "orgs", _]
             | ["api", "v1", "orgs", _, "pass", ..]
             | ["api", "v1", "orgs", _, "domains", ..]
+            | [
+                "api",
+                "v1",
+                "orgs",
+                _,
+                "members" | "invitations" | "groups" | "project-creators" | "projects" | "diagrams",
+                ..
+            ]
+            | ["api", "v1", "orgs", _, "authorize"]
+            | ["api", "v1", "invitations", _, ..]
             | ["api", "v1", "accounts", "set-password"]
             | ["api", "v1", "billing", "webhook"]
             | ["orgs", _, "settings", "plan", ..]
@@ -265,6 +352,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
     match app.purge_expired().await {
         Ok(n) => line.insert("purged".into(), n.into()),
         Err(e) => line.insert("purge_error".into(), e.to_string().into()),
+    };
+    match app.expire_invitations().await {
+        Ok(n) => line.insert("invitations_expired".into(), n.into()),
+        Err(e) => line.insert("invitations_error".into(), e.to_string().into()),
     };
     match app.run_pass_jobs().await {
         Ok(r) => {

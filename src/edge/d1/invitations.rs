@@ -34,7 +34,12 @@ struct Row {
 
 impl Row {
     fn into_record(self) -> Result<InvitationRecord, PortError> {
-        let bad = |what: &str| PortError(format!("d1: stored {what} of invitation {} is invalid", self.id));
+        let bad = |what: &str| {
+            PortError(format!(
+                "d1: stored {what} of invitation {} is invalid",
+                self.id
+            ))
+        };
         Ok(InvitationRecord {
             space_key: SpaceKey::parse(&self.space_key).ok_or_else(|| bad("space key"))?,
             email: Email::parse(&self.email).map_err(|_| bad("email"))?,
@@ -213,7 +218,9 @@ impl InvitationStore for D1Store {
     ) -> Result<Option<InvitationRecord>, PortError> {
         let result = self
             .one(self.stmt(
-                &format!("SELECT {COLUMNS} FROM invitations i WHERE i.space_key = ?1 AND i.id = ?2"),
+                &format!(
+                    "SELECT {COLUMNS} FROM invitations i WHERE i.space_key = ?1 AND i.id = ?2"
+                ),
                 &[text(space_key.as_str()), text(id)],
             )?)
             .await?;

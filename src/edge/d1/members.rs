@@ -49,7 +49,12 @@ struct MemberRow {
 
 impl MemberRow {
     fn into_record(self) -> Result<MemberRecord, PortError> {
-        let bad = |what: &str| PortError(format!("d1: stored {what} of member {} is invalid", self.account_id));
+        let bad = |what: &str| {
+            PortError(format!(
+                "d1: stored {what} of member {} is invalid",
+                self.account_id
+            ))
+        };
         Ok(MemberRecord {
             email: Email::parse(&self.email).map_err(|_| bad("email"))?,
             name: self.name,
@@ -84,7 +89,8 @@ fn count(n: f64) -> u64 {
 }
 
 /// `?2` is an administrator of `?1` and the only one.
-const LAST_ADMIN: &str = "(EXISTS (SELECT 1 FROM memberships WHERE space_key = ?1 AND account_id = ?2 \
+const LAST_ADMIN: &str =
+    "(EXISTS (SELECT 1 FROM memberships WHERE space_key = ?1 AND account_id = ?2 \
        AND role = 'administrator') \
      AND (SELECT count(*) FROM memberships WHERE space_key = ?1 AND role = 'administrator') <= 1)";
 
@@ -252,7 +258,12 @@ impl MemberStore for D1Store {
         // The guard is evaluated alike by every statement (the administrator count
         // changes only with the last one), so either all run or none.
         let mut statements = Vec::new();
-        for table in ["group_members", "project_members", "project_creators", "memberships"] {
+        for table in [
+            "group_members",
+            "project_members",
+            "project_creators",
+            "memberships",
+        ] {
             statements.push(self.stmt(
                 &format!(
                     "DELETE FROM {table} WHERE space_key = ?1 AND account_id = ?2 AND NOT {LAST_ADMIN}"
@@ -440,8 +451,13 @@ impl MemberStore for D1Store {
         group_id: &str,
         role: Role,
     ) -> Result<Result<u64, Written>, PortError> {
-        let args = [text(space_key.as_str()), text(group_id), text(role.as_str())];
-        let in_group = "SELECT account_id FROM group_members WHERE space_key = ?1 AND group_id = ?2";
+        let args = [
+            text(space_key.as_str()),
+            text(group_id),
+            text(role.as_str()),
+        ];
+        let in_group =
+            "SELECT account_id FROM group_members WHERE space_key = ?1 AND group_id = ?2";
         // Another administrator must remain outside the group, unless the group
         // becomes administrators.
         let keeps = format!(

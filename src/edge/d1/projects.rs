@@ -88,7 +88,9 @@ fn org_role(result: Option<&worker::D1Result>) -> Result<Option<Role>, PortError
     rows::<RoleRow>(result)?
         .into_iter()
         .next()
-        .map(|r| Role::parse(&r.role).map_err(|_| PortError(format!("d1: unknown role {}", r.role))))
+        .map(|r| {
+            Role::parse(&r.role).map_err(|_| PortError(format!("d1: unknown role {}", r.role)))
+        })
         .transpose()
 }
 
@@ -129,7 +131,8 @@ impl ProjectStore for D1Store {
             opt_text(subject),
         ];
         let caller = "(SELECT account_id FROM sessions WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2)";
-        let project = "coalesce(?4, (SELECT project_id FROM diagrams WHERE space_key = ?3 AND id = ?5))";
+        let project =
+            "coalesce(?4, (SELECT project_id FROM diagrams WHERE space_key = ?3 AND id = ?5))";
         let mut statements = self.context_statements(token, now, space_key)?;
         statements.extend([
             self.stmt(
@@ -169,8 +172,14 @@ impl ProjectStore for D1Store {
         Ok(Some(ProjectContext {
             context,
             creator: !rows::<serde_json::Value>(at(0))?.is_empty(),
-            project: rows::<ProjectRow>(at(1))?.into_iter().next().map(Into::into),
-            diagram: rows::<DiagramRow>(at(2))?.into_iter().next().map(Into::into),
+            project: rows::<ProjectRow>(at(1))?
+                .into_iter()
+                .next()
+                .map(Into::into),
+            diagram: rows::<DiagramRow>(at(2))?
+                .into_iter()
+                .next()
+                .map(Into::into),
             grants: grants(at(3))?,
             subject_role: org_role(at(4))?,
             subject_grants: grants(at(5))?,
