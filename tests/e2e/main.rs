@@ -23,6 +23,7 @@ mod pages;
 mod pass;
 mod platform;
 mod server;
+mod team;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -176,6 +177,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(pages::TESTS.iter().copied());
     all.extend(pass::TESTS.iter().copied());
     all.extend(domains::TESTS.iter().copied());
+    all.extend(team::TESTS.iter().copied());
     all.extend(platform::TESTS.iter().copied());
     all.extend(mail::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());

@@ -46,7 +46,7 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-fn ms_of(rfc3339: &Value) -> i64 {
+pub fn ms_of(rfc3339: &Value) -> i64 {
     // "YYYY-MM-DDTHH:MM:SSZ" -> ms, by the civil-date arithmetic (test-side, independent).
     let s = rfc3339
         .as_str()
