@@ -55,6 +55,15 @@ pub async fn json<T: DeserializeOwned>(req: &mut Request) -> Result<T, ApiError>
 /// # Errors
 /// [`ApiError::TooLarge`]; [`ApiError::MalformedBody`].
 pub async fn form(req: &mut Request) -> Result<HashMap<String, String>, ApiError> {
+    Ok(form_pairs(req).await?.into_iter().collect())
+}
+
+/// Parses an `application/x-www-form-urlencoded` body keeping every value of repeated
+/// fields (checkboxes), in order.
+///
+/// # Errors
+/// [`ApiError::TooLarge`]; [`ApiError::MalformedBody`].
+pub async fn form_pairs(req: &mut Request) -> Result<Vec<(String, String)>, ApiError> {
     let bytes = body(req, BODY_LIMIT).await?;
     Ok(form_urlencoded::parse(&bytes).into_owned().collect())
 }
@@ -152,7 +161,7 @@ pub fn secure(response: &mut Response, production: bool) -> worker::Result<()> {
     let h = response.headers_mut();
     h.set(
         "content-security-policy",
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
          frame-ancestors 'none'; base-uri 'none'",
     )?;
     h.set("x-content-type-options", "nosniff")?;

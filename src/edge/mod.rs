@@ -22,6 +22,8 @@ pub mod pages;
 pub mod pass;
 pub mod payments;
 pub mod projects;
+pub mod team_pages;
+pub mod team_views;
 pub mod views;
 
 use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
@@ -162,6 +164,30 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
         (["api", "v1", "operator", "orgs", org, "pass"], Patch) => {
             pass::operator_trial(req, cx, org).await
         }
+        (["static", "invite.js"], Get) => {
+            let mut response = Response::ok(team_views::INVITE_JS)?;
+            response
+                .headers_mut()
+                .set("content-type", "text/javascript; charset=utf-8")?;
+            Ok(response)
+        }
+        (["orgs", org, "settings", tab], Get) if team_pages::TABS.contains(tab) => {
+            team_pages::tab(req, cx, org, tab).await
+        }
+        (["orgs", org, "settings", "projects", id], Get) => {
+            team_pages::project(req, cx, org, id).await
+        }
+        (["orgs", org, "settings", rest @ ..], Post)
+            if matches!(
+                rest.first(),
+                Some(&("members" | "invitations" | "groups" | "projects" | "project-creators"))
+            ) =>
+        {
+            team_pages::submit(req, cx, org, rest).await
+        }
+        (["invitations", token], Get) => team_pages::invitation(req, cx, token).await,
+        (["invitations", token], Post) => team_pages::join(req, cx, token).await,
+        (["invitations", token, "signup"], Post) => team_pages::sign_up(req, cx, token).await,
         (["orgs", org, "settings", "plan"], Get) => pages::plan(req, cx, org).await,
         (["orgs", org, "settings", "domains"], Get) => pages::domains(req, cx, org).await,
         (["orgs", org, "settings", "domains", "add"], Post) => {
@@ -225,6 +251,15 @@ fn is_known(segments: &[&str], development: bool) -> bool {
             | ["api", "v1", "billing", "webhook"]
             | ["orgs", _, "settings", "plan", ..]
             | ["orgs", _, "settings", "domains", ..]
+            | [
+                "orgs",
+                _,
+                "settings",
+                "members" | "invitations" | "groups" | "projects" | "project-creators",
+                ..
+            ]
+            | ["invitations", _, ..]
+            | ["static", _]
             | ["set-password"]
             | [""]
             | ["signup"]

@@ -19,7 +19,7 @@ use crate::domain::{FieldError, SecretToken, TokenHash};
 type Handled = Result<Response, ApiError>;
 
 /// An HTML response with optional cookies to set.
-fn html(status: u16, body: &str, cookies: &[String]) -> Handled {
+pub(super) fn html(status: u16, body: &str, cookies: &[String]) -> Handled {
     let headers = Headers::new();
     headers.set("content-type", "text/html; charset=utf-8")?;
     for c in cookies {
@@ -31,7 +31,7 @@ fn html(status: u16, body: &str, cookies: &[String]) -> Handled {
 }
 
 /// The form CSRF token for this visitor, and the cookie to set when it is new.
-fn csrf(req: &Request) -> Result<(String, Vec<String>), ApiError> {
+pub(super) fn csrf(req: &Request) -> Result<(String, Vec<String>), ApiError> {
     let mut fresh = [0u8; 32];
     super::crypto::PlatformRandom
         .fill(&mut fresh)
@@ -46,13 +46,13 @@ fn csrf(req: &Request) -> Result<(String, Vec<String>), ApiError> {
 }
 
 /// The cookie session's token hash, if the visitor has one.
-fn cookie_session(req: &Request) -> Option<TokenHash> {
+pub(super) fn cookie_session(req: &Request) -> Option<TokenHash> {
     session_token(req)
         .filter(|(_, via)| *via == Via::Cookie)
         .map(|(t, _)| t.hash())
 }
 
-fn login_redirect(path: &str) -> Handled {
+pub(super) fn login_redirect(path: &str) -> Handled {
     let target: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("return_to", path)
         .finish();
@@ -84,7 +84,7 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
     )
 }
 
-fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
     form.get(name).map_or("", String::as_str)
 }
 

@@ -364,7 +364,7 @@ pub struct Feedback<'a> {
 }
 
 /// The settings tabs, with `current` marked.
-fn tabs(key: &str, current: &str) -> String {
+pub(super) fn tabs(key: &str, current: &str) -> String {
     let tab = |path: &str, label: &str| {
         let mark = if label == current {
             r#" aria-current="page""#
@@ -377,8 +377,12 @@ fn tabs(key: &str, current: &str) -> String {
         )
     };
     format!(
-        r#"<nav class="tabs" aria-label="Settings">{}{}{}</nav>"#,
+        r#"<nav class="tabs" aria-label="Settings">{}{}{}{}{}{}{}</nav>"#,
         tab("", "Profile"),
+        tab("/members", "Members"),
+        tab("/invitations", "Invitations"),
+        tab("/groups", "Groups"),
+        tab("/projects", "Projects"),
         tab("/plan", "Plan"),
         tab("/domains", "Domains")
     )
