@@ -290,14 +290,21 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Ha
                     let sent = done.invitations.len();
                     let members: Vec<&str> = done.refused.iter().map(|(e, _)| e.as_str()).collect();
                     let note = if members.is_empty() {
-                        format!("{sent} invited")
+                        format!("{sent} invited.")
                     } else {
-                        format!("{sent} invited; already members: {}", members.join(", "))
+                        format!("{sent} invited. Already members: {}.", members.join(", "))
                     };
-                    let target: String = form_urlencoded::Serializer::new(String::new())
-                        .append_pair("done", &note)
-                        .finish();
-                    return Ok(see_other(&format!("{back}?{target}"))?);
+                    // Answered in place (not redirected) so that the notice can name the
+                    // refused addresses without putting them in a URL.
+                    let again = Again {
+                        status: 201,
+                        feedback: Feedback {
+                            notice: Some(&note),
+                            ..Feedback::default()
+                        },
+                        ..Again::default()
+                    };
+                    return render(req, cx, &token, key, "invitations", again).await;
                 }
                 Err(e) => Err(e),
             }

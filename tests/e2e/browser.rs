@@ -1,7 +1,8 @@
 //! Real-browser tests: headless Chromium (Debian's, driven through chromedriver over
 //! WebDriver) signs up, follows the emailed link, logs in, creates an organization
-//! and sees its settings page, with no JavaScript of ours involved. Screenshots land
-//! in `target/e2e/`.
+//! and sees its settings page; an administrator invites three people at once, who join
+//! in the two ways, and groups put people into a project. Screenshots land in
+//! `target/e2e/`.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,10 +12,16 @@ use serde_json::json;
 
 use crate::{last_mail, unique_email, World, PASSWORD};
 
-pub const TESTS: &[(&str, crate::TestFn)] = &[(
-    "browser::sign_up_confirm_log_in_create_organization",
-    sign_up_confirm_log_in_create_organization,
-)];
+pub const TESTS: &[(&str, crate::TestFn)] = &[
+    (
+        "browser::sign_up_confirm_log_in_create_organization",
+        sign_up_confirm_log_in_create_organization,
+    ),
+    (
+        "browser::invite_three_join_two_ways_revoke_one_groups_and_guests",
+        invite_join_revoke_groups_guests,
+    ),
+];
 
 struct Driver {
     child: Child,
@@ -218,6 +225,200 @@ fn sign_up_confirm_log_in_create_organization(w: &World) {
         // Log out from the header.
         click_and_wait(&b, Locator::Css("form[action='/logout'] button")).await;
         assert_eq!(heading(&b).await, "orgpass");
+        b.close().await.unwrap();
+    });
+}
+
+async fn text_of(b: &Client, css: &str) -> String {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn log_in_as(b: &Client, base: &str, email: &str, return_to: &str) {
+    b.goto(&format!(
+        "{base}/login?return_to={}",
+        crate::urlencode(return_to)
+    ))
+    .await
+    .unwrap();
+    fill(b, "email", email).await;
+    fill(b, "password", PASSWORD).await;
+    submit(b, "/login").await;
+}
+
+async fn log_out(b: &Client) {
+    click_and_wait(b, Locator::Css("form[action='/logout'] button")).await;
+}
+
+async fn choose(b: &Client, form_action: &str, name: &str, value: &str) {
+    b.find(Locator::Css(&format!(
+        "form[action='{form_action}'] select[name='{name}'] option[value='{value}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+}
+
+fn invite_join_revoke_groups_guests(w: &World) {
+    use crate::team::{invitation_token, joined, org_with_admin, team_client};
+    let http = team_client(w);
+    let base = http.base.clone();
+    let (key, admin) = org_with_admin(&http, "badmin");
+    let (newcomer, existing, third) = (
+        unique_email("newcomer"),
+        unique_email("existing"),
+        unique_email("third"),
+    );
+    crate::verified_session(&http, &existing);
+    let guest = joined(&http, &admin.token, &key, "guest", "bguest");
+    let driver = Driver::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let b = browser(&driver).await;
+        let settings = format!("/orgs/{key}/settings");
+        log_in_as(&b, &base, &admin.email, &format!("{settings}/invitations")).await;
+        assert_eq!(heading(&b).await, "Team Co");
+
+        // Three colleagues in one go; the button counts them as they are typed.
+        let area = b.find(Locator::Css("textarea#emails")).await.unwrap();
+        area.send_keys(&format!("{newcomer}\n{existing},"))
+            .await
+            .unwrap();
+        assert_eq!(text_of(&b, "#invite-button").await, "Invite 2 members");
+        area.send_keys(&format!(" {third}")).await.unwrap();
+        assert_eq!(text_of(&b, "#invite-button").await, "Invite 3 members");
+        screenshot(&b, "settings-invitations").await;
+        click_and_wait(&b, Locator::Css("#invite-button")).await;
+        assert!(text_of(&b, ".notice").await.contains("3 invited"));
+        let mut pending = 0;
+        for row in b.find_all(Locator::Css("tbody tr")).await.unwrap() {
+            pending += usize::from(row.text().await.unwrap().contains("pending"));
+        }
+        assert_eq!(pending, 3, "the guest's accepted invitation is listed too");
+
+        // The third is revoked from the list.
+        let third_token = invitation_token(&http, &third);
+        let row = b
+            .find(Locator::XPath(&format!("//tr[td[text()='{third}']]")))
+            .await
+            .unwrap();
+        let revoke = row
+            .find(Locator::Css("form[action$='/revoke'] button"))
+            .await
+            .unwrap();
+        let old = b.find(Locator::Css("html")).await.unwrap();
+        revoke.click().await.unwrap();
+        while old.tag_name().await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(b.source().await.unwrap().contains("revoked"));
+        log_out(&b).await;
+
+        // One signs up from the emailed link (the email is fixed to the invited one).
+        let token = invitation_token(&http, &newcomer);
+        b.goto(&format!("{base}/invitations/{token}"))
+            .await
+            .unwrap();
+        assert_eq!(heading(&b).await, "Join Team Co");
+        let shown = b
+            .find(Locator::Css("input#email"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(shown.as_deref(), Some(newcomer.as_str()));
+        fill(&b, "name", "New Comer").await;
+        fill(&b, "password", PASSWORD).await;
+        submit(&b, &format!("/invitations/{token}/signup")).await;
+        assert_eq!(heading(&b).await, "Team Co");
+        assert!(b.source().await.unwrap().contains("member"));
+        log_out(&b).await;
+
+        // One joins with the account they already have.
+        let token = invitation_token(&http, &existing);
+        log_in_as(&b, &base, &existing, &format!("/invitations/{token}")).await;
+        assert_eq!(heading(&b).await, "Join Team Co");
+        submit(&b, &format!("/invitations/{token}")).await;
+        assert_eq!(heading(&b).await, "Team Co");
+        log_out(&b).await;
+
+        // The revoked link is refused with a page that says so.
+        b.goto(&format!("{base}/invitations/{third_token}"))
+            .await
+            .unwrap();
+        assert_eq!(heading(&b).await, "Link no longer valid");
+        assert!(b.source().await.unwrap().contains("revoked"));
+
+        // Groups put people into a project at once.
+        log_in_as(&b, &base, &admin.email, &format!("{settings}/groups")).await;
+        fill(&b, "name", "Design").await;
+        submit(&b, &format!("{settings}/groups")).await;
+        let groups = http
+            .get(&format!("/api/v1/orgs/{key}/groups"), Some(&admin.token))
+            .json();
+        let design = groups["groups"][0]["id"].as_str().unwrap().to_owned();
+        let members = http
+            .get(&format!("/api/v1/orgs/{key}/members"), Some(&admin.token))
+            .json();
+        let id_of = |email: &str| {
+            members["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["email"] == email)
+                .unwrap()["account_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let add = format!("{settings}/groups/{design}/add");
+        for who in [id_of(&newcomer), id_of(&existing), guest.id.clone()] {
+            choose(&b, &add, "account", &who).await;
+            submit(&b, &add).await;
+        }
+        screenshot(&b, "settings-groups").await;
+        click_and_wait(&b, Locator::LinkText("Projects")).await;
+        fill(&b, "name", "Launch").await;
+        submit(&b, &format!("{settings}/projects")).await;
+        let project_path = b.current_url().await.unwrap().path().to_owned();
+        choose(&b, &format!("{project_path}/group"), "group", &design).await;
+        choose(&b, &format!("{project_path}/group"), "role", "editor").await;
+        submit(&b, &format!("{project_path}/group")).await;
+        for who in [id_of(&newcomer), id_of(&existing)] {
+            let role = text_of(&b, &format!("#project-member-{who} td:nth-child(2)")).await;
+            assert_eq!(role, "editor");
+            let via = text_of(&b, &format!("#project-member-{who} td:nth-child(3)")).await;
+            assert!(via.contains("group Design"), "{via}");
+        }
+        // A guest cannot become a project admin.
+        choose(&b, &format!("{project_path}/member"), "account", &guest.id).await;
+        choose(&b, &format!("{project_path}/member"), "role", "admin").await;
+        submit(&b, &format!("{project_path}/member")).await;
+        assert!(text_of(&b, ".alert")
+            .await
+            .contains("Guests cannot be project admins"));
+        screenshot(&b, "project").await;
+        log_out(&b).await;
+
+        // The guest sees only the members of their group.
+        log_in_as(&b, &base, &guest.email, &format!("{settings}/members")).await;
+        let rows = b.find_all(Locator::Css("tbody tr")).await.unwrap();
+        let mut seen = Vec::new();
+        for row in rows {
+            seen.push(row.text().await.unwrap());
+        }
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert!(!seen.iter().any(|r| r.contains(&admin.email)), "{seen:?}");
         b.close().await.unwrap();
     });
 }
