@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 /// A running Worker.
 pub struct Server {
     pub base: String,
+    /// wrangler's DevTools inspector port (the CPU benchmark profiles through it).
+    pub inspector: u16,
     pub log: PathBuf,
     child: Child,
     state: PathBuf,
@@ -62,9 +64,10 @@ impl Server {
         let base = format!("http://127.0.0.1:{port}");
         let log = out.join(format!("wrangler-{name}.log"));
         let log_file = std::fs::File::create(&log).unwrap();
+        let inspector = free_port();
         let mut cmd = wrangler();
         cmd.args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--inspector-port", &free_port().to_string()])
+            .args(["--inspector-port", &inspector.to_string()])
             .arg("--persist-to")
             .arg(&state)
             .args(["--var", &format!("BASE_URL:{base}")])
@@ -79,6 +82,7 @@ impl Server {
             .expect("wrangler dev starts");
         let server = Server {
             base,
+            inspector,
             log,
             child,
             state,
