@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: bench-saml help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
+.PHONY: bench-saml bench-members help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -73,6 +73,11 @@ size: build
 # Route timings and D1 round trips against the release Worker (see docs/performance.md).
 bench: build
 	cargo bench --bench routes
+
+# Member lists of a 5,000-member organization, authorize and project members: wall time,
+# D1 round trips and CPU per request (see docs/performance.md).
+bench-members: build
+	cargo bench --bench members
 
 # The DNS codec natively, and a domain check through the Worker against a real DoH
 # server (see docs/performance.md).
