@@ -252,7 +252,11 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Ha
                 id,
                 crate::app::members::ChangeMember {
                     role: Some(one(&form, "role")),
-                    can_invite: Some(one(&form, "can_invite") == "1"),
+                    // A box left ticked while choosing "guest" is not a request to give a
+                    // guest the privilege: the row's one form carries both.
+                    can_invite: Some(
+                        one(&form, "can_invite") == "1" && one(&form, "role") != "guest",
+                    ),
                 },
             )
             .await

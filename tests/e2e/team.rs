@@ -865,8 +865,29 @@ fn groups(w: &World) {
     let list = c.get(&url, Some(&admin.token)).json();
     assert_eq!(
         ids(list["groups"].as_array().unwrap(), "id"),
-        vec![admins_id]
+        vec![admins_id.clone()]
     );
+    // Invited straight into a group: joining puts them in it.
+    let email = unique_email("into-group");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/invitations"),
+        Some(&admin.token),
+        &json!({"emails": [email], "role": "member", "group_ids": [admins_id]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["invitations"][0]["group_ids"], json!([admins_id]));
+    let token = invitation_token(&c, &email);
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/invitations/{token}/signup"),
+        None,
+        &json!({"name": "Grouped", "password": PASSWORD}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let newcomer = r.json()["account"]["id"].as_str().unwrap().to_owned();
+    let list = c.get(&url, Some(&admin.token)).json();
+    assert_eq!(list["groups"][0]["member_ids"], json!([admin.id, newcomer]));
 }
 
 fn projects(w: &World) {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::accounts::membership;
 use super::orgs::{context_from, CONTEXT_STATEMENTS};
-use super::{changes, int, rows, text, time, D1Store};
+use super::{changes, found, int, rows, text, time, D1Store};
 use crate::app::ports::{
     GroupRecord, MemberFacts, MemberRecord, MemberStore, MemberUpdate, MembersPage, PortError,
     Written,
@@ -77,10 +77,6 @@ struct GroupRow {
     id: String,
     name: String,
     member_ids: String,
-}
-
-fn found(result: Option<&worker::D1Result>) -> Result<bool, PortError> {
-    Ok(!rows::<serde_json::Value>(result)?.is_empty())
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

@@ -99,6 +99,11 @@ fn rows<T: DeserializeOwned>(result: Option<&D1Result>) -> Result<Vec<T>, PortEr
         .map_err(port)
 }
 
+/// Whether a query returned any row.
+fn found(result: Option<&D1Result>) -> Result<bool, PortError> {
+    Ok(!rows::<serde_json::Value>(result)?.is_empty())
+}
+
 fn changes(result: Option<&D1Result>) -> Result<usize, PortError> {
     let meta = result
         .ok_or_else(|| PortError("d1: batch returned too few results".to_owned()))?

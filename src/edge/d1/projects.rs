@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::orgs::{context_from, CONTEXT_STATEMENTS};
-use super::{changes, millis, opt_text, rows, text, time, D1Store};
+use super::{changes, found, millis, opt_text, rows, text, time, D1Store};
 use crate::app::ports::{
     DiagramRecord, PortError, ProjectContext, ProjectMemberRecord, ProjectRecord, ProjectStore,
     ProjectTarget, Written,
@@ -171,7 +171,7 @@ impl ProjectStore for D1Store {
         let at = |i: usize| results.get(CONTEXT_STATEMENTS + i);
         Ok(Some(ProjectContext {
             context,
-            creator: !rows::<serde_json::Value>(at(0))?.is_empty(),
+            creator: found(at(0))?,
             project: rows::<ProjectRow>(at(1))?
                 .into_iter()
                 .next()
@@ -417,10 +417,10 @@ impl ProjectStore for D1Store {
                 )?,
             ])
             .await?;
-        Ok(if rows::<serde_json::Value>(results.get(1))?.is_empty() {
-            Written::Missing
-        } else {
+        Ok(if found(results.get(1))? {
             Written::Done
+        } else {
+            Written::Missing
         })
     }
 
