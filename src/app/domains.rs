@@ -46,7 +46,11 @@ fn check_of(found: &[String], expected: &str) -> Check {
 
 impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
     /// An administrator's view of the organization, with the add-on allowing SSO.
-    async fn sso_admin(&self, token: &TokenHash, key: &str) -> Result<OrgView, AppError> {
+    pub(super) async fn sso_admin(
+        &self,
+        token: &TokenHash,
+        key: &str,
+    ) -> Result<OrgView, AppError> {
         let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
         if !view.org.pass.sso_allowed(self.now) {
             return Err(AppError::PassInactive);

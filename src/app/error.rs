@@ -48,6 +48,13 @@ pub enum AppError {
     PassRefused(crate::domain::pass::Refused),
     /// The change would leave the organization without an administrator.
     LastAdmin,
+    /// While SAML is configured, at least one administrator must be a normal
+    /// (non-managed) account.
+    LastUnmanagedAdmin,
+    /// Managed accounts need the organization's SAML settings first.
+    SsoNotConfigured,
+    /// The email's domain is not a verified domain of the organization.
+    DomainNotVerified,
     /// Guests cannot hold this (project admin, project creator, can invite).
     GuestNotAllowed,
     /// Some of the emails typed are not email addresses (listed verbatim).

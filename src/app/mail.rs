@@ -299,3 +299,41 @@ pub fn invitation(
         html,
     }
 }
+
+/// The email to a new managed account: who created it, and how to log in (through the
+/// organization's identity provider; there is no password).
+#[must_use]
+pub fn managed_account(
+    id: String,
+    to: &Email,
+    creator: &str,
+    organization: &str,
+    organization_id: &str,
+    base_url: &str,
+) -> NewMail {
+    let link = format!(
+        "{base_url}/login/sso?{}",
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("organization_id", organization_id)
+            .finish()
+    );
+    let text = format!(
+        "Hello,\n\n{creator} created an orgpass account for you ({to}) in {organization}.\n\nYou log in with your company's single sign-on, not with a password: open\n\n{link}\n\nor choose \"Log in with managed account\" on the orgpass login page and enter the organization ID {organization_id}. You will be sent to your identity provider and come back signed in.\n",
+        to = to.as_str()
+    );
+    let html = format!(
+        "<p>Hello,</p><p><strong>{creator}</strong> created an orgpass account for you ({to}) in <strong>{organization}</strong>.</p><p>You log in with your company's single sign-on, not with a password:</p><p><a href=\"{link}\">Log in with single sign-on</a></p><p>Or choose “Log in with managed account” on the orgpass login page and enter the organization ID <code>{org_id}</code>.</p>",
+        creator = escape(creator),
+        to = escape(to.as_str()),
+        organization = escape(organization),
+        link = escape(&link),
+        org_id = escape(organization_id),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: format!("Your {organization} account on orgpass"),
+        text,
+        html,
+    }
+}

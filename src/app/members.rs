@@ -9,7 +9,8 @@ use base64::Engine;
 
 use super::orgs::OrgView;
 use super::ports::{
-    AccountStore, GroupRecord, MemberRecord, MemberStore, MemberUpdate, OrgStore, Random, Written,
+    AccountStore, AdminChange, GroupRecord, MemberRecord, MemberStore, MemberUpdate, OrgStore,
+    Random, Written,
 };
 use super::{App, AppError};
 use crate::domain::invitation::group_name;
@@ -173,13 +174,14 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             .update_member(&view.org.space_key, account_id, update)
             .await?
         {
-            Written::Done => {
+            AdminChange::Done => {
                 member.membership.role = role;
                 member.membership.can_invite = can_invite;
                 Ok(member)
             }
-            Written::Missing => Err(AppError::NotFound),
-            Written::Refused => Err(AppError::LastAdmin),
+            AdminChange::Missing => Err(AppError::NotFound),
+            AdminChange::LastAdmin => Err(AppError::LastAdmin),
+            AdminChange::LastNormalAdmin => Err(AppError::LastUnmanagedAdmin),
         }
     }
 
@@ -200,9 +202,10 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             .remove_member(&view.org.space_key, account_id)
             .await?
         {
-            Written::Done => Ok(()),
-            Written::Missing => Err(AppError::NotFound),
-            Written::Refused => Err(AppError::LastAdmin),
+            AdminChange::Done => Ok(()),
+            AdminChange::Missing => Err(AppError::NotFound),
+            AdminChange::LastAdmin => Err(AppError::LastAdmin),
+            AdminChange::LastNormalAdmin => Err(AppError::LastUnmanagedAdmin),
         }
     }
 
@@ -369,7 +372,8 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             .await?
         {
             Ok(changed) => Ok(changed),
-            Err(Written::Refused) => Err(AppError::LastAdmin),
+            Err(AdminChange::LastAdmin) => Err(AppError::LastAdmin),
+            Err(AdminChange::LastNormalAdmin) => Err(AppError::LastUnmanagedAdmin),
             Err(_) => Err(AppError::NotFound),
         }
     }

@@ -21,6 +21,7 @@ pub mod orgs;
 pub mod pass;
 pub mod ports;
 pub mod projects;
+pub mod sso;
 #[cfg(test)]
 mod tests;
 

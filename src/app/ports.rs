@@ -760,6 +760,20 @@ pub enum Written {
     Refused,
 }
 
+/// The outcome of a change that could take away administrators (a role change, a
+/// removal, a group's role, deleting a managed account); the store's guards decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminChange {
+    /// Done.
+    Done,
+    /// The target does not exist in this organization.
+    Missing,
+    /// No administrator would remain.
+    LastAdmin,
+    /// No normal (non-managed) administrator would remain while SAML is configured.
+    LastNormalAdmin,
+}
+
 /// Members and groups.
 pub trait MemberStore {
     /// The viewer's context and one page of members, in one round trip.
@@ -797,10 +811,11 @@ pub trait MemberStore {
         space_key: &SpaceKey,
         account_id: &str,
         update: MemberUpdate,
-    ) -> Result<Written, PortError>;
+    ) -> Result<AdminChange, PortError>;
 
     /// Removes a member with their group, project and creator rows, atomically;
-    /// [`Written::Refused`] when they are the last administrator.
+    /// [`AdminChange::LastAdmin`] / [`AdminChange::LastNormalAdmin`] when the
+    /// guards refuse.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -808,7 +823,7 @@ pub trait MemberStore {
         &self,
         space_key: &SpaceKey,
         account_id: &str,
-    ) -> Result<Written, PortError>;
+    ) -> Result<AdminChange, PortError>;
 
     /// The organization's groups, by name.
     ///
@@ -869,7 +884,7 @@ pub trait MemberStore {
         space_key: &SpaceKey,
         group_id: &str,
         role: Role,
-    ) -> Result<Result<u64, Written>, PortError>;
+    ) -> Result<Result<u64, AdminChange>, PortError>;
 }
 
 /// An invitation as stored.
@@ -1235,4 +1250,226 @@ pub trait ProjectStore {
         title: Option<&str>,
         now: Timestamp,
     ) -> Result<Written, PortError>;
+}
+
+/// An organization's stored SAML settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlRecord {
+    /// The settings.
+    pub settings: crate::saml::settings::SamlSettings,
+    /// Last saved.
+    pub updated_at: Timestamp,
+}
+
+/// One SSO failure, as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoFailureRecord {
+    /// When.
+    pub at: Timestamp,
+    /// The reference shown on the person's failure page and logged.
+    pub reference: String,
+    /// The precise cause (a stable snake_case code).
+    pub variant: String,
+    /// The NameID, when the response was verified (never an unverified one).
+    pub name_id: Option<String>,
+}
+
+/// A managed account to create with its membership, groups and email.
+#[derive(Debug, Clone)]
+pub struct NewManagedAccount {
+    /// The new account's id.
+    pub account_id: String,
+    /// Its email (in a verified domain of the organization).
+    pub email: Email,
+    /// Display name.
+    pub name: String,
+    /// Organization role.
+    pub role: Role,
+    /// Groups of the organization to join.
+    pub group_ids: Vec<String>,
+    /// The email explaining how to log in.
+    pub mail: NewMail,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// Why a managed account was not created (the store's guards decide, in the write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagedRefusal {
+    /// The organization has no SAML settings.
+    NotConfigured,
+    /// The email's domain is not a verified domain of the organization.
+    DomainNotVerified,
+    /// The email already has an account.
+    EmailTaken,
+    /// A group id is not one of the organization's groups.
+    UnknownGroup,
+}
+
+/// A login started at `/login/sso`, to store until the IdP answers.
+#[derive(Debug, Clone)]
+pub struct NewSsoRequest {
+    /// Digest of the RelayState secret.
+    pub relay_hash: TokenHash,
+    /// The AuthnRequest's ID.
+    pub request_id: String,
+    /// A same-site path to return to.
+    pub return_to: String,
+    /// Now.
+    pub now: Timestamp,
+    /// When it can no longer be answered.
+    pub expires_at: Timestamp,
+}
+
+/// A stored login in flight, found by its RelayState.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoRequestRecord {
+    /// The AuthnRequest's ID (the expected InResponseTo).
+    pub request_id: String,
+    /// Where to go after the login.
+    pub return_to: String,
+    /// When it expires.
+    pub expires_at: Timestamp,
+    /// Already answered once.
+    pub used: bool,
+}
+
+/// What the ACS reads before verifying, in one round trip.
+#[derive(Debug, Clone)]
+pub struct AcsState {
+    /// The organization exists.
+    pub org_exists: bool,
+    /// Its add-on allows SSO now.
+    pub sso_allowed: bool,
+    /// When its settings were last saved (`None`: not configured).
+    pub settings_version: Option<Timestamp>,
+    /// Its settings (read only when the cache had none).
+    pub settings: Option<SamlRecord>,
+    /// The login in flight named by the RelayState, if any.
+    pub request: Option<SsoRequestRecord>,
+}
+
+/// A verified login to turn into a session, in one batch.
+#[derive(Debug, Clone)]
+pub struct SsoCompletion<'a> {
+    /// The organization.
+    pub space_key: &'a SpaceKey,
+    /// The Assertion's ID (the replay record's key).
+    pub assertion_id: &'a str,
+    /// Keep the replay record until then.
+    pub keep_until: Timestamp,
+    /// The login in flight it answers (SP-initiated).
+    pub relay_hash: Option<&'a TokenHash>,
+    /// The NameID as an email.
+    pub email: &'a Email,
+    /// The session to create.
+    pub session: &'a NewSession,
+}
+
+/// How a verified login ended in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SsoOutcome {
+    /// The session exists.
+    LoggedIn(AccountRecord),
+    /// The assertion ID was used before.
+    Replayed,
+    /// The login in flight was answered already (or expired) meanwhile.
+    RequestUsed,
+    /// No managed account of the organization has this email.
+    NoAccount,
+}
+
+/// SAML settings, managed accounts, logins in flight, replay records and failures.
+#[allow(async_fn_in_trait)]
+pub trait SsoStore {
+    /// The organization's settings.
+    async fn saml_settings(&self, space_key: &SpaceKey) -> Result<Option<SamlRecord>, PortError>;
+
+    /// Saves the settings, unless no normal (non-managed) administrator would remain:
+    /// `false` then, and nothing changes.
+    async fn save_saml_settings(
+        &self,
+        space_key: &SpaceKey,
+        settings: &crate::saml::settings::SamlSettings,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<bool, PortError>;
+
+    /// Removes the settings (`false`: there were none).
+    async fn delete_saml_settings(&self, space_key: &SpaceKey) -> Result<bool, PortError>;
+
+    /// The newest `limit` SSO failures.
+    async fn sso_failures(
+        &self,
+        space_key: &SpaceKey,
+        limit: u32,
+    ) -> Result<Vec<SsoFailureRecord>, PortError>;
+
+    /// Creates a managed account with its membership, groups and email, or says why
+    /// not (nothing written then).
+    async fn create_managed_account(
+        &self,
+        space_key: &SpaceKey,
+        account: &NewManagedAccount,
+    ) -> Result<Result<(), ManagedRefusal>, PortError>;
+
+    /// Deletes a managed account of the organization (`Refused`: it is the last
+    /// administrator).
+    async fn delete_managed_account(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+    ) -> Result<AdminChange, PortError>;
+
+    /// Stores a login in flight for the organization with this ID, if it has SAML
+    /// settings and its add-on allows SSO; returns its space key and IdP SSO URL.
+    async fn start_sso(
+        &self,
+        organization_id: &crate::domain::OrganizationId,
+        request: &NewSsoRequest,
+    ) -> Result<Option<(SpaceKey, String)>, PortError>;
+
+    /// What the ACS needs before verifying (one round trip).
+    async fn acs_state(
+        &self,
+        space_key: &SpaceKey,
+        relay_hash: Option<&TokenHash>,
+        with_settings: bool,
+        now: Timestamp,
+    ) -> Result<AcsState, PortError>;
+
+    /// Records the assertion ID, uses the login in flight and creates the session, all
+    /// or nothing (one batch).
+    async fn complete_sso(
+        &self,
+        completion: &SsoCompletion<'_>,
+        now: Timestamp,
+    ) -> Result<SsoOutcome, PortError>;
+
+    /// Records a failure and keeps the organization's newest [`SSO_FAILURES_KEPT`].
+    async fn record_sso_failure(
+        &self,
+        space_key: &SpaceKey,
+        failure: &SsoFailureRecord,
+    ) -> Result<(), PortError>;
+
+    /// Deletes replay records and logins in flight that can no longer matter.
+    async fn purge_sso(&self, now: Timestamp) -> Result<u64, PortError>;
+}
+
+/// Failures kept per organization.
+pub const SSO_FAILURES_KEPT: u32 = 20;
+
+/// A cache of SAML settings for the login path (KV at the edge). Every change of the
+/// settings rewrites it; the login path also compares the cached `updated_at` with
+/// D1's, so a stale entry (KV is eventually consistent) is never used. Losing or
+/// missing an entry costs a D1 read, nothing more.
+#[allow(async_fn_in_trait)]
+pub trait SettingsCache {
+    /// The cached settings, if any (errors count as a miss).
+    async fn get(&self, space_key: &SpaceKey) -> Option<SamlRecord>;
+    /// Caches the settings.
+    async fn put(&self, space_key: &SpaceKey, record: &SamlRecord);
+    /// Forgets them.
+    async fn forget(&self, space_key: &SpaceKey);
 }

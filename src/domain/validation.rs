@@ -96,6 +96,18 @@ pub fn bounded_name(input: &str) -> Result<String, FieldError> {
     Ok(name.to_owned())
 }
 
+/// `input` if it is a path on this site — a single leading `/`, no scheme or host, no
+/// backslash (which some browsers read as `/`), no control character — else `None`:
+/// the only places a login may return to.
+#[must_use]
+pub fn same_site_path(input: &str) -> Option<&str> {
+    let ok = input.starts_with('/')
+        && !input.starts_with("//")
+        && input.len() <= 2048
+        && !input.chars().any(|c| c == '\\' || c.is_control());
+    ok.then_some(input)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

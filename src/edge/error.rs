@@ -167,6 +167,21 @@ pub fn describe(error: &ApiError) -> Described {
                 "last_admin",
                 "An organization needs at least one administrator. Make someone else an administrator first.",
             ),
+            AppError::LastUnmanagedAdmin => simple(
+                409,
+                "last_unmanaged_admin",
+                "While single sign-on is configured, at least one administrator must log in with a password, so that an identity provider outage cannot lock the organization out.",
+            ),
+            AppError::SsoNotConfigured => simple(
+                409,
+                "sso_not_configured",
+                "Configure SAML single sign-on (Authentication settings) before creating managed accounts.",
+            ),
+            AppError::DomainNotVerified => simple(
+                409,
+                "domain_not_verified",
+                "Managed accounts need an email address in one of the organization's verified domains.",
+            ),
             AppError::GuestNotAllowed => simple(
                 409,
                 "guest_not_allowed",
@@ -343,6 +358,17 @@ mod tests {
             ),
             (AppError::LastAdmin.into(), 409, "last_admin"),
             (AppError::GuestNotAllowed.into(), 409, "guest_not_allowed"),
+            (
+                AppError::LastUnmanagedAdmin.into(),
+                409,
+                "last_unmanaged_admin",
+            ),
+            (AppError::SsoNotConfigured.into(), 409, "sso_not_configured"),
+            (
+                AppError::DomainNotVerified.into(),
+                409,
+                "domain_not_verified",
+            ),
             (
                 AppError::InvalidEmails(vec!["x".into()]).into(),
                 400,

@@ -159,11 +159,14 @@ pub fn see_other(location: &str) -> worker::Result<Response> {
 /// Adds the security headers every response carries.
 pub fn secure(response: &mut Response, production: bool) -> worker::Result<()> {
     let h = response.headers_mut();
-    h.set(
-        "content-security-policy",
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-         frame-ancestors 'none'; base-uri 'none'",
-    )?;
+    // A page that needs another policy (the SSO form) has set its own.
+    if !h.has("content-security-policy")? {
+        h.set(
+            "content-security-policy",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        )?;
+    }
     h.set("x-content-type-options", "nosniff")?;
     // Not `no-referrer`: with it, browsers send `Origin: null` on form posts, which the
     // same-origin check must refuse. `same-origin` still keeps URLs (and any token in
@@ -180,22 +183,14 @@ pub fn secure(response: &mut Response, production: bool) -> worker::Result<()> {
     Ok(())
 }
 
-/// A same-site path to return to after login: a single leading `/`, no scheme or
-/// host, no backslashes (which some browsers read as `/`); anything else is `/`.
+/// A same-site path to return to after login
+/// ([`crate::domain::validation::same_site_path`]); anything else is `/`.
 #[must_use]
 pub fn safe_return_to(input: Option<&str>) -> String {
-    match input {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.contains('\\')
-                && !p.chars().any(char::is_control)
-                && p.len() <= 2048 =>
-        {
-            p.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
+    input
+        .and_then(crate::domain::validation::same_site_path)
+        .unwrap_or("/")
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -211,10 +206,12 @@ mod tests {
             "/\\evil.example",
             "evil",
             "/a\nb",
+            "javascript:alert(1)",
         ] {
             assert_eq!(safe_return_to(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_return_to(None), "/");
+        assert_eq!(safe_return_to(Some(&format!("/{}", "a".repeat(2100)))), "/");
     }
 
     #[test]

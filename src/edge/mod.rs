@@ -22,6 +22,8 @@ pub mod pages;
 pub mod pass;
 pub mod payments;
 pub mod projects;
+pub mod sso;
+pub mod sso_pages;
 pub mod team_pages;
 pub mod team_views;
 pub mod views;
@@ -75,6 +77,26 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
         (["api", "v1", "orgs", org, "domains", id], Delete) => {
             domains::delete(req, cx, org, id).await
         }
+        (["api", "v1", "orgs", org, "saml"], Get) => sso::get_settings(req, cx, org).await,
+        (["api", "v1", "orgs", org, "saml"], Put) => sso::put_settings(req, cx, org).await,
+        (["api", "v1", "orgs", org, "saml"], Delete) => sso::delete_settings(req, cx, org).await,
+        (["api", "v1", "orgs", org, "saml", "failures"], Get) => sso::failures(req, cx, org).await,
+        (["api", "v1", "orgs", org, "managed-accounts"], Post) => {
+            sso::create_managed(req, cx, org).await
+        }
+        (["api", "v1", "orgs", org, "managed-accounts", id], Delete) => {
+            sso::delete_managed(req, cx, org, id).await
+        }
+        (["saml", org, "metadata"], Get) => sso::metadata(cx, org),
+        (["saml", org, "acs"], Post) => sso::acs(req, cx, org).await,
+        (["login", "sso"], Get) => sso::login_sso(req, cx).await,
+        (["orgs", org, "settings", tab @ ("authentication" | "managed-accounts")], Get) => {
+            sso_pages::tab(req, cx, org, tab).await
+        }
+        (
+            ["orgs", org, "settings", tab @ ("authentication" | "managed-accounts"), rest @ ..],
+            Post,
+        ) => sso_pages::submit(req, cx, org, tab, rest).await,
         (["api", "v1", "orgs", org, "members"], Get) => members::list(req, cx, org).await,
         (["api", "v1", "orgs", org, "members", id], Patch) => {
             members::change(req, cx, org, id).await
@@ -246,6 +268,17 @@ fn is_known(segments: &[&str], development: bool) -> bool {
                 ..
             ]
             | ["api", "v1", "orgs", _, "authorize"]
+            | ["api", "v1", "orgs", _, "saml", ..]
+            | ["api", "v1", "orgs", _, "managed-accounts", ..]
+            | ["saml", _, "metadata" | "acs"]
+            | ["login", "sso"]
+            | [
+                "orgs",
+                _,
+                "settings",
+                "authentication" | "managed-accounts",
+                ..
+            ]
             | ["api", "v1", "invitations", _, ..]
             | ["api", "v1", "accounts", "set-password"]
             | ["api", "v1", "billing", "webhook"]
@@ -387,6 +420,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
     match app.purge_expired().await {
         Ok(n) => line.insert("purged".into(), n.into()),
         Err(e) => line.insert("purge_error".into(), e.to_string().into()),
+    };
+    match app.purge_sso().await {
+        Ok(n) => line.insert("sso_purged".into(), n.into()),
+        Err(e) => line.insert("sso_purge_error".into(), e.to_string().into()),
     };
     match app.expire_invitations().await {
         Ok(n) => line.insert("invitations_expired".into(), n.into()),

@@ -139,10 +139,16 @@ pub fn login(
     alert_text: Option<&str>,
 ) -> String {
     let body = format!(
-        r#"<section class="card"><h1>Log in</h1>{alert}<form method="post" action="/login" novalidate><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="return_to" value="{return_to}">{email}{password}<button type="submit">Log in</button></form><p class="muted">No account yet? <a href="/signup">Sign up</a>.</p></section>"#,
+        r#"<section class="card"><h1>Log in</h1>{alert}<form method="post" action="/login" novalidate><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="return_to" value="{return_to}">{email}{password}<button type="submit">Log in</button></form><p><a href="{sso}" class="button secondary" id="sso-login">Log in with managed account</a></p><p class="muted">No account yet? <a href="/signup">Sign up</a>.</p></section>"#,
         alert = alert(alert_text),
         csrf = escape(csrf),
         return_to = escape(return_to),
+        sso = escape(&format!(
+            "/login/sso?{}",
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair("return_to", return_to)
+                .finish()
+        )),
         email = field(
             "Email",
             "email",
@@ -377,14 +383,16 @@ pub(super) fn tabs(key: &str, current: &str) -> String {
         )
     };
     format!(
-        r#"<nav class="tabs" aria-label="Settings">{}{}{}{}{}{}{}</nav>"#,
+        r#"<nav class="tabs" aria-label="Settings">{}{}{}{}{}{}{}{}{}</nav>"#,
         tab("", "Profile"),
         tab("/members", "Members"),
         tab("/invitations", "Invitations"),
         tab("/groups", "Groups"),
         tab("/projects", "Projects"),
         tab("/plan", "Plan"),
-        tab("/domains", "Domains")
+        tab("/domains", "Domains"),
+        tab("/authentication", "Authentication"),
+        tab("/managed-accounts", "Managed accounts")
     )
 }
 

@@ -22,6 +22,7 @@ pub mod dsig;
 pub mod metadata;
 pub mod request;
 pub mod response;
+pub mod settings;
 pub mod xml;
 
 #[cfg(test)]

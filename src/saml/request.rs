@@ -27,7 +27,7 @@ impl AuthnRequest {
         acs_url: &str,
         idp_sso_url: &str,
     ) -> Self {
-        let id = format!("_{}", hex::encode(random));
+        let id = Self::id_from(random);
         let xml = format!(
             concat!(
                 r#"<samlp:AuthnRequest xmlns:samlp="{p}" xmlns:saml="{a}" ID="{id}" Version="2.0" "#,
@@ -47,6 +47,13 @@ impl AuthnRequest {
             format = NAMEID_EMAIL,
         );
         Self { id, xml }
+    }
+
+    /// The ID a request made from `random` carries (`_` + 40 hex digits), known before
+    /// the request is written.
+    #[must_use]
+    pub fn id_from(random: [u8; 20]) -> String {
+        format!("_{}", hex::encode(random))
     }
 
     /// The URL that sends the browser to the IdP: `idp_sso_url` with `SAMLRequest`

@@ -14,17 +14,26 @@ use crate::domain::{Email, Membership, Role, Timestamp, TokenHash};
 /// link says "already used" or "expired" rather than "unknown".
 const KEEP_SPENT_TOKENS_MS: i64 = 7 * crate::domain::time::DAY_MS;
 
-/// The condition, over `a` (accounts) and `?2` (now), that a managed account's
-/// organization allows single sign-on at that time: the SQL form of
-/// `Pass::sso_allowed`, evaluated per request from the stored end times so an expiry
-/// takes effect on time whatever the Cron does.
-pub(super) fn sso_allows_account_sql() -> String {
+/// The condition that the organization `key` (an SQL expression) allows single sign-on
+/// at `now` (an SQL parameter): the SQL form of `Pass::sso_allowed`, evaluated per
+/// request from the stored end times so an expiry takes effect on time whatever the
+/// Cron does.
+pub(super) fn sso_allowed_sql(key: &str, now: &str) -> String {
     let grace = crate::domain::pass::GRACE_DAYS * crate::domain::time::DAY_MS;
     format!(
-        "(a.managed_by IS NULL OR EXISTS (SELECT 1 FROM organizations p WHERE p.space_key = a.managed_by \
-           AND ((p.pass_status = 'trial' AND p.pass_trial_ends_at > ?2) \
-             OR (p.pass_status = 'active' AND (p.pass_cancel_at IS NULL OR p.pass_cancel_at > ?2) \
-                 AND p.pass_current_period_end + {grace} > ?2))))"
+        "EXISTS (SELECT 1 FROM organizations p WHERE p.space_key = {key} \
+           AND ((p.pass_status = 'trial' AND p.pass_trial_ends_at > {now}) \
+             OR (p.pass_status = 'active' AND (p.pass_cancel_at IS NULL OR p.pass_cancel_at > {now}) \
+                 AND p.pass_current_period_end + {grace} > {now})))"
+    )
+}
+
+/// The condition, over `a` (accounts) and `?2` (now), that a managed account's
+/// organization allows single sign-on at that time.
+pub(super) fn sso_allows_account_sql() -> String {
+    format!(
+        "(a.managed_by IS NULL OR {})",
+        sso_allowed_sql("a.managed_by", "?2")
     )
 }
 

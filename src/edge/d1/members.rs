@@ -7,8 +7,8 @@ use super::accounts::membership;
 use super::orgs::{context_from, CONTEXT_STATEMENTS};
 use super::{changes, found, int, rows, text, time, D1Store};
 use crate::app::ports::{
-    GroupRecord, MemberFacts, MemberRecord, MemberStore, MemberUpdate, MembersPage, PortError,
-    Written,
+    AdminChange, GroupRecord, MemberFacts, MemberRecord, MemberStore, MemberUpdate, MembersPage,
+    PortError, Written,
 };
 use crate::domain::invitation::group_name_key;
 use crate::domain::{Email, Role, SpaceKey, Timestamp, TokenHash};
@@ -85,10 +85,28 @@ fn count(n: f64) -> u64 {
 }
 
 /// `?2` is an administrator of `?1` and the only one.
-const LAST_ADMIN: &str =
+pub(super) const LAST_ADMIN: &str =
     "(EXISTS (SELECT 1 FROM memberships WHERE space_key = ?1 AND account_id = ?2 \
        AND role = 'administrator') \
      AND (SELECT count(*) FROM memberships WHERE space_key = ?1 AND role = 'administrator') <= 1)";
+
+/// `?2` is a normal (non-managed) administrator of `?1`, SAML is configured for `?1`,
+/// and no other normal administrator exists: PRODUCT.md §3's SSO invariant.
+pub(super) const LAST_NORMAL_ADMIN: &str =
+    "(EXISTS (SELECT 1 FROM saml_settings WHERE space_key = ?1) \
+     AND EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id \
+       WHERE m.space_key = ?1 AND m.account_id = ?2 AND m.role = 'administrator' AND a.managed_by IS NULL) \
+     AND (SELECT count(*) FROM memberships m JOIN accounts a ON a.id = m.account_id \
+       WHERE m.space_key = ?1 AND m.role = 'administrator' AND a.managed_by IS NULL) <= 1)";
+
+/// Whether the row of a `SELECT {LAST_NORMAL_ADMIN} AS x` says the guard holds.
+fn guard_hit(result: Option<&worker::D1Result>) -> Result<bool, PortError> {
+    #[derive(Deserialize)]
+    struct Hit {
+        x: f64,
+    }
+    Ok(rows::<Hit>(result)?.first().is_some_and(|h| h.x != 0.0))
+}
 
 impl D1Store {
     /// What becoming a guest takes away from `accounts` (an SQL set of account ids of
@@ -211,7 +229,7 @@ impl MemberStore for D1Store {
         space_key: &SpaceKey,
         account_id: &str,
         update: MemberUpdate,
-    ) -> Result<Written, PortError> {
+    ) -> Result<AdminChange, PortError> {
         let args = [
             text(space_key.as_str()),
             text(account_id),
@@ -223,7 +241,8 @@ impl MemberStore for D1Store {
             self.stmt(
                 &format!(
                     "UPDATE memberships SET role = ?3, can_invite = ?4 \
-                     WHERE space_key = ?1 AND account_id = ?2 AND NOT (?5 = 1 AND {LAST_ADMIN})"
+                     WHERE space_key = ?1 AND account_id = ?2 \
+                       AND NOT (?5 = 1 AND ({LAST_ADMIN} OR {LAST_NORMAL_ADMIN}))"
                 ),
                 &args,
             )?,
@@ -231,17 +250,20 @@ impl MemberStore for D1Store {
                 "SELECT 1 AS x FROM memberships WHERE space_key = ?1 AND account_id = ?2",
                 &args[..2],
             )?,
+            self.stmt(&format!("SELECT {LAST_NORMAL_ADMIN} AS x"), &args[..2])?,
         ];
         if update.role == Role::Guest {
             statements.extend(self.guest_cleanup("?1", "?2", &args[..2])?);
         }
         let results = self.batch(statements).await?;
         Ok(if changes(results.first())? == 1 {
-            Written::Done
-        } else if found(results.get(1))? {
-            Written::Refused
+            AdminChange::Done
+        } else if !found(results.get(1))? {
+            AdminChange::Missing
+        } else if guard_hit(results.get(2))? {
+            AdminChange::LastNormalAdmin
         } else {
-            Written::Missing
+            AdminChange::LastAdmin
         })
     }
 
@@ -249,7 +271,7 @@ impl MemberStore for D1Store {
         &self,
         space_key: &SpaceKey,
         account_id: &str,
-    ) -> Result<Written, PortError> {
+    ) -> Result<AdminChange, PortError> {
         let args = [text(space_key.as_str()), text(account_id)];
         // The guard is evaluated alike by every statement (the administrator count
         // changes only with the last one), so either all run or none.
@@ -262,7 +284,8 @@ impl MemberStore for D1Store {
         ] {
             statements.push(self.stmt(
                 &format!(
-                    "DELETE FROM {table} WHERE space_key = ?1 AND account_id = ?2 AND NOT {LAST_ADMIN}"
+                    "DELETE FROM {table} WHERE space_key = ?1 AND account_id = ?2 \
+                     AND NOT ({LAST_ADMIN} OR {LAST_NORMAL_ADMIN})"
                 ),
                 &args,
             )?);
@@ -271,13 +294,16 @@ impl MemberStore for D1Store {
             "SELECT 1 AS x FROM memberships WHERE space_key = ?1 AND account_id = ?2",
             &args,
         )?);
+        statements.push(self.stmt(&format!("SELECT {LAST_NORMAL_ADMIN} AS x"), &args)?);
         let results = self.batch(statements).await?;
         Ok(if changes(results.get(3))? == 1 {
-            Written::Done
-        } else if found(results.get(4))? {
-            Written::Refused
+            AdminChange::Done
+        } else if !found(results.get(4))? {
+            AdminChange::Missing
+        } else if guard_hit(results.get(5))? {
+            AdminChange::LastNormalAdmin
         } else {
-            Written::Missing
+            AdminChange::LastAdmin
         })
     }
 
@@ -446,7 +472,7 @@ impl MemberStore for D1Store {
         space_key: &SpaceKey,
         group_id: &str,
         role: Role,
-    ) -> Result<Result<u64, Written>, PortError> {
+    ) -> Result<Result<u64, AdminChange>, PortError> {
         let args = [
             text(space_key.as_str()),
             text(group_id),
@@ -460,17 +486,25 @@ impl MemberStore for D1Store {
             "(?3 = 'administrator' OR EXISTS (SELECT 1 FROM memberships WHERE space_key = ?1 \
                AND role = 'administrator' AND account_id NOT IN ({in_group})))"
         );
+        // And while SAML is configured, a normal administrator outside the group.
+        let keeps_normal = format!(
+            "(?3 = 'administrator' OR NOT EXISTS (SELECT 1 FROM saml_settings WHERE space_key = ?1) \
+              OR EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                WHERE m.space_key = ?1 AND m.role = 'administrator' AND a.managed_by IS NULL \
+                  AND m.account_id NOT IN ({in_group})))"
+        );
         let mut statements = vec![
             self.stmt(
                 &format!(
-                    "SELECT {keeps} AS keeps, EXISTS (SELECT 1 FROM groups WHERE space_key = ?1 AND id = ?2) AS found"
+                    "SELECT {keeps} AS keeps, {keeps_normal} AS keeps_normal, \
+                     EXISTS (SELECT 1 FROM groups WHERE space_key = ?1 AND id = ?2) AS found"
                 ),
                 &args,
             )?,
             self.stmt(
                 &format!(
                     "UPDATE memberships SET role = ?3 WHERE space_key = ?1 AND role <> ?3 \
-                     AND account_id IN ({in_group}) AND {keeps}"
+                     AND account_id IN ({in_group}) AND {keeps} AND {keeps_normal}"
                 ),
                 &args,
             )?,
@@ -481,15 +515,17 @@ impl MemberStore for D1Store {
         #[derive(Deserialize)]
         struct Check {
             keeps: f64,
+            keeps_normal: f64,
             found: f64,
         }
         let results = self.batch(statements).await?;
         let check = rows::<Check>(results.first())?.into_iter().next();
         Ok(match check {
-            Some(c) if c.found == 0.0 => Err(Written::Missing),
-            Some(c) if c.keeps == 0.0 => Err(Written::Refused),
+            Some(c) if c.found == 0.0 => Err(AdminChange::Missing),
+            Some(c) if c.keeps == 0.0 => Err(AdminChange::LastAdmin),
+            Some(c) if c.keeps_normal == 0.0 => Err(AdminChange::LastNormalAdmin),
             Some(_) => Ok(changes(results.get(1))? as u64),
-            None => Err(Written::Missing),
+            None => Err(AdminChange::Missing),
         })
     }
 }

@@ -15,6 +15,7 @@ mod orgs;
 mod outbox;
 mod pass;
 mod projects;
+mod sso;
 
 use std::cell::Cell;
 use std::rc::Rc;
