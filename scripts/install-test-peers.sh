@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real peers the end-to-end tests talk to, when missing (Debian packages):
 # Chromium and chromedriver (browser tests), Knot DNS and dnsdist (a DNS-over-HTTPS
-# server for domain verification; see ../shared/DOH.md).
+# server for domain verification; see ../shared/DOH.md), xmlsec1 and openssl (the
+# pysaml2 IdP signs through xmlsec1); then pysaml2 itself from PyPI into .tools/idp-venv.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
@@ -10,10 +12,22 @@ command -v knotd >/dev/null || missing+=(knot)
 command -v knotc >/dev/null || missing+=(knot)
 command -v kdig >/dev/null || missing+=(knot-dnsutils)
 command -v dnsdist >/dev/null || missing+=(dnsdist)
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "[setup] installing ${missing[*]} (apt)" >&2
-SUDO=""
-[ "$(id -u)" = 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+command -v xmlsec1 >/dev/null || missing+=(xmlsec1)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[setup] installing ${missing[*]} (apt)" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The SAML identity provider of the SSO tests (tests/idp/idp.py).
+PYSAML2_VERSION=7.5.5
+IDP_VENV=.tools/idp-venv
+if ! "$IDP_VENV/bin/python" -c "import saml2" 2>/dev/null; then
+  echo "[setup] installing pysaml2 $PYSAML2_VERSION into $IDP_VENV (pip)" >&2
+  python3 -m venv "$IDP_VENV"
+  "$IDP_VENV/bin/pip" install --quiet "pysaml2==$PYSAML2_VERSION"
+fi

@@ -17,12 +17,14 @@ mod capture;
 mod client;
 mod dns_peer;
 mod domains;
+mod idp_peer;
 mod mail;
 mod orgs;
 mod pages;
 mod pass;
 mod platform;
 mod server;
+mod sso;
 mod team;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,6 +41,8 @@ use server::Server;
 pub struct World {
     pub dev: Server,
     others: std::sync::Mutex<Vec<(String, Server)>>,
+    /// The SSO tests' real peers (DoH server, pysaml2 IdPs), started on first use.
+    pub sso: std::sync::OnceLock<sso::Peers>,
 }
 
 impl World {
@@ -71,6 +75,16 @@ impl World {
         server.sql(sql);
     }
 
+    /// Rows of a query against the local D1 of the Worker started as `name`.
+    pub fn other_query(&self, name: &str, sql: &str) -> Vec<serde_json::Value> {
+        let others = self
+            .others
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (_, server) = others.iter().find(|(n, _)| n == name).expect("started");
+        server.query(sql)
+    }
+
     /// A second Worker with `ENVIRONMENT=production` (no development routes, HSTS).
     pub fn production_client(&self) -> Client {
         self.other_client(
@@ -80,6 +94,7 @@ impl World {
     }
 
     fn stop(&mut self) {
+        drop(self.sso.take());
         self.dev.stop();
         for (_, server) in self
             .others
@@ -180,6 +195,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(team::TESTS.iter().copied());
     all.extend(platform::TESTS.iter().copied());
     all.extend(mail::TESTS.iter().copied());
+    all.extend(sso::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }
@@ -197,6 +213,7 @@ fn main() {
     let world = Arc::new(World {
         dev: Server::start("dev", &[]),
         others: std::sync::Mutex::new(Vec::new()),
+        sso: std::sync::OnceLock::new(),
     });
     let trials = listed
         .into_iter()

@@ -205,7 +205,7 @@ impl SsoStore for D1Store {
                         "INSERT INTO memberships (space_key, account_id, role, can_invite, created_at) \
                          SELECT ?1, ?2, ?5, 0, ?6 WHERE {created}"
                     ),
-                    &args,
+                    &args[..6],
                 )?,
                 self.stmt(
                     &format!(
