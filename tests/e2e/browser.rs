@@ -21,6 +21,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "browser::invite_three_join_two_ways_revoke_one_groups_and_guests",
         invite_join_revoke_groups_guests,
     ),
+    (
+        "browser::saml_configured_from_metadata_and_a_managed_login",
+        saml_configured_and_managed_login,
+    ),
 ];
 
 struct Driver {
@@ -419,6 +423,92 @@ fn invite_join_revoke_groups_guests(w: &World) {
         }
         assert_eq!(seen.len(), 3, "{seen:?}");
         assert!(!seen.iter().any(|r| r.contains(&admin.email)), "{seen:?}");
+        b.close().await.unwrap();
+    });
+}
+
+/// PRODUCT.md §7 "done when": an administrator configures SAML from the IdP's metadata
+/// and creates a managed account on the settings pages; that person logs in through the
+/// pysaml2 IdP from `/login`, cookies and all, and lands on the dashboard.
+fn saml_configured_and_managed_login(w: &World) {
+    let http = crate::sso::sso_client(w);
+    let peers = crate::sso::peers(w);
+    let idp = &peers.idp;
+    let base = http.base.clone();
+    // The organization in its trial, with a verified domain (through the real DoH server).
+    let o = crate::sso::sso_org(w, &http, idp, false);
+    let r = http.send(
+        "DELETE",
+        &format!("/api/v1/orgs/{}/saml", o.key),
+        &[("authorization", &format!("Bearer {}", o.admin))],
+        None,
+    );
+    assert_eq!(r.status, 204);
+    let person = format!("grace.managed@{}", o.domain);
+    let driver = Driver::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let b = browser(&driver).await;
+        let settings = format!("/orgs/{}/settings/authentication", o.key);
+        log_in_as(&b, &base, &o.admin_email, &settings).await;
+        assert!(text_of(&b, "#saml-current").await.contains("not configured"));
+        assert_eq!(text_of(&b, "#acs-url").await, format!("{}/acs", o.sp));
+        // Paste the IdP's metadata and import it.
+        let textarea = b.find(Locator::Css("#idp_metadata_xml")).await.unwrap();
+        b.execute(
+            "arguments[0].value = arguments[1];",
+            vec![serde_json::to_value(&textarea).unwrap(), json!(idp.metadata())],
+        )
+        .await
+        .unwrap();
+        submit(&b, &format!("/orgs/{}/settings/authentication/import", o.key)).await;
+        let current = text_of(&b, "#saml-current").await;
+        assert!(current.contains(&idp.entity_id()), "{current}");
+        assert!(current.contains("RSA 2048"), "{current}");
+        screenshot(&b, "settings-authentication").await;
+
+        // A managed account in the verified domain.
+        click_and_wait(&b, Locator::LinkText("Managed accounts")).await;
+        let create = format!("/orgs/{}/settings/managed-accounts/create", o.key);
+        fill(&b, "email", "someone@elsewhere.example").await;
+        fill(&b, "name", "Grace Managed").await;
+        submit(&b, &create).await;
+        assert!(b.source().await.unwrap().contains("verified domains"), "refused outside the domain");
+        fill(&b, "email", &person).await;
+        fill(&b, "name", "Grace Managed").await;
+        submit(&b, &create).await;
+        assert!(text_of(&b, "#managed-accounts").await.contains(&person));
+        screenshot(&b, "settings-managed-accounts").await;
+        log_out(&b).await;
+
+        // The person: /login → "Log in with managed account" → the IdP → back, signed in.
+        b.goto(&format!("{base}/login")).await.unwrap();
+        click_and_wait(&b, Locator::Css("#sso-login")).await;
+        assert_eq!(heading(&b).await, "Log in with managed account");
+        fill(&b, "organization_id", &o.org_id).await;
+        click_and_wait(&b, Locator::Css("form[action='/login/sso'] button")).await;
+        let at_idp = b.current_url().await.unwrap();
+        assert!(at_idp.as_str().starts_with(&format!("{}/sso/redirect", idp.base)), "{at_idp}");
+        fill(&b, "user", &person).await;
+        click_and_wait(&b, Locator::Css("#login")).await;
+        // pysaml2's page posts itself to the ACS, which answers 303 to the dashboard.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(url) = b.current_url().await {
+                if url.as_str() == format!("{base}/") {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "never reached the dashboard");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(heading(&b).await, "Hello, Grace Managed");
+        let cookies = b.get_all_cookies().await.unwrap();
+        assert!(cookies.iter().any(|c| c.name() == "orgpass_session"));
+        screenshot(&b, "sso-dashboard").await;
         b.close().await.unwrap();
     });
 }
