@@ -6,7 +6,7 @@
 // itself; this is the same measurement the DevTools "Profiler" tab makes.
 //
 // usage: node benches/cpu-profile.mjs <inspector-port> <cases.json>
-// cases.json: [{"label", "url", "method"?, "headers"?, "body"?, "n"}]; prints JSON lines
+// cases.json: [{"label", "url", "method"?, "headers"?, "body"? | "bodies"?, "n"}]; prints JSON lines
 // {"label", "n", "cpu_ms_per_request", "samples"}.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -39,13 +39,17 @@ await call("Profiler.enable");
 const INTERVAL_US = 100;
 await call("Profiler.setSamplingInterval", { interval: INTERVAL_US });
 for (const c of cases) {
-  const send = () => fetch(c.url, { method: c.method ?? "GET", headers: c.headers ?? {}, body: c.body });
-  await (await send()).arrayBuffer(); // warm: compile and caches out of the figure
+  // `bodies`: one body per request (the first warms up), for requests that must not
+  // repeat (SAML responses are single-use).
+  if (c.bodies) c.n = c.bodies.length - 1;
+  const bodyOf = (i) => (c.bodies ? c.bodies[i] : c.body);
+  const send = (i) => fetch(c.url, { method: c.method ?? "GET", headers: c.headers ?? {}, body: bodyOf(i), redirect: "manual" });
+  await (await send(0)).arrayBuffer(); // warm: compile and caches out of the figure
   await call("Profiler.start");
   for (let i = 0; i < c.n; i++) {
-    const r = await send();
+    const r = await send(i + 1);
     await r.arrayBuffer();
-    if (r.status >= 500) throw new Error(`${c.label}: ${r.status}`);
+    if (r.status >= 500 || (c.expect && r.status !== c.expect)) throw new Error(`${c.label}: ${r.status}`);
   }
   const { result } = await call("Profiler.stop");
   const profile = result.profile;

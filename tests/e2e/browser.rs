@@ -454,17 +454,26 @@ fn saml_configured_and_managed_login(w: &World) {
         let b = browser(&driver).await;
         let settings = format!("/orgs/{}/settings/authentication", o.key);
         log_in_as(&b, &base, &o.admin_email, &settings).await;
-        assert!(text_of(&b, "#saml-current").await.contains("not configured"));
+        assert!(text_of(&b, "#saml-current")
+            .await
+            .contains("not configured"));
         assert_eq!(text_of(&b, "#acs-url").await, format!("{}/acs", o.sp));
         // Paste the IdP's metadata and import it.
         let textarea = b.find(Locator::Css("#idp_metadata_xml")).await.unwrap();
         b.execute(
             "arguments[0].value = arguments[1];",
-            vec![serde_json::to_value(&textarea).unwrap(), json!(idp.metadata())],
+            vec![
+                serde_json::to_value(&textarea).unwrap(),
+                json!(idp.metadata()),
+            ],
         )
         .await
         .unwrap();
-        submit(&b, &format!("/orgs/{}/settings/authentication/import", o.key)).await;
+        submit(
+            &b,
+            &format!("/orgs/{}/settings/authentication/import", o.key),
+        )
+        .await;
         let current = text_of(&b, "#saml-current").await;
         assert!(current.contains(&idp.entity_id()), "{current}");
         assert!(current.contains("RSA 2048"), "{current}");
@@ -476,7 +485,10 @@ fn saml_configured_and_managed_login(w: &World) {
         fill(&b, "email", "someone@elsewhere.example").await;
         fill(&b, "name", "Grace Managed").await;
         submit(&b, &create).await;
-        assert!(b.source().await.unwrap().contains("verified domains"), "refused outside the domain");
+        assert!(
+            b.source().await.unwrap().contains("verified domains"),
+            "refused outside the domain"
+        );
         fill(&b, "email", &person).await;
         fill(&b, "name", "Grace Managed").await;
         submit(&b, &create).await;
@@ -491,7 +503,12 @@ fn saml_configured_and_managed_login(w: &World) {
         fill(&b, "organization_id", &o.org_id).await;
         click_and_wait(&b, Locator::Css("form[action='/login/sso'] button")).await;
         let at_idp = b.current_url().await.unwrap();
-        assert!(at_idp.as_str().starts_with(&format!("{}/sso/redirect", idp.base)), "{at_idp}");
+        assert!(
+            at_idp
+                .as_str()
+                .starts_with(&format!("{}/sso/redirect", idp.base)),
+            "{at_idp}"
+        );
         fill(&b, "user", &person).await;
         click_and_wait(&b, Locator::Css("#login")).await;
         // pysaml2's page posts itself to the ACS, which answers 303 to the dashboard.

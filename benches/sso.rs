@@ -1,0 +1,334 @@
+//! SAML login benchmark (docs/performance.md): the ACS under `wrangler dev` with
+//! responses signed by a real IdP (pysaml2 through xmlsec1, RSA 2048 and 4096), each
+//! response used once. Reports, per key size:
+//! - wall time per login from a client on loopback (p50/p90/p99) and the D1 round
+//!   trips of each login (the response header the development Worker adds);
+//! - CPU time per login from V8's sampling profiler through wrangler's inspector
+//!   (`benches/cpu-profile.mjs`), beside a bare request;
+//! - logins per second through the ACS under a load generator (threads on loopback
+//!   posting distinct valid responses), with p50/p99 latency.
+//!
+//! Run with `make bench-sso`. Not a test: it never fails on slow numbers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![allow(missing_docs, clippy::disallowed_methods, dead_code)]
+
+#[path = "../tests/e2e/client.rs"]
+mod client;
+#[path = "../tests/e2e/idp_peer.rs"]
+mod idp_peer;
+#[path = "../tests/e2e/server.rs"]
+mod server;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use client::Client;
+use idp_peer::IdpPeer;
+use serde_json::{json, Value};
+
+/// Serial logins measured per key size.
+const SERIAL: usize = 100;
+/// Logins under load.
+const LOAD: usize = 400;
+/// Concurrent clients of the load generator.
+const CONCURRENCY: usize = 8;
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p) as usize]
+}
+
+struct Org {
+    key: String,
+    sp: String,
+    user: String,
+}
+
+/// An organization in its trial with SAML from `idp` (IdP-initiated allowed, so that
+/// pre-signed responses can be posted in any order) and one managed account.
+fn org(server: &server::Server, c: &Client, idp: &IdpPeer, tag: &str) -> Org {
+    let email = format!("admin-{tag}@bench.example");
+    let password = "correct horse battery staple";
+    let r = c.json(
+        "POST",
+        "/api/v1/accounts",
+        None,
+        &json!({"email": email, "password": password, "name": "Admin"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    server.sql(&format!(
+        "UPDATE accounts SET email_verified_at = 1 WHERE email = '{email}'"
+    ));
+    let token = c
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = c
+        .json(
+            "POST",
+            "/api/v1/orgs",
+            Some(&token),
+            &json!({"name": "Bench", "product": "diagrams"}),
+        )
+        .json()["org"]["space_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/pass/application"),
+        Some(&token),
+        &json!({"admin_name": "A", "admin_email": email, "company_name": "Bench", "space_key": key}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = c.send(
+        "POST",
+        &format!("/api/v1/operator/pass/applications/{key}/approve"),
+        &[
+            ("authorization", "Bearer dev-operator-token-not-secret"),
+            ("content-type", "application/json"),
+        ],
+        Some("{}"),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = c.json(
+        "PUT",
+        &format!("/api/v1/orgs/{key}/saml"),
+        Some(&token),
+        &json!({"idp_metadata_xml": idp.metadata(), "allow_idp_initiated": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The domain is verified through DoH in the tests; here it is seeded.
+    server.sql(&format!(
+        "INSERT INTO domains (id, space_key, name, txt_value, status, verified_at, created_at) \
+         VALUES ('dom_{tag}', '{key}', 'corp-{tag}.example', 'x', 'verified', 1, 1)"
+    ));
+    let user = format!("pat@corp-{tag}.example");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/managed-accounts"),
+        Some(&token),
+        &json!({"email": user, "name": "Pat", "role": "member"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    Org {
+        sp: format!("{}/saml/{key}", c.base),
+        key,
+        user,
+    }
+}
+
+fn body(response: &str) -> String {
+    format!("SAMLResponse={}&RelayState=%2F", urlencode(response))
+}
+
+fn serial(c: &Client, o: &Org, responses: &[String], label: &str) {
+    let mut times = Vec::new();
+    let mut trips = Vec::new();
+    for r in responses {
+        let start = Instant::now();
+        let resp = c.send(
+            "POST",
+            &format!("/saml/{}/acs", o.key),
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(&body(r)),
+        );
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(resp.status, 303, "{label}: {}", resp.body);
+        trips.push(resp.round_trips());
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{label:<44} {:>5} {:>8.2} {:>8.2} {:>8.2} {:>6}",
+        times.len(),
+        pct(&times, 0.5),
+        pct(&times, 0.9),
+        pct(&times, 0.99),
+        trips.iter().max().unwrap()
+    );
+}
+
+fn load(base: &str, o: &Org, responses: Vec<String>, label: &str) {
+    let responses = Arc::new(responses);
+    let next = Arc::new(AtomicUsize::new(0));
+    let times = Arc::new(Mutex::new(Vec::new()));
+    let url = format!("{base}/saml/{}/acs", o.key);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (responses, next, times, url) = (
+                Arc::clone(&responses),
+                Arc::clone(&next),
+                Arc::clone(&times),
+                url.clone(),
+            );
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new()
+                    .redirects(0)
+                    .timeout(Duration::from_secs(60))
+                    .build();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(r) = responses.get(i) else { break };
+                    let start = Instant::now();
+                    let resp = agent
+                        .post(&url)
+                        .set("content-type", "application/x-www-form-urlencoded")
+                        .send_string(&body(r));
+                    let status = match resp {
+                        Ok(r) => r.status(),
+                        Err(ureq::Error::Status(s, _)) => s,
+                        Err(e) => panic!("{e}"),
+                    };
+                    assert_eq!(status, 303);
+                    times
+                        .lock()
+                        .unwrap()
+                        .push(start.elapsed().as_secs_f64() * 1000.0);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut times = Arc::try_unwrap(times).unwrap().into_inner().unwrap();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{label:<44} {:>5} {:>8.0} {:>8.2} {:>8.2}",
+        times.len(),
+        times.len() as f64 / elapsed,
+        pct(&times, 0.5),
+        pct(&times, 0.99)
+    );
+}
+
+fn main() {
+    let mut server = server::Server::start("bench-sso", &[]);
+    let c = Client::new(&server.base);
+    let idp2048 = IdpPeer::start(2048);
+    let idp4096 = IdpPeer::start(4096);
+    let o2048 = org(&server, &c, &idp2048, "r2048");
+    let o4096 = org(&server, &c, &idp4096, "r4096");
+
+    let started = Instant::now();
+    let batch = |idp: &IdpPeer, o: &Org, sign: &str, n: usize| idp.batch(&o.sp, &o.user, sign, n);
+    let serial_2048 = batch(&idp2048, &o2048, "assertion", SERIAL);
+    let serial_4096 = batch(&idp4096, &o4096, "assertion", SERIAL);
+    let cpu_2048 = batch(&idp2048, &o2048, "assertion", SERIAL + 1);
+    let cpu_2048_both = batch(&idp2048, &o2048, "both", SERIAL + 1);
+    let cpu_4096 = batch(&idp4096, &o4096, "assertion", SERIAL + 1);
+    let load_2048 = batch(&idp2048, &o2048, "assertion", LOAD);
+    let load_4096 = batch(&idp4096, &o4096, "assertion", LOAD);
+    eprintln!(
+        "signed {} responses with pysaml2/xmlsec1 in {:.1} s",
+        2 * SERIAL + 3 * (SERIAL + 1) + 2 * LOAD,
+        started.elapsed().as_secs_f64()
+    );
+
+    println!(
+        "{:<44} {:>5} {:>8} {:>8} {:>8} {:>6}",
+        "ACS login, serial (ms)", "n", "p50", "p90", "p99", "D1"
+    );
+    serial(
+        &c,
+        &o2048,
+        &serial_2048,
+        "POST /saml/{org}/acs RSA 2048 (Assertion)",
+    );
+    serial(
+        &c,
+        &o4096,
+        &serial_4096,
+        "POST /saml/{org}/acs RSA 4096 (Assertion)",
+    );
+
+    // CPU per login, through the inspector.
+    let form = json!({"content-type": "application/x-www-form-urlencoded"});
+    let cases: Vec<Value> = vec![
+        json!({"label": "GET /healthz (baseline)", "url": format!("{}/healthz", server.base), "n": SERIAL}),
+        json!({"label": "ACS login RSA 2048 (Assertion signed)", "url": format!("{}/saml/{}/acs", server.base, o2048.key),
+               "method": "POST", "headers": form, "expect": 303, "bodies": cpu_2048.iter().map(|r| body(r)).collect::<Vec<_>>()}),
+        json!({"label": "ACS login RSA 2048 (Response and Assertion)", "url": format!("{}/saml/{}/acs", server.base, o2048.key),
+               "method": "POST", "headers": form, "expect": 303, "bodies": cpu_2048_both.iter().map(|r| body(r)).collect::<Vec<_>>()}),
+        json!({"label": "ACS login RSA 4096 (Assertion signed)", "url": format!("{}/saml/{}/acs", server.base, o4096.key),
+               "method": "POST", "headers": form, "expect": 303, "bodies": cpu_4096.iter().map(|r| body(r)).collect::<Vec<_>>()}),
+    ];
+    let file = std::env::temp_dir().join(format!("orgpass-sso-cases-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec(&cases).unwrap()).unwrap();
+    let out = std::process::Command::new("node")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/cpu-profile.mjs"
+        ))
+        .arg(server.inspector.to_string())
+        .arg(&file)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("node runs");
+    let _ = std::fs::remove_file(&file);
+    println!(
+        "\n{:<44} {:>8} {:>14} {:>8}",
+        "CPU per login (V8 profiler)", "ms", "over baseline", "budget"
+    );
+    let mut baseline = None;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let ms = v["cpu_ms_per_request"].as_f64().unwrap();
+        let base = *baseline.get_or_insert(ms);
+        let label = v["label"].as_str().unwrap();
+        let budget = if label.contains("4096") {
+            "6"
+        } else if label.contains("2048") {
+            "2"
+        } else {
+            ""
+        };
+        println!("{label:<44} {ms:>8.2} {:>14.2} {budget:>8}", ms - base);
+    }
+    if !out.status.success() {
+        eprintln!(
+            "cpu-profile failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    println!(
+        "\n{:<44} {:>5} {:>8} {:>8} {:>8}",
+        format!("ACS under load ({CONCURRENCY} clients)"),
+        "n",
+        "logins/s",
+        "p50 ms",
+        "p99 ms"
+    );
+    load(
+        &server.base,
+        &o2048,
+        load_2048,
+        "RSA 2048, distinct responses",
+    );
+    load(
+        &server.base,
+        &o4096,
+        load_4096,
+        "RSA 4096, distinct responses",
+    );
+    server.stop();
+}
