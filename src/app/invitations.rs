@@ -295,7 +295,8 @@ where
     /// # Errors
     /// [`AppError::Unauthenticated`], [`AppError::NotFound`],
     /// [`AppError::InvitationEmailMismatch`], [`AppError::Invitation`] (expired, used,
-    /// revoked).
+    /// revoked), [`AppError::Forbidden`] for a managed account (it belongs to its own
+    /// organization only).
     pub async fn accept_invitation(
         &self,
         session: &TokenHash,
@@ -314,6 +315,11 @@ where
             .map_err(AppError::Invitation)?;
         if found.invitation.email != account.email {
             return Err(AppError::InvitationEmailMismatch);
+        }
+        // A managed account belongs to its own organization only (PRODUCT.md §1), and
+        // already is a member there.
+        if account.managed {
+            return Err(AppError::Forbidden);
         }
         let accept_id = self.new_id("acc")?;
         let joiner = Joiner {

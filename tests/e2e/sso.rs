@@ -515,8 +515,39 @@ fn managed_accounts(w: &World) {
     let (_, r) = sp_login(&c, &p.idp, &o.org_id, &email, "assertion", "/");
     let cookie = session_cookie(&r).expect("a session");
 
+    // It belongs to its organization only: another organization's invitation cannot be
+    // accepted with it.
+    let (other_admin, other_key, _, _, _) = org_in_trial(&c);
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{other_key}/invitations"),
+        Some(&other_admin),
+        &json!({"emails": [email], "role": "member"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let link = last_mail(&c, &email.to_lowercase())["links"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let invitation = link.rsplit("/invitations/").next().unwrap().to_owned();
+    let r = c.send(
+        "POST",
+        &format!("/api/v1/invitations/{invitation}/accept"),
+        &[
+            ("cookie", &format!("orgpass_session={cookie}")),
+            ("origin", &c.base),
+            ("content-type", "application/json"),
+        ],
+        Some("{}"),
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "forbidden"),
+        "{}",
+        r.body
+    );
+
     // Only its organization's administrators delete it; then its session is gone.
-    let (other_admin, _, _, _, _) = org_in_trial(&c);
     let del = |token: &str, key: &str, id: &str| {
         c.send(
             "DELETE",
