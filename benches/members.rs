@@ -16,6 +16,8 @@
 
 #[path = "../tests/e2e/client.rs"]
 mod client;
+#[path = "common/cpu.rs"]
+mod cpu;
 #[path = "../tests/e2e/server.rs"]
 mod server;
 
@@ -164,39 +166,14 @@ fn main() {
                "headers": {"authorization": bearer, "content-type": "application/json"}, "body": authorize_body.to_string(), "n": N}),
         json!({"label": "GET project members (501)", "url": format!("{}{project_members}", server.base), "headers": {"authorization": bearer}, "n": N}),
     ];
-    let file = std::env::temp_dir().join(format!("orgpass-cpu-cases-{}.json", std::process::id()));
-    std::fs::write(&file, serde_json::to_vec(&cases).unwrap()).unwrap();
-    let out = std::process::Command::new("node")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/benches/cpu-profile.mjs"
-        ))
-        .arg(server.inspector.to_string())
-        .arg(&file)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("node runs");
-    let _ = std::fs::remove_file(&file);
     println!(
         "\n{:<52} {:>12} {:>14}",
         "CPU per request (V8 profiler)", "ms", "over baseline"
     );
     let mut baseline = None;
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
-        let ms = v["cpu_ms_per_request"].as_f64().unwrap();
+    for (label, ms) in cpu::profile(server.inspector, &cases) {
         let base = *baseline.get_or_insert(ms);
-        println!(
-            "{:<52} {ms:>12.2} {:>14.2}",
-            v["label"].as_str().unwrap(),
-            ms - base
-        );
-    }
-    if !out.status.success() {
-        eprintln!(
-            "cpu-profile failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        println!("{label:<52} {ms:>12.2} {:>14.2}", ms - base);
     }
     server.stop();
 }

@@ -19,6 +19,8 @@
 
 #[path = "../tests/e2e/client.rs"]
 mod client;
+#[path = "common/cpu.rs"]
+mod cpu;
 #[path = "../tests/e2e/idp_peer.rs"]
 mod idp_peer;
 #[path = "../tests/e2e/server.rs"]
@@ -271,29 +273,13 @@ fn main() {
         json!({"label": "ACS login RSA 4096 (Assertion signed)", "url": format!("{}/saml/{}/acs", server.base, o4096.key),
                "method": "POST", "headers": form, "expect": 303, "bodies": cpu_4096.iter().map(|r| body(r)).collect::<Vec<_>>()}),
     ];
-    let file = std::env::temp_dir().join(format!("orgpass-sso-cases-{}.json", std::process::id()));
-    std::fs::write(&file, serde_json::to_vec(&cases).unwrap()).unwrap();
-    let out = std::process::Command::new("node")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/benches/cpu-profile.mjs"
-        ))
-        .arg(server.inspector.to_string())
-        .arg(&file)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("node runs");
-    let _ = std::fs::remove_file(&file);
     println!(
         "\n{:<44} {:>8} {:>14} {:>8}",
         "CPU per login (V8 profiler)", "ms", "over baseline", "budget"
     );
     let mut baseline = None;
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let v: Value = serde_json::from_str(line).unwrap();
-        let ms = v["cpu_ms_per_request"].as_f64().unwrap();
+    for (label, ms) in cpu::profile(server.inspector, &cases) {
         let base = *baseline.get_or_insert(ms);
-        let label = v["label"].as_str().unwrap();
         let budget = if label.contains("4096") {
             "6"
         } else if label.contains("2048") {
@@ -302,12 +288,6 @@ fn main() {
             ""
         };
         println!("{label:<44} {ms:>8.2} {:>14.2} {budget:>8}", ms - base);
-    }
-    if !out.status.success() {
-        eprintln!(
-            "cpu-profile failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
     }
 
     println!(

@@ -182,34 +182,19 @@ impl SamlSettings {
     /// `invalid_certificate`, `unsupported_key`, `weak_key`,
     /// `invalid_certificate_count`, `invalid_clock_skew`.
     pub fn from_input(input: &SettingsInput<'_>) -> Result<Self, Invalid> {
-        let mut invalid = Invalid::default();
-        let idp_entity_id = invalid.check(entity_id(input.idp_entity_id));
-        let idp_sso_url = invalid.check(sso_url(input.idp_sso_url));
         let parsed: Result<Vec<Certificate>, FieldError> = input
             .certificates
             .iter()
             .filter(|pem| !pem.trim().is_empty())
             .map(|pem| Certificate::parse(pem).map_err(|e| certificate_error(&e)))
             .collect();
-        let certificates = invalid.check(parsed.and_then(certificates));
-        let clock_skew_seconds = invalid.check(skew(input.clock_skew_seconds));
-        invalid.into_result()?;
-        match (idp_entity_id, idp_sso_url, certificates, clock_skew_seconds) {
-            (
-                Some(idp_entity_id),
-                Some(idp_sso_url),
-                Some(certificates),
-                Some(clock_skew_seconds),
-            ) => Ok(Self {
-                idp_entity_id,
-                idp_sso_url,
-                certificates,
-                allow_idp_initiated: input.allow_idp_initiated,
-                clock_skew_seconds,
-                allow_sha1: input.allow_sha1,
-            }),
-            _ => Err(Invalid::default()),
-        }
+        Self::checked(
+            entity_id(input.idp_entity_id),
+            sso_url(input.idp_sso_url),
+            parsed.and_then(certificates),
+            skew(input.clock_skew_seconds),
+            (input.allow_idp_initiated, input.allow_sha1),
+        )
     }
 
     /// Settings from the IdP's metadata XML: its entity ID, its HTTP-Redirect SSO
@@ -241,11 +226,28 @@ impl SamlSettings {
             "invalid_metadata",
             "The metadata has no single sign-on endpoint for the HTTP-Redirect binding.",
         )))?;
+        Self::checked(
+            entity_id(&metadata.entity_id),
+            sso_url(&sso),
+            certificates(metadata.certificates),
+            skew(clock_skew_seconds),
+            (allow_idp_initiated, allow_sha1),
+        )
+    }
+
+    /// The settings if every check passed, else every refused field.
+    fn checked(
+        entity: Result<String, FieldError>,
+        sso: Result<String, FieldError>,
+        certificates: Result<Vec<Certificate>, FieldError>,
+        skew: Result<i64, FieldError>,
+        (allow_idp_initiated, allow_sha1): (bool, bool),
+    ) -> Result<Self, Invalid> {
         let mut invalid = Invalid::default();
-        let idp_entity_id = invalid.check(entity_id(&metadata.entity_id));
-        let idp_sso_url = invalid.check(sso_url(&sso));
-        let certificates = invalid.check(certificates(metadata.certificates));
-        let clock_skew_seconds = invalid.check(skew(clock_skew_seconds));
+        let idp_entity_id = invalid.check(entity);
+        let idp_sso_url = invalid.check(sso);
+        let certificates = invalid.check(certificates);
+        let clock_skew_seconds = invalid.check(skew);
         invalid.into_result()?;
         match (idp_entity_id, idp_sso_url, certificates, clock_skew_seconds) {
             (

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
-use super::{changes, int, rows, text, time, AccountRow, D1Store, ACCOUNT_COLUMNS};
+use super::{changes, int, rows, text, time, total_changes, AccountRow, D1Store, ACCOUNT_COLUMNS};
 use crate::app::ports::{
     AccountRecord, AccountStore, LoginLookup, MembershipSummary, NewMail, NewSession, PortError,
     TokenUse,
@@ -345,10 +345,6 @@ impl AccountStore for D1Store {
                 )?,
             ])
             .await?;
-        let mut removed = 0u64;
-        for r in &results {
-            removed += changes(Some(r))? as u64;
-        }
-        Ok(removed)
+        total_changes(&results)
     }
 }

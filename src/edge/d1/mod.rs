@@ -113,6 +113,15 @@ fn changes(result: Option<&D1Result>) -> Result<usize, PortError> {
     Ok(meta.and_then(|m| m.changes).unwrap_or(0))
 }
 
+/// Rows changed by all statements of a batch.
+fn total_changes(results: &[D1Result]) -> Result<u64, PortError> {
+    let mut total = 0u64;
+    for r in results {
+        total += changes(Some(r))? as u64;
+    }
+    Ok(total)
+}
+
 /// The account columns, in the order [`AccountRow`] reads them.
 const ACCOUNT_COLUMNS: &str =
     "a.id, a.email, a.name, a.password_hash, a.managed_by, a.email_verified_at, a.created_at";

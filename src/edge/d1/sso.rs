@@ -10,7 +10,10 @@
 use serde::Deserialize;
 
 use super::accounts::sso_allowed_sql;
-use super::{changes, found, int, millis, rows, text, time, AccountRow, D1Store, ACCOUNT_COLUMNS};
+use super::{
+    changes, found, int, millis, rows, text, time, total_changes, AccountRow, D1Store,
+    ACCOUNT_COLUMNS,
+};
 use crate::app::ports::{
     AcsState, AdminChange, ManagedRefusal, NewManagedAccount, NewSsoRequest, PortError, SamlRecord,
     SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStore, SSO_FAILURES_KEPT,
@@ -511,10 +514,6 @@ impl SsoStore for D1Store {
                 )?,
             ])
             .await?;
-        let mut removed = 0u64;
-        for r in &results {
-            removed += changes(Some(r))? as u64;
-        }
-        Ok(removed)
+        total_changes(&results)
     }
 }
