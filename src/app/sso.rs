@@ -200,6 +200,25 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         self.saml_view(&view).await
     }
 
+    /// What the Authentication tab shows: the caller's view of the organization, its
+    /// SAML settings and its newest SSO failures, reading the caller's context once.
+    ///
+    /// # Errors
+    /// As [`Self::saml_settings`].
+    pub async fn authentication_tab(
+        &self,
+        token: &TokenHash,
+        key: &str,
+    ) -> Result<(OrgView, SamlView, Vec<SsoFailureRecord>), AppError> {
+        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
+        let saml = self.saml_view(&view).await?;
+        let failures = self
+            .store
+            .sso_failures(&view.org.space_key, SSO_FAILURES_KEPT)
+            .await?;
+        Ok((view, saml, failures))
+    }
+
     async fn saml_view(&self, view: &OrgView) -> Result<SamlView, AppError> {
         let key = &view.org.space_key;
         Ok(SamlView {

@@ -49,24 +49,23 @@ async fn render(
 ) -> Handled {
     let path = format!("/orgs/{key}/settings/{tab}");
     let app = cx.app();
-    let (view, groups) = match app.list_groups(token, key).await {
-        Ok(found) => found,
-        Err(AppError::Unauthenticated) => return login_redirect(&path),
-        Err(e) => return error_page(&e.into(), None),
+    let refused = |e: AppError| match e {
+        AppError::Unauthenticated => login_redirect(&path),
+        e => error_page(&e.into(), None),
     };
     let (csrf, cookies) = csrf(req)?;
-    let chrome = Chrome {
-        account: Some(&view.viewer),
-        csrf: &csrf,
-    };
-    let body = if tab == "authentication" {
-        let saml = match app.saml_settings(token, key).await {
-            Ok(saml) => saml,
-            Err(e) => return error_page(&e.into(), Some(&view.viewer)),
+    let (view, body) = if tab == "authentication" {
+        let (view, saml, failures) = match app.authentication_tab(token, key).await {
+            Ok(found) => found,
+            Err(e) => return refused(e),
         };
-        let failures = app.sso_failures(token, key).await?;
-        authentication(&csrf, &view, &saml, &failures, feedback, typed, cx.now)
+        let body = authentication(&csrf, &view, &saml, &failures, feedback, typed, cx.now);
+        (view, body)
     } else {
+        let (view, groups) = match app.list_groups(token, key).await {
+            Ok(found) => found,
+            Err(e) => return refused(e),
+        };
         if view.membership.role != Role::Administrator {
             return error_page(&AppError::Forbidden.into(), Some(&view.viewer));
         }
@@ -74,7 +73,12 @@ async fn render(
             .list_members(token, key, None, crate::app::members::MAX_PAGE)
             .await?;
         let managed: Vec<&MemberRecord> = page.members.iter().filter(|m| m.managed).collect();
-        managed_accounts(&csrf, &view, &managed, &groups, feedback, typed)
+        let body = managed_accounts(&csrf, &view, &managed, &groups, feedback, typed);
+        (view, body)
+    };
+    let chrome = Chrome {
+        account: Some(&view.viewer),
+        csrf: &csrf,
     };
     let title = if tab == "authentication" {
         "authentication"
