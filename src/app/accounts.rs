@@ -116,14 +116,16 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
 
     /// Logs in with email and password from client address `ip`.
     ///
-    /// Unknown email and wrong password give the same answer, after the same work (a
-    /// derivation against a dummy record), so neither the answer nor its timing tells
-    /// whether an account exists.
+    /// The attempt is counted against the limits before the password is derived (one
+    /// conditional write), so parallel guesses cannot outrun the counter. Unknown email,
+    /// a managed account (it has no password) and a wrong password give the same
+    /// answer after the same work (a derivation against a dummy record), so neither the
+    /// answer nor its timing tells whether or which account exists.
     ///
     /// # Errors
     /// [`AppError::RateLimited`], [`AppError::InvalidCredentials`],
-    /// [`AppError::ManagedAccountUseSso`], [`AppError::EmailNotVerified`],
-    /// [`AppError::Unavailable`]; `invalid_request` for an absurdly long password.
+    /// [`AppError::EmailNotVerified`], [`AppError::Unavailable`]; `invalid_request` for
+    /// an absurdly long password.
     pub async fn log_in(
         &self,
         email: &str,
@@ -136,17 +138,17 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             return Err(AppError::InvalidCredentials);
         };
         let window = ratelimit::window_start(self.now);
-        let lookup = self.store.login_lookup(&email, ip, window).await?;
-        ratelimit::check(self.now, lookup.account_failures, lookup.ip_failures).map_err(|r| {
-            AppError::RateLimited {
-                retry_after_seconds: r.0,
-            }
-        })?;
-
-        let (account, stored) = match lookup.account {
-            Some((account, _)) if account.managed => return Err(AppError::ManagedAccountUseSso),
-            Some((account, stored)) => (Some(account), stored),
-            None => (None, None),
+        let attempt = self.store.reserve_login(&email, ip, window).await?;
+        if !attempt.reserved {
+            return Err(AppError::RateLimited {
+                retry_after_seconds: ratelimit::retry_after(self.now).0,
+            });
+        }
+        let (account, stored) = match attempt.account {
+            // A managed account logs in through its IdP only; the login page offers
+            // that path to everyone alike.
+            Some((account, stored)) if !account.managed => (Some(account), stored),
+            _ => (None, None),
         };
         let record = stored
             .as_deref()
@@ -167,12 +169,10 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
                 false
             }
         };
+        // A failure is already counted: the reservation stays.
         let account = match account {
             Some(account) if matches => account,
-            _ => {
-                self.store.record_login_failure(&email, ip, window).await?;
-                return Err(AppError::InvalidCredentials);
-            }
+            _ => return Err(AppError::InvalidCredentials),
         };
         if !account.email_verified {
             return Err(AppError::EmailNotVerified);
@@ -184,7 +184,9 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             created_at: self.now,
             expires_at: self.now.plus_days(SESSION_DAYS),
         };
-        self.store.create_session(&session, &email, window).await?;
+        self.store
+            .create_session(&session, &email, ip, window)
+            .await?;
         Ok(LoggedIn { token, account })
     }
 

@@ -17,8 +17,6 @@ pub enum AppError {
     InvalidCredentials,
     /// The password was right but the email is not confirmed yet.
     EmailNotVerified,
-    /// A managed account tried to log in with a password.
-    ManagedAccountUseSso,
     /// Too many failed logins; try again after this many seconds.
     RateLimited {
         /// Seconds to wait.

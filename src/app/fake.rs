@@ -12,6 +12,7 @@ use super::ports::*;
 use super::{App, Config};
 use crate::domain::account::HASH_LEN;
 use crate::domain::policy::Membership;
+use crate::domain::ratelimit;
 use crate::domain::{
     Email, OrganizationId, OrganizationName, Password, Role, SpaceKey, Timestamp, TokenHash,
 };
@@ -206,46 +207,45 @@ impl AccountStore for MemoryStore {
         Ok(account.map_or(TokenUse::Unknown, TokenUse::Spent))
     }
 
-    async fn login_lookup(
+    async fn reserve_login(
         &self,
         email: &Email,
         ip: &str,
         window: Timestamp,
-    ) -> Result<LoginLookup, PortError> {
-        self.trip();
-        let s = self.state.borrow();
-        let count = |k: String| s.failures.get(&(k, window.millis())).copied().unwrap_or(0);
-        Ok(LoginLookup {
-            account: s.accounts.iter().find(|(a, _)| a.email == *email).cloned(),
-            account_failures: count(format!("email:{email}")),
-            ip_failures: count(format!("ip:{ip}")),
-        })
-    }
-
-    async fn record_login_failure(
-        &self,
-        email: &Email,
-        ip: &str,
-        window: Timestamp,
-    ) -> Result<(), PortError> {
+    ) -> Result<LoginAttempt, PortError> {
         self.trip();
         let mut s = self.state.borrow_mut();
-        for key in [format!("email:{email}"), format!("ip:{ip}")] {
-            *s.failures.entry((key, window.millis())).or_default() += 1;
+        let keys = [
+            (format!("email:{email}"), window.millis()),
+            (format!("ip:{ip}"), window.millis()),
+        ];
+        let count = |s: &State, k: &(String, i64)| s.failures.get(k).copied().unwrap_or(0);
+        let reserved = ratelimit::may_reserve(count(&s, &keys[0]), count(&s, &keys[1]));
+        if reserved {
+            for key in keys {
+                *s.failures.entry(key).or_default() += 1;
+            }
         }
-        Ok(())
+        Ok(LoginAttempt {
+            account: s.accounts.iter().find(|(a, _)| a.email == *email).cloned(),
+            reserved,
+        })
     }
 
     async fn create_session(
         &self,
         session: &NewSession,
         email: &Email,
+        ip: &str,
         window: Timestamp,
     ) -> Result<(), PortError> {
         self.trip();
         let mut s = self.state.borrow_mut();
         s.failures
             .remove(&(format!("email:{email}"), window.millis()));
+        if let Some(n) = s.failures.get_mut(&(format!("ip:{ip}"), window.millis())) {
+            *n = (*n - 1).max(0);
+        }
         s.sessions.insert(
             session.token_hash,
             Session {

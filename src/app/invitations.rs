@@ -8,12 +8,12 @@ use super::accounts::{LoggedIn, SESSION_DAYS};
 use super::mail::{self, InvitationMail};
 use super::orgs::OrgView;
 use super::ports::{
-    AccountRecord, AccountStore, InvitationLookup, InvitationRecord, InvitationStore, Joiner,
-    MemberStore, NewInvitation, NewSession, OrgStore, PasswordHasher, Random,
+    Acceptance, AccountRecord, AccountStore, InvitationLookup, InvitationRecord, InvitationStore,
+    Joiner, MemberStore, NewInvitation, NewSession, OrgStore, PasswordHasher, Random,
 };
 use super::{App, AppError};
-use crate::domain::invitation::{self, InvitationState};
-use crate::domain::policy::OrgAction;
+use crate::domain::invitation::{self, InvitationState, Refusal};
+use crate::domain::policy::{authorize, OrgAction};
 use crate::domain::token::TOKEN_BYTES;
 use crate::domain::{
     DisplayName, Email, Invalid, Password, Role, SecretToken, SpaceKey, TokenHash,
@@ -37,7 +37,7 @@ pub struct Invite<'a> {
 pub struct Invited {
     /// The invitations sent.
     pub invitations: Vec<InvitationRecord>,
-    /// Emails refused, each with its code (`already_member`).
+    /// Emails refused, each with its code (`already_member`, `already_invited`).
     pub refused: Vec<(Email, &'static str)>,
 }
 
@@ -64,10 +64,17 @@ where
     /// members with **can invite** for `member` and `guest`). Emails of members are
     /// refused one by one with `already_member`; the others go out.
     ///
+    /// The inviter may put an invitee only where they could put a member directly
+    /// (DESIGN.md rule 14): a group only if the policy lets them manage it (a member:
+    /// the groups they belong to). A re-invite replaces a pending invitation only when
+    /// its sender may revoke invitations; otherwise that email is refused with
+    /// `already_invited`.
+    ///
     /// # Errors
     /// [`AppError::InvalidEmails`] naming what is not an address (nothing is sent),
     /// `no_emails`, `too_many_emails`, `invalid_role`, `invalid_message`,
-    /// `unknown_group`, [`AppError::Forbidden`], [`AppError::NotFound`].
+    /// `unknown_group`, [`AppError::Forbidden`] (also for a group the inviter may not
+    /// manage), [`AppError::NotFound`].
     pub async fn invite(
         &self,
         token: &TokenHash,
@@ -88,7 +95,12 @@ where
         let (view, _proof) = self.member(token, key, OrgAction::Invite(role)).await?;
         let facts = self
             .store
-            .invite_facts(&view.org.space_key, &invitees.emails)
+            .invite_facts(
+                &view.org.space_key,
+                &invitees.emails,
+                &view.viewer.id,
+                self.now,
+            )
             .await?;
         let mut group_ids: Vec<String> = Vec::new();
         for id in &input.group_ids {
@@ -100,15 +112,23 @@ where
                 )
                 .into());
             }
+            let belongs = facts.inviter_group_ids.iter().any(|g| g == id);
+            authorize(view.membership, OrgAction::ManageGroup { belongs })
+                .map_err(|_| AppError::Forbidden)?;
             if !group_ids.iter().any(|g| g == id) {
                 group_ids.push((*id).to_owned());
             }
         }
+        let replace_pending = authorize(view.membership, OrgAction::ManageInvitations).is_ok();
         let mut refused = Vec::new();
         let mut new = Vec::new();
         for email in invitees.emails {
             if facts.members.contains(&email) {
                 refused.push((email, "already_member"));
+                continue;
+            }
+            if !replace_pending && facts.pending.contains(&email) {
+                refused.push((email, "already_invited"));
                 continue;
             }
             let record = InvitationRecord {
@@ -126,7 +146,7 @@ where
         }
         if !new.is_empty() {
             self.store
-                .create_invitations(&view.org.space_key, &new, self.now)
+                .create_invitations(&view.org.space_key, &new, replace_pending, self.now)
                 .await?;
         }
         Ok(Invited {
@@ -397,17 +417,23 @@ where
         let hash = SecretToken::parse(token.trim())
             .ok_or(AppError::NotFound)?
             .hash();
-        if self
+        match self
             .store
             .accept_invitation(&hash, joiner, self.now)
             .await?
         {
-            return Ok(Joined {
-                space_key: found.invitation.space_key.clone(),
-                org_name: found.org_name.clone(),
-                organization_id: found.organization_id.clone(),
-                role: found.invitation.role,
-            });
+            Acceptance::Joined => {
+                return Ok(Joined {
+                    space_key: found.invitation.space_key.clone(),
+                    org_name: found.org_name.clone(),
+                    organization_id: found.organization_id.clone(),
+                    role: found.invitation.role,
+                })
+            }
+            // The sender's right lapsed (demoted, removed, **can invite** taken away):
+            // what they could no longer grant, the link no longer grants.
+            Acceptance::InviterLacksRight => return Err(AppError::Invitation(Refusal::Revoked)),
+            Acceptance::Lost => {}
         }
         // Someone else won, or the state moved: read it again to answer precisely.
         let now = self.open_invitation(token).await?;

@@ -343,11 +343,19 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         let (view, _) = self.managed_group(token, key, group_id).await?;
         match self
             .store
-            .set_group_member(&view.org.space_key, group_id, account_id, add, self.now)
+            .set_group_member(
+                &view.org.space_key,
+                group_id,
+                account_id,
+                add,
+                &view.viewer.id,
+                self.now,
+            )
             .await?
         {
             Written::Done => Ok(()),
-            _ => Err(AppError::NotFound),
+            Written::Refused => Err(AppError::Forbidden),
+            Written::Missing => Err(AppError::NotFound),
         }
     }
 

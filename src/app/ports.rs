@@ -69,15 +69,14 @@ pub struct AccountRecord {
     pub created_at: Timestamp,
 }
 
-/// What a login needs to know about an email address.
+/// What a login attempt found once it asked for its place under the limits.
 #[derive(Debug, Clone)]
-pub struct LoginLookup {
+pub struct LoginAttempt {
     /// The account and its encoded password record, if the email has an account.
     pub account: Option<(AccountRecord, Option<String>)>,
-    /// Failures counted for this email in the current window.
-    pub account_failures: i64,
-    /// Failures counted for the client IP in the current window.
-    pub ip_failures: i64,
+    /// Whether the attempt got a place under both limits (the email's and the client
+    /// IP's). A reserved attempt counts as a failure until the login succeeds.
+    pub reserved: bool,
 }
 
 /// A new session to store.
@@ -170,30 +169,22 @@ pub trait AccountStore {
         now: Timestamp,
     ) -> Result<TokenUse<AccountRecord>, PortError>;
 
-    /// The account for `email` with failure counters for the email and `ip` in the
-    /// window starting at `window`.
+    /// Reserves a login attempt for `email` from `ip` in the window starting at
+    /// `window` — one conditional write that counts it against both limits only while
+    /// both are below them ([`crate::domain::ratelimit`]), so concurrent attempts cannot
+    /// all pass a check made before any of them was counted — and reads the account.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn login_lookup(
+    async fn reserve_login(
         &self,
         email: &Email,
         ip: &str,
         window: Timestamp,
-    ) -> Result<LoginLookup, PortError>;
+    ) -> Result<LoginAttempt, PortError>;
 
-    /// Counts one failed login for `email` and `ip` in `window`.
-    ///
-    /// # Errors
-    /// [`PortError`] when the store fails.
-    async fn record_login_failure(
-        &self,
-        email: &Email,
-        ip: &str,
-        window: Timestamp,
-    ) -> Result<(), PortError>;
-
-    /// Stores a session and clears the email's failure counter for `window`.
+    /// Stores a session and gives back the attempt's reservation: the email's counter
+    /// for `window` is cleared and the IP's place returned.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -201,6 +192,7 @@ pub trait AccountStore {
         &self,
         session: &NewSession,
         email: &Email,
+        ip: &str,
         window: Timestamp,
     ) -> Result<(), PortError>;
 
@@ -860,8 +852,10 @@ pub trait MemberStore {
     /// [`PortError`] when the store fails.
     async fn delete_group(&self, space_key: &SpaceKey, id: &str) -> Result<Written, PortError>;
 
-    /// Adds (`add`) or removes a member of a group; [`Written::Missing`] when the group
-    /// or the member is not this organization's.
+    /// Adds (`add`) or removes a member of a group on behalf of `actor`;
+    /// [`Written::Missing`] when the group or the member is not this organization's,
+    /// [`Written::Refused`] when `actor` no longer may manage the group at the moment of
+    /// the write (neither an administrator nor a member of it).
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -871,6 +865,7 @@ pub trait MemberStore {
         group_id: &str,
         account_id: &str,
         add: bool,
+        actor: &str,
         now: Timestamp,
     ) -> Result<Written, PortError>;
 
@@ -939,8 +934,24 @@ pub struct NewInvitation {
 pub struct InviteFacts {
     /// Which of the emails already belong to members.
     pub members: Vec<Email>,
+    /// Which of the emails have a pending invitation that has not expired.
+    pub pending: Vec<Email>,
     /// The organization's group ids.
     pub group_ids: Vec<String>,
+    /// The ids of the groups the inviter belongs to.
+    pub inviter_group_ids: Vec<String>,
+}
+
+/// What the one conditional acceptance of an invitation came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acceptance {
+    /// This batch joined the account.
+    Joined,
+    /// The inviter no longer holds the right to invite with this role (demoted,
+    /// removed, **can invite** taken away): the invitation is as good as revoked.
+    InviterLacksRight,
+    /// Another batch won, or the invitation is no longer pending.
+    Lost,
 }
 
 /// The account joining through an invitation, and the session to start when it signs
@@ -965,11 +976,15 @@ pub trait InvitationStore {
         &self,
         space_key: &SpaceKey,
         emails: &[Email],
+        inviter: &str,
+        now: Timestamp,
     ) -> Result<InviteFacts, PortError>;
 
-    /// Stores the invitations and queues their emails, atomically; an earlier pending
-    /// invitation of the same email is revoked (its link stops working); an email that
-    /// became a member meanwhile is skipped.
+    /// Stores the invitations and queues their emails, atomically. With
+    /// `replace_pending` (a sender who may revoke invitations) an earlier pending
+    /// invitation of the same email is revoked (its link stops working); without it, an
+    /// email with a live pending invitation is skipped, as is an email that became a
+    /// member meanwhile.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -977,6 +992,7 @@ pub trait InvitationStore {
         &self,
         space_key: &SpaceKey,
         invitations: &[NewInvitation],
+        replace_pending: bool,
         now: Timestamp,
     ) -> Result<(), PortError>;
 
@@ -1035,7 +1051,10 @@ pub trait InvitationStore {
     /// Accepts the invitation for `joiner` if it is still pending at `now` and meant for
     /// the joiner's email: marks it accepted, creates the account and session for a
     /// sign-up, adds the membership and the groups — one conditional update decides, so
-    /// exactly one of concurrent callers joins. `false`: nothing was written.
+    /// exactly one of concurrent callers joins. The inviter's right is read at that
+    /// moment: the role only while the inviter may still invite with it, each group
+    /// only while the inviter could still put a member into it. Anything but
+    /// [`Acceptance::Joined`]: nothing was written.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -1044,7 +1063,7 @@ pub trait InvitationStore {
         token: &TokenHash,
         joiner: &Joiner<'_>,
         now: Timestamp,
-    ) -> Result<bool, PortError>;
+    ) -> Result<Acceptance, PortError>;
 
     /// Writes down the invitations whose time is over; returns how many.
     ///

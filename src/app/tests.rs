@@ -363,13 +363,21 @@ fn creating_an_organization_needs_a_session_and_valid_fields() {
 }
 
 #[test]
-fn managed_accounts_are_sent_to_single_sign_on() {
+fn managed_accounts_answer_like_unknown_ones_and_count() {
     block_on(async {
         let app = app(NOW);
         app.store.insert_managed("m@corp.example", app.now);
+        let before = app.hasher.calls.get();
         for password in ["anything at all", ""] {
             let r = app.log_in("M@corp.example", password, "ip").await;
-            assert!(matches!(r, Err(AppError::ManagedAccountUseSso)), "{r:?}");
+            assert!(matches!(r, Err(AppError::InvalidCredentials)), "{r:?}");
         }
+        // The same work as for an unknown address: one derivation per attempt.
+        assert_eq!(app.hasher.calls.get() - before, 2);
+        for _ in 2..ratelimit::PER_ACCOUNT {
+            let _ = app.log_in("m@corp.example", "anything at all", "ip").await;
+        }
+        let r = app.log_in("m@corp.example", "anything at all", "ip").await;
+        assert!(matches!(r, Err(AppError::RateLimited { .. })), "{r:?}");
     });
 }

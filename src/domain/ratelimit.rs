@@ -2,7 +2,10 @@
 //! IP in 15 minutes; past that, logins are refused with a time to wait.
 //!
 //! Counting uses fixed 15-minute windows aligned to the epoch: one counter row per key
-//! and window, so a check is one indexed read and a failure one upsert. A burst that
+//! and window. An attempt **reserves** its place before the password is derived: one
+//! conditional upsert counts it against both keys only while both are below their
+//! limits ([`may_reserve`] is that condition), so parallel attempts cannot all pass a
+//! check made before any was counted. A success gives its place back. A burst that
 //! straddles a window boundary can reach twice the limit; that bound is what the
 //! simpler bookkeeping costs.
 
@@ -25,19 +28,32 @@ pub fn window_start(now: Timestamp) -> Timestamp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryAfter(pub i64);
 
-/// Decides whether a login attempt may proceed given the failures already counted
+/// Whether one more attempt may be reserved given the attempts already counted in the
+/// current window (the stores evaluate this inside their conditional write).
+#[must_use]
+pub const fn may_reserve(account_count: i64, ip_count: i64) -> bool {
+    account_count < PER_ACCOUNT && ip_count < PER_IP
+}
+
+/// The wait a refused attempt is told: whole seconds until its window ends, never 0.
+#[must_use]
+pub fn retry_after(now: Timestamp) -> RetryAfter {
+    let end = window_start(now).millis() + WINDOW_MS;
+    RetryAfter(((end - now.millis() + 999) / 1000).max(1))
+}
+
+/// Decides whether a login attempt may proceed given the attempts already counted
 /// in the current window.
 ///
 /// # Errors
 /// [`RetryAfter`] with the seconds until the window ends when either limit is
 /// reached.
-pub fn check(now: Timestamp, account_failures: i64, ip_failures: i64) -> Result<(), RetryAfter> {
-    if account_failures >= PER_ACCOUNT || ip_failures >= PER_IP {
-        let end = window_start(now).millis() + WINDOW_MS;
-        let seconds = (end - now.millis() + 999) / 1000;
-        return Err(RetryAfter(seconds.max(1)));
+pub fn check(now: Timestamp, account_count: i64, ip_count: i64) -> Result<(), RetryAfter> {
+    if may_reserve(account_count, ip_count) {
+        Ok(())
+    } else {
+        Err(retry_after(now))
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -84,11 +84,6 @@ pub fn describe(error: &ApiError) -> Described {
                 "email_not_verified",
                 "Confirm your email address first: open the link we sent you.",
             ),
-            AppError::ManagedAccountUseSso => simple(
-                403,
-                "managed_account_use_sso",
-                "This account logs in through its organization's single sign-on.",
-            ),
             AppError::RateLimited {
                 retry_after_seconds,
             } => Described {
@@ -299,11 +294,6 @@ mod tests {
                 "invalid_credentials",
             ),
             (AppError::EmailNotVerified.into(), 403, "email_not_verified"),
-            (
-                AppError::ManagedAccountUseSso.into(),
-                403,
-                "managed_account_use_sso",
-            ),
             (
                 AppError::RateLimited {
                     retry_after_seconds: 5,

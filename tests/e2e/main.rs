@@ -23,6 +23,7 @@ mod orgs;
 mod pages;
 mod pass;
 mod platform;
+mod security;
 mod server;
 mod sso;
 mod team;
@@ -196,6 +197,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(platform::TESTS.iter().copied());
     all.extend(mail::TESTS.iter().copied());
     all.extend(sso::TESTS.iter().copied());
+    all.extend(security::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }

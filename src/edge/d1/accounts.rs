@@ -5,10 +5,10 @@ use worker::wasm_bindgen::JsValue;
 
 use super::{changes, int, rows, text, time, total_changes, AccountRow, D1Store, ACCOUNT_COLUMNS};
 use crate::app::ports::{
-    AccountRecord, AccountStore, LoginLookup, MembershipSummary, NewMail, NewSession, PortError,
+    AccountRecord, AccountStore, LoginAttempt, MembershipSummary, NewMail, NewSession, PortError,
     TokenUse,
 };
-use crate::domain::{Email, Membership, Role, Timestamp, TokenHash};
+use crate::domain::{ratelimit, Email, Membership, Role, Timestamp, TokenHash};
 
 /// Spent and expired account tokens are kept this long, so that a late click on a
 /// link says "already used" or "expired" rather than "unknown".
@@ -73,12 +73,6 @@ struct TokenRow {
 }
 
 #[derive(Deserialize)]
-struct CounterRow {
-    key: String,
-    count: f64,
-}
-
-#[derive(Deserialize)]
 struct SummaryRow {
     space_key: String,
     organization_id: String,
@@ -103,6 +97,31 @@ fn ip_key(ip: &str) -> String {
 }
 
 impl D1Store {
+    /// One conditional upsert that counts an attempt against every `(key, limit)` in
+    /// the window starting at `window` only while each counter is below its limit
+    /// (all or none): the reservation [`crate::domain::ratelimit`] describes. Its row
+    /// count is 0 when the attempt is refused.
+    pub(super) fn reserve_stmt(
+        &self,
+        limits: &[(&str, i64)],
+        window: Timestamp,
+    ) -> Result<worker::D1PreparedStatement, PortError> {
+        let list: Vec<serde_json::Value> = limits
+            .iter()
+            .map(|(key, limit)| serde_json::json!({"k": key, "n": limit}))
+            .collect();
+        let list = serde_json::to_string(&list).map_err(|e| PortError(format!("json: {e}")))?;
+        self.stmt(
+            "INSERT INTO login_failures (key, window_start, count) \
+             SELECT json_extract(j.value, '$.k'), ?2, 1 FROM json_each(?1) j \
+             WHERE NOT EXISTS (SELECT 1 FROM json_each(?1) l JOIN login_failures f \
+               ON f.key = json_extract(l.value, '$.k') AND f.window_start = ?2 \
+               WHERE f.count >= json_extract(l.value, '$.n')) \
+             ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
+            &[text(&list), time(window)],
+        )
+    }
+
     /// Spends a single-use account token of `purpose` and applies `set` (extra
     /// `accounts` assignments, parameters from `?3` on) to its account, which also
     /// becomes email-verified (the link reached the address). One batch; exactly one of
@@ -205,64 +224,41 @@ impl AccountStore for D1Store {
         self.spend_token(token, "verify_email", now, "", &[]).await
     }
 
-    async fn login_lookup(
+    async fn reserve_login(
         &self,
         email: &Email,
         ip: &str,
         window: Timestamp,
-    ) -> Result<LoginLookup, PortError> {
-        let (email_key, ip_key) = (email_key(email), ip_key(ip));
+    ) -> Result<LoginAttempt, PortError> {
         let results = self
             .batch(vec![
+                self.reserve_stmt(
+                    &[
+                        (&email_key(email), ratelimit::PER_ACCOUNT),
+                        (&ip_key(ip), ratelimit::PER_IP),
+                    ],
+                    window,
+                )?,
                 self.stmt(
                     &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1"),
                     &[text(email.as_str())],
                 )?,
-                self.stmt(
-                    "SELECT key, count FROM login_failures WHERE key IN (?1, ?2) AND window_start = ?3",
-                    &[text(&email_key), text(&ip_key), time(window)],
-                )?,
             ])
             .await?;
-        let account = rows::<AccountRow>(results.first())?
+        let reserved = changes(results.first())? > 0;
+        let account = rows::<AccountRow>(results.get(1))?
             .into_iter()
             .next()
             .map(AccountRow::into_record)
             .transpose()?;
-        let counters = rows::<CounterRow>(results.get(1))?;
-        #[allow(clippy::cast_possible_truncation)]
-        let count = |key: &str| {
-            counters
-                .iter()
-                .find(|c| c.key == key)
-                .map_or(0, |c| c.count as i64)
-        };
-        Ok(LoginLookup {
-            account,
-            account_failures: count(&email_key),
-            ip_failures: count(&ip_key),
-        })
-    }
-
-    async fn record_login_failure(
-        &self,
-        email: &Email,
-        ip: &str,
-        window: Timestamp,
-    ) -> Result<(), PortError> {
-        self.one(self.stmt(
-            "INSERT INTO login_failures (key, window_start, count) VALUES (?1, ?3, 1), (?2, ?3, 1) \
-             ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
-            &[text(&email_key(email)), text(&ip_key(ip)), time(window)],
-        )?)
-        .await?;
-        Ok(())
+        Ok(LoginAttempt { account, reserved })
     }
 
     async fn create_session(
         &self,
         session: &NewSession,
         email: &Email,
+        ip: &str,
         window: Timestamp,
     ) -> Result<(), PortError> {
         self.batch(vec![
@@ -278,6 +274,10 @@ impl AccountStore for D1Store {
             self.stmt(
                 "DELETE FROM login_failures WHERE key = ?1 AND window_start = ?2",
                 &[text(&email_key(email)), time(window)],
+            )?,
+            self.stmt(
+                "UPDATE login_failures SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
+                &[text(&ip_key(ip)), time(window)],
             )?,
         ])
         .await?;

@@ -6,10 +6,10 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{changes, millis, opt_text, rows, text, time, D1Store};
+use super::{changes, found, int, millis, opt_text, rows, text, time, D1Store};
 use crate::app::ports::{
-    InvitationLookup, InvitationRecord, InvitationStore, InviteFacts, Joiner, NewInvitation,
-    PortError,
+    Acceptance, InvitationLookup, InvitationRecord, InvitationStore, InviteFacts, Joiner,
+    NewInvitation, PortError,
 };
 use crate::domain::invitation::InvitationState;
 use crate::domain::{Email, Role, SpaceKey, Timestamp, TokenHash};
@@ -78,6 +78,21 @@ struct IdRow {
     id: String,
 }
 
+/// The inviter of invitation `i` may still invite with its role (DESIGN.md rule 14:
+/// an invitation carries no more than its sender holds when it is accepted): an
+/// administrator, or a member with **can invite** for `member` and `guest`.
+const INVITER_MAY_INVITE: &str = "EXISTS (SELECT 1 FROM memberships im \
+     WHERE im.space_key = i.space_key AND im.account_id = i.invited_by \
+       AND (im.role = 'administrator' OR (im.role = 'member' AND im.can_invite = 1 AND i.role <> 'administrator')))";
+
+/// The inviter of invitation `i` may still put a member into group `g`: an
+/// administrator, or a member of that group (the policy's `ManageGroup`).
+const INVITER_MAY_PLACE: &str = "(EXISTS (SELECT 1 FROM memberships im \
+       WHERE im.space_key = i.space_key AND im.account_id = i.invited_by AND im.role = 'administrator') \
+     OR EXISTS (SELECT 1 FROM group_members gm JOIN memberships im \
+       ON im.space_key = gm.space_key AND im.account_id = gm.account_id AND im.role = 'member' \
+       WHERE gm.group_id = g.id AND gm.account_id = i.invited_by))";
+
 fn expires_at(record: &InvitationRecord) -> Timestamp {
     match record.state {
         InvitationState::Pending { expires_at } => expires_at,
@@ -90,6 +105,8 @@ impl InvitationStore for D1Store {
         &self,
         space_key: &SpaceKey,
         emails: &[Email],
+        inviter: &str,
+        now: Timestamp,
     ) -> Result<InviteFacts, PortError> {
         let list: Vec<&str> = emails.iter().map(Email::as_str).collect();
         let list = serde_json::to_string(&list).map_err(|e| PortError(format!("json: {e}")))?;
@@ -102,24 +119,43 @@ impl InvitationStore for D1Store {
                      WHERE a.email IN (SELECT value FROM json_each(?2))",
                     &[key.clone(), text(&list)],
                 )?,
-                self.stmt("SELECT id FROM groups WHERE space_key = ?1", &[key])?,
+                self.stmt("SELECT id FROM groups WHERE space_key = ?1", std::slice::from_ref(&key))?,
+                self.stmt(
+                    "SELECT group_id AS id FROM group_members WHERE space_key = ?1 AND account_id = ?2",
+                    &[key.clone(), text(inviter)],
+                )?,
+                self.stmt(
+                    "SELECT DISTINCT email FROM invitations WHERE space_key = ?1 AND status = 'pending' \
+                       AND expires_at > ?3 AND email IN (SELECT value FROM json_each(?2))",
+                    &[key, text(&list), time(now)],
+                )?,
             ])
             .await?;
-        let members = rows::<EmailRow>(results.first())?
-            .into_iter()
-            .filter_map(|r| Email::parse(&r.email).ok())
-            .collect();
-        let group_ids = rows::<IdRow>(results.get(1))?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        Ok(InviteFacts { members, group_ids })
+        let emails_of = |i: usize| -> Result<Vec<Email>, PortError> {
+            Ok(rows::<EmailRow>(results.get(i))?
+                .into_iter()
+                .filter_map(|r| Email::parse(&r.email).ok())
+                .collect())
+        };
+        let ids_of = |i: usize| -> Result<Vec<String>, PortError> {
+            Ok(rows::<IdRow>(results.get(i))?
+                .into_iter()
+                .map(|r| r.id)
+                .collect())
+        };
+        Ok(InviteFacts {
+            members: emails_of(0)?,
+            group_ids: ids_of(1)?,
+            inviter_group_ids: ids_of(2)?,
+            pending: emails_of(3)?,
+        })
     }
 
     async fn create_invitations(
         &self,
         space_key: &SpaceKey,
         invitations: &[NewInvitation],
+        replace_pending: bool,
         now: Timestamp,
     ) -> Result<(), PortError> {
         let list: Vec<serde_json::Value> = invitations
@@ -143,12 +179,20 @@ impl InvitationStore for D1Store {
             })
             .collect();
         let list = serde_json::to_string(&list).map_err(|e| PortError(format!("json: {e}")))?;
-        let args = [text(space_key.as_str()), time(now), text(&list)];
+        let args = [
+            text(space_key.as_str()),
+            time(now),
+            text(&list),
+            int(i64::from(replace_pending)),
+        ];
         let field = |name: &str| format!("json_extract(j.value, '$.{name}')");
+        // Without `replace_pending` (?4 = 0) only expired pending invitations give way,
+        // and a live one keeps its email out of the insert: a re-invite replaces only
+        // what its sender could revoke.
         self.batch(vec![
             self.stmt(
                 "UPDATE invitations SET status = 'revoked', decided_at = ?2 \
-                 WHERE space_key = ?1 AND status = 'pending' \
+                 WHERE space_key = ?1 AND status = 'pending' AND (?4 = 1 OR expires_at <= ?2) \
                    AND email IN (SELECT json_extract(value, '$.email') FROM json_each(?3))",
                 &args,
             )?,
@@ -158,7 +202,9 @@ impl InvitationStore for D1Store {
                        token_hash, status, created_at, expires_at) \
                      SELECT {id}, ?1, {email}, {role}, {groups}, {message}, {by}, {hash}, 'pending', ?2, {expires} \
                      FROM json_each(?3) j WHERE NOT EXISTS (SELECT 1 FROM accounts a \
-                       JOIN memberships m ON m.account_id = a.id AND m.space_key = ?1 WHERE a.email = {email})",
+                       JOIN memberships m ON m.account_id = a.id AND m.space_key = ?1 WHERE a.email = {email}) \
+                       AND NOT EXISTS (SELECT 1 FROM invitations p WHERE p.space_key = ?1 \
+                         AND p.email = {email} AND p.status = 'pending' AND p.expires_at > ?2)",
                     id = field("id"),
                     email = field("email"),
                     role = field("role"),
@@ -168,7 +214,7 @@ impl InvitationStore for D1Store {
                     hash = field("token_hash"),
                     expires = field("expires_at"),
                 ),
-                &args,
+                &args[..3],
             )?,
             self.stmt(
                 &format!(
@@ -182,7 +228,7 @@ impl InvitationStore for D1Store {
                     html = field("html"),
                     id = field("id"),
                 ),
-                &args,
+                &args[..3],
             )?,
         ])
         .await?;
@@ -320,7 +366,7 @@ impl InvitationStore for D1Store {
         token: &TokenHash,
         joiner: &Joiner<'_>,
         now: Timestamp,
-    ) -> Result<bool, PortError> {
+    ) -> Result<Acceptance, PortError> {
         let hash = text(&token.to_hex());
         let account = joiner.account;
         let accept_id = text(joiner.accept_id);
@@ -328,10 +374,12 @@ impl InvitationStore for D1Store {
         if let Some((password_record, _)) = joiner.signup {
             // The account exists only if the invitation is still pending for its email.
             statements.push(self.stmt(
-                "INSERT INTO accounts (id, email, name, password_hash, email_verified_at, created_at) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?2) \
-                   AND EXISTS (SELECT 1 FROM invitations WHERE token_hash = ?6 AND status = 'pending' \
-                     AND expires_at > ?5 AND email = ?2)",
+                &format!(
+                    "INSERT INTO accounts (id, email, name, password_hash, email_verified_at, created_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?2) \
+                       AND EXISTS (SELECT 1 FROM invitations i WHERE i.token_hash = ?6 AND i.status = 'pending' \
+                         AND i.expires_at > ?5 AND i.email = ?2 AND {INVITER_MAY_INVITE})"
+                ),
                 &[
                     text(&account.id),
                     text(account.email.as_str()),
@@ -344,10 +392,12 @@ impl InvitationStore for D1Store {
         }
         let decide = statements.len();
         statements.push(self.stmt(
-            "UPDATE invitations SET status = 'accepted', decided_at = ?2, accepted_by = ?3, accept_id = ?4 \
-             WHERE token_hash = ?1 AND status = 'pending' AND expires_at > ?2 \
-               AND email = (SELECT email FROM accounts WHERE id = ?3)",
-            &[hash, time(now), text(&account.id), accept_id.clone()],
+            &format!(
+                "UPDATE invitations AS i SET status = 'accepted', decided_at = ?2, accepted_by = ?3, accept_id = ?4 \
+                 WHERE i.token_hash = ?1 AND i.status = 'pending' AND i.expires_at > ?2 \
+                   AND i.email = (SELECT email FROM accounts WHERE id = ?3) AND {INVITER_MAY_INVITE}"
+            ),
+            &[hash.clone(), time(now), text(&account.id), accept_id.clone()],
         )?);
         statements.push(self.stmt(
             "INSERT INTO memberships (space_key, account_id, role, can_invite, created_at) \
@@ -356,10 +406,13 @@ impl InvitationStore for D1Store {
             &[accept_id.clone(), text(&account.id), time(now)],
         )?);
         statements.push(self.stmt(
-            "INSERT INTO group_members (group_id, space_key, account_id, added_at) \
-             SELECT g.id, g.space_key, ?2, ?3 FROM invitations i, json_each(i.group_ids) j \
-             JOIN groups g ON g.id = j.value AND g.space_key = i.space_key WHERE i.accept_id = ?1 \
-             ON CONFLICT (group_id, account_id) DO NOTHING",
+            &format!(
+                "INSERT INTO group_members (group_id, space_key, account_id, added_at) \
+                 SELECT g.id, g.space_key, ?2, ?3 FROM invitations i, json_each(i.group_ids) j \
+                 JOIN groups g ON g.id = j.value AND g.space_key = i.space_key WHERE i.accept_id = ?1 \
+                   AND {INVITER_MAY_PLACE} \
+                 ON CONFLICT (group_id, account_id) DO NOTHING"
+            ),
             &[accept_id.clone(), text(&account.id), time(now)],
         )?);
         if let Some((_, session)) = joiner.signup {
@@ -375,8 +428,21 @@ impl InvitationStore for D1Store {
                 ],
             )?);
         }
+        let right = statements.len();
+        statements.push(self.stmt(
+            &format!(
+                "SELECT 1 AS x FROM invitations i WHERE i.token_hash = ?1 AND NOT {INVITER_MAY_INVITE}"
+            ),
+            &[hash],
+        )?);
         let results = self.batch(statements).await?;
-        Ok(changes(results.get(decide))? == 1)
+        Ok(if changes(results.get(decide))? == 1 {
+            Acceptance::Joined
+        } else if found(results.get(right))? {
+            Acceptance::InviterLacksRight
+        } else {
+            Acceptance::Lost
+        })
     }
 
     async fn expire_invitations(&self, now: Timestamp) -> Result<u64, PortError> {

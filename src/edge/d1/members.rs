@@ -426,6 +426,7 @@ impl MemberStore for D1Store {
         group_id: &str,
         account_id: &str,
         add: bool,
+        actor: &str,
         now: Timestamp,
     ) -> Result<Written, PortError> {
         let args = [
@@ -433,24 +434,38 @@ impl MemberStore for D1Store {
             text(group_id),
             text(account_id),
             time(now),
+            text(actor),
         ];
+        // The actor's right is read again inside the write (an administrator, or a
+        // member of the group), so a right lost since the decision grants nothing.
+        let may = "(EXISTS (SELECT 1 FROM memberships WHERE space_key = ?1 AND account_id = ?5 \
+               AND role = 'administrator') \
+             OR EXISTS (SELECT 1 FROM group_members gm JOIN memberships am \
+               ON am.space_key = gm.space_key AND am.account_id = gm.account_id AND am.role = 'member' \
+               WHERE gm.space_key = ?1 AND gm.group_id = ?2 AND gm.account_id = ?5))";
         let change = if add {
             self.stmt(
-                "INSERT INTO group_members (group_id, space_key, account_id, added_at) \
-                 SELECT g.id, g.space_key, m.account_id, ?4 FROM groups g \
-                 JOIN memberships m ON m.space_key = g.space_key AND m.account_id = ?3 \
-                 WHERE g.space_key = ?1 AND g.id = ?2 \
-                 ON CONFLICT (group_id, account_id) DO NOTHING",
+                &format!(
+                    "INSERT INTO group_members (group_id, space_key, account_id, added_at) \
+                     SELECT g.id, g.space_key, m.account_id, ?4 FROM groups g \
+                     JOIN memberships m ON m.space_key = g.space_key AND m.account_id = ?3 \
+                     WHERE g.space_key = ?1 AND g.id = ?2 AND {may} \
+                     ON CONFLICT (group_id, account_id) DO NOTHING"
+                ),
                 &args,
             )?
         } else {
             self.stmt(
-                "DELETE FROM group_members WHERE space_key = ?1 AND group_id = ?2 AND account_id = ?3",
-                &args[..3],
+                &format!(
+                    "DELETE FROM group_members WHERE space_key = ?1 AND group_id = ?2 AND account_id = ?3 \
+                     AND {may}"
+                ),
+                &args,
             )?
         };
         let results = self
             .batch(vec![
+                self.stmt(&format!("SELECT 1 AS x WHERE {may}"), &args)?,
                 change,
                 self.stmt(
                     "SELECT 1 AS x FROM groups g JOIN memberships m \
@@ -460,10 +475,12 @@ impl MemberStore for D1Store {
                 )?,
             ])
             .await?;
-        Ok(if found(results.get(1))? {
+        Ok(if !found(results.get(2))? {
+            Written::Missing
+        } else if found(results.first())? {
             Written::Done
         } else {
-            Written::Missing
+            Written::Refused
         })
     }
 

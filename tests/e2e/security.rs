@@ -1,0 +1,385 @@
+//! The attacker's review (issue "Security hardening"): each finding's class, one test
+//! per place, against the real Worker and its local D1.
+
+use serde_json::{json, Value};
+
+use crate::client::Client;
+use crate::team::{invitation_token, invite, joined, org_with_admin, team_client, Person};
+use crate::{unique_email, World, PASSWORD};
+
+pub const TESTS: &[(&str, crate::TestFn)] = &[
+    (
+        "security::an_inviter_places_invitees_only_where_they_could_directly",
+        inviter_places_only_where_allowed,
+    ),
+    (
+        "security::an_invitation_grants_only_what_its_sender_still_holds",
+        invitation_holds_senders_right,
+    ),
+    (
+        "security::a_reinvite_replaces_only_what_its_sender_could_revoke",
+        reinvite_replaces_only_revocable,
+    ),
+    (
+        "security::parallel_wrong_passwords_are_all_counted",
+        parallel_wrong_passwords,
+    ),
+];
+
+/// Runs `n` calls of `f` at once (released together by a barrier); their results.
+pub fn parallel<T: Send + 'static>(
+    n: usize,
+    f: impl Fn(usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let f = std::sync::Arc::new(f);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let (f, barrier) = (f.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                f(i)
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+fn statuses(mut list: Vec<u16>) -> Vec<(u16, usize)> {
+    list.sort_unstable();
+    let mut out: Vec<(u16, usize)> = Vec::new();
+    for s in list {
+        match out.last_mut() {
+            Some((last, n)) if *last == s => *n += 1,
+            _ => out.push((s, 1)),
+        }
+    }
+    out
+}
+
+fn group(c: &Client, token: &str, key: &str, name: &str) -> String {
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/groups"),
+        Some(token),
+        &json!({ "name": name }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["group"]["id"].as_str().unwrap().to_owned()
+}
+
+fn set(c: &Client, token: &str, method: &str, path: &str, body: &Value) -> u16 {
+    c.json(method, path, Some(token), body).status
+}
+
+/// A member with **can invite** in a fresh organization.
+fn member_plus(c: &Client, admin: &Person, key: &str, tag: &str) -> Person {
+    let plus = joined(c, &admin.token, key, "member", tag);
+    let path = format!("/api/v1/orgs/{key}/members/{}", plus.id);
+    assert_eq!(
+        set(
+            c,
+            &admin.token,
+            "PATCH",
+            &path,
+            &json!({"can_invite": true})
+        ),
+        200
+    );
+    plus
+}
+
+fn group_ids_of(c: &Client, token: &str, key: &str, account: &str) -> Vec<String> {
+    let r = c.get(
+        &format!("/api/v1/orgs/{key}/members?limit=200"),
+        Some(token),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["account_id"] == account)
+        .map(|m| {
+            m["group_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g.as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn sign_up_from_link(c: &Client, email: &str) -> (u16, Value) {
+    let token = invitation_token(c, email);
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/invitations/{token}/signup"),
+        None,
+        &json!({"name": "Invitee", "password": PASSWORD}),
+    );
+    let body = r.json();
+    (r.status, body)
+}
+
+/// Finding 1: a Member Plus invited into a group they do not belong to, whose project
+/// role then reached a project the inviter could not see.
+fn inviter_places_only_where_allowed(w: &World) {
+    let c = team_client(w);
+    let (key, admin) = org_with_admin(&c, "placer-admin");
+    let plus = member_plus(&c, &admin, &key, "placer-plus");
+    // The administrators' group holds `admin` on a project the Member Plus cannot see.
+    let theirs = group(&c, &admin.token, &key, "Admins only");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/projects"),
+        Some(&admin.token),
+        &json!({"name": "Secret"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let project = r.json()["project"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/orgs/{key}/projects/{project}/groups/{theirs}");
+    assert_eq!(
+        set(&c, &admin.token, "PUT", &path, &json!({"role": "admin"})),
+        204
+    );
+
+    let victim = unique_email("placed");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/invitations"),
+        Some(&plus.token),
+        &json!({"emails": [victim], "role": "member", "group_ids": [theirs]}),
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(r.code(), "forbidden");
+    let r = c.get(&format!("/dev/mail?to={victim}"), None);
+    assert!(
+        r.json()["messages"].as_array().unwrap().is_empty(),
+        "nothing mailed"
+    );
+
+    // A group the Member Plus belongs to (creating one joins it) is theirs to give.
+    let own = group(&c, &plus.token, &key, "Plus's own");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/invitations"),
+        Some(&plus.token),
+        &json!({"emails": [victim], "role": "member", "group_ids": [own]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (status, body) = sign_up_from_link(&c, &victim);
+    assert_eq!(status, 201, "{body}");
+    let id = body["account"]["id"].as_str().unwrap();
+    assert_eq!(group_ids_of(&c, &admin.token, &key, id), vec![own.clone()]);
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/authorize"),
+        Some(&admin.token),
+        &json!({"account_id": id, "action": "project.manage", "project_id": project}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["allowed"], false, "{}", r.body);
+
+    // Administrators place anyone anywhere.
+    let by_admin = unique_email("placed-by-admin");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/invitations"),
+        Some(&admin.token),
+        &json!({"emails": [by_admin], "role": "member", "group_ids": [theirs]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // Direct group changes re-check the actor: a member outside a group is refused.
+    let path = format!("/api/v1/orgs/{key}/groups/{theirs}/members/{}", plus.id);
+    assert_eq!(set(&c, &plus.token, "PUT", &path, &json!({})), 403);
+    assert!(group_ids_of(&c, &admin.token, &key, &plus.id).contains(&own));
+}
+
+/// Finding 1's sibling at acceptance: an invitation carries its sender's right as it
+/// is when the link is used — a role only while they may still invite with it, a group
+/// only while they could still put a member into it.
+fn invitation_holds_senders_right(w: &World) {
+    let c = team_client(w);
+    let (key, admin) = org_with_admin(&c, "lapse-admin");
+    let plus = member_plus(&c, &admin, &key, "lapse-plus");
+    let own = group(&c, &plus.token, &key, "Lapsing group");
+
+    // Into a group the sender has left meanwhile: the person joins, the group does not.
+    let first = unique_email("lapse-group");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/invitations"),
+        Some(&plus.token),
+        &json!({"emails": [first], "role": "member", "group_ids": [own]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let path = format!("/api/v1/orgs/{key}/groups/{own}/members/{}", plus.id);
+    assert_eq!(set(&c, &admin.token, "DELETE", &path, &json!({})), 204);
+    let (status, body) = sign_up_from_link(&c, &first);
+    assert_eq!(status, 201, "{body}");
+    let id = body["account"]["id"].as_str().unwrap();
+    assert!(group_ids_of(&c, &admin.token, &key, id).is_empty());
+
+    // From a sender whose **can invite** was taken away: the link no longer works.
+    let second = unique_email("lapse-role");
+    let r = invite(&c, &plus.token, &key, &[&second], "member");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let path = format!("/api/v1/orgs/{key}/members/{}", plus.id);
+    assert_eq!(
+        set(
+            &c,
+            &admin.token,
+            "PATCH",
+            &path,
+            &json!({"can_invite": false})
+        ),
+        200
+    );
+    let (status, body) = sign_up_from_link(&c, &second);
+    assert_eq!(status, 410, "{body}");
+    assert_eq!(body["error"]["code"], "invitation_revoked");
+    let r = c.json(
+        "POST",
+        "/api/v1/sessions",
+        None,
+        &json!({"email": second, "password": PASSWORD}),
+    );
+    assert_eq!(r.status, 401, "no account was made: {}", r.body);
+
+    // An administrator's invitation dies with their administration.
+    let (key2, admin2) = org_with_admin(&c, "lapse-admin2");
+    let other_admin = joined(
+        &c,
+        &admin2.token,
+        &key2,
+        "administrator",
+        "lapse-second-admin",
+    );
+    let third = unique_email("lapse-admin-role");
+    let r = invite(&c, &other_admin.token, &key2, &[&third], "administrator");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let path = format!("/api/v1/orgs/{key2}/members/{}", other_admin.id);
+    assert_eq!(
+        set(
+            &c,
+            &admin2.token,
+            "PATCH",
+            &path,
+            &json!({"role": "member"})
+        ),
+        200
+    );
+    let (status, body) = sign_up_from_link(&c, &third);
+    assert_eq!(status, 410, "{body}");
+}
+
+/// Finding 9: a Member Plus re-invited an address and so revoked an administrator's
+/// pending `administrator` invitation.
+fn reinvite_replaces_only_revocable(w: &World) {
+    let c = team_client(w);
+    let (key, admin) = org_with_admin(&c, "reinvite-admin");
+    let plus = member_plus(&c, &admin, &key, "reinvite-plus");
+    let target = unique_email("reinvited");
+    let r = invite(&c, &admin.token, &key, &[&target], "administrator");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let admins_link = invitation_token(&c, &target);
+
+    let r = invite(&c, &plus.token, &key, &[&target], "guest");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let body = r.json();
+    assert!(body["invitations"].as_array().unwrap().is_empty(), "{body}");
+    assert_eq!(body["refused"][0]["code"], "already_invited", "{body}");
+    assert_eq!(invitation_token(&c, &target), admins_link, "nothing mailed");
+
+    let r = c.get(&format!("/api/v1/invitations/{admins_link}"), None);
+    assert_eq!(r.json()["status"], "pending", "{}", r.body);
+    assert_eq!(r.json()["role"], "administrator", "{}", r.body);
+    let r = c.get(
+        &format!("/api/v1/orgs/{key}/invitations?status=pending"),
+        Some(&admin.token),
+    );
+    let list = r.json();
+    let pending: Vec<&Value> = list["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["email"] == target.as_str())
+        .collect();
+    assert_eq!(pending.len(), 1, "{}", r.body);
+    assert_eq!(pending[0]["role"], "administrator");
+
+    // The administrator still replaces their own (or anyone's) pending invitation.
+    let r = invite(&c, &admin.token, &key, &[&target], "member");
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["invitations"].as_array().unwrap().len(), 1);
+    let r = c.get(&format!("/api/v1/invitations/{admins_link}"), None);
+    assert_eq!(r.json()["status"], "revoked", "{}", r.body);
+}
+
+/// Finding 3: 40 concurrent wrong passwords were all evaluated although the limit is
+/// 10 per account; the same for the 50-per-address limit.
+fn parallel_wrong_passwords(w: &World) {
+    let c = w.client();
+    let email = unique_email("guessed");
+    crate::verified_session(&c, &email);
+    let guesser = Client::new(&c.base);
+    let (g, e) = (guesser.clone(), email.clone());
+    let answers = parallel(40, move |i| {
+        g.json(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            &json!({"email": e, "password": format!("wrong guess {i}")}),
+        )
+        .status
+    });
+    assert_eq!(statuses(answers), vec![(401, 10), (429, 30)]);
+    // Even the right password waits now, from anywhere.
+    let r = Client::new(&c.base).json(
+        "POST",
+        "/api/v1/sessions",
+        None,
+        &json!({"email": email, "password": PASSWORD}),
+    );
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.header("retry-after").is_some());
+
+    // One address, many accounts: 50 evaluated, the rest refused.
+    let spray = Client::new(&c.base);
+    let answers = parallel(60, move |i| {
+        spray
+            .json(
+                "POST",
+                "/api/v1/sessions",
+                None,
+                &json!({"email": format!("sprayed-{i}-{}", unique_email("x")), "password": "wrong guess"}),
+            )
+            .status
+    });
+    assert_eq!(statuses(answers), vec![(401, 50), (429, 10)]);
+
+    // A success gives its place back: nine failures and a success leave the next nine
+    // failures allowed.
+    let other = unique_email("released");
+    crate::verified_session(&c, &other);
+    let me = Client::new(&c.base);
+    let attempt = |password: &str| {
+        me.json(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            &json!({"email": other, "password": password}),
+        )
+        .status
+    };
+    for _ in 0..9 {
+        assert_eq!(attempt("wrong guess"), 401);
+    }
+    assert_eq!(attempt(PASSWORD), 201);
+    for _ in 0..9 {
+        assert_eq!(attempt("wrong guess"), 401);
+    }
+}
