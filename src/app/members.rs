@@ -9,14 +9,12 @@ use base64::Engine;
 
 use super::orgs::OrgView;
 use super::ports::{
-    AccountStore, AdminChange, GroupRecord, MemberRecord, MemberStore, MemberUpdate, OrgStore,
-    Random, Written,
+    AccountStore, AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore, MemberUpdate,
+    OrgStore, Random, Written,
 };
 use super::{App, AppError};
 use crate::domain::invitation::group_name;
-use crate::domain::policy::{
-    authorize, keeps_an_administrator, may_hold_privileges, sees_group, sees_member, OrgAction,
-};
+use crate::domain::policy::{authorize, may_hold_privileges, sees_group, sees_member, OrgAction};
 use crate::domain::{FieldError, Invalid, Role, SpaceKey, TokenHash};
 
 /// Members per page unless asked otherwise.
@@ -134,11 +132,13 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
 
     /// Changes a member's role and/or **can invite** (administrators). Guests cannot
     /// hold **can invite**; making someone a guest also ends their project creation and
-    /// lowers their direct project administration to editor.
+    /// lowers their direct project administration to editor. Only the fields given are
+    /// written, decided over the member's current row inside the one write, so a
+    /// concurrent change of the other field is never undone.
     ///
     /// # Errors
     /// `invalid_role`, [`AppError::GuestNotAllowed`], [`AppError::LastAdmin`],
-    /// [`AppError::Forbidden`], [`AppError::NotFound`].
+    /// [`AppError::LastUnmanagedAdmin`], [`AppError::Forbidden`], [`AppError::NotFound`].
     pub async fn change_member(
         &self,
         token: &TokenHash,
@@ -147,41 +147,26 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         input: ChangeMember<'_>,
     ) -> Result<MemberRecord, AppError> {
         let role = input.role.map(Role::parse).transpose()?;
-        let (view, _proof) = self.member(token, key, OrgAction::ManageMembers).await?;
-        let facts = self
-            .store
-            .member_facts(&view.org.space_key, account_id, &view.viewer.id)
-            .await?;
-        let mut member = facts.member.ok_or(AppError::NotFound)?;
-        let old = member.membership;
-        let role = role.unwrap_or(old.role);
-        let can_invite = match input.can_invite {
-            Some(true) if !may_hold_privileges(role) => return Err(AppError::GuestNotAllowed),
-            Some(wanted) => wanted,
-            None => old.can_invite && may_hold_privileges(role),
-        };
-        let demotes_admin = old.role == Role::Administrator && role != Role::Administrator;
-        if demotes_admin && !keeps_an_administrator(facts.admins, 1) {
-            return Err(AppError::LastAdmin);
+        if input.can_invite == Some(true) && role.is_some_and(|r| !may_hold_privileges(r)) {
+            return Err(AppError::GuestNotAllowed);
         }
+        let (view, _proof) = self.member(token, key, OrgAction::ManageMembers).await?;
         let update = MemberUpdate {
             role,
-            can_invite,
-            demotes_admin,
+            can_invite: input.can_invite,
         };
         match self
             .store
-            .update_member(&view.org.space_key, account_id, update)
+            .update_member(&view.org.space_key, account_id, &view.viewer.id, update)
             .await?
         {
-            AdminChange::Done => {
-                member.membership.role = role;
-                member.membership.can_invite = can_invite;
-                Ok(member)
+            MemberChange::Done(member) => Ok(member),
+            MemberChange::GuestNotAllowed => Err(AppError::GuestNotAllowed),
+            MemberChange::Refused(AdminChange::LastNormalAdmin) => {
+                Err(AppError::LastUnmanagedAdmin)
             }
-            AdminChange::Missing => Err(AppError::NotFound),
-            AdminChange::LastAdmin => Err(AppError::LastAdmin),
-            AdminChange::LastNormalAdmin => Err(AppError::LastUnmanagedAdmin),
+            MemberChange::Refused(AdminChange::LastAdmin) => Err(AppError::LastAdmin),
+            MemberChange::Refused(_) => Err(AppError::NotFound),
         }
     }
 

@@ -709,25 +709,25 @@ pub struct MembersPage {
     pub members: Vec<MemberRecord>,
 }
 
-/// A member and the organization's administrator count, to decide a change on.
-#[derive(Debug, Clone)]
-pub struct MemberFacts {
-    /// The target member, if they are one.
-    pub member: Option<MemberRecord>,
-    /// Administrators of the organization.
-    pub admins: u64,
-}
-
-/// A change of a member's role or privilege.
+/// A change of a member's role or privilege: only the fields given are written, over
+/// the member's current row (never a value read a round trip earlier).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemberUpdate {
-    /// New role.
-    pub role: Role,
-    /// New privilege.
-    pub can_invite: bool,
-    /// The change takes the administrator role away: the store writes only if another
-    /// administrator remains.
-    pub demotes_admin: bool,
+    /// New role, if it changes.
+    pub role: Option<Role>,
+    /// New privilege, if it changes.
+    pub can_invite: Option<bool>,
+}
+
+/// What a member change came to, decided inside the write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Written; the member as they are now.
+    Done(MemberRecord),
+    /// Refused by the administrator guards (or the target is not a member).
+    Refused(AdminChange),
+    /// **can invite** was asked for someone who is (or becomes) a guest.
+    GuestNotAllowed,
 }
 
 /// A group as stored.
@@ -781,20 +781,10 @@ pub trait MemberStore {
         limit: u32,
     ) -> Result<Option<MembersPage>, PortError>;
 
-    /// One member (as seen by `viewer`) and the administrator count.
-    ///
-    /// # Errors
-    /// [`PortError`] when the store fails.
-    async fn member_facts(
-        &self,
-        space_key: &SpaceKey,
-        account_id: &str,
-        viewer: &str,
-    ) -> Result<MemberFacts, PortError>;
-
-    /// Changes a member; a guest loses `can_invite`, project creation and direct project
-    /// administration in the same batch. [`Written::Refused`] when it would leave no
-    /// administrator.
+    /// Changes a member in one guarded statement over their current row: the fields
+    /// not given keep their current values, the last-administrator guards look at the
+    /// current role, and a guest loses `can_invite`, project creation and direct project
+    /// administration in the same batch. The member is read back as `viewer` sees them.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -802,8 +792,9 @@ pub trait MemberStore {
         &self,
         space_key: &SpaceKey,
         account_id: &str,
+        viewer: &str,
         update: MemberUpdate,
-    ) -> Result<AdminChange, PortError>;
+    ) -> Result<MemberChange, PortError>;
 
     /// Removes a member with their group, project and creator rows, atomically;
     /// [`AdminChange::LastAdmin`] / [`AdminChange::LastNormalAdmin`] when the

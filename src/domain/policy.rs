@@ -123,14 +123,6 @@ pub fn may_hold_privileges(role: Role) -> bool {
     role != Role::Guest
 }
 
-/// The "at least one administrator" rule (PRODUCT.md §3), decided on counts: the
-/// organization has `admins` administrators, and the change takes away the
-/// administrator role from `losing` of them.
-#[must_use]
-pub fn keeps_an_administrator(admins: u64, losing: u64) -> bool {
-    admins > losing
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,13 +211,9 @@ mod tests {
     }
 
     #[test]
-    fn privileges_and_the_last_administrator() {
+    fn guests_hold_no_privileges() {
         assert!(may_hold_privileges(Role::Member));
         assert!(may_hold_privileges(Role::Administrator));
         assert!(!may_hold_privileges(Role::Guest));
-        assert!(keeps_an_administrator(2, 1));
-        assert!(keeps_an_administrator(1, 0));
-        assert!(!keeps_an_administrator(1, 1));
-        assert!(!keeps_an_administrator(3, 3));
     }
 }

@@ -24,6 +24,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "security::parallel_wrong_passwords_are_all_counted",
         parallel_wrong_passwords,
     ),
+    (
+        "security::a_privilege_change_never_undoes_a_parallel_demotion",
+        no_lost_member_updates,
+    ),
 ];
 
 /// Runs `n` calls of `f` at once (released together by a barrier); their results.
@@ -382,4 +386,134 @@ fn parallel_wrong_passwords(w: &World) {
     for _ in 0..9 {
         assert_eq!(attempt("wrong guess"), 401);
     }
+}
+
+fn role_of(c: &Client, token: &str, key: &str, account: &str) -> (String, bool) {
+    let r = c.get(
+        &format!("/api/v1/orgs/{key}/members?limit=200"),
+        Some(token),
+    );
+    let list = r.json();
+    let m = list["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["account_id"] == account)
+        .cloned()
+        .unwrap();
+    (
+        m["role"].as_str().unwrap().to_owned(),
+        m["can_invite"].as_bool().unwrap(),
+    )
+}
+
+/// Finding 4: `PATCH …/members/{id}` with only `can_invite` wrote back the role it had
+/// read, undoing a concurrent demotion that had answered 200.
+fn no_lost_member_updates(w: &World) {
+    let c = team_client(w);
+    let (key, admin) = org_with_admin(&c, "lost-update-admin");
+    for round in 0..4 {
+        let target = joined(
+            &c,
+            &admin.token,
+            &key,
+            "administrator",
+            &format!("lost-{round}"),
+        );
+        let path = format!("/api/v1/orgs/{key}/members/{}", target.id);
+        let (cl, p, t) = (c.clone(), path.clone(), admin.token.clone());
+        let answers = parallel(12, move |i| {
+            let body = if i == 0 {
+                json!({"role": "member"})
+            } else {
+                json!({"can_invite": i % 2 == 0})
+            };
+            cl.json("PATCH", &p, Some(&t), &body).status
+        });
+        assert!(answers.iter().all(|s| *s == 200), "{answers:?}");
+        let (role, _) = role_of(&c, &admin.token, &key, &target.id);
+        assert_eq!(role, "member", "round {round}: the demotion was undone");
+    }
+
+    // Only what is asked changes: a role change keeps the privilege, and a guest never
+    // holds it (`guest_not_allowed`).
+    let plus = joined(&c, &admin.token, &key, "member", "lost-plus");
+    let path = format!("/api/v1/orgs/{key}/members/{}", plus.id);
+    assert_eq!(
+        set(
+            &c,
+            &admin.token,
+            "PATCH",
+            &path,
+            &json!({"can_invite": true})
+        ),
+        200
+    );
+    assert_eq!(
+        set(
+            &c,
+            &admin.token,
+            "PATCH",
+            &path,
+            &json!({"role": "administrator"})
+        ),
+        200
+    );
+    assert_eq!(
+        role_of(&c, &admin.token, &key, &plus.id),
+        ("administrator".into(), true)
+    );
+    assert_eq!(
+        set(&c, &admin.token, "PATCH", &path, &json!({"role": "guest"})),
+        200
+    );
+    assert_eq!(
+        role_of(&c, &admin.token, &key, &plus.id),
+        ("guest".into(), false)
+    );
+    let r = c.json(
+        "PATCH",
+        &path,
+        Some(&admin.token),
+        &json!({"can_invite": true}),
+    );
+    assert_eq!(r.code(), "guest_not_allowed", "{}", r.body);
+    assert_eq!(
+        role_of(&c, &admin.token, &key, &plus.id),
+        ("guest".into(), false)
+    );
+
+    // Two administrators demoting each other at once: one stays.
+    let (key2, first) = org_with_admin(&c, "mutual-demotion");
+    let second = joined(&c, &first.token, &key2, "administrator", "mutual-second");
+    let jobs = [
+        (first.token.clone(), second.id.clone()),
+        (second.token.clone(), first.id.clone()),
+    ];
+    let (cl, k) = (c.clone(), key2.clone());
+    let answers = parallel(2, move |i| {
+        let (token, other) = &jobs[i];
+        cl.json(
+            "PATCH",
+            &format!("/api/v1/orgs/{k}/members/{other}"),
+            Some(token),
+            &json!({"role": "member"}),
+        )
+        .status
+    });
+    let admins = [&first.id, &second.id]
+        .iter()
+        .filter(|id| role_of(&c, &first.token, &key2, id).0 == "administrator")
+        .count();
+    // The loser is refused by the guard (409) or, when it comes second, by its role.
+    assert_eq!(
+        answers.iter().filter(|s| **s == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|s| [200, 403, 409].contains(s)),
+        "{answers:?}"
+    );
+    assert_eq!(admins, 1, "{answers:?}");
 }

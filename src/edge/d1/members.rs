@@ -5,9 +5,11 @@ use serde::Deserialize;
 
 use super::accounts::membership;
 use super::orgs::{context_from, CONTEXT_STATEMENTS};
-use super::{changes, found, int, rows, text, time, D1Store};
+use worker::wasm_bindgen::JsValue;
+
+use super::{changes, found, int, opt_text, rows, text, time, D1Store};
 use crate::app::ports::{
-    AdminChange, GroupRecord, MemberFacts, MemberRecord, MemberStore, MemberUpdate, MembersPage,
+    AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore, MemberUpdate, MembersPage,
     PortError, Written,
 };
 use crate::domain::invitation::group_name_key;
@@ -68,20 +70,10 @@ impl MemberRow {
 }
 
 #[derive(Deserialize)]
-struct CountRow {
-    n: f64,
-}
-
-#[derive(Deserialize)]
 struct GroupRow {
     id: String,
     name: String,
     member_ids: String,
-}
-
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-fn count(n: f64) -> u64 {
-    n.max(0.0) as u64
 }
 
 /// `?2` is an administrator of `?1` and the only one.
@@ -190,80 +182,69 @@ impl MemberStore for D1Store {
         Ok(Some(MembersPage { context, members }))
     }
 
-    async fn member_facts(
-        &self,
-        space_key: &SpaceKey,
-        account_id: &str,
-        viewer: &str,
-    ) -> Result<MemberFacts, PortError> {
-        let key = text(space_key.as_str());
-        let results = self
-            .batch(vec![
-                self.stmt(
-                    &format!(
-                        "SELECT {} FROM memberships m JOIN accounts a ON a.id = m.account_id \
-                         WHERE m.space_key = ?1 AND m.account_id = ?2",
-                        member_columns("?3")
-                    ),
-                    &[key.clone(), text(account_id), text(viewer)],
-                )?,
-                self.stmt(
-                    "SELECT count(*) AS n FROM memberships WHERE space_key = ?1 AND role = 'administrator'",
-                    &[key],
-                )?,
-            ])
-            .await?;
-        let member = rows::<MemberRow>(results.first())?
-            .into_iter()
-            .next()
-            .map(MemberRow::into_record)
-            .transpose()?;
-        let admins = rows::<CountRow>(results.get(1))?
-            .first()
-            .map_or(0, |c| count(c.n));
-        Ok(MemberFacts { member, admins })
-    }
-
     async fn update_member(
         &self,
         space_key: &SpaceKey,
         account_id: &str,
+        viewer: &str,
         update: MemberUpdate,
-    ) -> Result<AdminChange, PortError> {
+    ) -> Result<MemberChange, PortError> {
         let args = [
             text(space_key.as_str()),
             text(account_id),
-            text(update.role.as_str()),
-            int(i64::from(update.can_invite)),
-            int(i64::from(update.demotes_admin)),
+            opt_text(update.role.map(Role::as_str)),
+            update
+                .can_invite
+                .map_or(JsValue::NULL, |c| int(i64::from(c))),
+            text(viewer),
         ];
+        // Everything is read from the row as it is now: the role it ends with, whether
+        // that takes an administrator away (and so needs the guards), and the privilege
+        // (kept unless given; never held by a guest).
+        let role_after = "coalesce(?3, role)";
         let mut statements = vec![
             self.stmt(
                 &format!(
-                    "UPDATE memberships SET role = ?3, can_invite = ?4 \
+                    "UPDATE memberships SET role = {role_after}, \
+                       can_invite = CASE WHEN {role_after} = 'guest' THEN 0 ELSE coalesce(?4, can_invite) END \
                      WHERE space_key = ?1 AND account_id = ?2 \
-                       AND NOT (?5 = 1 AND ({LAST_ADMIN} OR {LAST_NORMAL_ADMIN}))"
+                       AND NOT (?4 IS 1 AND {role_after} = 'guest') \
+                       AND NOT (role = 'administrator' AND {role_after} <> 'administrator' \
+                         AND ({LAST_ADMIN} OR {LAST_NORMAL_ADMIN}))"
                 ),
-                &args,
+                &args[..4],
             )?,
             self.stmt(
-                "SELECT 1 AS x FROM memberships WHERE space_key = ?1 AND account_id = ?2",
-                &args[..2],
+                &format!(
+                    "SELECT {} FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                     WHERE m.space_key = ?1 AND m.account_id = ?2",
+                    member_columns("?3")
+                ),
+                &[args[0].clone(), args[1].clone(), args[4].clone()],
             )?,
             self.stmt(&format!("SELECT {LAST_NORMAL_ADMIN} AS x"), &args[..2])?,
         ];
-        if update.role == Role::Guest {
+        if update.role == Some(Role::Guest) {
             statements.extend(self.guest_cleanup("?1", "?2", &args[..2])?);
         }
         let results = self.batch(statements).await?;
+        let Some(member) = rows::<MemberRow>(results.get(1))?
+            .into_iter()
+            .next()
+            .map(MemberRow::into_record)
+            .transpose()?
+        else {
+            return Ok(MemberChange::Refused(AdminChange::Missing));
+        };
         Ok(if changes(results.first())? == 1 {
-            AdminChange::Done
-        } else if !found(results.get(1))? {
-            AdminChange::Missing
+            MemberChange::Done(member)
+        } else if update.can_invite == Some(true) && member.membership.role == Role::Guest {
+            // Unchanged, so the row read back is the one the guard saw.
+            MemberChange::GuestNotAllowed
         } else if guard_hit(results.get(2))? {
-            AdminChange::LastNormalAdmin
+            MemberChange::Refused(AdminChange::LastNormalAdmin)
         } else {
-            AdminChange::LastAdmin
+            MemberChange::Refused(AdminChange::LastAdmin)
         })
     }
 
