@@ -17,6 +17,10 @@ pub enum AppError {
     InvalidCredentials,
     /// The password was right but the email is not confirmed yet.
     EmailNotVerified,
+    /// A managed account asked for something only a normal account may do: it belongs
+    /// to its organization alone (it cannot create or join another) and its
+    /// organization owns it.
+    ManagedAccount,
     /// Too many failed logins; try again after this many seconds.
     RateLimited {
         /// Seconds to wait.

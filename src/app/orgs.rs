@@ -52,7 +52,8 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
     ///
     /// # Errors
     /// Field errors (`invalid_name`, `unknown_product`, `invalid_organization_id`),
-    /// [`AppError::Unauthenticated`], [`AppError::OrganizationIdTaken`],
+    /// [`AppError::Unauthenticated`], [`AppError::ManagedAccount`] (a managed account
+    /// belongs to its own organization only), [`AppError::OrganizationIdTaken`],
     /// [`AppError::Unavailable`].
     pub async fn create_org(
         &self,
@@ -80,6 +81,9 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             .session_with_orgs(token, self.now)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        if account.managed {
+            return Err(AppError::ManagedAccount);
+        }
         let role = Role::of_creator();
         let attempts = if chosen_id.is_some() {
             1

@@ -84,6 +84,11 @@ pub fn describe(error: &ApiError) -> Described {
                 "email_not_verified",
                 "Confirm your email address first: open the link we sent you.",
             ),
+            AppError::ManagedAccount => simple(
+                403,
+                "managed_account",
+                "This account is managed by its organization and belongs to it alone.",
+            ),
             AppError::RateLimited {
                 retry_after_seconds,
             } => Described {
@@ -304,6 +309,7 @@ mod tests {
             ),
             (AppError::EmailTaken.into(), 409, "email_taken"),
             (AppError::NotFound.into(), 404, "not_found"),
+            (AppError::ManagedAccount.into(), 403, "managed_account"),
             (AppError::Forbidden.into(), 403, "forbidden"),
             (
                 AppError::OrganizationIdTaken.into(),

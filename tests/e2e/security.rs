@@ -28,6 +28,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "security::a_privilege_change_never_undoes_a_parallel_demotion",
         no_lost_member_updates,
     ),
+    (
+        "security::a_managed_account_stays_in_its_organization",
+        managed_accounts_stay_home,
+    ),
 ];
 
 /// Runs `n` calls of `f` at once (released together by a barrier); their results.
@@ -516,4 +520,74 @@ fn no_lost_member_updates(w: &World) {
         "{answers:?}"
     );
     assert_eq!(admins, 1, "{answers:?}");
+}
+
+/// Finding 5: a managed account created an organization and administered it; deleting
+/// the account then left that organization without an administrator.
+fn managed_accounts_stay_home(w: &World) {
+    use crate::sso::{managed, peers, session_cookie, sp_login, sso_client, sso_org};
+    let c = sso_client(w);
+    let idp = &peers(w).idp;
+    let o = sso_org(w, &c, idp, false);
+    let (id, email) = managed(&c, &o, "homebody", "member");
+    let (_, r) = sp_login(&c, idp, &o.org_id, &email, "assertion", "/");
+    assert_eq!(r.status, 303, "{}", r.body);
+    let session = session_cookie(&r).unwrap();
+    let r = c.json(
+        "POST",
+        "/api/v1/orgs",
+        Some(&session),
+        &json!({"name": "Side business", "product": "tracker"}),
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (403, "managed_account"),
+        "{}",
+        r.body
+    );
+    let me = c.get("/api/v1/me", Some(&session)).json();
+    assert_eq!(me["organizations"].as_array().unwrap().len(), 1, "{me}");
+
+    // Data from before the rule: the managed account is the only administrator of
+    // another organization. Deleting it is refused until that one has another.
+    let (other_key, founder) = org_with_admin(&c, "elsewhere");
+    w.other_sql(
+        "sso",
+        &format!(
+            "INSERT INTO memberships (space_key, account_id, role, can_invite, created_at) \
+             VALUES ('{other_key}', '{id}', 'administrator', 0, 0)"
+        ),
+    );
+    let r = c.json(
+        "DELETE",
+        &format!("/api/v1/orgs/{other_key}/members/{}", founder.id),
+        Some(&founder.token),
+        &json!({}),
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let delete = format!("/api/v1/orgs/{}/managed-accounts/{id}", o.key);
+    let r = c.json("DELETE", &delete, Some(&o.admin), &json!({}));
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (409, "last_admin"),
+        "{}",
+        r.body
+    );
+    let r = c.get("/api/v1/me", Some(&session));
+    assert_eq!(r.status, 200, "nothing was deleted: {}", r.body);
+    w.other_sql(
+        "sso",
+        &format!("UPDATE memberships SET role = 'member' WHERE space_key = '{other_key}' AND account_id = '{id}'"),
+    );
+    w.other_sql(
+        "sso",
+        &format!(
+            "INSERT INTO memberships (space_key, account_id, role, can_invite, created_at) \
+             VALUES ('{other_key}', '{}', 'administrator', 0, 0)",
+            founder.id
+        ),
+    );
+    let r = c.json("DELETE", &delete, Some(&o.admin), &json!({}));
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(c.get("/api/v1/me", Some(&session)).status, 401);
 }

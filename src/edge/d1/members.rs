@@ -82,6 +82,12 @@ pub(super) const LAST_ADMIN: &str =
        AND role = 'administrator') \
      AND (SELECT count(*) FROM memberships WHERE space_key = ?1 AND role = 'administrator') <= 1)";
 
+/// `?2` is the only administrator of some organization it belongs to — whichever: an
+/// account's deletion must keep every organization it is in administered.
+pub(super) const LAST_ADMIN_ANYWHERE: &str =
+    "EXISTS (SELECT 1 FROM memberships x WHERE x.account_id = ?2 AND x.role = 'administrator' \
+       AND (SELECT count(*) FROM memberships y WHERE y.space_key = x.space_key AND y.role = 'administrator') <= 1)";
+
 /// `?2` is a normal (non-managed) administrator of `?1`, SAML is configured for `?1`,
 /// and no other normal administrator exists: PRODUCT.md §3's SSO invariant.
 pub(super) const LAST_NORMAL_ADMIN: &str =

@@ -121,11 +121,18 @@ impl OrgStore for D1Store {
         // and with it the whole batch.
         let ours =
             "EXISTS (SELECT 1 FROM organization_ids WHERE organization_id = ?2 AND space_key = ?1)";
+        // A managed account belongs to its organization alone (PRODUCT.md §1): it never
+        // becomes the creator of another, whatever the use case read before.
+        let creator_may =
+            "NOT EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND managed_by IS NOT NULL)";
         let mut statements = vec![
             self.stmt(
-                "INSERT INTO organization_ids (organization_id, space_key, claimed_at) VALUES (?2, ?1, ?3) \
-                 ON CONFLICT (organization_id) DO NOTHING",
-                &[key.clone(), id.clone(), at.clone()],
+                &format!(
+                    "INSERT INTO organization_ids (organization_id, space_key, claimed_at) \
+                     SELECT ?2, ?1, ?3 WHERE {creator_may} \
+                     ON CONFLICT (organization_id) DO NOTHING"
+                ),
+                &[key.clone(), id.clone(), at.clone(), text(creator)],
             )?,
             self.stmt(
                 &format!(

@@ -260,7 +260,7 @@ impl SsoStore for D1Store {
                 self.stmt(
                     &format!(
                         "DELETE FROM accounts WHERE id = ?2 AND managed_by = ?1 AND NOT {}",
-                        super::members::LAST_ADMIN
+                        super::members::LAST_ADMIN_ANYWHERE
                     ),
                     &args,
                 )?,
