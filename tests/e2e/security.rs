@@ -32,6 +32,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "security::a_managed_account_stays_in_its_organization",
         managed_accounts_stay_home,
     ),
+    (
+        "security::confusable_addresses_never_meet_an_account",
+        confusable_addresses,
+    ),
 ];
 
 /// Runs `n` calls of `f` at once (released together by a barrier); their results.
@@ -590,4 +594,61 @@ fn managed_accounts_stay_home(w: &World) {
     let r = c.json("DELETE", &delete, Some(&o.admin), &json!({}));
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(c.get("/api/v1/me", Some(&session)).status, 401);
+}
+
+/// Finding 6: a signed NameID written with U+212A KELVIN SIGN logged in as `karl@…`.
+fn confusable_addresses(w: &World) {
+    use crate::sso::{managed, peers, refused, session_cookie, sp_login, sso_client, sso_org};
+    let c = sso_client(w);
+    let idp = &peers(w).idp;
+    let o = sso_org(w, &c, idp, false);
+    let (_, email) = managed(&c, &o, "karl", "member");
+    let local = email.split('@').next().unwrap().to_owned();
+    for (label, lookalike) in [
+        ("kelvin sign", format!("\u{212A}arl@{}", o.domain)),
+        ("fullwidth", format!("\u{FF4B}arl@{}", o.domain)),
+        ("nbsp", format!("{local}\u{00A0}@{}", o.domain)),
+    ] {
+        let (_, r) = sp_login(&c, idp, &o.org_id, &lookalike, "assertion", "/");
+        assert!(session_cookie(&r).is_none(), "{label}: no session");
+        refused(&c, &o, &r, "account_not_found");
+    }
+    // The real one still logs in, in any ASCII case.
+    let (_, r) = sp_login(&c, idp, &o.org_id, &email.to_uppercase(), "assertion", "/");
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // Nobody can sign up, invite or create a managed account with a look-alike.
+    for lookalike in [
+        "\u{212A}arl@example.com",
+        "karl\u{0131}@example.com",
+        "\u{017F}am@example.com",
+        "\u{FF4B}arl@example.com",
+        "karl\u{00A0}@example.com",
+    ] {
+        let r = c.json(
+            "POST",
+            "/api/v1/accounts",
+            None,
+            &json!({"email": lookalike, "password": PASSWORD, "name": "Look Alike"}),
+        );
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "invalid_email"),
+            "{lookalike:?}"
+        );
+        let r = c.json(
+            "POST",
+            &format!("/api/v1/orgs/{}/managed-accounts", o.key),
+            Some(&o.admin),
+            &json!({"email": lookalike.replace("example.com", &o.domain), "name": "Look Alike", "role": "member"}),
+        );
+        assert_eq!(r.status, 400, "{lookalike:?}: {}", r.body);
+    }
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{}/invitations", o.key),
+        Some(&o.admin),
+        &json!({"emails": ["\u{212A}arl@example.com"], "role": "member"}),
+    );
+    assert_eq!(r.code(), "invalid_email", "{}", r.body);
 }

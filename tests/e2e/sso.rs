@@ -195,7 +195,7 @@ fn reference_in(body: &str) -> String {
 
 /// Asserts a refused ACS post: 403 page, no cookie, and the newest failure has
 /// `variant` and the page's reference.
-fn refused(c: &Client, o: &SsoOrg, r: &Resp, variant: &str) {
+pub fn refused(c: &Client, o: &SsoOrg, r: &Resp, variant: &str) {
     assert_eq!(r.status, 403, "{variant}: {}", r.body);
     assert!(session_cookie(r).is_none(), "{variant}: no session");
     let reference = reference_in(&r.body);

@@ -42,7 +42,7 @@ impl Row {
         };
         Ok(InvitationRecord {
             space_key: SpaceKey::parse(&self.space_key).ok_or_else(|| bad("space key"))?,
-            email: Email::parse(&self.email).map_err(|_| bad("email"))?,
+            email: Email::from_stored(&self.email),
             role: Role::parse(&self.role).map_err(|_| bad("role"))?,
             group_ids: serde_json::from_str(&self.group_ids).map_err(|_| bad("groups"))?,
             message: self.message,
@@ -134,7 +134,7 @@ impl InvitationStore for D1Store {
         let emails_of = |i: usize| -> Result<Vec<Email>, PortError> {
             Ok(rows::<EmailRow>(results.get(i))?
                 .into_iter()
-                .filter_map(|r| Email::parse(&r.email).ok())
+                .map(|r| Email::from_stored(&r.email))
                 .collect())
         };
         let ids_of = |i: usize| -> Result<Vec<String>, PortError> {

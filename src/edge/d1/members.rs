@@ -58,7 +58,7 @@ impl MemberRow {
             ))
         };
         Ok(MemberRecord {
-            email: Email::parse(&self.email).map_err(|_| bad("email"))?,
+            email: Email::from_stored(&self.email),
             name: self.name,
             managed: self.managed_by.is_some(),
             membership: membership(&self.role, self.can_invite)?,

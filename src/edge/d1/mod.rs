@@ -140,8 +140,7 @@ struct AccountRow {
 
 impl AccountRow {
     fn into_record(self) -> Result<(AccountRecord, Option<String>), PortError> {
-        let email = Email::parse(&self.email)
-            .map_err(|_| PortError(format!("d1: stored email of {} is invalid", self.id)))?;
+        let email = Email::from_stored(&self.email);
         Ok((
             AccountRecord {
                 id: self.id,

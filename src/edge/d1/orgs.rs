@@ -89,7 +89,7 @@ impl OrgRow {
                 (Some(admin_name), Some(email), Some(company_name), Some(at)) => {
                     Some(PassApplication {
                         admin_name,
-                        admin_email: Email::parse(&email).map_err(|_| bad("plan admin email"))?,
+                        admin_email: Email::from_stored(&email),
                         company_name,
                         applied_at: millis(at),
                     })

@@ -20,9 +20,7 @@ impl MailRow {
     fn into_record(self) -> Result<MailRecord, PortError> {
         Ok(MailRecord {
             mail: NewMail {
-                to: Email::parse(&self.to_email).map_err(|_| {
-                    PortError(format!("d1: stored recipient of {} is invalid", self.id))
-                })?,
+                to: Email::from_stored(&self.to_email),
                 id: self.id,
                 subject: self.subject,
                 text: self.text_body,
