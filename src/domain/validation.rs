@@ -78,22 +78,63 @@ impl From<FieldError> for Invalid {
     }
 }
 
-/// A display name (of a person or an organization): trimmed, 1 to 100 characters, no
-/// control characters.
+/// A display name (of a person, an organization, a group, a project): trimmed, 1 to
+/// 100 characters, no control characters, no bidirectional embedding, override or
+/// isolate controls (which reorder the text around a name in pages and emails), and at
+/// least one visible character (a name of zero-width characters shows as nothing).
 ///
 /// # Errors
 /// `invalid_name` otherwise.
 pub fn bounded_name(input: &str) -> Result<String, FieldError> {
     let name = input.trim();
     let count = name.chars().count();
-    if count == 0 || count > 100 || name.chars().any(char::is_control) {
+    if count == 0
+        || count > 100
+        || name.chars().any(|c| c.is_control() || is_bidi_control(c))
+        || !name.chars().any(|c| !c.is_whitespace() && !is_invisible(c))
+    {
         return Err(FieldError::new(
             "name",
             "invalid_name",
-            "Enter a name of 1 to 100 characters.",
+            "Enter a name of 1 to 100 characters, with at least one visible character.",
         ));
     }
     Ok(name.to_owned())
+}
+
+/// The bidirectional embedding, override and isolate controls (LRE, RLE, PDF, LRO, RLO,
+/// LRI, RLI, FSI, PDI): they change the order in which the text after them is shown.
+const fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that render as nothing: Unicode's Default_Ignorable_Code_Point set
+/// (zero-width spaces and joiners, marks, variation selectors, tags, soft hyphen, …)
+/// plus the blank-looking fillers (Hangul fillers, braille blank). Written out rather
+/// than taken from a Unicode-tables crate: it is a short, stable list.
+const fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// `input` if it is a path on this site — a single leading `/`, no scheme or host, no
@@ -114,6 +155,25 @@ mod tests {
 
     const A: FieldError = FieldError::new("email", "invalid_email", "x");
     const B: FieldError = FieldError::new("password", "password_too_short", "y");
+
+    #[test]
+    fn names_need_a_visible_character_and_no_bidi_controls() {
+        for bad in [
+            "\u{200B}\u{200C}\u{200D}",
+            "\u{2060}\u{FEFF}",
+            " \u{3164} ",
+            "\u{00AD}",
+            "\u{E0041}\u{E0042}",
+            "Eve\u{202E}gnp.exe",
+            "\u{2066}Mallory\u{2069}",
+            "Bob\u{202A}",
+        ] {
+            assert!(bounded_name(bad).is_err(), "{bad:?}");
+        }
+        for good in ["Ada", "Zoë Ω", "محمد", "李小龍", "a\u{200D}b", "Ünal-Şahin"] {
+            assert_eq!(bounded_name(good).as_deref(), Ok(good), "{good:?}");
+        }
+    }
 
     #[test]
     fn one_field_keeps_its_code_several_become_invalid_request() {

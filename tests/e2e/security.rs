@@ -36,6 +36,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "security::confusable_addresses_never_meet_an_account",
         confusable_addresses,
     ),
+    (
+        "security::names_are_visible_and_free_of_bidi_controls",
+        visible_names,
+    ),
 ];
 
 /// Runs `n` calls of `f` at once (released together by a barrier); their results.
@@ -651,4 +655,111 @@ fn confusable_addresses(w: &World) {
         &json!({"emails": ["\u{212A}arl@example.com"], "role": "member"}),
     );
     assert_eq!(r.code(), "invalid_email", "{}", r.body);
+}
+
+/// Finding 12: names made only of zero-width characters, or holding U+202E, were
+/// accepted and shown in pages and emails. Every route that takes a name.
+fn visible_names(w: &World) {
+    let c = team_client(w);
+    let (key, admin) = org_with_admin(&c, "names-admin");
+    let group_id = group(&c, &admin.token, &key, "Fine name");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/projects"),
+        Some(&admin.token),
+        &json!({"name": "Fine project"}),
+    );
+    let project = r.json()["project"]["id"].as_str().unwrap().to_owned();
+    let invitee = unique_email("names-invitee");
+    assert_eq!(
+        invite(&c, &admin.token, &key, &[&invitee], "member").status,
+        201
+    );
+    let link = invitation_token(&c, &invitee);
+    for bad in [
+        "\u{200B}\u{200C}\u{200D}",
+        "\u{2060}",
+        "Eve\u{202E}gnp.exe",
+        "\u{2067}x\u{2069}",
+    ] {
+        let email = unique_email("names");
+        let attempts = [
+            (
+                "POST",
+                "/api/v1/accounts".to_owned(),
+                None,
+                json!({"email": email, "password": PASSWORD, "name": bad}),
+            ),
+            (
+                "POST",
+                format!("/api/v1/invitations/{link}/signup"),
+                None,
+                json!({"password": PASSWORD, "name": bad}),
+            ),
+            (
+                "POST",
+                "/api/v1/orgs".to_owned(),
+                Some(&admin.token),
+                json!({"name": bad, "product": "tracker"}),
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/orgs/{key}"),
+                Some(&admin.token),
+                json!({ "name": bad }),
+            ),
+            (
+                "POST",
+                format!("/api/v1/orgs/{key}/groups"),
+                Some(&admin.token),
+                json!({ "name": bad }),
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/orgs/{key}/groups/{group_id}"),
+                Some(&admin.token),
+                json!({ "name": bad }),
+            ),
+            (
+                "POST",
+                format!("/api/v1/orgs/{key}/projects"),
+                Some(&admin.token),
+                json!({ "name": bad }),
+            ),
+            (
+                "POST",
+                format!("/api/v1/orgs/{key}/projects/{project}/diagrams"),
+                Some(&admin.token),
+                json!({ "title": bad }),
+            ),
+            (
+                "POST",
+                format!("/api/v1/orgs/{key}/pass/application"),
+                Some(&admin.token),
+                json!({"admin_name": bad, "admin_email": admin.email, "company_name": "Co", "space_key": key}),
+            ),
+        ];
+        for (method, path, token, body) in attempts {
+            let r = c.json(method, &path, token.map(String::as_str), &body);
+            assert_eq!(
+                (r.status, r.code().as_str()),
+                (400, "invalid_name"),
+                "{method} {path} {bad:?}: {}",
+                r.body
+            );
+        }
+        let r = c.json(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            &json!({"email": email, "password": PASSWORD}),
+        );
+        assert_eq!(r.status, 401, "no account for {bad:?}");
+    }
+    let org = c
+        .get(&format!("/api/v1/orgs/{key}"), Some(&admin.token))
+        .json();
+    assert_eq!(org["org"]["name"], "Team Co");
+    let r = c.get(&format!("/api/v1/invitations/{link}"), None);
+    assert_eq!(r.json()["status"], "pending", "{}", r.body);
 }
