@@ -16,6 +16,10 @@ use crate::domain::{
 pub const SESSION_DAYS: i64 = 30;
 /// How long an email-verification link works.
 pub const VERIFICATION_HOURS: i64 = 24;
+/// How long a sign-up whose email is never confirmed is kept before the Cron deletes it
+/// (until then it blocks only another plain sign-up of the address: an invitation or a
+/// managed account replaces it at once).
+pub const UNVERIFIED_DAYS: i64 = 7;
 
 /// Input of a sign-up.
 #[derive(Debug)]

@@ -297,10 +297,15 @@ impl AccountStore for MemoryStore {
     async fn purge_expired(&self, now: Timestamp) -> Result<u64, PortError> {
         self.trip();
         let mut s = self.state.borrow_mut();
-        let before = s.sessions.len() + s.tokens.len();
+        let before = s.sessions.len() + s.tokens.len() + s.accounts.len();
         s.sessions.retain(|_, v| !v.revoked && v.expires_at > now);
         s.tokens.retain(|_, v| !v.used && v.expires_at > now);
-        Ok((before - s.sessions.len() - s.tokens.len()) as u64)
+        let cutoff = now.plus_days(-super::accounts::UNVERIFIED_DAYS);
+        let members: Vec<String> = s.members.iter().map(|(_, a, _)| a.clone()).collect();
+        s.accounts.retain(|(a, _)| {
+            a.email_verified || a.managed || a.created_at > cutoff || members.contains(&a.id)
+        });
+        Ok((before - s.sessions.len() - s.tokens.len() - s.accounts.len()) as u64)
     }
 }
 

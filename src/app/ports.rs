@@ -214,8 +214,10 @@ pub trait AccountStore {
     ) -> Result<Option<(AccountRecord, Vec<MembershipSummary>)>, PortError>;
 
     /// Deletes what can no longer be used: expired or revoked sessions, spent or
-    /// expired account tokens, failure counters of past windows. Returns the number
-    /// of rows removed.
+    /// expired account tokens, failure counters of past windows, and normal accounts
+    /// whose email was never confirmed within
+    /// [`crate::app::accounts::UNVERIFIED_DAYS`] (they hold no membership; the address
+    /// is free again). Returns the number of rows removed.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.

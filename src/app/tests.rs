@@ -381,3 +381,26 @@ fn managed_accounts_answer_like_unknown_ones_and_count() {
         assert!(matches!(r, Err(AppError::RateLimited { .. })), "{r:?}");
     });
 }
+
+#[test]
+fn unconfirmed_sign_ups_are_purged_after_seven_days_and_free_the_address() {
+    block_on(async {
+        let mut app = app(NOW);
+        app.sign_up(sign_up("squatted@example.com")).await.unwrap();
+        signed_in(&app, "owner@example.com").await;
+        app.now = app.now.plus_days(super::accounts::UNVERIFIED_DAYS - 1);
+        app.purge_expired().await.unwrap();
+        assert!(matches!(
+            app.sign_up(sign_up("squatted@example.com")).await,
+            Err(AppError::EmailTaken)
+        ));
+        app.now = app.now.plus_days(1);
+        app.purge_expired().await.unwrap();
+        assert!(app.sign_up(sign_up("squatted@example.com")).await.is_ok());
+        // A confirmed account stays whatever its age.
+        assert!(app
+            .log_in("owner@example.com", "correct horse battery", "192.0.2.1")
+            .await
+            .is_ok());
+    });
+}

@@ -40,6 +40,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "security::names_are_visible_and_free_of_bidi_controls",
         visible_names,
     ),
+    (
+        "security::an_unconfirmed_sign_up_never_blocks_the_owner",
+        unconfirmed_sign_ups_give_way,
+    ),
 ];
 
 /// Runs `n` calls of `f` at once (released together by a barrier); their results.
@@ -762,4 +766,102 @@ fn visible_names(w: &World) {
     assert_eq!(org["org"]["name"], "Team Co");
     let r = c.get(&format!("/api/v1/invitations/{link}"), None);
     assert_eq!(r.json()["status"], "pending", "{}", r.body);
+}
+
+fn sign_up_unconfirmed(c: &Client, email: &str, password: &str) {
+    let r = c.json(
+        "POST",
+        "/api/v1/accounts",
+        None,
+        &json!({"email": email, "password": password, "name": "Squatter"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+fn login_status(c: &Client, email: &str, password: &str) -> u16 {
+    Client::new(&c.base)
+        .json(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            &json!({"email": email, "password": password}),
+        )
+        .status
+}
+
+/// Finding 7: an unconfirmed sign-up with someone else's address blocked its owner for
+/// good (invitation sign-up and managed-account creation answered `email_taken`).
+fn unconfirmed_sign_ups_give_way(w: &World) {
+    const SQUATTER: &str = "the squatter's password";
+    // An invitation replaces it.
+    let c = team_client(w);
+    let (key, admin) = org_with_admin(&c, "squat-admin");
+    let owner = unique_email("squatted-invitee");
+    sign_up_unconfirmed(&c, &owner, SQUATTER);
+    assert_eq!(
+        invite(&c, &admin.token, &key, &[&owner], "member").status,
+        201
+    );
+    let (status, body) = sign_up_from_link(&c, &owner);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(login_status(&c, &owner, SQUATTER), 401);
+    assert_eq!(login_status(&c, &owner, PASSWORD), 201);
+
+    // A managed account replaces it.
+    use crate::sso::{peers, sso_client, sso_org};
+    let sc = sso_client(w);
+    let o = sso_org(w, &sc, &peers(w).idp, false);
+    let address = format!("squatted@{}", o.domain);
+    sign_up_unconfirmed(&sc, &address, SQUATTER);
+    let r = sc.json(
+        "POST",
+        &format!("/api/v1/orgs/{}/managed-accounts", o.key),
+        Some(&o.admin),
+        &json!({"email": address, "name": "Real Owner", "role": "member"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(login_status(&sc, &address, SQUATTER), 401);
+    // A confirmed account is never replaced.
+    let confirmed = format!("confirmed@{}", o.domain);
+    crate::verified_session(&sc, &confirmed);
+    let r = sc.json(
+        "POST",
+        &format!("/api/v1/orgs/{}/managed-accounts", o.key),
+        Some(&o.admin),
+        &json!({"email": confirmed, "name": "Someone", "role": "member"}),
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (409, "email_taken"),
+        "{}",
+        r.body
+    );
+    assert_eq!(login_status(&sc, &confirmed, PASSWORD), 201);
+
+    // The Cron deletes unconfirmed sign-ups after 7 days (on a Worker of its own: the
+    // Cron's other jobs at that time would reach other tests' data).
+    let pc = w.other_client("purge", &[]);
+    let stale = unique_email("stale-sign-up");
+    sign_up_unconfirmed(&pc, &stale, SQUATTER);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let day = 86_400_000;
+    crate::pass::cron(&pc, now + 6 * day);
+    let again = pc.json(
+        "POST",
+        "/api/v1/accounts",
+        None,
+        &json!({"email": stale, "password": PASSWORD, "name": "Owner"}),
+    );
+    assert_eq!(again.code(), "email_taken", "kept for 7 days");
+    crate::pass::cron(&pc, now + 7 * day + 60_000);
+    let again = pc.json(
+        "POST",
+        "/api/v1/accounts",
+        None,
+        &json!({"email": stale, "password": PASSWORD, "name": "Owner"}),
+    );
+    assert_eq!(again.status, 201, "{}", again.body);
 }

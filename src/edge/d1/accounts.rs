@@ -343,6 +343,12 @@ impl AccountStore for D1Store {
                     "DELETE FROM login_failures WHERE window_start < ?1",
                     &[int(crate::domain::ratelimit::window_start(now).millis())],
                 )?,
+                self.stmt(
+                    "DELETE FROM accounts WHERE email_verified_at IS NULL AND managed_by IS NULL \
+                     AND created_at <= ?1 \
+                     AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = accounts.id)",
+                    &[time(now.plus_days(-crate::app::accounts::UNVERIFIED_DAYS))],
+                )?,
             ])
             .await?;
         total_changes(&results)

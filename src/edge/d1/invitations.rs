@@ -372,22 +372,35 @@ impl InvitationStore for D1Store {
         let accept_id = text(joiner.accept_id);
         let mut statements = Vec::new();
         if let Some((password_record, _)) = joiner.signup {
+            let args = [
+                text(&account.id),
+                text(account.email.as_str()),
+                text(&account.name),
+                text(password_record),
+                time(now),
+                hash.clone(),
+            ];
+            let pending = format!(
+                "EXISTS (SELECT 1 FROM invitations i WHERE i.token_hash = ?6 AND i.status = 'pending' \
+                   AND i.expires_at > ?5 AND i.email = ?2 AND {INVITER_MAY_INVITE})"
+            );
+            // An unverified sign-up of the invited address never blocks its owner: the
+            // invitation (which reached the address) replaces it.
+            statements.push(self.stmt(
+                &format!(
+                    "DELETE FROM accounts WHERE email = ?2 AND email_verified_at IS NULL \
+                       AND managed_by IS NULL AND {pending}"
+                ),
+                &args,
+            )?);
             // The account exists only if the invitation is still pending for its email.
             statements.push(self.stmt(
                 &format!(
                     "INSERT INTO accounts (id, email, name, password_hash, email_verified_at, created_at) \
                      SELECT ?1, ?2, ?3, ?4, ?5, ?5 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?2) \
-                       AND EXISTS (SELECT 1 FROM invitations i WHERE i.token_hash = ?6 AND i.status = 'pending' \
-                         AND i.expires_at > ?5 AND i.email = ?2 AND {INVITER_MAY_INVITE})"
+                       AND {pending}"
                 ),
-                &[
-                    text(&account.id),
-                    text(account.email.as_str()),
-                    text(&account.name),
-                    text(password_record),
-                    time(now),
-                    hash.clone(),
-                ],
+                &args,
             )?);
         }
         let decide = statements.len();

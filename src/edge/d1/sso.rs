@@ -185,7 +185,10 @@ impl SsoStore for D1Store {
         // one transaction).
         let configured = "EXISTS (SELECT 1 FROM saml_settings WHERE space_key = ?1)";
         let verified = "EXISTS (SELECT 1 FROM domains WHERE space_key = ?1 AND name = ?7 AND status = 'verified')";
-        let free = "NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?3)";
+        // An unverified sign-up never blocks the owner of the address: it does not count
+        // as taken, and the batch deletes it before creating the managed account.
+        let free = "NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?3 \
+             AND (email_verified_at IS NOT NULL OR managed_by IS NOT NULL))";
         let known_groups = "(SELECT count(*) FROM json_each(?8)) = \
              (SELECT count(*) FROM groups WHERE space_key = ?1 AND id IN (SELECT value FROM json_each(?8)))";
         let created = "EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND managed_by = ?1)";
@@ -197,9 +200,17 @@ impl SsoStore for D1Store {
                 )?,
                 self.stmt(
                     &format!(
+                        "DELETE FROM accounts WHERE email = ?3 AND email_verified_at IS NULL \
+                           AND managed_by IS NULL AND {configured} AND {verified} AND {known_groups}"
+                    ),
+                    &args,
+                )?,
+                self.stmt(
+                    &format!(
                         "INSERT INTO accounts (id, email, name, password_hash, managed_by, email_verified_at, created_at) \
                          SELECT ?2, ?3, ?4, NULL, ?1, ?6, ?6 \
-                         WHERE {configured} AND {verified} AND {free} AND {known_groups}"
+                         WHERE {configured} AND {verified} AND {free} AND {known_groups} \
+                           AND NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?3)"
                     ),
                     &args,
                 )?,
@@ -221,7 +232,7 @@ impl SsoStore for D1Store {
                 self.outbox_insert(&account.mail, account.now, Some(&account.account_id))?,
             ])
             .await?;
-        if changes(results.get(1))? == 1 {
+        if changes(results.get(2))? == 1 {
             return Ok(Ok(()));
         }
         #[derive(Deserialize)]
