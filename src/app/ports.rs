@@ -1323,6 +1323,10 @@ pub enum ManagedRefusal {
 pub struct NewSsoRequest {
     /// Digest of the RelayState secret.
     pub relay_hash: TokenHash,
+    /// Digest of the secret in the starting browser's cookie.
+    pub browser_hash: TokenHash,
+    /// The client address, for the per-address limit on starting logins.
+    pub ip: String,
     /// The AuthnRequest's ID.
     pub request_id: String,
     /// A same-site path to return to.
@@ -1344,6 +1348,19 @@ pub struct SsoRequestRecord {
     pub expires_at: Timestamp,
     /// Already answered once.
     pub used: bool,
+    /// Digest of the secret in the starting browser's cookie.
+    pub browser_hash: Option<TokenHash>,
+}
+
+/// What starting a login came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SsoStarted {
+    /// Stored: the organization's space key and IdP SSO URL.
+    Stored(SpaceKey, String),
+    /// Nothing to start (unknown ID, no settings, add-on inactive): the neutral answer.
+    Neutral,
+    /// The client address started too many logins in the current window.
+    RateLimited,
 }
 
 /// What the ACS reads before verifying, in one round trip.
@@ -1434,12 +1451,22 @@ pub trait SsoStore {
     ) -> Result<AdminChange, PortError>;
 
     /// Stores a login in flight for the organization with this ID, if it has SAML
-    /// settings and its add-on allows SSO; returns its space key and IdP SSO URL.
+    /// settings and its add-on allows SSO and the client address is under its limit
+    /// (every start counts, whatever the ID); returns its space key and IdP SSO URL.
     async fn start_sso(
         &self,
         organization_id: &crate::domain::OrganizationId,
         request: &NewSsoRequest,
-    ) -> Result<Option<(SpaceKey, String)>, PortError>;
+    ) -> Result<SsoStarted, PortError>;
+
+    /// The accounts of two live sessions, in one round trip: the one an unsolicited
+    /// login made (still to be confirmed) and the one the browser already holds.
+    async fn pending_login(
+        &self,
+        pending: &TokenHash,
+        current: Option<&TokenHash>,
+        now: Timestamp,
+    ) -> Result<(Option<AccountRecord>, Option<AccountRecord>), PortError>;
 
     /// What the ACS needs before verifying (one round trip).
     async fn acs_state(

@@ -19,7 +19,8 @@ use super::orgs::OrgView;
 use super::ports::{
     AccountRecord, AccountStore, AdminChange, DomainStore, ManagedRefusal, MemberRecord,
     NewManagedAccount, NewSession, NewSsoRequest, OrgStore, Random, SamlRecord, SettingsCache,
-    SsoCompletion, SsoFailureRecord, SsoOutcome, SsoStore, SSO_FAILURES_KEPT,
+    SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStarted, SsoStore,
+    SSO_FAILURES_KEPT,
 };
 use super::{App, AppError};
 use crate::domain::policy::OrgAction;
@@ -55,6 +56,9 @@ pub enum SsoFailure {
     RequestExpired,
     /// The login in flight named by the RelayState was answered already.
     RequestUsed,
+    /// The login in flight named by the RelayState was started in another browser (or
+    /// the browser's binding cookie is missing): a login CSRF, or a lost cookie.
+    OtherBrowser,
     /// The SAML core refused the response.
     Saml(SamlError),
     /// The assertion ID was used before.
@@ -99,6 +103,7 @@ impl SsoFailure {
             Self::MissingResponse => "missing_response",
             Self::RequestExpired => "request_expired",
             Self::RequestUsed => "request_used",
+            Self::OtherBrowser => "browser_mismatch",
             Self::Saml(e) => e.code(),
             Self::Replay => "replay",
             Self::AccountNotFound => "account_not_found",
@@ -116,7 +121,9 @@ impl SsoFailure {
             Self::AccountNotFound => Hint::AccountNotFound,
             Self::Unavailable => Hint::Unavailable,
             Self::MissingResponse => Hint::Response,
-            Self::RequestExpired | Self::RequestUsed | Self::Replay => Hint::StartAgain,
+            Self::RequestExpired | Self::RequestUsed | Self::OtherBrowser | Self::Replay => {
+                Hint::StartAgain
+            }
             Self::Saml(e) => match e {
                 E::SignatureMissing
                 | E::KeyTypeMismatch
@@ -160,12 +167,51 @@ pub struct Refusal {
 pub struct SsoLogin {
     /// Session token (cookie value).
     pub token: SecretToken,
+    /// The response was unsolicited (IdP-initiated): the session goes to the browser
+    /// only through the confirmation step ([`App::continue_sso`]).
+    pub unsolicited: bool,
     /// The managed account.
     pub account: AccountRecord,
     /// Where to go now (a same-site path).
     pub return_to: String,
     /// The session's length in seconds (for the cookie).
     pub max_age_seconds: i64,
+}
+
+/// What `/login/sso` does with an organization ID.
+#[derive(Debug)]
+pub enum StartSso {
+    /// Send the browser to the IdP, with the binding secret in a cookie for the ACS of
+    /// `space_key`.
+    Redirect {
+        /// The IdP URL with `SAMLRequest` and `RelayState`.
+        url: String,
+        /// The organization (names the cookie's path).
+        space_key: SpaceKey,
+        /// The secret the browser keeps (only its digest is stored).
+        browser: SecretToken,
+    },
+    /// The neutral page.
+    Neutral,
+    /// Too many starts from this address.
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_seconds: i64,
+    },
+}
+
+/// The unsolicited login's second step.
+#[derive(Debug, Clone)]
+pub enum Continue {
+    /// Hand the session to the browser.
+    Promote(AccountRecord),
+    /// The browser is signed in as someone else: ask first.
+    Confirm {
+        /// Who the browser is signed in as.
+        signed_in: AccountRecord,
+        /// Who the IdP logged in.
+        login: AccountRecord,
+    },
 }
 
 /// The SAML settings as the administrators' API and page show them.
@@ -403,9 +449,11 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     }
 
     /// Starts a login for the organization with this ID: the URL to send the browser to
-    /// (the IdP, with the AuthnRequest and RelayState). `None` — the same for an
-    /// unknown ID, an organization without SAML, and an inactive add-on — so that the
-    /// answer tells nobody which IDs exist.
+    /// (the IdP, with the AuthnRequest and RelayState) and the secret the browser keeps
+    /// in a cookie, which binds the login to it (the ACS refuses the answer in any other
+    /// browser). [`StartSso::Neutral`] — the same for an unknown ID, an organization
+    /// without SAML, and an inactive add-on — so that the answer tells nobody which IDs
+    /// exist; [`StartSso::RateLimited`] past the per-address limit.
     ///
     /// # Errors
     /// [`AppError::Unavailable`].
@@ -413,25 +461,34 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         &self,
         organization_id: &str,
         return_to: Option<&str>,
-    ) -> Result<Option<String>, AppError> {
+        ip: &str,
+    ) -> Result<StartSso, AppError> {
         let Ok(organization_id) = OrganizationId::parse(organization_id) else {
-            return Ok(None);
+            return Ok(StartSso::Neutral);
         };
         let relay = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
+        let browser = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
         let request_random: [u8; 20] = self.random_bytes()?;
         // The request ID is fixed before the store names the organization; the XML
         // (which carries the organization's entity ID) is written after.
         let request_id = AuthnRequest::id_from(request_random);
         let pending = NewSsoRequest {
             relay_hash: relay.hash(),
+            browser_hash: browser.hash(),
+            ip: ip.to_owned(),
             request_id,
             return_to: return_to.and_then(same_site_path).unwrap_or("/").to_owned(),
             now: self.now,
             expires_at: self.now.plus_millis(REQUEST_MINUTES * MINUTE_MS),
         };
-        let Some((space_key, sso_url)) = self.store.start_sso(&organization_id, &pending).await?
-        else {
-            return Ok(None);
+        let (space_key, sso_url) = match self.store.start_sso(&organization_id, &pending).await? {
+            SsoStarted::Stored(space_key, sso_url) => (space_key, sso_url),
+            SsoStarted::Neutral => return Ok(StartSso::Neutral),
+            SsoStarted::RateLimited => {
+                return Ok(StartSso::RateLimited {
+                    retry_after_seconds: crate::domain::ratelimit::retry_after(self.now).0,
+                })
+            }
         };
         let sp = SpUrls::new(&self.config.base_url, space_key.as_str());
         let request = AuthnRequest::new(
@@ -441,11 +498,44 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             &sp.acs_url,
             &sso_url,
         );
-        Ok(Some(request.redirect_url(&sso_url, relay.expose())))
+        Ok(StartSso::Redirect {
+            url: request.redirect_url(&sso_url, relay.expose()),
+            space_key,
+            browser,
+        })
+    }
+
+    /// The second step of an unsolicited (IdP-initiated) login: the ACS made a session
+    /// but handed it over only in a path-limited cookie, so that a browser signed in as
+    /// someone else is never switched silently. Promotes it when the browser holds no
+    /// other account's session; otherwise asks ([`Continue::Confirm`]).
+    ///
+    /// # Errors
+    /// [`AppError::TokenExpired`] when the pending login is gone (expired, used, never
+    /// made), [`AppError::Unavailable`].
+    pub async fn continue_sso(
+        &self,
+        pending: &str,
+        current: Option<&TokenHash>,
+    ) -> Result<Continue, AppError> {
+        let pending = SecretToken::parse(pending.trim()).ok_or(AppError::TokenExpired)?;
+        let (login, signed_in) = self
+            .store
+            .pending_login(&pending.hash(), current, self.now)
+            .await?;
+        let login = login.ok_or(AppError::TokenExpired)?;
+        Ok(match signed_in {
+            Some(other) if other.id != login.id => Continue::Confirm {
+                signed_in: other,
+                login,
+            },
+            _ => Continue::Promote(login),
+        })
     }
 
     /// The assertion consumer service: verifies the IdP's response and logs the managed
-    /// account in, or records why not.
+    /// account in, or records why not. `browser` is the binding cookie's value: a
+    /// response to a login started here is accepted only in the browser that started it.
     ///
     /// # Errors
     /// A [`Refusal`] with its cause and reference (already recorded and to be logged).
@@ -455,12 +545,13 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         key: &str,
         saml_response: Option<&str>,
         relay_state: Option<&str>,
+        browser: Option<&str>,
     ) -> Result<SsoLogin, Refusal> {
         let Some(space_key) = SpaceKey::parse(key) else {
             return Err(self.refusal(SsoFailure::UnknownOrganization, None, None, None));
         };
         match self
-            .consume(cache, &space_key, saml_response, relay_state)
+            .consume(cache, &space_key, saml_response, relay_state, browser)
             .await
         {
             Ok(login) => Ok(login),
@@ -507,6 +598,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         space_key: &SpaceKey,
         saml_response: Option<&str>,
         relay_state: Option<&str>,
+        browser: Option<&str>,
     ) -> Result<SsoLogin, (SsoFailure, Option<String>, Option<String>)> {
         let unavailable = |e: super::ports::PortError| (SsoFailure::Unavailable, None, Some(e.0));
         let fail = |f: SsoFailure| (f, None, None);
@@ -550,7 +642,14 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         if !state.sso_allowed {
             return Err(fail(SsoFailure::PassInactive));
         }
+        let browser_hash = browser.and_then(SecretToken::parse).map(|b| b.hash());
+        let same_browser = |r: &SsoRequestRecord| match (&r.browser_hash, &browser_hash) {
+            (Some(stored), Some(presented)) => stored.matches(presented),
+            _ => false,
+        };
         let (in_response_to, return_to, relay_used) = match state.request {
+            // Checked first: another browser learns nothing about the login's state.
+            Some(r) if !same_browser(&r) => return Err(fail(SsoFailure::OtherBrowser)),
             Some(r) if r.used => return Err(fail(SsoFailure::RequestUsed)),
             Some(r) if r.expires_at <= self.now => return Err(fail(SsoFailure::RequestExpired)),
             Some(r) => (Some(r.request_id), r.return_to, relay_hash.as_ref()),
@@ -613,6 +712,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         {
             SsoOutcome::LoggedIn(account) => Ok(SsoLogin {
                 token,
+                unsolicited: verified.in_response_to.is_none(),
                 account,
                 return_to,
                 max_age_seconds: SSO_SESSION_HOURS * 3600,

@@ -17,6 +17,10 @@ pub const WINDOW_MS: i64 = 15 * MINUTE_MS;
 pub const PER_ACCOUNT: i64 = 10;
 /// Failures allowed per client IP in a window.
 pub const PER_IP: i64 = 50;
+/// Single sign-on logins a client IP may start in a window (`/login/sso` writes a row
+/// per start, without authentication). Generous: a company behind one address starts
+/// many in the morning.
+pub const SSO_STARTS_PER_IP: i64 = 100;
 
 /// The window that `now` falls in, by its start.
 #[must_use]

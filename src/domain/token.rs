@@ -71,6 +71,21 @@ impl TokenHash {
     pub const fn bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// Reads the storage form back (`None` for anything but 64 hex digits).
+    #[must_use]
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(hex, &mut out).ok()?;
+        Some(Self(out))
+    }
+
+    /// Compares in constant time (for digests of secrets a client presents).
+    #[must_use]
+    pub fn matches(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.ct_eq(&other.0).into()
+    }
 }
 
 /// An opaque identifier with a type prefix (`acct_…`, `mail_…`): 128 random bits as

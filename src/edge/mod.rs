@@ -90,6 +90,8 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
         (["saml", org, "metadata"], Get) => sso::metadata(cx, org),
         (["saml", org, "acs"], Post) => sso::acs(req, cx, org).await,
         (["login", "sso"], Get) => sso::login_sso(req, cx).await,
+        (["login", "sso", "continue"], Get) => sso::continue_login(req, cx, false).await,
+        (["login", "sso", "continue"], Post) => sso::continue_login(req, cx, true).await,
         (["orgs", org, "settings", tab @ ("authentication" | "managed-accounts")], Get) => {
             sso_pages::tab(req, cx, org, tab).await
         }
@@ -272,6 +274,7 @@ fn is_known(segments: &[&str], development: bool) -> bool {
             | ["api", "v1", "orgs", _, "managed-accounts", ..]
             | ["saml", _, "metadata" | "acs"]
             | ["login", "sso"]
+            | ["login", "sso", "continue"]
             | [
                 "orgs",
                 _,

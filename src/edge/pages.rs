@@ -67,10 +67,11 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
         404 => "Not found",
         403 => "Not allowed",
         410 => "Link no longer valid",
+        429 => "Too many attempts",
         500 => "Something went wrong",
         _ => "That did not work",
     };
-    html(
+    let mut response = html(
         d.status,
         &views::message(
             &chrome,
@@ -81,7 +82,13 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
             ),
         ),
         &[],
-    )
+    )?;
+    if let Some(seconds) = d.retry_after {
+        response
+            .headers_mut()
+            .set("retry-after", &seconds.to_string())?;
+    }
+    Ok(response)
 }
 
 pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {

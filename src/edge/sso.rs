@@ -13,8 +13,9 @@ use super::members::member_json;
 use super::pages::html;
 use super::views::{self, Chrome};
 use crate::app::html::escape;
-use crate::app::ports::{SamlRecord, SettingsCache, SsoFailureRecord};
-use crate::app::sso::{Hint, ManagedInput, Refusal, SamlView};
+use crate::app::ports::{AccountRecord, SamlRecord, SettingsCache, SsoFailureRecord};
+use crate::app::sso::{Continue, Hint, ManagedInput, Refusal, SamlView, StartSso};
+use crate::app::AppError;
 use crate::domain::{SpaceKey, Timestamp};
 use crate::saml::settings::{pem, Expiry, SamlSettings, SettingsInput};
 use crate::saml::Certificate;
@@ -313,6 +314,7 @@ pub fn metadata(cx: &Ctx, key: &str) -> Handled {
 /// `POST /saml/{org}/acs`: the IdP's response (HTTP-POST binding). A cross-site POST by
 /// design: no same-origin check, its protection is the SAML verification.
 pub async fn acs(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let browser = http::cookie(req, BINDING_COOKIE);
     let bytes = http::body(req, ACS_BODY_LIMIT).await?;
     let mut response_field = None;
     let mut relay_state = None;
@@ -330,19 +332,37 @@ pub async fn acs(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
             key,
             response_field.as_deref(),
             relay_state.as_deref(),
+            browser.as_deref(),
         )
         .await
     {
         Ok(login) => {
             worker::console_log!(
                 "{}",
-                json!({"event": "sso_login", "org": key, "account": login.account.id})
+                json!({"event": "sso_login", "org": key, "account": login.account.id, "unsolicited": login.unsolicited})
             );
+            if login.unsolicited {
+                // The browser may be signed in as someone else, and its Lax session
+                // cookie does not come with the IdP's cross-site POST: hand the new
+                // session over on a same-site GET that sees it (continue_login).
+                let mut response = see_other(&format!(
+                    "/login/sso/continue?return_to={}",
+                    form_urlencoded::byte_serialize(login.return_to.as_bytes()).collect::<String>()
+                ))?;
+                response.headers_mut().append(
+                    "set-cookie",
+                    &pending_cookie(login.token.expose(), PENDING_SECONDS),
+                )?;
+                return Ok(response);
+            }
             let mut response = see_other(&login.return_to)?;
             response.headers_mut().append(
                 "set-cookie",
                 &set_cookie(SESSION_COOKIE, login.token.expose(), login.max_age_seconds),
             )?;
+            response
+                .headers_mut()
+                .append("set-cookie", &binding_cookie(key, "", 0))?;
             Ok(response)
         }
         Err(refusal) => {
@@ -411,10 +431,122 @@ pub async fn login_sso(req: &mut Request, cx: &Ctx) -> Handled {
     let Some(org_id) = http::query(req, "organization_id") else {
         return sso_form(&return_to, "", false);
     };
-    match cx.app().start_sso(&org_id, Some(&return_to)).await? {
-        Some(url) => Ok(see_other(&url)?),
-        None => sso_form(&return_to, &org_id, true),
+    let ip = http::client_ip(req);
+    match cx.app().start_sso(&org_id, Some(&return_to), &ip).await? {
+        StartSso::Redirect {
+            url,
+            space_key,
+            browser,
+        } => {
+            let mut response = see_other(&url)?;
+            response.headers_mut().append(
+                "set-cookie",
+                &binding_cookie(
+                    space_key.as_str(),
+                    browser.expose(),
+                    crate::app::sso::REQUEST_MINUTES * 60,
+                ),
+            )?;
+            Ok(response)
+        }
+        StartSso::Neutral => sso_form(&return_to, &org_id, true),
+        StartSso::RateLimited {
+            retry_after_seconds,
+        } => Err(ApiError::App(AppError::RateLimited {
+            retry_after_seconds,
+        })),
     }
+}
+
+/// The cookie that binds a login in flight to the browser that started it. The IdP's
+/// POST to the ACS is cross-site, which a `SameSite=Lax` cookie does not follow, hence
+/// `SameSite=None` (with `Secure`); the path limits it to that organization's ACS.
+pub const BINDING_COOKIE: &str = "orgpass_sso";
+
+fn binding_cookie(space_key: &str, value: &str, max_age_seconds: i64) -> String {
+    format!(
+        "{BINDING_COOKIE}={value}; Max-Age={max_age_seconds}; Path=/saml/{space_key}/acs; HttpOnly; Secure; SameSite=None"
+    )
+}
+
+/// The cookie that carries an unsolicited login's session to its confirmation step,
+/// and only there.
+pub const PENDING_COOKIE: &str = "orgpass_sso_login";
+/// How long the confirmation step can be taken.
+const PENDING_SECONDS: i64 = 300;
+
+fn pending_cookie(value: &str, max_age_seconds: i64) -> String {
+    format!(
+        "{PENDING_COOKIE}={value}; Max-Age={max_age_seconds}; Path=/login/sso/continue; HttpOnly; Secure; SameSite=Lax"
+    )
+}
+
+/// `GET /login/sso/continue` (after an unsolicited login) and `POST` (its
+/// confirmation): hands the IdP's session to the browser at once when the browser is
+/// signed in as nobody else; otherwise asks first, and only the confirming `POST`
+/// (same origin, CSRF token) switches.
+pub async fn continue_login(req: &mut Request, cx: &Ctx, confirmed: bool) -> Handled {
+    let return_to = if confirmed {
+        let form = http::form(req).await?;
+        super::auth::check_form(req, form.get("csrf"))?;
+        http::safe_return_to(form.get("return_to").map(String::as_str))
+    } else {
+        http::safe_return_to(http::query(req, "return_to").as_deref())
+    };
+    let pending = http::cookie(req, PENDING_COOKIE).unwrap_or_default();
+    let current = super::auth::session_token(req)
+        .filter(|(_, via)| *via == super::auth::Via::Cookie)
+        .map(|(t, _)| t.hash());
+    let login = match cx.app().continue_sso(&pending, current.as_ref()).await? {
+        Continue::Promote(login) => login,
+        Continue::Confirm { login, .. } if confirmed => login,
+        Continue::Confirm { signed_in, login } => {
+            return confirm_switch(req, &signed_in, &login, &return_to);
+        }
+    };
+    worker::console_log!(
+        "{}",
+        json!({"event": "sso_login_continued", "account": login.id})
+    );
+    let mut response = see_other(&return_to)?;
+    response.headers_mut().append(
+        "set-cookie",
+        &set_cookie(
+            SESSION_COOKIE,
+            &pending,
+            crate::app::sso::SSO_SESSION_HOURS * 3600,
+        ),
+    )?;
+    response
+        .headers_mut()
+        .append("set-cookie", &pending_cookie("", 0))?;
+    Ok(response)
+}
+
+/// "You are logged in as … — continue as …?"
+fn confirm_switch(
+    req: &Request,
+    signed_in: &AccountRecord,
+    login: &AccountRecord,
+    return_to: &str,
+) -> Handled {
+    let (csrf, cookies) = super::pages::csrf(req)?;
+    let chrome = Chrome {
+        account: Some(signed_in),
+        csrf: &csrf,
+    };
+    let body = format!(
+        r#"<section class="card"><h1>Switch account?</h1><p>You are logged in as <strong>{current}</strong>. Your identity provider has just logged you in as <strong>{new}</strong>.</p><p>If you did not start this login, stay as you are: someone may be trying to sign you in to their account.</p><form method="post" action="/login/sso/continue"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="return_to" value="{return_to}"><button type="submit">Continue as {new}</button></form><p><a href="{return_to}">Stay logged in as {current}</a></p></section>"#,
+        current = escape(signed_in.email.as_str()),
+        new = escape(login.email.as_str()),
+        csrf = escape(&csrf),
+        return_to = escape(return_to),
+    );
+    html(
+        200,
+        &views::page("Switch account?", &chrome, &body),
+        &cookies,
+    )
 }
 
 /// The "Log in with managed account" form; `neutral`: the answer for an ID that cannot

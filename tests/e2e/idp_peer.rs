@@ -162,6 +162,8 @@ pub struct AcsPost {
     pub action: String,
     pub saml_response: String,
     pub relay_state: Option<String>,
+    /// The login's binding cookie (`orgpass_sso`) in the browser that posts.
+    pub browser: Option<String>,
 }
 
 fn unescape(s: &str) -> String {
@@ -188,6 +190,7 @@ impl AcsPost {
             saml_response: attribute_after(html, "name=\"SAMLResponse\"", "value")
                 .expect("a SAMLResponse field"),
             relay_state: attribute_after(html, "name=\"RelayState\"", "value"),
+            browser: None,
         }
     }
 

@@ -44,6 +44,14 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "security::an_unconfirmed_sign_up_never_blocks_the_owner",
         unconfirmed_sign_ups_give_way,
     ),
+    (
+        "security::a_login_is_bound_to_the_browser_that_started_it",
+        login_csrf_at_the_acs,
+    ),
+    (
+        "security::starting_single_sign_on_is_limited_per_address",
+        sso_starts_limited,
+    ),
 ];
 
 /// Runs `n` calls of `f` at once (released together by a barrier); their results.
@@ -864,4 +872,142 @@ fn unconfirmed_sign_ups_give_way(w: &World) {
         &json!({"email": stale, "password": PASSWORD, "name": "Owner"}),
     );
     assert_eq!(again.status, 201, "{}", again.body);
+}
+
+/// Finding 2: an attacker's own valid response and RelayState, auto-posted from another
+/// site in the victim's browser, replaced the victim's session.
+fn login_csrf_at_the_acs(w: &World) {
+    use crate::sso::{
+        continue_unsolicited, cookie_set, managed, me_by_cookie, peers, post_acs, put_saml,
+        refused, session_cookie, sp_login, sso_client, sso_org,
+    };
+    let c = sso_client(w);
+    let idp = &peers(w).idp;
+    let o = sso_org(w, &c, idp, false);
+    let (_, attacker) = managed(&c, &o, "mallory", "member");
+    // The victim is signed in with a password (a cookie session of their own).
+    let victim_email = unique_email("csrf-victim");
+    let victim_session = crate::verified_session(&c, &victim_email);
+
+    // The attacker runs a login in their own browser up to the IdP's auto-post form.
+    let attacker_browser = Client::new(&c.base);
+    let r = attacker_browser.get(&format!("/login/sso?organization_id={}", o.org_id), None);
+    assert_eq!(r.status, 303);
+    assert!(cookie_set(&r, "orgpass_sso").is_some(), "a binding cookie");
+    let set = r.all("set-cookie").join("\n");
+    assert!(
+        set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=None"),
+        "{set}"
+    );
+    assert!(set.contains(&format!("Path=/saml/{}/acs", o.key)), "{set}");
+    // ... and has the victim's browser post it (no binding cookie there, or the
+    // victim's own from a login of theirs).
+    let (mut post, _) = sp_login(
+        &attacker_browser,
+        idp,
+        &o.org_id,
+        &attacker,
+        "assertion",
+        "/",
+    );
+    post.browser = None;
+    let r = post_acs(&c, &post);
+    refused(&c, &o, &r, "browser_mismatch");
+    let victims_own = c.get(&format!("/login/sso?organization_id={}", o.org_id), None);
+    post.browser = cookie_set(&victims_own, "orgpass_sso");
+    let r = post_acs(&c, &post);
+    refused(&c, &o, &r, "browser_mismatch");
+    let me = me_by_cookie(&c, &victim_session);
+    assert_eq!(me.json()["account"]["email"], victim_email.as_str());
+
+    // Unsolicited responses (where allowed) never switch a signed-in browser silently.
+    let r = put_saml(
+        &c,
+        &o.admin,
+        &o.key,
+        &json!({"idp_metadata_xml": idp.metadata(), "allow_idp_initiated": true}),
+    );
+    assert_eq!(r.status, 200);
+    let post = idp.unsolicited(&o.sp, &attacker, "assertion", Some("/"));
+    let acs = post_acs(&c, &post);
+    let page = continue_unsolicited(&c, &acs, Some(&victim_session));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(session_cookie(&page).is_none(), "not switched");
+    assert!(page.body.contains(&victim_email) && page.body.contains(&attacker));
+    assert_eq!(
+        me_by_cookie(&c, &victim_session).json()["account"]["email"],
+        victim_email.as_str()
+    );
+    // Only the person's own confirmation (same origin, the page's CSRF token) switches.
+    let pending = cookie_set(&acs, "orgpass_sso_login").unwrap();
+    let cookie = format!("orgpass_sso_login={pending}; orgpass_session={victim_session}");
+    let csrf = crate::csrf_in(&page.body);
+    let forged = c.send(
+        "POST",
+        "/login/sso/continue",
+        &[
+            ("cookie", &cookie),
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("origin", "http://evil.example"),
+        ],
+        Some(&format!("csrf={csrf}&return_to=%2F")),
+    );
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let origin = c.base.clone();
+    let confirmed = c.send(
+        "POST",
+        "/login/sso/continue",
+        &[
+            ("cookie", &cookie),
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("origin", &origin),
+        ],
+        Some(&format!("csrf={csrf}&return_to=%2F")),
+    );
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    let switched = session_cookie(&confirmed).expect("the new session");
+    assert_eq!(
+        me_by_cookie(&c, &switched).json()["account"]["email"],
+        attacker.as_str()
+    );
+    // A browser signed in as nobody (or as the same account) goes straight on.
+    let post = idp.unsolicited(&o.sp, &attacker, "assertion", Some("/"));
+    let r = continue_unsolicited(&c, &post_acs(&c, &post), Some(&switched));
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+/// Finding 14: `/login/sso` writes a row per valid organization ID without
+/// authentication; it is limited per client address (every start counts).
+fn sso_starts_limited(w: &World) {
+    use crate::sso::{peers, sso_client, sso_org};
+    let c = sso_client(w);
+    let o = sso_org(w, &c, &peers(w).idp, false);
+    let one_address = Client::new(&c.base);
+    let (cl, id) = (one_address.clone(), o.org_id.clone());
+    let answers = parallel(110, move |i| {
+        // Unknown IDs count too, so the limit does not tell which IDs exist.
+        let org = if i % 10 == 0 {
+            "no-such-org-id".to_owned()
+        } else {
+            id.clone()
+        };
+        cl.get(&format!("/login/sso?organization_id={org}"), None)
+            .status
+    });
+    let refused = answers.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused, 10, "{answers:?}");
+    let rows = w.other_query(
+        "sso",
+        &format!(
+            "SELECT count(*) AS n FROM saml_requests WHERE space_key = '{}'",
+            o.key
+        ),
+    );
+    assert!(rows[0]["n"].as_i64().unwrap() <= 99, "{rows:?}");
+    let r = one_address.get(&format!("/login/sso?organization_id={}", o.org_id), None);
+    assert_eq!(r.status, 429);
+    assert!(r.header("retry-after").is_some());
+    // Another address is not affected.
+    let r = Client::new(&c.base).get(&format!("/login/sso?organization_id={}", o.org_id), None);
+    assert_eq!(r.status, 303);
 }

@@ -148,15 +148,46 @@ pub fn post_acs(c: &Client, post: &AcsPost) -> Resp {
         .action
         .strip_prefix(&c.base)
         .expect("an ACS of this Worker");
-    c.send(
-        "POST",
-        path,
-        &[
-            ("content-type", "application/x-www-form-urlencoded"),
-            ("origin", "http://idp.invalid"),
-        ],
-        Some(&body),
-    )
+    let cookie = post
+        .browser
+        .as_ref()
+        .map(|b| format!("orgpass_sso={b}"))
+        .unwrap_or_default();
+    let mut headers = vec![
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("origin", "http://idp.invalid"),
+    ];
+    if !cookie.is_empty() {
+        headers.push(("cookie", cookie.as_str()));
+    }
+    c.send("POST", path, &headers, Some(&body))
+}
+
+/// The value of cookie `name` that a response sets.
+pub fn cookie_set(r: &Resp, name: &str) -> Option<String> {
+    r.all("set-cookie")
+        .into_iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+/// An unsolicited login's second step as a browser takes it: the ACS's 303 to
+/// `/login/sso/continue` with the pending cookie, then that GET (with `session`, the
+/// browser's current session cookie, if any).
+pub fn continue_unsolicited(c: &Client, acs: &Resp, session: Option<&str>) -> Resp {
+    assert_eq!(acs.status, 303, "{}", acs.body);
+    let to = acs.header("location").unwrap().to_owned();
+    assert!(to.starts_with("/login/sso/continue?"), "{to}");
+    assert!(
+        session_cookie(acs).is_none(),
+        "no session before the second step"
+    );
+    let pending = cookie_set(acs, "orgpass_sso_login").expect("the pending cookie");
+    let mut cookie = format!("orgpass_sso_login={pending}");
+    if let Some(s) = session {
+        cookie.push_str(&format!("; orgpass_session={s}"));
+    }
+    c.send("GET", &to, &[("cookie", &cookie)], None)
 }
 
 /// The session cookie a response sets.
@@ -251,7 +282,12 @@ pub fn sp_login(
         ],
     );
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let post = AcsPost::from_form(&answer.body);
+    let mut post = AcsPost::from_form(&answer.body);
+    post.browser = cookie_set(&r, "orgpass_sso");
+    assert!(
+        post.browser.is_some(),
+        "/login/sso binds the login to the browser"
+    );
     let r = post_acs(c, &post);
     (post, r)
 }
@@ -728,6 +764,10 @@ fn sp_initiated(w: &World) {
                 .to_owned();
             let mut crossed = post.clone();
             crossed.relay_state = Some(percent_decode(&other_relay));
+            // In another browser: refused before the response is even read.
+            refused(&c, &o, &post_acs(&c, &crossed), "browser_mismatch");
+            // In the browser that started that other login: InResponseTo differs.
+            crossed.browser = cookie_set(&r, "orgpass_sso");
             refused(&c, &o, &post_acs(&c, &crossed), "in_response_to_mismatch");
         }
         // The response without its RelayState is unsolicited, and this org refuses those.
@@ -781,7 +821,7 @@ fn idp_initiated(w: &World) {
         (None, "/".to_owned()),
     ] {
         let post = p.idp.unsolicited(&o.sp, &email, "both", relay.as_deref());
-        let r = post_acs(&c, &post);
+        let r = continue_unsolicited(&c, &post_acs(&c, &post), None);
         assert_eq!(r.status, 303, "{}", r.body);
         assert_eq!(r.header("location"), Some(expected.as_str()), "{relay:?}");
         assert!(session_cookie(&r).is_some());
@@ -896,6 +936,7 @@ fn attacks(w: &World) {
     let o2 = sso_org(w, &c, &p.idp, true);
     let theirs = p.idp.unsolicited(&o2.sp, &victim, "assertion", None);
     let ours = AcsPost {
+        browser: None,
         action: format!("{}/acs", o.sp),
         ..theirs
     };
@@ -1090,6 +1131,7 @@ fn neutral_and_cleanup(w: &World) {
     // The Cron removes replay records past their time and expired logins in flight.
     let (_, email) = managed(&c, &o, "cleo", "member");
     let r = post_acs(&c, &p.idp.unsolicited(&o.sp, &email, "assertion", None));
+    let r = continue_unsolicited(&c, &r, None);
     assert_eq!(r.status, 303, "{}", r.body);
     c.get(&format!("/login/sso?organization_id={}", o.org_id), None);
     let count = |table: &str| {

@@ -15,9 +15,11 @@ use super::{
     ACCOUNT_COLUMNS,
 };
 use crate::app::ports::{
-    AcsState, AdminChange, ManagedRefusal, NewManagedAccount, NewSsoRequest, PortError, SamlRecord,
-    SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStore, SSO_FAILURES_KEPT,
+    AccountRecord, AcsState, AdminChange, ManagedRefusal, NewManagedAccount, NewSsoRequest,
+    PortError, SamlRecord, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord,
+    SsoStarted, SsoStore, SSO_FAILURES_KEPT,
 };
+use crate::domain::ratelimit::{self, SSO_STARTS_PER_IP};
 use crate::domain::{OrganizationId, SpaceKey, Timestamp, TokenHash};
 use crate::saml::settings::{pem, SamlSettings};
 use crate::saml::Certificate;
@@ -294,7 +296,8 @@ impl SsoStore for D1Store {
         &self,
         organization_id: &OrganizationId,
         request: &NewSsoRequest,
-    ) -> Result<Option<(SpaceKey, String)>, PortError> {
+    ) -> Result<SsoStarted, PortError> {
+        let window = ratelimit::window_start(request.now);
         let args = [
             text(&request.relay_hash.to_hex()),
             text(organization_id.as_str()),
@@ -302,16 +305,29 @@ impl SsoStore for D1Store {
             text(&request.return_to),
             time(request.now),
             time(request.expires_at),
+            text(&request.browser_hash.to_hex()),
+            text(&format!("sso-start:{}", request.ip)),
+            time(window),
+            int(SSO_STARTS_PER_IP),
         ];
         let allowed = sso_allowed_sql("o.space_key", "?5");
+        // Every start counts for the address (known ID or not, so the limit tells
+        // nothing), and the row is written only while the count is within the limit.
+        let within =
+            "(SELECT count FROM login_failures WHERE key = ?8 AND window_start = ?9) <= ?10";
         let results = self
             .batch(vec![
                 self.stmt(
+                    "INSERT INTO login_failures (key, window_start, count) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
+                    &[args[7].clone(), args[8].clone()],
+                )?,
+                self.stmt(
                     &format!(
-                        "INSERT INTO saml_requests (relay_hash, space_key, request_id, return_to, created_at, expires_at) \
-                         SELECT ?1, o.space_key, ?3, ?4, ?5, ?6 FROM organizations o \
+                        "INSERT INTO saml_requests (relay_hash, space_key, request_id, return_to, created_at, expires_at, browser_hash) \
+                         SELECT ?1, o.space_key, ?3, ?4, ?5, ?6, ?7 FROM organizations o \
                          JOIN saml_settings s ON s.space_key = o.space_key \
-                         WHERE o.organization_id = ?2 AND {allowed}"
+                         WHERE o.organization_id = ?2 AND {allowed} AND {within}"
                     ),
                     &args,
                 )?,
@@ -320,6 +336,10 @@ impl SsoStore for D1Store {
                      JOIN saml_settings s ON s.space_key = r.space_key WHERE r.relay_hash = ?1",
                     &args[..1],
                 )?,
+                self.stmt(
+                    &format!("SELECT 1 AS x WHERE {within}"),
+                    &args,
+                )?,
             ])
             .await?;
         #[derive(Deserialize)]
@@ -327,10 +347,33 @@ impl SsoStore for D1Store {
             space_key: String,
             idp_sso_url: String,
         }
-        Ok(rows::<Row>(results.get(1))?
+        if !found(results.get(3))? {
+            return Ok(SsoStarted::RateLimited);
+        }
+        Ok(rows::<Row>(results.get(2))?
             .into_iter()
             .next()
-            .and_then(|r| SpaceKey::parse(&r.space_key).map(|k| (k, r.idp_sso_url))))
+            .and_then(|r| SpaceKey::parse(&r.space_key).map(|k| (k, r.idp_sso_url)))
+            .map_or(SsoStarted::Neutral, |(k, url)| SsoStarted::Stored(k, url)))
+    }
+
+    async fn pending_login(
+        &self,
+        pending: &TokenHash,
+        current: Option<&TokenHash>,
+        now: Timestamp,
+    ) -> Result<(Option<AccountRecord>, Option<AccountRecord>), PortError> {
+        let mut statements = vec![self.live_account_stmt(pending, now)?];
+        if let Some(current) = current {
+            statements.push(self.live_account_stmt(current, now)?);
+        }
+        let results = self.batch(statements).await?;
+        let pending = super::accounts::live_account(rows(results.first())?)?;
+        let current = match current {
+            Some(_) => super::accounts::live_account(rows(results.get(1))?)?,
+            None => None,
+        };
+        Ok((pending, current))
     }
 
     async fn acs_state(
@@ -352,7 +395,7 @@ impl SsoStore for D1Store {
                 &[key.clone(), time(now)],
             )?,
             self.stmt(
-                "SELECT request_id, return_to, expires_at, used_at FROM saml_requests \
+                "SELECT request_id, return_to, expires_at, used_at, browser_hash FROM saml_requests \
                  WHERE relay_hash = ?2 AND space_key = ?1",
                 &[key.clone(), relay],
             )?,
@@ -380,6 +423,7 @@ impl SsoStore for D1Store {
             return_to: String,
             expires_at: f64,
             used_at: Option<f64>,
+            browser_hash: Option<String>,
         }
         let request = rows::<RequestRow>(results.get(1))?
             .into_iter()
@@ -389,6 +433,7 @@ impl SsoStore for D1Store {
                 return_to: r.return_to,
                 expires_at: millis(r.expires_at),
                 used: r.used_at.is_some(),
+                browser_hash: r.browser_hash.as_deref().and_then(TokenHash::from_hex),
             });
         let settings = if with_settings {
             rows::<SettingsRow>(results.get(2))?
