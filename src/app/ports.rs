@@ -1284,6 +1284,42 @@ pub struct SsoFailureRecord {
     pub variant: String,
     /// The NameID, when the response was verified (never an unverified one).
     pub name_id: Option<String>,
+    /// How far the response got, which decides what the failure may push out.
+    pub kind: FailureKind,
+}
+
+/// What a failed ACS post was, for keeping the failures that matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The IdP's signature checked out (only its key makes these).
+    Verified,
+    /// A response naming the configured IdP that failed before anything was verified
+    /// (a forged or broken signature, say): an attempt worth keeping.
+    Issuer,
+    /// Anything anyone can post: no response, not base64, not XML, another issuer.
+    Anonymous,
+}
+
+impl FailureKind {
+    /// The stored form.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Issuer => "issuer",
+            Self::Anonymous => "anonymous",
+        }
+    }
+
+    /// Reads the stored form (unknown: anonymous).
+    #[must_use]
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "verified" => Self::Verified,
+            "issuer" => Self::Issuer,
+            _ => Self::Anonymous,
+        }
+    }
 }
 
 /// A managed account to create with its membership, groups and email.
@@ -1427,12 +1463,11 @@ pub trait SsoStore {
     /// Removes the settings (`false`: there were none).
     async fn delete_saml_settings(&self, space_key: &SpaceKey) -> Result<bool, PortError>;
 
-    /// The newest `limit` SSO failures.
-    async fn sso_failures(
-        &self,
-        space_key: &SpaceKey,
-        limit: u32,
-    ) -> Result<Vec<SsoFailureRecord>, PortError>;
+    /// The SSO failures to show, newest first: the newest
+    /// [`SSO_VERIFIED_FAILURES_LISTED`] that were verified or named the configured IdP,
+    /// and the newest [`SSO_FAILURES_KEPT`] anonymous ones, so that junk never hides
+    /// a failure that matters.
+    async fn sso_failures(&self, space_key: &SpaceKey) -> Result<Vec<SsoFailureRecord>, PortError>;
 
     /// Creates a managed account with its membership, groups and email, or says why
     /// not (nothing written then).
@@ -1485,19 +1520,36 @@ pub trait SsoStore {
         now: Timestamp,
     ) -> Result<SsoOutcome, PortError>;
 
-    /// Records a failure and keeps the organization's newest [`SSO_FAILURES_KEPT`].
+    /// Records a failure posted from `ip`. A verified failure is always kept; the
+    /// others (anyone can post them) only within [`SSO_ANONYMOUS_FAILURES_PER_IP`] per
+    /// address and window. Each [`FailureKind`] evicts only older failures of its own
+    /// kind, beyond [`SSO_VERIFIED_FAILURES_KEPT`] (verified, issuer) or
+    /// [`SSO_ANONYMOUS_FAILURES_KEPT`] (anonymous).
     async fn record_sso_failure(
         &self,
         space_key: &SpaceKey,
         failure: &SsoFailureRecord,
+        ip: &str,
     ) -> Result<(), PortError>;
 
-    /// Deletes replay records and logins in flight that can no longer matter.
+    /// Deletes replay records and logins in flight that can no longer matter, and
+    /// failures older than [`SSO_FAILURE_DAYS`].
     async fn purge_sso(&self, now: Timestamp) -> Result<u64, PortError>;
 }
 
-/// Failures kept per organization.
+/// Anonymous (unverified) failures listed per organization.
 pub const SSO_FAILURES_KEPT: u32 = 20;
+/// Failures of verified responses listed per organization.
+pub const SSO_VERIFIED_FAILURES_LISTED: u32 = 50;
+/// Anonymous failures stored per organization at most (older ones give way).
+pub const SSO_ANONYMOUS_FAILURES_KEPT: u32 = 200;
+/// Failures of verified responses stored per organization at most.
+pub const SSO_VERIFIED_FAILURES_KEPT: u32 = 1000;
+/// Unverified (issuer and anonymous) failures recorded per client address in a
+/// 15-minute window.
+pub const SSO_ANONYMOUS_FAILURES_PER_IP: i64 = 10;
+/// How long failures are kept.
+pub const SSO_FAILURE_DAYS: i64 = 30;
 
 /// A cache of SAML settings for the login path (KV at the edge). Every change of the
 /// settings rewrites it; the login path also compares the cached `updated_at` with

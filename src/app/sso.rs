@@ -17,10 +17,10 @@
 
 use super::orgs::OrgView;
 use super::ports::{
-    AccountRecord, AccountStore, AdminChange, DomainStore, ManagedRefusal, MemberRecord,
-    NewManagedAccount, NewSession, NewSsoRequest, OrgStore, Random, SamlRecord, SettingsCache,
-    SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStarted, SsoStore,
-    SSO_FAILURES_KEPT,
+    AccountRecord, AccountStore, AdminChange, DomainStore, FailureKind, ManagedRefusal,
+    MemberRecord, NewManagedAccount, NewSession, NewSsoRequest, OrgStore, Random, SamlRecord,
+    SettingsCache, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStarted,
+    SsoStore,
 };
 use super::{App, AppError};
 use crate::domain::policy::OrgAction;
@@ -258,10 +258,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     ) -> Result<(OrgView, SamlView, Vec<SsoFailureRecord>), AppError> {
         let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
         let saml = self.saml_view(&view).await?;
-        let failures = self
-            .store
-            .sso_failures(&view.org.space_key, SSO_FAILURES_KEPT)
-            .await?;
+        let failures = self.store.sso_failures(&view.org.space_key).await?;
         Ok((view, saml, failures))
     }
 
@@ -338,10 +335,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         key: &str,
     ) -> Result<Vec<SsoFailureRecord>, AppError> {
         let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
-        Ok(self
-            .store
-            .sso_failures(&view.org.space_key, SSO_FAILURES_KEPT)
-            .await?)
+        Ok(self.store.sso_failures(&view.org.space_key).await?)
     }
 
     /// Creates a managed account (administrators, add-on in trial or active, SAML
@@ -546,6 +540,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         saml_response: Option<&str>,
         relay_state: Option<&str>,
         browser: Option<&str>,
+        ip: &str,
     ) -> Result<SsoLogin, Refusal> {
         let Some(space_key) = SpaceKey::parse(key) else {
             return Err(self.refusal(SsoFailure::UnknownOrganization, None, None, None));
@@ -555,7 +550,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             .await
         {
             Ok(login) => Ok(login),
-            Err((failure, name_id, detail)) => {
+            Err((failure, name_id, detail, kind)) => {
                 let mut refusal = self.refusal(failure, Some(space_key), name_id, detail);
                 if refusal.failure != SsoFailure::UnknownOrganization {
                     if let Some(space_key) = &refusal.space_key {
@@ -564,8 +559,10 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
                             reference: refusal.reference.clone(),
                             variant: refusal.failure.variant().to_owned(),
                             name_id: refusal.name_id.clone(),
+                            kind,
                         };
-                        if let Err(e) = self.store.record_sso_failure(space_key, &record).await {
+                        if let Err(e) = self.store.record_sso_failure(space_key, &record, ip).await
+                        {
                             refusal.detail = Some(e.to_string());
                         }
                     }
@@ -599,9 +596,16 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         saml_response: Option<&str>,
         relay_state: Option<&str>,
         browser: Option<&str>,
-    ) -> Result<SsoLogin, (SsoFailure, Option<String>, Option<String>)> {
-        let unavailable = |e: super::ports::PortError| (SsoFailure::Unavailable, None, Some(e.0));
-        let fail = |f: SsoFailure| (f, None, None);
+    ) -> Result<SsoLogin, (SsoFailure, Option<String>, Option<String>, FailureKind)> {
+        let unavailable = |e: super::ports::PortError| {
+            (
+                SsoFailure::Unavailable,
+                None,
+                Some(e.0),
+                FailureKind::Anonymous,
+            )
+        };
+        let fail = |f: SsoFailure| (f, None, None, FailureKind::Anonymous);
         let relay_state = relay_state.map(str::trim).filter(|r| !r.is_empty());
         // A RelayState that is not a path is the secret of a login in flight.
         let relay_hash = relay_state
@@ -680,10 +684,26 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             clock_skew_seconds: settings.clock_skew_seconds,
             now: self.now,
         };
-        let verified = verify_response(&xml, &expect).map_err(|e| fail(SsoFailure::Saml(e)))?;
+        let verified = verify_response(&xml, &expect).map_err(|e| {
+            // Refused before anything was verified: a response that names this
+            // organization's IdP (a forged signature, say) is kept apart from junk.
+            let names_our_idp = crate::saml::response::claimed_issuer(&xml).as_deref()
+                == Some(settings.idp_entity_id.as_str());
+            let kind = if names_our_idp {
+                FailureKind::Issuer
+            } else {
+                FailureKind::Anonymous
+            };
+            (SsoFailure::Saml(e), None, None, kind)
+        })?;
         let name_id = Some(verified.name_id.clone());
         let Ok(email) = Email::parse(&verified.name_id) else {
-            return Err((SsoFailure::AccountNotFound, name_id, None));
+            return Err((
+                SsoFailure::AccountNotFound,
+                name_id,
+                None,
+                FailureKind::Verified,
+            ));
         };
         let token = SecretToken::from_random(
             &self
@@ -708,8 +728,14 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             .store
             .complete_sso(&completion, self.now)
             .await
-            .map_err(|e| (SsoFailure::Unavailable, name_id.clone(), Some(e.0)))?
-        {
+            .map_err(|e| {
+                (
+                    SsoFailure::Unavailable,
+                    name_id.clone(),
+                    Some(e.0),
+                    FailureKind::Verified,
+                )
+            })? {
             SsoOutcome::LoggedIn(account) => Ok(SsoLogin {
                 token,
                 unsolicited: verified.in_response_to.is_none(),
@@ -717,9 +743,19 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
                 return_to,
                 max_age_seconds: SSO_SESSION_HOURS * 3600,
             }),
-            SsoOutcome::Replayed => Err((SsoFailure::Replay, name_id, None)),
-            SsoOutcome::RequestUsed => Err((SsoFailure::RequestUsed, name_id, None)),
-            SsoOutcome::NoAccount => Err((SsoFailure::AccountNotFound, name_id, None)),
+            SsoOutcome::Replayed => Err((SsoFailure::Replay, name_id, None, FailureKind::Verified)),
+            SsoOutcome::RequestUsed => Err((
+                SsoFailure::RequestUsed,
+                name_id,
+                None,
+                FailureKind::Verified,
+            )),
+            SsoOutcome::NoAccount => Err((
+                SsoFailure::AccountNotFound,
+                name_id,
+                None,
+                FailureKind::Verified,
+            )),
         }
     }
 

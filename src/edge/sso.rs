@@ -249,6 +249,7 @@ pub fn failure_json(f: &SsoFailureRecord) -> Value {
         "reference": f.reference,
         "variant": f.variant,
         "name_id": f.name_id,
+        "kind": f.kind.as_str(),
     })
 }
 
@@ -333,6 +334,7 @@ pub async fn acs(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
             response_field.as_deref(),
             relay_state.as_deref(),
             browser.as_deref(),
+            &http::client_ip(req),
         )
         .await
     {

@@ -84,6 +84,25 @@ impl VerifiedLogin {
     }
 }
 
+/// The Issuer a refused response *claims* (the Response's, else the Assertion's), read
+/// from a fresh parse, unverified. For ranking what a failure list keeps only — never
+/// for identity: a response naming the configured IdP is an attempt worth keeping,
+/// junk is not.
+#[must_use]
+pub fn claimed_issuer(xml: &[u8]) -> Option<String> {
+    let doc = Document::parse(xml).ok()?;
+    let response = doc.root();
+    if !doc.element(response)?.name.is(PROTOCOL_NS, "Response") {
+        return None;
+    }
+    child_text(&doc, response, ASSERTION_NS, "Issuer")
+        .or_else(|| {
+            let assertion = one_child(&doc, response, ASSERTION_NS, "Assertion")?;
+            child_text(&doc, assertion, ASSERTION_NS, "Issuer")
+        })
+        .map(|i| i.trim().to_owned())
+}
+
 /// Verifies `xml` (a decoded `SAMLResponse`) against what we `expect`.
 ///
 /// # Errors

@@ -52,6 +52,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "security::starting_single_sign_on_is_limited_per_address",
         sso_starts_limited,
     ),
+    (
+        "security::junk_at_the_acs_never_erases_a_failure_that_matters",
+        junk_never_evicts,
+    ),
 ];
 
 /// Runs `n` calls of `f` at once (released together by a barrier); their results.
@@ -1010,4 +1014,90 @@ fn sso_starts_limited(w: &World) {
     // Another address is not affected.
     let r = Client::new(&c.base).get(&format!("/login/sso?organization_id={}", o.org_id), None);
     assert_eq!(r.status, 303);
+}
+
+/// Finding 11: twenty junk posts to the ACS erased the record of a forged-signature
+/// attempt (every post was recorded and the list kept 20).
+fn junk_never_evicts(w: &World) {
+    use crate::sso::{managed, peers, post_acs, sso_client, sso_org};
+    let c = sso_client(w);
+    let idp = &peers(w).idp;
+    let o = sso_org(w, &c, idp, false);
+    let (_, email) = managed(&c, &o, "forgery-target", "member");
+    let list = |c: &Client| {
+        let r = c.get(
+            &format!("/api/v1/orgs/{}/saml/failures", o.key),
+            Some(&o.admin),
+        );
+        r.json()["failures"].as_array().unwrap().clone()
+    };
+    // A response naming our IdP with a forged signature (one character of it
+    // changed), as an attacker posts it.
+    let post = idp.unsolicited(&o.sp, &email, "assertion", None);
+    let xml = post.xml();
+    let start = xml.find("SignatureValue>").unwrap() + "SignatureValue>".len();
+    let mut forged = xml.clone();
+    let flip = if &xml[start..=start] == "A" { "B" } else { "A" };
+    forged.replace_range(start..=start, flip);
+    let r = post_acs(&c, &post.with_xml(&forged));
+    assert_eq!(r.status, 403);
+    let reference = r
+        .body
+        .split("<code id=\"reference\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_owned();
+    let first = list(&c)[0].clone();
+    assert_eq!(first["reference"], reference.as_str(), "{first}");
+    assert_eq!(first["kind"], "issuer", "{first}");
+
+    // Junk from one address: recorded 10 times in the window, then no more.
+    let junk = Client::new(&c.base);
+    let path = format!("/saml/{}/acs", o.key);
+    let form = [("content-type", "application/x-www-form-urlencoded")];
+    for i in 0..25 {
+        let body = if i % 2 == 0 {
+            "RelayState=x".to_owned()
+        } else {
+            "SAMLResponse=AAAA".to_owned()
+        };
+        assert_eq!(junk.send("POST", &path, &form, Some(&body)).status, 403);
+    }
+    let now = list(&c);
+    let anonymous = now.iter().filter(|f| f["kind"] == "anonymous").count();
+    assert_eq!(anonymous, 10, "{now:?}");
+    // From many addresses: the anonymous list is capped, the forgery stays.
+    for _ in 0..4 {
+        let more = Client::new(&c.base);
+        for _ in 0..10 {
+            more.send("POST", &path, &form, Some("SAMLResponse=AAAA"));
+        }
+    }
+    let now = list(&c);
+    assert_eq!(now.iter().filter(|f| f["kind"] == "anonymous").count(), 20);
+    assert!(
+        now.iter().any(|f| f["reference"] == reference.as_str()),
+        "{now:?}"
+    );
+
+    // Kept 30 days: the Cron removes older ones (the row's time is moved back).
+    w.other_sql(
+        "sso",
+        &format!(
+            "UPDATE sso_failures SET at = at - 31 * 86400000 WHERE space_key = '{}' AND reference = '{reference}'",
+            o.key
+        ),
+    );
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    crate::pass::cron(&c, at);
+    let now = list(&c);
+    assert!(
+        !now.iter().any(|f| f["reference"] == reference.as_str()),
+        "{now:?}"
+    );
+    assert!(!now.is_empty());
 }

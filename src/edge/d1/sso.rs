@@ -15,9 +15,11 @@ use super::{
     ACCOUNT_COLUMNS,
 };
 use crate::app::ports::{
-    AccountRecord, AcsState, AdminChange, ManagedRefusal, NewManagedAccount, NewSsoRequest,
-    PortError, SamlRecord, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord,
-    SsoStarted, SsoStore, SSO_FAILURES_KEPT,
+    AccountRecord, AcsState, AdminChange, FailureKind, ManagedRefusal, NewManagedAccount,
+    NewSsoRequest, PortError, SamlRecord, SsoCompletion, SsoFailureRecord, SsoOutcome,
+    SsoRequestRecord, SsoStarted, SsoStore, SSO_ANONYMOUS_FAILURES_KEPT,
+    SSO_ANONYMOUS_FAILURES_PER_IP, SSO_FAILURES_KEPT, SSO_FAILURE_DAYS, SSO_VERIFIED_FAILURES_KEPT,
+    SSO_VERIFIED_FAILURES_LISTED,
 };
 use crate::domain::ratelimit::{self, SSO_STARTS_PER_IP};
 use crate::domain::{OrganizationId, SpaceKey, Timestamp, TokenHash};
@@ -137,23 +139,29 @@ impl SsoStore for D1Store {
         Ok(changes(Some(&result))? == 1)
     }
 
-    async fn sso_failures(
-        &self,
-        space_key: &SpaceKey,
-        limit: u32,
-    ) -> Result<Vec<SsoFailureRecord>, PortError> {
+    async fn sso_failures(&self, space_key: &SpaceKey) -> Result<Vec<SsoFailureRecord>, PortError> {
         #[derive(Deserialize)]
         struct Row {
             at: f64,
             reference: String,
             variant: String,
             name_id: Option<String>,
+            kind: String,
         }
         let result = self
             .one(self.stmt(
-                "SELECT at, reference, variant, name_id FROM sso_failures WHERE space_key = ?1 \
-                 ORDER BY id DESC LIMIT ?2",
-                &[text(space_key.as_str()), int(i64::from(limit))],
+                "SELECT at, reference, variant, name_id, kind FROM ( \
+                   SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
+                     WHERE space_key = ?1 AND kind <> 'anonymous' ORDER BY id DESC LIMIT ?2) \
+                   UNION ALL \
+                   SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
+                     WHERE space_key = ?1 AND kind = 'anonymous' ORDER BY id DESC LIMIT ?3)) \
+                 ORDER BY id DESC",
+                &[
+                    text(space_key.as_str()),
+                    int(i64::from(SSO_VERIFIED_FAILURES_LISTED)),
+                    int(i64::from(SSO_FAILURES_KEPT)),
+                ],
             )?)
             .await?;
         Ok(rows::<Row>(Some(&result))?
@@ -163,6 +171,7 @@ impl SsoStore for D1Store {
                 reference: r.reference,
                 variant: r.variant,
                 name_id: r.name_id,
+                kind: FailureKind::parse(&r.kind),
             })
             .collect())
     }
@@ -532,6 +541,7 @@ impl SsoStore for D1Store {
         &self,
         space_key: &SpaceKey,
         failure: &SsoFailureRecord,
+        ip: &str,
     ) -> Result<(), PortError> {
         let args = [
             text(space_key.as_str()),
@@ -539,21 +549,39 @@ impl SsoStore for D1Store {
             text(&failure.reference),
             text(&failure.variant),
             super::opt_text(failure.name_id.as_deref()),
-            int(i64::from(SSO_FAILURES_KEPT)),
+            text(&format!("sso-failure:{ip}")),
+            time(ratelimit::window_start(failure.at)),
+            int(SSO_ANONYMOUS_FAILURES_PER_IP),
+            text(failure.kind.as_str()),
         ];
-        self.batch(vec![
-            self.stmt(
-                "INSERT INTO sso_failures (space_key, at, reference, variant, name_id) \
-                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1)",
-                &args[..5],
-            )?,
-            self.stmt(
-                "DELETE FROM sso_failures WHERE space_key = ?1 AND id NOT IN \
-                 (SELECT id FROM sso_failures WHERE space_key = ?1 ORDER BY id DESC LIMIT ?2)",
-                &[args[0].clone(), args[5].clone()],
-            )?,
-        ])
-        .await?;
+        // Only the IdP's key makes verified failures. Anyone can post the others, so
+        // they are counted per address; and every kind pushes out only its own.
+        let mut statements = Vec::new();
+        if failure.kind != FailureKind::Verified {
+            statements.push(self.stmt(
+                "INSERT INTO login_failures (key, window_start, count) VALUES (?1, ?2, 1) \
+                 ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
+                &[args[5].clone(), args[6].clone()],
+            )?);
+        }
+        statements.push(self.stmt(
+            "INSERT INTO sso_failures (space_key, at, reference, variant, name_id, kind) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?9 WHERE EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1) \
+               AND (?9 = 'verified' OR coalesce((SELECT count FROM login_failures \
+                 WHERE key = ?6 AND window_start = ?7), 0) <= ?8)",
+            &args,
+        )?);
+        let kept = if failure.kind == FailureKind::Anonymous {
+            SSO_ANONYMOUS_FAILURES_KEPT
+        } else {
+            SSO_VERIFIED_FAILURES_KEPT
+        };
+        statements.push(self.stmt(
+            "DELETE FROM sso_failures WHERE space_key = ?1 AND kind = ?2 AND id NOT IN \
+             (SELECT id FROM sso_failures WHERE space_key = ?1 AND kind = ?2 ORDER BY id DESC LIMIT ?3)",
+            &[args[0].clone(), args[8].clone(), int(i64::from(kept))],
+        )?);
+        self.batch(statements).await?;
         Ok(())
     }
 
@@ -567,6 +595,10 @@ impl SsoStore for D1Store {
                 self.stmt(
                     "DELETE FROM saml_requests WHERE expires_at <= ?1",
                     &[time(now)],
+                )?,
+                self.stmt(
+                    "DELETE FROM sso_failures WHERE at <= ?1",
+                    &[time(now.plus_days(-SSO_FAILURE_DAYS))],
                 )?,
             ])
             .await?;
