@@ -14,7 +14,31 @@
 //!   attribute values escape `&`, `<`, `"`, TAB, LF and CR;
 //! - comments are kept only in the "with comments" flavour.
 
+//!
+//! The work is linear in the subtree: namespace look-ups go through two maps kept as
+//! the walk descends (what is declared in scope, what the rendered ancestors rendered),
+//! each a stack per prefix, pushed on entering an element and popped on leaving it.
+
+use std::collections::HashMap;
+
 use super::xml::{Document, Node, NodeId, XML_NS};
+
+/// A stack of URIs per prefix (`None`: the default namespace).
+type Scope<'a> = HashMap<Option<&'a str>, Vec<&'a str>>;
+
+fn top<'a>(scope: &Scope<'a>, prefix: Option<&'a str>) -> Option<&'a str> {
+    scope.get(&prefix).and_then(|v| v.last().copied())
+}
+
+fn push<'a>(scope: &mut Scope<'a>, prefix: Option<&'a str>, uri: &'a str) {
+    scope.entry(prefix).or_default().push(uri);
+}
+
+fn pop<'a>(scope: &mut Scope<'a>, prefix: Option<&'a str>) {
+    if let Some(v) = scope.get_mut(&prefix) {
+        v.pop();
+    }
+}
 
 /// What to canonicalize and how.
 #[derive(Debug, Clone, Copy)]
@@ -31,13 +55,31 @@ pub struct Options<'a> {
 #[must_use]
 pub fn canonicalize(doc: &Document, apex: NodeId, options: Options<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(4096);
-    let rendered: Vec<(Option<&str>, &str)> = vec![(None, "")];
+    // What is declared above the apex is in scope for it (PrefixList look-ups).
+    let mut ancestors = Vec::new();
+    let mut at = doc.element(apex).and_then(|e| e.parent);
+    while let Some(id) = at {
+        ancestors.push(id);
+        at = doc.element(id).and_then(|e| e.parent);
+    }
+    let mut declared = Scope::new();
+    for &id in ancestors.iter().rev() {
+        if let Some(e) = doc.element(id) {
+            for d in &e.ns_decls {
+                push(&mut declared, d.prefix.as_deref(), &d.uri);
+            }
+        }
+    }
+    let mut rendered = Scope::new();
+    push(&mut rendered, None, "");
     Writer {
         doc,
         options,
         out: &mut out,
+        declared,
+        rendered,
     }
-    .node(apex, &rendered);
+    .node(apex);
     out
 }
 
@@ -45,10 +87,14 @@ struct Writer<'a> {
     doc: &'a Document,
     options: Options<'a>,
     out: &'a mut Vec<u8>,
+    /// Declarations in scope at the current element.
+    declared: Scope<'a>,
+    /// What the nearest rendering ancestors rendered, per prefix.
+    rendered: Scope<'a>,
 }
 
 impl<'a> Writer<'a> {
-    fn node(&mut self, id: NodeId, rendered: &[(Option<&'a str>, &'a str)]) {
+    fn node(&mut self, id: NodeId) {
         if Some(id) == self.options.exclude {
             return;
         }
@@ -68,19 +114,23 @@ impl<'a> Writer<'a> {
                 }
                 self.out.extend_from_slice(b"?>");
             }
-            Some(Node::Element(_)) => self.element(id, rendered),
+            Some(Node::Element(_)) => self.element(id),
             Some(Node::Comment(_)) | None => {}
         }
     }
 
-    fn element(&mut self, id: NodeId, rendered: &[(Option<&'a str>, &'a str)]) {
+    fn element(&mut self, id: NodeId) {
         let doc = self.doc;
         let Some(e) = doc.element(id) else { return };
-        // The namespaces this element must render: (prefix, uri).
-        let mut needed: Vec<(Option<&'a str>, &'a str)> = Vec::new();
+        for d in &e.ns_decls {
+            push(&mut self.declared, d.prefix.as_deref(), &d.uri);
+        }
+        // The namespaces this element must render: (prefix, uri), each prefix once
+        // (at most one per attribute and the name: the reader bounds attributes).
+        let mut needed: HashMap<Option<&'a str>, &'a str> = HashMap::new();
         let mut need = |prefix: Option<&'a str>, uri: &'a str| {
-            if prefix != Some("xml") && !needed.iter().any(|(p, _)| *p == prefix) {
-                needed.push((prefix, uri));
+            if prefix != Some("xml") {
+                needed.entry(prefix).or_insert(uri);
             }
         };
         need(e.name.prefix.as_deref(), e.name.ns.as_deref().unwrap_or(""));
@@ -91,20 +141,14 @@ impl<'a> Writer<'a> {
         }
         for p in self.options.inclusive_prefixes {
             let prefix = (p != "#default").then_some(p.as_str());
-            if let Some(uri) = doc.namespace_in_scope(id, prefix) {
+            if let Some(uri) = top(&self.declared, prefix).filter(|u| !u.is_empty()) {
                 need(prefix, uri);
             }
         }
-        let current = |prefix: Option<&str>| {
-            rendered
-                .iter()
-                .rev()
-                .find(|(p, _)| *p == prefix)
-                .map_or("", |(_, u)| *u)
-        };
+        let rendered = &self.rendered;
         let mut decls: Vec<(Option<&'a str>, &'a str)> = needed
             .into_iter()
-            .filter(|&(p, uri)| current(p) != uri)
+            .filter(|&(p, uri)| top(rendered, p).unwrap_or("") != uri)
             .collect();
         decls.sort_by(|a, b| a.0.unwrap_or("").cmp(b.0.unwrap_or("")));
 
@@ -142,10 +186,17 @@ impl<'a> Writer<'a> {
         }
         self.out.push(b'>');
 
-        let mut inner = rendered.to_vec();
-        inner.extend(decls);
+        for &(prefix, uri) in &decls {
+            push(&mut self.rendered, prefix, uri);
+        }
         for &c in &e.children {
-            self.node(c, &inner);
+            self.node(c);
+        }
+        for &(prefix, _) in &decls {
+            pop(&mut self.rendered, prefix);
+        }
+        for d in &e.ns_decls {
+            pop(&mut self.declared, d.prefix.as_deref());
         }
         self.out.extend_from_slice(b"</");
         qname(self.out, e.name.prefix.as_deref(), &e.name.local);

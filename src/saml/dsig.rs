@@ -189,6 +189,9 @@ pub fn verify(
     }
     let (info_comments, info_prefixes) =
         exclusive_c14n(doc, *cm).ok_or(SamlError::UnsupportedCanonicalization)?;
+    if info_prefixes.len() > MAX_PREFIXES {
+        return Err(SamlError::TooManyPrefixes);
+    }
     let alg = doc
         .attr(*sm, "Algorithm")
         .and_then(SignatureAlg::from_uri)
@@ -222,6 +225,9 @@ pub fn verify(
         return Err(SamlError::UnsupportedTransform);
     }
     let (_, ref_prefixes) = exclusive_c14n(doc, *t2).ok_or(SamlError::UnsupportedTransform)?;
+    if ref_prefixes.len() > MAX_PREFIXES {
+        return Err(SamlError::TooManyPrefixes);
+    }
     let digest_alg = doc
         .attr(*dm, "Algorithm")
         .and_then(DigestAlg::from_uri)
@@ -293,6 +299,10 @@ fn is_ds(e: &super::xml::Element, local: &str) -> bool {
     e.name.is(DSIG_NS, local)
 }
 
+/// The most prefixes an `InclusiveNamespaces` `PrefixList` may name (IdPs send a
+/// handful; canonicalization looks each one up at every element).
+pub const MAX_PREFIXES: usize = 32;
+
 /// Reads an exclusive c14n method element: (with comments, PrefixList).
 fn exclusive_c14n(doc: &Document, method: NodeId) -> Option<(bool, Vec<String>)> {
     let with_comments = match doc.attr(method, "Algorithm")? {
@@ -306,7 +316,9 @@ fn exclusive_c14n(doc: &Document, method: NodeId) -> Option<(bool, Vec<String>)>
             return None;
         }
         if let Some(list) = doc.attr(child, "PrefixList") {
-            prefixes.extend(list.split_ascii_whitespace().map(str::to_owned));
+            // One more than allowed is enough to refuse.
+            let room = (MAX_PREFIXES + 1).saturating_sub(prefixes.len());
+            prefixes.extend(list.split_ascii_whitespace().take(room).map(str::to_owned));
         }
     }
     Some((with_comments, prefixes))

@@ -52,6 +52,16 @@ pub enum SamlError {
     TooLarge,
     /// Nested deeper than [`xml::MAX_DEPTH`].
     TooDeep,
+    /// More than [`xml::MAX_ATTRIBUTES`] attributes and namespace declarations on one
+    /// element.
+    TooManyAttributes,
+    /// More than [`xml::MAX_NODES`] nodes (elements, text, comments, processing
+    /// instructions).
+    TooManyNodes,
+    /// More than [`xml::MAX_TEXT_BYTES`] of text and attribute values in all.
+    TooMuchText,
+    /// An `InclusiveNamespaces` `PrefixList` of more than [`dsig::MAX_PREFIXES`].
+    TooManyPrefixes,
     /// Not UTF-8.
     NotUtf8,
     /// Not base64 where base64 was expected.
@@ -169,6 +179,10 @@ impl SamlError {
         match self {
             Self::TooLarge => "too_large",
             Self::TooDeep => "too_deep",
+            Self::TooManyAttributes => "too_many_attributes",
+            Self::TooManyNodes => "too_many_nodes",
+            Self::TooMuchText => "too_much_text",
+            Self::TooManyPrefixes => "too_many_prefixes",
             Self::NotUtf8 => "not_utf8",
             Self::NotBase64 => "not_base64",
             Self::MalformedXml { .. } => "malformed_xml",

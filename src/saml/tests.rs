@@ -805,6 +805,10 @@ fn every_error_has_its_own_code() {
     let all = [
         SamlError::TooLarge,
         SamlError::TooDeep,
+        SamlError::TooManyAttributes,
+        SamlError::TooManyNodes,
+        SamlError::TooMuchText,
+        SamlError::TooManyPrefixes,
         SamlError::NotUtf8,
         SamlError::NotBase64,
         SamlError::MalformedXml { at: 0 },
@@ -874,4 +878,75 @@ fn a_verified_element_is_the_one_signed() {
     let sig = dsig::signature_of(&doc, assertion).unwrap().unwrap();
     let proof = dsig::verify(&doc, sig, &[cert(RSA2048)], false).unwrap();
     assert_eq!(proof.node(), assertion);
+}
+
+#[test]
+fn the_reader_is_bounded_before_any_signature() {
+    use super::xml::{MAX_ATTRIBUTES, MAX_NODES};
+    let p = "urn:oasis:names:tc:SAML:2.0:protocol";
+    // Attributes and declarations per element (the 16,000-attribute body of the
+    // review is refused at the 65th).
+    let attrs: String = (0..MAX_ATTRIBUTES).map(|i| format!(" a{i}=\"\"")).collect();
+    let at_limit =
+        format!("<samlp:Response{attrs}/>").replace("a0=\"\"", &format!("xmlns:samlp=\"{p}\""));
+    assert!(!matches!(
+        Document::parse(at_limit.as_bytes()),
+        Err(SamlError::TooManyAttributes)
+    ));
+    let over = format!("<samlp:Response xmlns:samlp=\"{p}\"{attrs}/>");
+    assert_eq!(
+        Document::parse(over.as_bytes()).err(),
+        Some(SamlError::TooManyAttributes)
+    );
+    let many: String = (0..16_000).map(|i| format!(" a{i}=\"\"")).collect();
+    let review = format!("<samlp:Response xmlns:samlp=\"{p}\"{many}/>");
+    assert_eq!(refused(&review), SamlError::TooManyAttributes);
+    // Duplicates are still found (by raw name, and by resolved name).
+    let dup = "<r xmlns:a=\"u\" xmlns:b=\"u\" a:x=\"1\" b:x=\"2\"/>";
+    assert_eq!(
+        Document::parse(dup.as_bytes()).err(),
+        Some(SamlError::DuplicateAttribute)
+    );
+    let dup_decl = "<r xmlns:a=\"u\" xmlns:a=\"v\"/>";
+    assert_eq!(
+        Document::parse(dup_decl.as_bytes()).err(),
+        Some(SamlError::DuplicateAttribute)
+    );
+    // Nodes in all.
+    let nodes = format!("<r>{}</r>", "<a/>".repeat(MAX_NODES));
+    assert_eq!(
+        Document::parse(nodes.as_bytes()).err(),
+        Some(SamlError::TooManyNodes)
+    );
+    let fits = format!("<r>{}</r>", "<a/>".repeat(MAX_NODES - 1));
+    assert!(Document::parse(fits.as_bytes()).is_ok());
+    // Prefixes still resolve through the scope: a sibling's declaration is not in
+    // scope, an ancestor's is, and an inner one shadows it until its element closes.
+    let scoped = "<r xmlns:p=\"outer\"><a xmlns:p=\"inner\"><p:x/></a><p:y/></r>";
+    let doc = Document::parse(scoped.as_bytes()).unwrap();
+    let ns: Vec<_> = doc
+        .elements()
+        .filter(|(_, e)| e.name.prefix.as_deref() == Some("p"))
+        .map(|(_, e)| e.name.ns.clone().unwrap())
+        .collect();
+    assert_eq!(ns, ["inner", "outer"]);
+    let sibling = "<r><a xmlns:p=\"u\"/><p:x/></r>";
+    assert_eq!(
+        Document::parse(sibling.as_bytes()).err(),
+        Some(SamlError::UndeclaredPrefix)
+    );
+    // An InclusiveNamespaces PrefixList is bounded too.
+    let list: String = (0..=dsig::MAX_PREFIXES).map(|i| format!("p{i} ")).collect();
+    let long = swap(
+        ASSERTION_SIGNED,
+        "PrefixList=\"xs\"",
+        &format!("PrefixList=\"xs {list}\""),
+    );
+    assert_eq!(refused(&long), SamlError::TooManyPrefixes);
+    let info = swap(
+        ASSERTION_SIGNED,
+        "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>",
+        &format!("<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"><ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"{list}\"/></ds:CanonicalizationMethod>"),
+    );
+    assert_eq!(refused(&info), SamlError::TooManyPrefixes);
 }

@@ -8,8 +8,14 @@
 //! than the five predefined ones and character references, more than one root,
 //! non-whitespace text outside the root, duplicate attributes (by namespace and local
 //! name), undeclared prefixes, documents over [`MAX_BYTES`] or deeper than [`MAX_DEPTH`].
+//!
+//! This runs on anything anyone posts to the ACS, before any signature is checked, so
+//! every step is linear in the input and bounded: at most [`MAX_ATTRIBUTES`] attributes
+//! and declarations per element, [`MAX_NODES`] nodes, [`MAX_TEXT_BYTES`] of text and
+//! values; duplicate attributes are found with hash sets, and prefixes resolve through
+//! a per-prefix stack of the declarations in scope (pushed when an element opens,
+//! popped when it closes) rather than by walking up the tree.
 
-use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -19,6 +25,15 @@ use super::SamlError;
 pub const MAX_BYTES: usize = 256 * 1024;
 /// The deepest element nesting accepted (real SAML responses nest about 8 deep).
 pub const MAX_DEPTH: usize = 64;
+/// The most attributes plus namespace declarations on one element (real ones carry
+/// under 15).
+pub const MAX_ATTRIBUTES: usize = 64;
+/// The most nodes (elements, text, comments, processing instructions) in a document:
+/// room for thousands of attribute values, far below what 256 KiB of `<a/>` holds.
+pub const MAX_NODES: usize = 16_384;
+/// The most text and attribute-value bytes in all (references may expand, never past
+/// this).
+pub const MAX_TEXT_BYTES: usize = MAX_BYTES;
 
 /// The namespace the `xml` prefix is bound to, always.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -245,6 +260,10 @@ struct Parser {
     nodes: Vec<Node>,
     stack: Vec<NodeId>,
     root: Option<NodeId>,
+    /// The declarations in scope: a stack of URIs per prefix (`None`: the default).
+    scope: std::collections::HashMap<Option<String>, Vec<String>>,
+    /// Text and attribute-value bytes so far.
+    text_bytes: usize,
 }
 
 impl Parser {
@@ -269,13 +288,16 @@ impl Parser {
                     }
                 }
                 Event::Empty(start) => {
-                    self.open(&start, at)?;
+                    let id = self.open(&start, at)?;
                     if self.stack.len() + 1 > MAX_DEPTH {
                         return Err(SamlError::TooDeep);
                     }
+                    self.close(id);
                 }
                 Event::End(_) => {
-                    self.stack.pop();
+                    if let Some(id) = self.stack.pop() {
+                        self.close(id);
+                    }
                 }
                 Event::Text(t) => {
                     let t = t.decode().map_err(|_| SamlError::MalformedXml { at })?;
@@ -298,7 +320,8 @@ impl Parser {
                 }
                 Event::Comment(t) => {
                     let t = t.decode().map_err(|_| SamlError::MalformedXml { at })?;
-                    self.leaf(Node::Comment(t.into_owned()));
+                    self.count_text(t.len())?;
+                    self.leaf(Node::Comment(t.into_owned()))?;
                 }
                 Event::PI(pi) => {
                     let target = String::from_utf8_lossy(pi.target()).into_owned();
@@ -308,7 +331,8 @@ impl Parser {
                     let data = String::from_utf8_lossy(pi.content())
                         .trim_start()
                         .to_owned();
-                    self.leaf(Node::Pi { target, data });
+                    self.count_text(target.len() + data.len())?;
+                    self.leaf(Node::Pi { target, data })?;
                 }
                 Event::DocType(_) => return Err(SamlError::Doctype),
                 Event::Decl(_) => {}
@@ -327,19 +351,50 @@ impl Parser {
         })
     }
 
+    /// Takes the declarations of element `id` out of scope.
+    fn close(&mut self, id: NodeId) {
+        if let Some(Node::Element(e)) = self.nodes.get(id) {
+            for d in &e.ns_decls {
+                if let Some(stack) = self.scope.get_mut(&d.prefix) {
+                    stack.pop();
+                }
+            }
+        }
+    }
+
+    /// Makes room for one more node.
+    fn count_node(&self) -> Result<(), SamlError> {
+        if self.nodes.len() >= MAX_NODES {
+            return Err(SamlError::TooManyNodes);
+        }
+        Ok(())
+    }
+
+    /// Counts `n` more bytes of text or attribute values.
+    fn count_text(&mut self, n: usize) -> Result<(), SamlError> {
+        self.text_bytes += n;
+        if self.text_bytes > MAX_TEXT_BYTES {
+            return Err(SamlError::TooMuchText);
+        }
+        Ok(())
+    }
+
     /// Appends a comment or PI inside the current element (outside the root they are
     /// not part of any element the verifier reads or canonicalizes).
-    fn leaf(&mut self, node: Node) {
+    fn leaf(&mut self, node: Node) -> Result<(), SamlError> {
         if let Some(&parent) = self.stack.last() {
+            self.count_node()?;
             let id = self.nodes.len();
             self.nodes.push(node);
             if let Some(Node::Element(p)) = self.nodes.get_mut(parent) {
                 p.children.push(id);
             }
         }
+        Ok(())
     }
 
     fn text(&mut self, t: &str) -> Result<(), SamlError> {
+        self.count_text(t.len())?;
         let Some(&parent) = self.stack.last() else {
             return if t.chars().all(|c| matches!(c, ' ' | '\t' | '\n')) {
                 Ok(())
@@ -354,10 +409,10 @@ impl Parser {
         };
         if let Some(Node::Text(prev)) = last.and_then(|l| self.nodes.get_mut(l)) {
             prev.push_str(t);
+            Ok(())
         } else {
-            self.leaf(Node::Text(t.to_owned()));
+            self.leaf(Node::Text(t.to_owned()))
         }
-        Ok(())
     }
 
     fn open(&mut self, start: &BytesStart<'_>, at: u64) -> Result<NodeId, SamlError> {
@@ -365,22 +420,29 @@ impl Parser {
         if parent.is_none() && self.root.is_some() {
             return Err(SamlError::MultipleRoots);
         }
+        self.count_node()?;
         let qname = std::str::from_utf8(start.name().into_inner())
             .map_err(|_| SamlError::MalformedXml { at })?;
         let mut ns_decls = Vec::new();
         let mut raw_attrs = Vec::new();
-        for attr in start.attributes().with_checks(true) {
-            let attr = attr.map_err(|e| match e {
-                AttrError::Duplicated(..) => SamlError::DuplicateAttribute,
-                _ => SamlError::MalformedXml { at },
-            })?;
+        // quick-xml's own duplicate check compares every pair; a hash set is linear.
+        let mut seen = std::collections::HashSet::new();
+        for attr in start.attributes().with_checks(false) {
+            let attr = attr.map_err(|_| SamlError::MalformedXml { at })?;
+            if seen.len() >= MAX_ATTRIBUTES {
+                return Err(SamlError::TooManyAttributes);
+            }
             let key = std::str::from_utf8(attr.key.into_inner())
                 .map_err(|_| SamlError::MalformedXml { at })?;
+            if !seen.insert(key) {
+                return Err(SamlError::DuplicateAttribute);
+            }
             // XML 1.0 §3.3.3: literal whitespace in a value becomes a space; what a
             // character reference produces is kept.
             let raw =
                 std::str::from_utf8(&attr.value).map_err(|_| SamlError::MalformedXml { at })?;
             let value = unescape_attr(&raw.replace(['\t', '\n'], " "))?;
+            self.count_text(value.len())?;
             if key == "xmlns" {
                 ns_decls.push(NsDecl {
                     prefix: None,
@@ -401,8 +463,14 @@ impl Parser {
                 raw_attrs.push((key.to_owned(), value));
             }
         }
-        let id = self.nodes.len();
         // Declarations are in scope for the element's own name and attributes.
+        for d in &ns_decls {
+            self.scope
+                .entry(d.prefix.clone())
+                .or_default()
+                .push(d.uri.clone());
+        }
+        let id = self.nodes.len();
         self.nodes.push(Node::Element(Element {
             name: Name {
                 prefix: None,
@@ -414,14 +482,12 @@ impl Parser {
             children: Vec::new(),
             parent,
         }));
-        let name = self.resolve(id, qname, true)?;
+        let name = self.resolve(qname, true)?;
         let mut attributes: Vec<Attribute> = Vec::with_capacity(raw_attrs.len());
+        let mut names = std::collections::HashSet::new();
         for (key, value) in raw_attrs {
-            let name = self.resolve(id, &key, false)?;
-            if attributes
-                .iter()
-                .any(|a| a.name.local == name.local && a.name.ns == name.ns)
-            {
+            let name = self.resolve(&key, false)?;
+            if !names.insert((name.ns.clone(), name.local.clone())) {
                 return Err(SamlError::DuplicateAttribute);
             }
             attributes.push(Attribute { name, value });
@@ -441,8 +507,18 @@ impl Parser {
         Ok(id)
     }
 
-    /// Resolves a qualified name at element `id` (whose declarations are in place).
-    fn resolve(&self, id: NodeId, qname: &str, element: bool) -> Result<Name, SamlError> {
+    /// The URI `prefix` is bound to now (`xmlns=""` undeclares the default).
+    fn in_scope(&self, prefix: Option<&str>) -> Option<&str> {
+        self.scope
+            .get(&prefix.map(str::to_owned))
+            .and_then(|v| v.last())
+            .map(String::as_str)
+            .filter(|u| !u.is_empty())
+    }
+
+    /// Resolves a qualified name at the element being opened (its declarations are in
+    /// scope).
+    fn resolve(&self, qname: &str, element: bool) -> Result<Name, SamlError> {
         let (prefix, local) = match qname.split_once(':') {
             Some((p, l)) => (Some(p), l),
             None => (None, qname),
@@ -454,12 +530,12 @@ impl Parser {
             Some("xml") => Some(XML_NS.to_owned()),
             Some("xmlns") => return Err(SamlError::InvalidNamespace),
             Some(p) => Some(
-                namespace_in_scope(&self.nodes, id, Some(p))
+                self.in_scope(Some(p))
                     .ok_or(SamlError::UndeclaredPrefix)?
                     .to_owned(),
             ),
             // The default namespace applies to elements, never to attributes.
-            None if element => namespace_in_scope(&self.nodes, id, None).map(str::to_owned),
+            None if element => self.in_scope(None).map(str::to_owned),
             None => None,
         };
         Ok(Name {
