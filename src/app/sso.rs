@@ -710,11 +710,17 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
                 .random_bytes::<TOKEN_BYTES>()
                 .map_err(|_| fail(SsoFailure::Unavailable))?,
         );
+        // Ours last SSO_SESSION_HOURS, never past the IdP's SessionNotOnOrAfter
+        // (profiles §4.1.4.3).
+        let ours = self.now.plus_millis(SSO_SESSION_HOURS * 60 * MINUTE_MS);
+        let expires_at = verified
+            .session_not_on_or_after
+            .map_or(ours, |end| end.min(ours));
         let session = NewSession {
             token_hash: token.hash(),
             account_id: String::new(),
             created_at: self.now,
-            expires_at: self.now.plus_millis(SSO_SESSION_HOURS * 60 * MINUTE_MS),
+            expires_at,
         };
         let completion = SsoCompletion {
             space_key,
@@ -741,7 +747,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
                 unsolicited: verified.in_response_to.is_none(),
                 account,
                 return_to,
-                max_age_seconds: SSO_SESSION_HOURS * 3600,
+                max_age_seconds: (expires_at.millis() - self.now.millis()).max(0) / 1000,
             }),
             SsoOutcome::Replayed => Err((SsoFailure::Replay, name_id, None, FailureKind::Verified)),
             SsoOutcome::RequestUsed => Err((

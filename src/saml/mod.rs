@@ -162,6 +162,25 @@ pub enum SamlError {
     MissingNameId,
     /// The Assertion has no ID.
     MissingAssertionId,
+    /// An Issuer with a Format other than `…:nameid-format:entity` (profiles §4.1.4.2).
+    IssuerFormat,
+    /// A bearer SubjectConfirmationData with NotBefore (profiles §4.1.4.2: MUST NOT).
+    ConfirmationNotBefore,
+    /// A bearer SubjectConfirmationData without NotOnOrAfter (profiles §4.1.4.2: MUST).
+    ConfirmationWithoutExpiry,
+    /// Conditions NotBefore not earlier than NotOnOrAfter (core §2.5.1.2).
+    InvalidTimeWindow,
+    /// A condition this SP does not understand (core §2.5.1: validity indeterminate).
+    UnsupportedCondition,
+    /// OneTimeUse or ProxyRestriction twice in one Conditions (core §2.5.1.5, §2.5.1.6).
+    DuplicateCondition,
+    /// No AuthnStatement in the assertion (profiles §4.1.4.2).
+    MissingAuthnStatement,
+    /// An AuthnStatement without AuthnInstant or AuthnContext (core §2.7.2).
+    MalformedAuthnStatement,
+    /// The AuthnStatement's SessionNotOnOrAfter has passed (core §2.7.2, profiles
+    /// §4.1.4.3).
+    SessionEnded,
 
     // Certificates and metadata.
     /// Not a PEM or DER X.509 certificate.
@@ -183,6 +202,15 @@ impl SamlError {
             Self::TooManyNodes => "too_many_nodes",
             Self::TooMuchText => "too_much_text",
             Self::TooManyPrefixes => "too_many_prefixes",
+            Self::IssuerFormat => "issuer_format",
+            Self::ConfirmationNotBefore => "confirmation_not_before",
+            Self::ConfirmationWithoutExpiry => "confirmation_without_expiry",
+            Self::InvalidTimeWindow => "invalid_time_window",
+            Self::UnsupportedCondition => "unsupported_condition",
+            Self::DuplicateCondition => "duplicate_condition",
+            Self::MissingAuthnStatement => "missing_authn_statement",
+            Self::MalformedAuthnStatement => "malformed_authn_statement",
+            Self::SessionEnded => "session_ended",
             Self::NotUtf8 => "not_utf8",
             Self::NotBase64 => "not_base64",
             Self::MalformedXml { .. } => "malformed_xml",

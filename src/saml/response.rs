@@ -17,6 +17,8 @@ use crate::domain::time::Timestamp;
 
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+/// The only Issuer Format the profile allows (absent means the same).
+const ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
 const ENCRYPTED_ASSERTION: &str = "EncryptedAssertion";
 
 /// What the service provider expects of a response.
@@ -55,6 +57,9 @@ pub struct VerifiedLogin {
     pub session_index: Option<String>,
     /// The Assertion's Issuer.
     pub issuer: String,
+    /// The earliest SessionNotOnOrAfter of the AuthnStatements: the session made from
+    /// this login must end by then (profiles §4.1.4.3).
+    pub session_not_on_or_after: Option<Timestamp>,
     /// The Assertion's ID: the replay record's key.
     pub assertion_id: String,
     /// The earliest NotOnOrAfter of the Assertion: after it (plus the skew) the
@@ -144,14 +149,19 @@ pub fn verify_response(xml: &[u8], expect: &Expectations<'_>) -> Result<Verified
     version(&doc, response)?;
     version(&doc, assertion)?;
     status(&doc, response)?;
-    if let Some(issuer) = child_text(&doc, response, ASSERTION_NS, "Issuer") {
-        if issuer.trim() != expect.idp_entity_id {
+    if let Some(node) = one_child(&doc, response, ASSERTION_NS, "Issuer") {
+        if doc.text(node).trim() != expect.idp_entity_id {
             return Err(SamlError::WrongIssuer);
         }
+        entity_format(&doc, node)?;
     }
-    let issuer = child_text(&doc, assertion, ASSERTION_NS, "Issuer")
-        .filter(|i| i.trim() == expect.idp_entity_id)
-        .ok_or(SamlError::WrongIssuer)?;
+    let issuer_node =
+        one_child(&doc, assertion, ASSERTION_NS, "Issuer").ok_or(SamlError::WrongIssuer)?;
+    let issuer = doc.text(issuer_node);
+    if issuer.trim() != expect.idp_entity_id {
+        return Err(SamlError::WrongIssuer);
+    }
+    entity_format(&doc, issuer_node)?;
     if doc.attr(response, "Destination") != Some(expect.acs_url) {
         return Err(SamlError::WrongDestination);
     }
@@ -172,6 +182,7 @@ pub fn verify_response(xml: &[u8], expect: &Expectations<'_>) -> Result<Verified
     }
     let confirmation_until = bearer_confirmation(&doc, subject, expect, in_response_to)?;
     let conditions_until = conditions(&doc, assertion, expect)?;
+    let session_not_on_or_after = authn_statements(&doc, assertion, expect)?;
     let not_on_or_after = match conditions_until {
         Some(c) if c < confirmation_until => c,
         _ => confirmation_until,
@@ -200,6 +211,7 @@ pub fn verify_response(xml: &[u8], expect: &Expectations<'_>) -> Result<Verified
         attributes,
         session_index,
         issuer: issuer.trim().to_owned(),
+        session_not_on_or_after,
         assertion_id,
         not_on_or_after,
         in_response_to: in_response_to.map(str::to_owned),
@@ -315,6 +327,14 @@ fn bearer_confirmation(
             if doc.attr(data, "Recipient") != Some(expect.acs_url) {
                 return Err(SamlError::WrongRecipient);
             }
+            // Profiles §4.1.4.2: a bearer confirmation limits when the assertion may be
+            // delivered (NotOnOrAfter, required) and MUST NOT carry NotBefore.
+            if doc.attr(data, "NotBefore").is_some() {
+                return Err(SamlError::ConfirmationNotBefore);
+            }
+            if doc.attr(data, "NotOnOrAfter").is_none() {
+                return Err(SamlError::ConfirmationWithoutExpiry);
+            }
             if doc.attr(data, "InResponseTo") != request {
                 return Err(if request.is_some() {
                     SamlError::InResponseToMismatch
@@ -334,7 +354,8 @@ fn bearer_confirmation(
     Err(first_error)
 }
 
-/// Checks Conditions (time window, audience); returns its NotOnOrAfter.
+/// Checks Conditions (time window, audience, and that every condition is one we
+/// understand); returns its NotOnOrAfter.
 fn conditions(
     doc: &Document,
     assertion: NodeId,
@@ -342,22 +363,91 @@ fn conditions(
 ) -> Result<Option<Timestamp>, SamlError> {
     let conditions =
         one_child(doc, assertion, ASSERTION_NS, "Conditions").ok_or(SamlError::WrongAudience)?;
-    let until = window(doc, conditions, expect)?;
-    let mut restrictions = doc
-        .children_named(conditions, ASSERTION_NS, "AudienceRestriction")
-        .peekable();
-    if restrictions.peek().is_none() {
-        return Err(SamlError::WrongAudience);
-    }
-    for restriction in restrictions {
-        let names_us = doc
-            .children_named(restriction, ASSERTION_NS, "Audience")
-            .any(|a| doc.text(a).trim() == expect.sp_entity_id);
-        if !names_us {
-            return Err(SamlError::WrongAudience);
+    // Core §2.5.1.2: NotBefore MUST be earlier than NotOnOrAfter.
+    if let (Some(before), Some(after)) = (
+        doc.attr(conditions, "NotBefore"),
+        doc.attr(conditions, "NotOnOrAfter"),
+    ) {
+        if parse_time(before)? >= parse_time(after)? {
+            return Err(SamlError::InvalidTimeWindow);
         }
     }
+    let until = window(doc, conditions, expect)?;
+    // Core §2.5.1: a condition not understood makes the assertion's validity
+    // indeterminate, so it is refused. OneTimeUse is met by the replay record, and a
+    // ProxyRestriction binds only those who pass the assertion on, which we never do;
+    // each at most once (§2.5.1.5, §2.5.1.6).
+    let (mut audiences, mut one_time, mut proxy) = (0, 0, 0);
+    for (child, e) in doc.child_elements(conditions) {
+        let counter = if e.name.is(ASSERTION_NS, "AudienceRestriction") {
+            // Each AudienceRestriction is satisfied on its own (§2.5.1.4).
+            let names_us = doc
+                .children_named(child, ASSERTION_NS, "Audience")
+                .any(|a| doc.text(a).trim() == expect.sp_entity_id);
+            if !names_us {
+                return Err(SamlError::WrongAudience);
+            }
+            &mut audiences
+        } else if e.name.is(ASSERTION_NS, "OneTimeUse") {
+            &mut one_time
+        } else if e.name.is(ASSERTION_NS, "ProxyRestriction") {
+            &mut proxy
+        } else {
+            return Err(SamlError::UnsupportedCondition);
+        };
+        *counter += 1;
+    }
+    if audiences == 0 {
+        return Err(SamlError::WrongAudience);
+    }
+    if one_time > 1 || proxy > 1 {
+        return Err(SamlError::DuplicateCondition);
+    }
     Ok(until)
+}
+
+/// Profiles §4.1.4.2: at least one AuthnStatement; core §2.7.2: each has AuthnInstant
+/// and AuthnContext. Returns the earliest SessionNotOnOrAfter (the session this SP
+/// makes must end by then, §4.1.4.3), refusing one that has already passed.
+fn authn_statements(
+    doc: &Document,
+    assertion: NodeId,
+    expect: &Expectations<'_>,
+) -> Result<Option<Timestamp>, SamlError> {
+    let mut any = false;
+    let mut session_end: Option<Timestamp> = None;
+    for statement in doc.children_named(assertion, ASSERTION_NS, "AuthnStatement") {
+        any = true;
+        let instant = doc
+            .attr(statement, "AuthnInstant")
+            .ok_or(SamlError::MalformedAuthnStatement)?;
+        parse_time(instant)?;
+        if one_child(doc, statement, ASSERTION_NS, "AuthnContext").is_none() {
+            return Err(SamlError::MalformedAuthnStatement);
+        }
+        if let Some(end) = doc.attr(statement, "SessionNotOnOrAfter") {
+            let end = parse_time(end)?;
+            session_end = Some(session_end.map_or(end, |e| e.min(end)));
+        }
+    }
+    if !any {
+        return Err(SamlError::MissingAuthnStatement);
+    }
+    if let Some(end) = session_end {
+        let skew = expect.clock_skew_seconds.saturating_mul(1000);
+        if expect.now.millis().saturating_sub(skew) >= end.millis() {
+            return Err(SamlError::SessionEnded);
+        }
+    }
+    Ok(session_end)
+}
+
+/// Profiles §4.1.4.2: an Issuer's Format is absent or `…:nameid-format:entity`.
+fn entity_format(doc: &Document, issuer: NodeId) -> Result<(), SamlError> {
+    match doc.attr(issuer, "Format") {
+        None | Some(ENTITY) => Ok(()),
+        Some(_) => Err(SamlError::IssuerFormat),
+    }
 }
 
 /// Checks NotBefore / NotOnOrAfter of `element` with the skew; returns NotOnOrAfter.

@@ -809,6 +809,15 @@ fn every_error_has_its_own_code() {
         SamlError::TooManyNodes,
         SamlError::TooMuchText,
         SamlError::TooManyPrefixes,
+        SamlError::IssuerFormat,
+        SamlError::ConfirmationNotBefore,
+        SamlError::ConfirmationWithoutExpiry,
+        SamlError::InvalidTimeWindow,
+        SamlError::UnsupportedCondition,
+        SamlError::DuplicateCondition,
+        SamlError::MissingAuthnStatement,
+        SamlError::MalformedAuthnStatement,
+        SamlError::SessionEnded,
         SamlError::NotUtf8,
         SamlError::NotBase64,
         SamlError::MalformedXml { at: 0 },
@@ -949,4 +958,107 @@ fn the_reader_is_bounded_before_any_signature() {
         &format!("<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"><ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"{list}\"/></ds:CanonicalizationMethod>"),
     );
     assert_eq!(refused(&info), SamlError::TooManyPrefixes);
+}
+
+/// The Web Browser SSO profile's rules (saml-profiles-2.0-os §4.1.4.2–4.1.4.5) and the
+/// core's conditions and authentication statements (saml-core-2.0-os §2.5, §2.7.2),
+/// each broken once in a response xmlsec1 signed (tests/fixtures/saml/make.py,
+/// `PROFILE`): docs/saml.md's table names these rows.
+const PROFILE: &[(&str, &str, Option<SamlError>)] = &[
+    (
+        "profile-no-authn-statement",
+        fixture!("profile-no-authn-statement.xml"),
+        Some(SamlError::MissingAuthnStatement),
+    ),
+    (
+        "profile-authn-without-instant",
+        fixture!("profile-authn-without-instant.xml"),
+        Some(SamlError::MalformedAuthnStatement),
+    ),
+    (
+        "profile-session-ended",
+        fixture!("profile-session-ended.xml"),
+        Some(SamlError::SessionEnded),
+    ),
+    (
+        "profile-session-bound",
+        fixture!("profile-session-bound.xml"),
+        None,
+    ),
+    (
+        "profile-confirmation-not-before",
+        fixture!("profile-confirmation-not-before.xml"),
+        Some(SamlError::ConfirmationNotBefore),
+    ),
+    (
+        "profile-confirmation-without-not-on-or-after",
+        fixture!("profile-confirmation-without-not-on-or-after.xml"),
+        Some(SamlError::ConfirmationWithoutExpiry),
+    ),
+    (
+        "profile-holder-of-key-only",
+        fixture!("profile-holder-of-key-only.xml"),
+        Some(SamlError::NoBearerConfirmation),
+    ),
+    (
+        "profile-unknown-condition",
+        fixture!("profile-unknown-condition.xml"),
+        Some(SamlError::UnsupportedCondition),
+    ),
+    (
+        "profile-two-one-time-use",
+        fixture!("profile-two-one-time-use.xml"),
+        Some(SamlError::DuplicateCondition),
+    ),
+    (
+        "profile-one-time-use",
+        fixture!("profile-one-time-use.xml"),
+        None,
+    ),
+    (
+        "profile-inverted-window",
+        fixture!("profile-inverted-window.xml"),
+        Some(SamlError::InvalidTimeWindow),
+    ),
+    (
+        "profile-second-audience-restriction",
+        fixture!("profile-second-audience-restriction.xml"),
+        Some(SamlError::WrongAudience),
+    ),
+    (
+        "profile-no-audience-restriction",
+        fixture!("profile-no-audience-restriction.xml"),
+        Some(SamlError::WrongAudience),
+    ),
+    (
+        "profile-issuer-format",
+        fixture!("profile-issuer-format.xml"),
+        Some(SamlError::IssuerFormat),
+    ),
+    (
+        "profile-issuer-entity-format",
+        fixture!("profile-issuer-entity-format.xml"),
+        None,
+    ),
+];
+
+#[test]
+fn the_web_browser_sso_profile_holds() {
+    for (name, xml, expected) in PROFILE {
+        let got = check(xml);
+        match expected {
+            Some(e) => assert_eq!(got.as_ref().err(), Some(e), "{name}"),
+            None => assert!(got.is_ok(), "{name}: {got:?}"),
+        }
+    }
+    // The session this SP makes ends by the IdP's SessionNotOnOrAfter.
+    let bound = check(fixture!("profile-session-bound.xml")).unwrap();
+    assert_eq!(
+        bound.session_not_on_or_after.map(|t| t.to_rfc3339()),
+        Some("2026-01-01T02:00:00Z".to_owned())
+    );
+    assert_eq!(
+        check(ASSERTION_SIGNED).unwrap().session_not_on_or_after,
+        None
+    );
 }
