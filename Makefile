@@ -59,9 +59,11 @@ unit:
 	cargo test --lib --test saml_verify
 
 # The end-to-end suite starts its own wrangler dev (free ports, fresh state) against
-# build/, with real peers: Debian's chromium + chromedriver, Knot behind dnsdist.
+# build/, with real peers: Debian's chromium + chromedriver, Knot behind dnsdist. Before
+# it, our SAML verdicts beside python3-saml's (installed by the same script).
 e2e: build-fast
 	scripts/install-test-peers.sh
+	cargo test --test python3_saml
 	cargo test --test e2e
 
 test: lint unit e2e

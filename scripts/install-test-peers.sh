@@ -31,3 +31,12 @@ if ! "$IDP_VENV/bin/python" -c "import saml2" 2>/dev/null; then
   python3 -m venv "$IDP_VENV"
   "$IDP_VENV/bin/pip" install --quiet "pysaml2==$PYSAML2_VERSION"
 fi
+
+# The independent SAML oracle (tests/python3_saml.rs): OneLogin's python3-saml on
+# libxmlsec1, pinned with the lxml and xmlsec wheels it was checked with.
+ORACLE_VENV=.tools/oracle-venv
+if ! "$ORACLE_VENV/bin/python" -c "import onelogin.saml2" 2>/dev/null; then
+  echo "[setup] installing python3-saml into $ORACLE_VENV (pip)" >&2
+  python3 -m venv "$ORACLE_VENV"
+  "$ORACLE_VENV/bin/pip" install --quiet python3-saml==1.16.0 xmlsec==1.3.17 lxml==6.1.3 isodate==0.7.2
+fi
