@@ -2,7 +2,8 @@
 //! "Accounts and sessions").
 
 use super::ports::{
-    AccountRecord, AccountStore, MembershipSummary, NewSession, PasswordHasher, Random, TokenUse,
+    AccountRecord, AccountStore, MembershipSummary, NewSession, NewVerification, PasswordHasher,
+    Random, TokenUse,
 };
 use super::{mail, App, AppError};
 use crate::domain::account::{PASSWORD_ITERATIONS, SALT_LEN};
@@ -30,6 +31,19 @@ pub struct SignUp<'a> {
     pub password: &'a str,
     /// Display name as typed.
     pub name: &'a str,
+    /// Digest of a secret the signing-up browser keeps in a cookie: the emailed link
+    /// confirms at once only there ([`App::open_verification`]).
+    pub browser: Option<TokenHash>,
+}
+
+/// What opening a verification link came to.
+#[derive(Debug)]
+pub enum Verifying {
+    /// Confirmed (the browser that signed up opened it).
+    Confirmed(AccountRecord),
+    /// Anywhere else: the password chosen at sign-up is asked for first, so that
+    /// confirming never activates a password the confirmer did not choose.
+    NeedsPassword(AccountRecord),
 }
 
 /// A successful login: the secret to hand to the client, and who it is.
@@ -91,10 +105,14 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             &self.config.base_url,
             &token,
         );
-        let expires = self.now.plus_millis(VERIFICATION_HOURS * 3_600_000);
+        let verification = NewVerification {
+            token: token.hash(),
+            expires_at: self.now.plus_millis(VERIFICATION_HOURS * 3_600_000),
+            browser: input.browser,
+        };
         let created = self
             .store
-            .create_account(&account, &record, &token.hash(), expires, &mail)
+            .create_account(&account, &record, &verification, &mail)
             .await?;
         if created {
             Ok(account)
@@ -116,6 +134,86 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             TokenUse::Expired => Err(AppError::TokenExpired),
             TokenUse::AlreadyUsed => Err(AppError::TokenUsed),
         }
+    }
+
+    /// Opens a verification link in a browser: confirms at once where the browser holds
+    /// the sign-up's secret (`browser`), else asks for the password first.
+    ///
+    /// # Errors
+    /// [`AppError::TokenInvalid`], [`AppError::TokenExpired`], [`AppError::TokenUsed`],
+    /// [`AppError::Unavailable`].
+    pub async fn open_verification(
+        &self,
+        token: &str,
+        browser: Option<&str>,
+    ) -> Result<Verifying, AppError> {
+        let secret = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
+        let pending = match self
+            .store
+            .pending_verification(&secret.hash(), self.now)
+            .await?
+        {
+            TokenUse::Spent(pending) => pending,
+            TokenUse::Unknown => return Err(AppError::TokenInvalid),
+            TokenUse::Expired => return Err(AppError::TokenExpired),
+            TokenUse::AlreadyUsed => return Err(AppError::TokenUsed),
+        };
+        let presented = browser.and_then(SecretToken::parse).map(|b| b.hash());
+        match (pending.browser, presented) {
+            (Some(stored), Some(presented)) if stored.matches(&presented) => {
+                Ok(Verifying::Confirmed(self.verify_email(token).await?))
+            }
+            _ => Ok(Verifying::NeedsPassword(pending.account)),
+        }
+    }
+
+    /// Confirms an address from a browser other than the signing-up one: the password
+    /// chosen at sign-up must be given (counted against the login limits).
+    ///
+    /// # Errors
+    /// As [`Self::open_verification`], [`AppError::InvalidCredentials`],
+    /// [`AppError::RateLimited`].
+    pub async fn verify_email_with_password(
+        &self,
+        token: &str,
+        password: &str,
+        ip: &str,
+    ) -> Result<AccountRecord, AppError> {
+        let password = Password::attempt(password)?;
+        let secret = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
+        let pending = match self
+            .store
+            .pending_verification(&secret.hash(), self.now)
+            .await?
+        {
+            TokenUse::Spent(pending) => pending,
+            TokenUse::Unknown => return Err(AppError::TokenInvalid),
+            TokenUse::Expired => return Err(AppError::TokenExpired),
+            TokenUse::AlreadyUsed => return Err(AppError::TokenUsed),
+        };
+        let window = ratelimit::window_start(self.now);
+        let attempt = self
+            .store
+            .reserve_login(&pending.account.email, ip, window)
+            .await?;
+        if !attempt.reserved {
+            return Err(AppError::RateLimited {
+                retry_after_seconds: ratelimit::retry_after(self.now).0,
+            });
+        }
+        let record = pending
+            .password_record
+            .as_deref()
+            .and_then(|s| PasswordRecord::decode(s).ok())
+            .ok_or(AppError::InvalidCredentials)?;
+        let derived = self
+            .hasher
+            .derive(&password, &record.salt, record.iterations)
+            .await?;
+        if !record.matches(&derived) {
+            return Err(AppError::InvalidCredentials);
+        }
+        self.verify_email(token).await
     }
 
     /// Logs in with email and password from client address `ip`.

@@ -64,6 +64,7 @@ struct Token {
     account_id: String,
     expires_at: Timestamp,
     used: bool,
+    browser: Option<TokenHash>,
 }
 
 struct Session {
@@ -148,8 +149,7 @@ impl AccountStore for MemoryStore {
         &self,
         account: &AccountRecord,
         password_record: &str,
-        verification: &TokenHash,
-        verification_expires: Timestamp,
+        verification: &NewVerification,
         mail: &NewMail,
     ) -> Result<bool, PortError> {
         self.trip();
@@ -160,11 +160,12 @@ impl AccountStore for MemoryStore {
         s.accounts
             .push((account.clone(), Some(password_record.to_owned())));
         s.tokens.insert(
-            *verification,
+            verification.token,
             Token {
                 account_id: account.id.clone(),
-                expires_at: verification_expires,
+                expires_at: verification.expires_at,
                 used: false,
+                browser: verification.browser,
             },
         );
         s.outbox.push((
@@ -205,6 +206,34 @@ impl AccountStore for MemoryStore {
                 a.clone()
             });
         Ok(account.map_or(TokenUse::Unknown, TokenUse::Spent))
+    }
+
+    async fn pending_verification(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<TokenUse<PendingVerification>, PortError> {
+        self.trip();
+        let s = self.state.borrow();
+        let Some(t) = s.tokens.get(token) else {
+            return Ok(TokenUse::Unknown);
+        };
+        if t.used {
+            return Ok(TokenUse::AlreadyUsed);
+        }
+        if t.expires_at <= now {
+            return Ok(TokenUse::Expired);
+        }
+        Ok(s.accounts
+            .iter()
+            .find(|(a, _)| a.id == t.account_id)
+            .map_or(TokenUse::Unknown, |(a, p)| {
+                TokenUse::Spent(PendingVerification {
+                    account: a.clone(),
+                    password_record: p.clone(),
+                    browser: t.browser,
+                })
+            }))
     }
 
     async fn reserve_login(

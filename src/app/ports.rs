@@ -105,6 +105,29 @@ pub enum TokenUse<T> {
     AlreadyUsed,
 }
 
+/// A sign-up's email-verification token.
+#[derive(Debug, Clone, Copy)]
+pub struct NewVerification {
+    /// Hash of the link's token.
+    pub token: TokenHash,
+    /// When the link stops working.
+    pub expires_at: Timestamp,
+    /// Digest of the secret the signing-up browser keeps, when it keeps one.
+    pub browser: Option<TokenHash>,
+}
+
+/// A verification link not used yet (`TokenUse::Spent` here means "found, still
+/// usable"; nothing is spent by reading it).
+#[derive(Debug, Clone)]
+pub struct PendingVerification {
+    /// The account it confirms.
+    pub account: AccountRecord,
+    /// Its password record.
+    pub password_record: Option<String>,
+    /// Digest of the signing-up browser's secret.
+    pub browser: Option<TokenHash>,
+}
+
 /// An email to store in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMail {
@@ -153,10 +176,20 @@ pub trait AccountStore {
         &self,
         account: &AccountRecord,
         password_record: &str,
-        verification: &TokenHash,
-        verification_expires: Timestamp,
+        verification: &NewVerification,
         mail: &NewMail,
     ) -> Result<bool, PortError>;
+
+    /// The state of an email-verification token, without spending it: the account it
+    /// would confirm, its password record and the sign-up browser's digest.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn pending_verification(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<TokenUse<PendingVerification>, PortError>;
 
     /// Spends an email-verification token and marks its account's email verified,
     /// atomically; exactly one of concurrent callers gets [`TokenUse::Spent`].

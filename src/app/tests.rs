@@ -15,6 +15,7 @@ fn sign_up<'a>(email: &'a str) -> SignUp<'a> {
         email,
         password: "correct horse battery",
         name: "Ada Lovelace",
+        browser: None,
     }
 }
 
@@ -91,6 +92,7 @@ fn sign_up_refuses_bad_fields_together_and_taken_emails() {
                 email: "nope",
                 password: "short",
                 name: " ",
+                browser: None,
             })
             .await;
         let Err(AppError::Invalid(invalid)) = refused else {
@@ -402,5 +404,65 @@ fn unconfirmed_sign_ups_are_purged_after_seven_days_and_free_the_address() {
             .log_in("owner@example.com", "correct horse battery", "192.0.2.1")
             .await
             .is_ok());
+    });
+}
+
+#[test]
+fn a_link_confirms_at_once_only_in_the_browser_that_signed_up() {
+    use super::accounts::Verifying;
+    block_on(async {
+        let app = app(NOW);
+        let browser = crate::domain::SecretToken::from_random(&[7u8; 32]);
+        app.sign_up(SignUp {
+            browser: Some(browser.hash()),
+            ..sign_up("squatted@example.com")
+        })
+        .await
+        .unwrap();
+        let link = token_from_last_mail(&app);
+        // Elsewhere (the address's owner, who never signed up): the password first.
+        let other = crate::domain::SecretToken::from_random(&[8u8; 32]);
+        for presented in [None, Some(other.expose())] {
+            let opened = app.open_verification(&link, presented).await.unwrap();
+            assert!(matches!(opened, Verifying::NeedsPassword(_)), "{opened:?}");
+        }
+        let guess = app
+            .verify_email_with_password(&link, "the owner's own password", "192.0.2.9")
+            .await;
+        assert!(
+            matches!(guess, Err(AppError::InvalidCredentials)),
+            "{guess:?}"
+        );
+        let still = app
+            .log_in("squatted@example.com", "correct horse battery", "192.0.2.1")
+            .await;
+        assert!(
+            matches!(still, Err(AppError::EmailNotVerified)),
+            "{still:?}"
+        );
+        // The browser that signed up confirms with a click.
+        let opened = app
+            .open_verification(&link, Some(browser.expose()))
+            .await
+            .unwrap();
+        assert!(matches!(opened, Verifying::Confirmed(_)), "{opened:?}");
+        assert!(matches!(
+            app.open_verification(&link, Some(browser.expose())).await,
+            Err(AppError::TokenUsed)
+        ));
+    });
+}
+
+#[test]
+fn the_sign_up_password_confirms_from_anywhere() {
+    block_on(async {
+        let app = app(NOW);
+        app.sign_up(sign_up("phone@example.com")).await.unwrap();
+        let link = token_from_last_mail(&app);
+        let confirmed = app
+            .verify_email_with_password(&link, "correct horse battery", "192.0.2.9")
+            .await
+            .unwrap();
+        assert!(confirmed.email_verified);
     });
 }

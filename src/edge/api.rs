@@ -94,19 +94,20 @@ struct SignUpBody {
 /// `POST /api/v1/accounts`
 pub async fn sign_up(req: &mut Request, cx: &Ctx) -> Handled {
     let body: SignUpBody = http::json(req).await?;
+    let (browser, binding) = super::pages::signup_binding()?;
     let account = cx
         .app()
         .sign_up(SignUp {
             email: &body.email,
             password: &body.password,
             name: &body.name,
+            browser: Some(browser),
         })
         .await?;
     cx.deliver_mail_soon();
-    Ok(json_response(
-        201,
-        &json!({ "account": account_json(&account) }),
-    )?)
+    let mut response = json_response(201, &json!({ "account": account_json(&account) }))?;
+    response.headers_mut().append("set-cookie", &binding)?;
+    Ok(response)
 }
 
 #[derive(Deserialize)]

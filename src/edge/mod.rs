@@ -235,6 +235,7 @@ async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
         (["signup"], Get) => pages::signup_form(req),
         (["signup"], Post) => pages::signup_submit(req, cx).await,
         (["verify-email"], Get) => pages::verify_email(req, cx).await,
+        (["verify-email"], Post) => pages::verify_email_submit(req, cx).await,
         (["login"], Get) => pages::login_form(req),
         (["login"], Post) => pages::login_submit(req, cx).await,
         (["logout"], Post) => pages::logout(req, cx).await,

@@ -10,7 +10,7 @@ use super::context::Ctx;
 use super::error::{describe, ApiError};
 use super::http::{self, safe_return_to, see_other, set_cookie, CSRF_COOKIE, SESSION_COOKIE};
 use super::views::{self, Chrome};
-use crate::app::accounts::{session_seconds, SignUp};
+use crate::app::accounts::{session_seconds, SignUp, Verifying};
 use crate::app::orgs::{CreateOrg, UpdateOrg};
 use crate::app::ports::{AccountRecord, Random};
 use crate::app::AppError;
@@ -141,12 +141,16 @@ pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
         csrf: &csrf,
     };
     let (email, name) = (field(&form, "email"), field(&form, "name"));
+    let (browser, binding) = signup_binding()?;
+    let mut cookies = cookies;
+    cookies.push(binding);
     let result = cx
         .app()
         .sign_up(SignUp {
             email,
             password: field(&form, "password"),
             name,
+            browser: Some(browser),
         })
         .await;
     match result {
@@ -204,14 +208,111 @@ fn done_log_in(account: &AccountRecord, title: &str, what: &str) -> Handled {
     html(200, &views::message(&chrome, title, &body), &[])
 }
 
-/// `GET /verify-email?token=`: confirms the address (the link's only effect is to
-/// confirm the address it was sent to, so a GET may do it, as Auth0's links do).
+/// The cookie that marks the browser a sign-up came from: the emailed link confirms at
+/// once only there (elsewhere the page asks for the password chosen at sign-up).
+pub const SIGNUP_COOKIE: &str = "orgpass_signup";
+
+/// A fresh sign-up secret: its digest for the store, and the cookie carrying it.
+///
+/// # Errors
+/// When randomness is unavailable.
+pub fn signup_binding() -> Result<(TokenHash, String), ApiError> {
+    let mut fresh = [0u8; 32];
+    super::crypto::PlatformRandom
+        .fill(&mut fresh)
+        .map_err(AppError::Unavailable)?;
+    let secret = SecretToken::from_random(&fresh);
+    let cookie = format!(
+        "{SIGNUP_COOKIE}={}; Max-Age={}; Path=/verify-email; HttpOnly; Secure; SameSite=Lax",
+        secret.expose(),
+        crate::app::accounts::VERIFICATION_HOURS * 3600
+    );
+    Ok((secret.hash(), cookie))
+}
+
+/// `GET /verify-email?token=`: in the browser that signed up, confirms the address (a
+/// GET may, as Auth0's links do: it only confirms what the link was sent to); anywhere
+/// else it asks for the password chosen at sign-up first, so that someone who never
+/// signed up cannot, by clicking, activate a password chosen by whoever used their
+/// address.
 pub async fn verify_email(req: &mut Request, cx: &Ctx) -> Handled {
     let token = http::query(req, "token").unwrap_or_default();
-    match cx.app().verify_email(&token).await {
-        Ok(account) => done_log_in(&account, "Email confirmed", "is confirmed"),
+    let browser = http::cookie(req, SIGNUP_COOKIE);
+    match cx.app().open_verification(&token, browser.as_deref()).await {
+        Ok(Verifying::Confirmed(account)) => {
+            done_log_in(&account, "Email confirmed", "is confirmed")
+        }
+        Ok(Verifying::NeedsPassword(account)) => {
+            let (csrf, cookies) = csrf(req)?;
+            confirm_with_password(&csrf, &cookies, &token, &account, None)
+        }
         Err(e) => error_page(&e.into(), None),
     }
+}
+
+/// `POST /verify-email`: the confirmation with the sign-up's password.
+pub async fn verify_email_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let token = field(&form, "token");
+    let ip = http::client_ip(req);
+    match cx
+        .app()
+        .verify_email_with_password(token, field(&form, "password"), &ip)
+        .await
+    {
+        Ok(account) => done_log_in(&account, "Email confirmed", "is confirmed"),
+        Err(AppError::InvalidCredentials) => {
+            let (csrf, cookies) = csrf(req)?;
+            let account = match cx.app().open_verification(token, None).await {
+                Ok(Verifying::NeedsPassword(a) | Verifying::Confirmed(a)) => a,
+                Err(e) => return error_page(&e.into(), None),
+            };
+            confirm_with_password(
+                &csrf,
+                &cookies,
+                token,
+                &account,
+                Some("That is not the password this account was created with."),
+            )
+        }
+        Err(e) => error_page(&e.into(), None),
+    }
+}
+
+fn confirm_with_password(
+    csrf: &str,
+    cookies: &[String],
+    token: &str,
+    account: &AccountRecord,
+    error: Option<&'static str>,
+) -> Handled {
+    let chrome = Chrome {
+        account: None,
+        csrf,
+    };
+    let errors = error
+        .map(|m| vec![FieldError::new("password", "invalid_credentials", m)])
+        .unwrap_or_default();
+    let body = format!(
+        r#"<section class="card"><h1>Confirm your email</h1><p>To confirm <strong>{email}</strong>, enter the password chosen when this account was created.</p><form method="post" action="/verify-email"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="token" value="{token}">{field}<button type="submit">Confirm</button></form><p class="muted">Did not sign up? Ignore this: nothing happens without the password, and the unconfirmed account is deleted after 7 days.</p></section>"#,
+        email = crate::app::html::escape(account.email.as_str()),
+        csrf = crate::app::html::escape(csrf),
+        token = crate::app::html::escape(token),
+        field = views::field(
+            "Password",
+            "password",
+            "password",
+            "",
+            &errors,
+            r#"autocomplete="current-password" required"#
+        ),
+    );
+    html(
+        if error.is_some() { 403 } else { 200 },
+        &views::page("Confirm your email", &chrome, &body),
+        cookies,
+    )
 }
 
 /// `GET /login`

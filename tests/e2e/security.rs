@@ -56,6 +56,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "security::junk_at_the_acs_never_erases_a_failure_that_matters",
         junk_never_evicts,
     ),
+    (
+        "security::a_click_on_the_link_never_activates_someone_elses_password",
+        confirming_needs_the_chosen_password,
+    ),
 ];
 
 /// Runs `n` calls of `f` at once (released together by a barrier); their results.
@@ -1100,4 +1104,109 @@ fn junk_never_evicts(w: &World) {
         "{now:?}"
     );
     assert!(!now.is_empty());
+}
+
+/// Finding 7's third rule: the owner of an address clicked the confirmation link of a
+/// sign-up someone else made with it, and so made that person's password valid.
+fn confirming_needs_the_chosen_password(w: &World) {
+    const SQUATTER: &str = "the squatter's password";
+    let c = w.client();
+    let owner = unique_email("clicked");
+    // The squatter signs up in their own browser, which keeps the sign-up cookie.
+    let squatter = Client::new(&c.base);
+    let r = squatter.json(
+        "POST",
+        "/api/v1/accounts",
+        None,
+        &json!({"email": owner, "password": SQUATTER, "name": "Squatter"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let set = r.all("set-cookie").join("\n");
+    assert!(
+        set.contains("orgpass_signup=") && set.contains("Path=/verify-email"),
+        "{set}"
+    );
+    let binding = set
+        .split("orgpass_signup=")
+        .nth(1)
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_owned();
+    let link = crate::mailed_token(&c, &owner);
+
+    // The owner clicks the link in their mailbox: a page asks for the password.
+    let page = c.get(&format!("/verify-email?token={link}"), None);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("name=\"password\""), "{}", page.body);
+    assert_eq!(login_status(&c, &owner, SQUATTER), 403, "still unconfirmed");
+    // ... and their own password does not fit.
+    let csrf = crate::csrf_in(&page.body);
+    let cookie = page
+        .all("set-cookie")
+        .into_iter()
+        .find_map(|c| c.strip_prefix("orgpass_csrf="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .map(|v| format!("orgpass_csrf={v}"))
+        .unwrap_or_default();
+    let origin = c.base.clone();
+    let submit = |password: &str| {
+        c.send(
+            "POST",
+            "/verify-email",
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("origin", &origin),
+                ("cookie", &cookie),
+            ],
+            Some(&format!(
+                "csrf={}&token={}&password={}",
+                crate::urlencode(&csrf),
+                crate::urlencode(&link),
+                crate::urlencode(password)
+            )),
+        )
+    };
+    let wrong = submit("the owner's own password");
+    assert_eq!(wrong.status, 403, "{}", wrong.body);
+    assert_eq!(login_status(&c, &owner, SQUATTER), 403, "still unconfirmed");
+
+    // Only the sign-up's own browser confirms with a click (or whoever knows the
+    // password chosen at sign-up, from anywhere).
+    let r = squatter.send(
+        "GET",
+        &format!("/verify-email?token={link}"),
+        &[("cookie", &format!("orgpass_signup={binding}"))],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("is confirmed"), "{}", r.body);
+    assert_eq!(login_status(&c, &owner, SQUATTER), 201);
+
+    let phone = unique_email("other-device");
+    let r = c.json(
+        "POST",
+        "/api/v1/accounts",
+        None,
+        &json!({"email": phone, "password": PASSWORD, "name": "Phone"}),
+    );
+    assert_eq!(r.status, 201);
+    let link = crate::mailed_token(&c, &phone);
+    let _ = c.get(&format!("/verify-email?token={link}"), None);
+    let ok = c.send(
+        "POST",
+        "/verify-email",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("origin", &origin),
+            ("cookie", &cookie),
+        ],
+        Some(&format!(
+            "csrf={}&token={}&password={}",
+            crate::urlencode(&csrf),
+            crate::urlencode(&link),
+            crate::urlencode(PASSWORD)
+        )),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(login_status(&c, &phone, PASSWORD), 201);
 }

@@ -5,8 +5,8 @@ use worker::wasm_bindgen::JsValue;
 
 use super::{changes, int, rows, text, time, total_changes, AccountRow, D1Store, ACCOUNT_COLUMNS};
 use crate::app::ports::{
-    AccountRecord, AccountStore, LoginAttempt, MembershipSummary, NewMail, NewSession, PortError,
-    TokenUse,
+    AccountRecord, AccountStore, LoginAttempt, MembershipSummary, NewMail, NewSession,
+    NewVerification, PendingVerification, PortError, TokenUse,
 };
 use crate::domain::{ratelimit, Email, Membership, Role, Timestamp, TokenHash};
 
@@ -182,8 +182,7 @@ impl AccountStore for D1Store {
         &self,
         account: &AccountRecord,
         password_record: &str,
-        verification: &TokenHash,
-        verification_expires: Timestamp,
+        verification: &NewVerification,
         mail: &NewMail,
     ) -> Result<bool, PortError> {
         let results = self
@@ -200,20 +199,62 @@ impl AccountStore for D1Store {
                     ],
                 )?,
                 self.stmt(
-                    "INSERT INTO account_tokens (token_hash, purpose, account_id, created_at, expires_at) \
-                     SELECT ?1, 'verify_email', ?2, ?3, ?4 \
+                    "INSERT INTO account_tokens (token_hash, purpose, account_id, created_at, expires_at, browser_hash) \
+                     SELECT ?1, 'verify_email', ?2, ?3, ?4, ?5 \
                      WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND created_at = ?3)",
                     &[
-                        text(&verification.to_hex()),
+                        text(&verification.token.to_hex()),
                         text(&account.id),
                         time(account.created_at),
-                        time(verification_expires),
+                        time(verification.expires_at),
+                        super::opt_text(verification.browser.map(|b| b.to_hex()).as_deref()),
                     ],
                 )?,
                 self.outbox_insert(mail, account.created_at, Some(&account.id))?,
             ])
             .await?;
         Ok(changes(results.first())? == 1)
+    }
+
+    async fn pending_verification(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<TokenUse<PendingVerification>, PortError> {
+        #[derive(Deserialize)]
+        struct Row {
+            used_at: Option<f64>,
+            expires_at: f64,
+            browser_hash: Option<String>,
+            #[serde(flatten)]
+            account: AccountRow,
+        }
+        let result = self
+            .one(self.stmt(
+                &format!(
+                    "SELECT t.used_at, t.expires_at, t.browser_hash, {ACCOUNT_COLUMNS} FROM account_tokens t \
+                     JOIN accounts a ON a.id = t.account_id \
+                     WHERE t.token_hash = ?1 AND t.purpose = 'verify_email'"
+                ),
+                &[text(&token.to_hex())],
+            )?)
+            .await?;
+        let Some(row) = rows::<Row>(Some(&result))?.into_iter().next() else {
+            return Ok(TokenUse::Unknown);
+        };
+        if row.used_at.is_some() {
+            return Ok(TokenUse::AlreadyUsed);
+        }
+        if super::millis(row.expires_at) <= now {
+            return Ok(TokenUse::Expired);
+        }
+        let browser = row.browser_hash.as_deref().and_then(TokenHash::from_hex);
+        let (account, password_record) = row.account.into_record()?;
+        Ok(TokenUse::Spent(PendingVerification {
+            account,
+            password_record,
+            browser,
+        }))
     }
 
     async fn verify_email(
