@@ -205,7 +205,8 @@ pub fn invitees<'a>(typed: impl IntoIterator<Item = &'a str>) -> Result<Invitees
 /// [`MAX_MESSAGE_CHARS`] characters.
 ///
 /// # Errors
-/// `invalid_message` when too long.
+/// `invalid_message` when too long, or holding bidirectional or control characters
+/// (line breaks and tabs aside).
 pub fn message(input: Option<&str>) -> Result<Option<String>, FieldError> {
     let text = input.map(str::trim).unwrap_or_default();
     if text.chars().count() > MAX_MESSAGE_CHARS {
@@ -213,6 +214,18 @@ pub fn message(input: Option<&str>) -> Result<Option<String>, FieldError> {
             "message",
             "invalid_message",
             "Keep the message under 1000 characters.",
+        ));
+    }
+    // The message is quoted in the invitation email: nothing that reorders the text
+    // around it (the names' rule), and no control characters but line breaks and tabs.
+    if text.chars().any(|c| {
+        super::validation::is_bidi_control(c)
+            || (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    }) {
+        return Err(FieldError::new(
+            "message",
+            "invalid_message",
+            "Remove the invisible formatting characters from the message.",
         ));
     }
     Ok((!text.is_empty()).then(|| text.to_owned()))
@@ -344,6 +357,17 @@ mod tests {
             message(Some(&"x".repeat(1001))).unwrap_err().code,
             "invalid_message"
         );
+        assert_eq!(
+            message(Some("Hi,\n\twelcome")),
+            Ok(Some("Hi,\n\twelcome".to_owned()))
+        );
+        for bad in ["pay \u{202E}gnp.exe", "a\u{2066}b", "bell\u{7}"] {
+            assert_eq!(
+                message(Some(bad)).unwrap_err().code,
+                "invalid_message",
+                "{bad:?}"
+            );
+        }
         assert_eq!(group_name(" Design "), Ok("Design".to_owned()));
         assert!(group_name("").is_err());
         assert_eq!(group_name_key("Design"), group_name_key("DESIGN"));

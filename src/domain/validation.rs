@@ -104,7 +104,7 @@ pub fn bounded_name(input: &str) -> Result<String, FieldError> {
 
 /// The bidirectional embedding, override and isolate controls (LRE, RLE, PDF, LRO, RLO,
 /// LRI, RLI, FSI, PDI): they change the order in which the text after them is shown.
-const fn is_bidi_control(c: char) -> bool {
+pub const fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 

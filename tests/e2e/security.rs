@@ -776,6 +776,19 @@ fn visible_names(w: &World) {
         );
         assert_eq!(r.status, 401, "no account for {bad:?}");
     }
+    // The invitation's message is quoted in the email: no bidi controls there either.
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/invitations"),
+        Some(&admin.token),
+        &json!({"emails": [unique_email("msg")], "role": "member", "message": "open \u{202E}fdp.exe"}),
+    );
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (400, "invalid_message"),
+        "{}",
+        r.body
+    );
     let org = c
         .get(&format!("/api/v1/orgs/{key}"), Some(&admin.token))
         .json();

@@ -389,7 +389,8 @@ impl InvitationStore for D1Store {
             statements.push(self.stmt(
                 &format!(
                     "DELETE FROM accounts WHERE email = ?2 AND email_verified_at IS NULL \
-                       AND managed_by IS NULL AND {pending}"
+                       AND managed_by IS NULL AND {pending} \
+                       AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = accounts.id)"
                 ),
                 &args,
             )?);

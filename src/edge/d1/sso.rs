@@ -212,7 +212,8 @@ impl SsoStore for D1Store {
                 self.stmt(
                     &format!(
                         "DELETE FROM accounts WHERE email = ?3 AND email_verified_at IS NULL \
-                           AND managed_by IS NULL AND {configured} AND {verified} AND {known_groups}"
+                           AND managed_by IS NULL AND {configured} AND {verified} AND {known_groups} \
+                           AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = accounts.id)"
                     ),
                     &args,
                 )?,
