@@ -3,7 +3,7 @@
 
 use super::ports::{
     AccountRecord, AccountStore, MembershipSummary, NewSession, NewVerification, PasswordHasher,
-    Random, TokenUse,
+    PendingVerification, Random, TokenUse,
 };
 use super::{mail, App, AppError};
 use crate::domain::account::{PASSWORD_ITERATIONS, SALT_LEN};
@@ -136,6 +136,21 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         }
     }
 
+    /// The account a verification link would confirm (nothing is spent).
+    async fn pending_verification(&self, token: &str) -> Result<PendingVerification, AppError> {
+        let secret = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
+        match self
+            .store
+            .pending_verification(&secret.hash(), self.now)
+            .await?
+        {
+            TokenUse::Spent(pending) => Ok(pending),
+            TokenUse::Unknown => Err(AppError::TokenInvalid),
+            TokenUse::Expired => Err(AppError::TokenExpired),
+            TokenUse::AlreadyUsed => Err(AppError::TokenUsed),
+        }
+    }
+
     /// Opens a verification link in a browser: confirms at once where the browser holds
     /// the sign-up's secret (`browser`), else asks for the password first.
     ///
@@ -147,17 +162,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         token: &str,
         browser: Option<&str>,
     ) -> Result<Verifying, AppError> {
-        let secret = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
-        let pending = match self
-            .store
-            .pending_verification(&secret.hash(), self.now)
-            .await?
-        {
-            TokenUse::Spent(pending) => pending,
-            TokenUse::Unknown => return Err(AppError::TokenInvalid),
-            TokenUse::Expired => return Err(AppError::TokenExpired),
-            TokenUse::AlreadyUsed => return Err(AppError::TokenUsed),
-        };
+        let pending = self.pending_verification(token).await?;
         let presented = browser.and_then(SecretToken::parse).map(|b| b.hash());
         match (pending.browser, presented) {
             (Some(stored), Some(presented)) if stored.matches(&presented) => {
@@ -180,17 +185,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         ip: &str,
     ) -> Result<AccountRecord, AppError> {
         let password = Password::attempt(password)?;
-        let secret = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
-        let pending = match self
-            .store
-            .pending_verification(&secret.hash(), self.now)
-            .await?
-        {
-            TokenUse::Spent(pending) => pending,
-            TokenUse::Unknown => return Err(AppError::TokenInvalid),
-            TokenUse::Expired => return Err(AppError::TokenExpired),
-            TokenUse::AlreadyUsed => return Err(AppError::TokenUsed),
-        };
+        let pending = self.pending_verification(token).await?;
         let window = ratelimit::window_start(self.now);
         let attempt = self
             .store

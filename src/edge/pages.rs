@@ -71,7 +71,7 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
         500 => "Something went wrong",
         _ => "That did not work",
     };
-    let mut response = html(
+    let response = html(
         d.status,
         &views::message(
             &chrome,
@@ -83,7 +83,12 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
         ),
         &[],
     )?;
-    if let Some(seconds) = d.retry_after {
+    with_retry_after(response, d.retry_after)
+}
+
+/// Adds `Retry-After` to a page answering a rate limit.
+fn with_retry_after(mut response: Response, seconds: Option<i64>) -> Handled {
+    if let Some(seconds) = seconds {
         response
             .headers_mut()
             .set("retry-after", &seconds.to_string())?;
@@ -355,17 +360,12 @@ pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
                 account: None,
                 csrf: &csrf,
             };
-            let mut response = html(
+            let response = html(
                 d.status,
                 &views::login(&chrome, &csrf, email, &return_to, Some(d.message)),
                 &cookies,
             )?;
-            if let Some(seconds) = d.retry_after {
-                response
-                    .headers_mut()
-                    .set("retry-after", &seconds.to_string())?;
-            }
-            Ok(response)
+            with_retry_after(response, d.retry_after)
         }
     }
 }
