@@ -458,7 +458,7 @@ fn no_lost_member_updates(w: &World) {
             let body = if i == 0 {
                 json!({"role": "member"})
             } else {
-                json!({"can_invite": i % 2 == 0})
+                json!({"can_invite": i.is_multiple_of(2)})
             };
             cl.json("PATCH", &p, Some(&t), &body).status
         });
@@ -1006,7 +1006,11 @@ fn sso_starts_limited(w: &World) {
     let one_address = Client::new(&c.base);
     // Unknown IDs count too, so the limit does not tell which IDs exist.
     let start = |c: &Client, i: usize, id: &str| {
-        let org = if i % 10 == 0 { "no-such-org-id" } else { id };
+        let org = if i.is_multiple_of(10) {
+            "no-such-org-id"
+        } else {
+            id
+        };
         c.get(&format!("/login/sso?organization_id={org}"), None)
             .status
     };
@@ -1075,7 +1079,7 @@ fn junk_never_evicts(w: &World) {
     let path = format!("/saml/{}/acs", o.key);
     let form = [("content-type", "application/x-www-form-urlencoded")];
     for i in 0..25 {
-        let body = if i % 2 == 0 {
+        let body = if i.is_multiple_of(2) {
             "RelayState=x".to_owned()
         } else {
             "SAMLResponse=AAAA".to_owned()
