@@ -1078,7 +1078,7 @@ fn junk_never_evicts(w: &World) {
     let junk = Client::new(&c.base);
     let path = format!("/saml/{}/acs", o.key);
     let form = [("content-type", "application/x-www-form-urlencoded")];
-    for i in 0..25 {
+    for i in 0..25_u32 {
         let body = if i.is_multiple_of(2) {
             "RelayState=x".to_owned()
         } else {
