@@ -81,8 +81,9 @@ impl Client {
     /// A request with any headers and an optional raw body.
     ///
     /// `wrangler dev`'s proxy now and then answers 503 "Your worker restarted
-    /// mid-request" without the Worker ever seeing the request (seen once in a CI run
-    /// of many parallel requests: no request line in the Worker's log); that answer is
+    /// mid-request" without the Worker ever seeing the request (cloudflare/workers-sdk
+    /// issue 14641: a connection kept alive across kj's 5 s keep-alive timeout; seen
+    /// once in a CI run here, with no request line in the Worker's log). That answer is
     /// the tool's, not orgpass's, so the request is sent again (at most twice).
     pub fn send(
         &self,
