@@ -1,4 +1,4 @@
-//! Sign-up, email verification, login, logout and "who am I" (PRODUCT.md §1, API.md
+//! Sign-up, email verification, login, logout and "who am I" (docs/product.md §1, docs/api.md
 //! "Accounts and sessions").
 
 use super::ports::{

@@ -1,4 +1,4 @@
-//! Domain verification use cases (PRODUCT.md §7 "Domains"): add, list, verify on
+//! Domain verification use cases (docs/product.md §7 "Domains"): add, list, verify on
 //! demand, delete (administrators, while the add-on allows SSO), and the Cron's
 //! re-checks. Decisions come from [`crate::domain::verification`].
 

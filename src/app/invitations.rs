@@ -1,4 +1,4 @@
-//! Invitations (PRODUCT.md §4, API.md "Members, invitations, groups"): invite several
+//! Invitations (docs/product.md §4, docs/api.md "Members, invitations, groups"): invite several
 //! people at once, list, resend, revoke, and accept — by a signed-in account with the
 //! invited email, or by signing up from the link. The lifecycle is
 //! [`crate::domain::invitation`]; exactly-once acceptance is the store's conditional
@@ -65,7 +65,8 @@ where
     /// refused one by one with `already_member`; the others go out.
     ///
     /// The inviter may put an invitee only where they could put a member directly
-    /// (DESIGN.md rule 14): a group only if the policy lets them manage it (a member:
+    /// (docs/architecture.md "No privilege beyond the granter's"): a group only if the
+    /// policy lets them manage it (a member:
     /// the groups they belong to). A re-invite replaces a pending invitation only when
     /// its sender may revoke invitations; otherwise that email is refused with
     /// `already_invited`.
@@ -336,7 +337,7 @@ where
         if found.invitation.email != account.email {
             return Err(AppError::InvitationEmailMismatch);
         }
-        // A managed account belongs to its own organization only (PRODUCT.md §1), and
+        // A managed account belongs to its own organization only (docs/product.md §1), and
         // already is a member there.
         if account.managed {
             return Err(AppError::Forbidden);

@@ -1,4 +1,4 @@
-//! Members and groups (PRODUCT.md §3 and §5, API.md "Members, invitations, groups"):
+//! Members and groups (docs/product.md §3 and §5, docs/api.md "Members, invitations, groups"):
 //! listing with the guest visibility rule, role and privilege changes, removal, and
 //! groups with their members and bulk role change. Decisions come from
 //! [`crate::domain::policy`]; the store's guards repeat the "last administrator" rule

@@ -1,4 +1,4 @@
-//! Creating, reading and changing organizations (PRODUCT.md §2, API.md
+//! Creating, reading and changing organizations (docs/product.md §2, docs/api.md
 //! "Organizations").
 
 use super::ports::{

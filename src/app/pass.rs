@@ -1,6 +1,6 @@
 //! The single sign-on add-on: application, operator decisions, upgrade and cancel
 //! through the payment provider, provider webhooks, and the Cron's enforcement
-//! (PRODUCT.md §7). Decisions come from the pure state machine in
+//! (docs/product.md §7). Decisions come from the pure state machine in
 //! [`crate::domain::pass`]; every write is a compare-and-set on the stored state.
 
 use super::billing::{self, EventKind};

@@ -1,5 +1,5 @@
 //! Project creators, projects, project members and groups, diagrams, and the
-//! products' authorization question (PRODUCT.md §6, API.md "Projects and diagrams").
+//! products' authorization question (docs/product.md §6, docs/api.md "Projects and diagrams").
 //!
 //! Each request reads the caller's context and their standing in the project in one
 //! round trip ([`ProjectStore::project_context`]); decisions come from

@@ -1,4 +1,4 @@
-//! SAML single sign-on use cases (PRODUCT.md §7): the organization's SAML settings,
+//! SAML single sign-on use cases (docs/product.md §7): the organization's SAML settings,
 //! managed accounts, starting a login at the IdP, and the assertion consumer service.
 //!
 //! A login, SP-initiated:

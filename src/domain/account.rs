@@ -1,6 +1,6 @@
 //! Accounts: display names, password policy and the stored password record.
 //!
-//! PRODUCT.md §1: passwords have at least 10 characters and are hashed with
+//! docs/product.md §1: passwords have at least 10 characters and are hashed with
 //! PBKDF2-HMAC-SHA256 with a per-account random salt and a stored iteration count, so
 //! the count can be raised later (a record with fewer iterations than
 //! [`PASSWORD_ITERATIONS`] still verifies). The derivation itself is a port

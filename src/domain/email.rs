@@ -1,6 +1,6 @@
 //! Email addresses, in one canonical form built on construction.
 //!
-//! PRODUCT.md §1: emails are unique and compared case-insensitively after trimming.
+//! docs/product.md §1: emails are unique and compared case-insensitively after trimming.
 //! The canonical form is what every place that stores or compares an address uses
 //! (sign-up, login, invitations, managed accounts, the SAML NameID), so it must never
 //! let two different addresses meet:

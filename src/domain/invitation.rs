@@ -1,4 +1,4 @@
-//! Invitations (PRODUCT.md §4): who may be invited at once, and the lifecycle of one
+//! Invitations (docs/product.md §4): who may be invited at once, and the lifecycle of one
 //! invitation.
 //!
 //! ```text

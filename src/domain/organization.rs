@@ -1,5 +1,5 @@
 //! Organizations: the space key, the organization ID, names, roles and the product
-//! catalogue (PRODUCT.md §2 and §3).
+//! catalogue (docs/product.md §2 and §3).
 //!
 //! - The **space key** is 10 characters of `A-Z0-9`, drawn at creation and never
 //!   changed; every stable URL uses it.
@@ -154,7 +154,7 @@ impl OrganizationName {
     }
 }
 
-/// A member's role in an organization (PRODUCT.md §3).
+/// A member's role in an organization (docs/product.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// Everything in the organization.

@@ -1,5 +1,5 @@
 //! The single sign-on add-on ("Pass") lifecycle, as a pure state machine
-//! (PRODUCT.md §7).
+//! (docs/product.md §7).
 //!
 //! ```text
 //!            apply                 approve (trial = now + 30 d)

@@ -1,8 +1,8 @@
-//! Who may do what in an organization (PRODUCT.md §3–§6), as one pure decision.
+//! Who may do what in an organization (docs/product.md §3–§6), as one pure decision.
 //!
 //! [`authorize`] is the only way to obtain an [`Authorized`] value, and the use cases
 //! that change an organization require one, so a forgotten check does not compile
-//! (DESIGN.md rule 4). Actions that depend on the target carry what the decision needs
+//! (docs/architecture.md "Why"). Actions that depend on the target carry what the decision needs
 //! (`Invite(role)`, `ManageGroup { belongs }`, `CreateProject { creator }`).
 //!
 //! | action | administrator | member | guest |

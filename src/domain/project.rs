@@ -1,4 +1,4 @@
-//! Projects and diagrams (PRODUCT.md §6): project roles, the effective role of a
+//! Projects and diagrams (docs/product.md §6): project roles, the effective role of a
 //! person, and the one decision about project and diagram actions.
 //!
 //! A person's **effective role** in a project is the highest of their direct role and
@@ -110,7 +110,7 @@ pub fn assignable(org_role: Role, role: ProjectRole) -> Result<(), GuestNotAllow
     }
 }
 
-/// Something one may do with a project or its diagrams (API.md `authorize`).
+/// Something one may do with a project or its diagrams (docs/api.md `authorize`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProjectAction {
     /// See the project, its members and diagrams.

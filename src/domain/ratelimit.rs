@@ -1,4 +1,4 @@
-//! The failed-login limit (API.md): at most 10 failures per account and 50 per client
+//! The failed-login limit (docs/api.md): at most 10 failures per account and 50 per client
 //! IP in 15 minutes; past that, logins are refused with a time to wait.
 //!
 //! Counting uses fixed 15-minute windows aligned to the epoch: one counter row per key

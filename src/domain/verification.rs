@@ -1,5 +1,5 @@
 //! Domains an organization proves it controls, and the lifecycle of that proof
-//! (PRODUCT.md §7 "Domains").
+//! (docs/product.md §7 "Domains").
 //!
 //! ```text
 //!   add ──► Pending ──(record found)──► Verified ──(found)──► Verified (misses = 0)

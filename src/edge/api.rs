@@ -1,4 +1,4 @@
-//! The JSON API of API.md (`/api/v1/…`). Each handler authenticates (extractor), makes
+//! The JSON API of docs/api.md (`/api/v1/…`). Each handler authenticates (extractor), makes
 //! one call into `app`, and maps the result.
 
 use serde::Deserialize;
@@ -21,7 +21,7 @@ fn rfc3339(t: Option<Timestamp>) -> Value {
     t.map_or(Value::Null, |t| Value::from(t.to_rfc3339()))
 }
 
-/// `account` of API.md.
+/// `account` of docs/api.md.
 #[must_use]
 pub fn account_json(a: &AccountRecord) -> Value {
     json!({
@@ -34,7 +34,7 @@ pub fn account_json(a: &AccountRecord) -> Value {
     })
 }
 
-/// `pass` of API.md, as it stands at `now` (expiries apply on time even if the Cron
+/// `pass` of docs/api.md, as it stands at `now` (expiries apply on time even if the Cron
 /// has not written them yet).
 #[must_use]
 pub fn pass_json(pass: Pass, now: Timestamp) -> Value {
@@ -48,7 +48,7 @@ pub fn pass_json(pass: Pass, now: Timestamp) -> Value {
     })
 }
 
-/// `org` of API.md.
+/// `org` of docs/api.md.
 #[must_use]
 pub fn org_json(o: &OrgRecord, now: Timestamp) -> Value {
     json!({

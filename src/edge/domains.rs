@@ -1,4 +1,4 @@
-//! HTTP handlers of domain verification (API.md "Single sign-on add-on": domains).
+//! HTTP handlers of domain verification (docs/api.md "Single sign-on add-on": domains).
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,7 +13,7 @@ use crate::domain::verification::DomainState;
 
 type Handled = Result<Response, ApiError>;
 
-/// `domain` of API.md, with what the last check found.
+/// `domain` of docs/api.md, with what the last check found.
 #[must_use]
 pub fn domain_json(d: &DomainRecord) -> Value {
     let verified_at = match d.state {

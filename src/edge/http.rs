@@ -116,7 +116,7 @@ pub fn json_response<T: Serialize>(status: u16, value: &T) -> worker::Result<Res
     Ok(Response::from_json(value)?.with_status(status))
 }
 
-/// The JSON error body of API.md: `{"error": {"code", "message", "fields"?}}`, with
+/// The JSON error body of docs/api.md: `{"error": {"code", "message", "fields"?}}`, with
 /// `Retry-After` for rate limits.
 ///
 /// # Errors

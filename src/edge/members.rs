@@ -1,4 +1,4 @@
-//! HTTP handlers of members, invitations and groups (API.md "Members, invitations,
+//! HTTP handlers of members, invitations and groups (docs/api.md "Members, invitations,
 //! groups"): authenticate, one call into `app`, map the result.
 
 use serde::Deserialize;
@@ -19,7 +19,7 @@ use crate::domain::Timestamp;
 
 type Handled = Result<Response, ApiError>;
 
-/// `member` of API.md.
+/// `member` of docs/api.md.
 #[must_use]
 pub fn member_json(m: &MemberRecord) -> Value {
     json!({
@@ -52,7 +52,7 @@ pub fn invitation_json(i: &InvitationRecord, now: Timestamp) -> Value {
     })
 }
 
-/// `group` of API.md.
+/// `group` of docs/api.md.
 #[must_use]
 pub fn group_json(g: &GroupRecord) -> Value {
     json!({ "id": g.id, "name": g.name, "member_ids": g.member_ids })

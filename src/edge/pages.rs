@@ -1,4 +1,4 @@
-//! The HTML pages of API.md "Pages". Forms post back to the same paths; each POST
+//! The HTML pages of docs/api.md "Pages". Forms post back to the same paths; each POST
 //! checks the origin and the form's CSRF token before anything else.
 
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
 //! HTTP handlers of project creators, projects, project roles, diagrams and the
-//! products' `authorize` question (API.md "Projects and diagrams").
+//! products' `authorize` question (docs/api.md "Projects and diagrams").
 
 use serde::Deserialize;
 use serde_json::{json, Value};

@@ -22,7 +22,7 @@ use crate::saml::Certificate;
 
 type Handled = Result<Response, ApiError>;
 
-/// Largest ACS body (API.md: the ACS accepts up to 256 KiB).
+/// Largest ACS body (docs/api.md: the ACS accepts up to 256 KiB).
 pub const ACS_BODY_LIMIT: usize = 256 * 1024;
 /// How long a KV entry of settings lives without a change (it is rewritten on every
 /// change and checked against D1's version on every login).
@@ -132,7 +132,7 @@ fn certificate_json(cert: &Certificate, now: Timestamp) -> Value {
     })
 }
 
-/// `saml` of API.md.
+/// `saml` of docs/api.md.
 #[must_use]
 pub fn saml_json(view: &SamlView, now: Timestamp) -> Value {
     let mut out = json!({

@@ -2,7 +2,7 @@
 //! canonicalization, XML-DSig verification, Response/Assertion validation,
 //! AuthnRequest and metadata.
 //!
-//! The rules (DESIGN.md "SAML rules") in one paragraph: the message is parsed once
+//! The rules (docs/saml.md) in one paragraph: the message is parsed once
 //! into one [`xml::Document`]; signatures are verified on that tree
 //! ([`dsig`]), each over the element it is a direct child of and nothing else; the
 //! identity is read only from the one Assertion that is a direct child of the

@@ -1,4 +1,4 @@
-//! Validation of a `samlp:Response` into a [`VerifiedLogin`] (PRODUCT.md §7).
+//! Validation of a `samlp:Response` into a [`VerifiedLogin`] (docs/product.md §7).
 //!
 //! Order of the checks: the tree (no duplicate IDs, one Assertion, no signature out of
 //! place), the signatures (every one present must verify; at least one of the Response

@@ -1,4 +1,4 @@
-//! An organization's SAML settings (PRODUCT.md §7 "SAML settings"): what an
+//! An organization's SAML settings (docs/product.md §7 "SAML settings"): what an
 //! administrator types or imports, validated into [`SamlSettings`], and the service
 //! provider's own URLs derived from the space key.
 //!
@@ -61,7 +61,7 @@ pub struct SettingsInput<'a> {
     pub allow_sha1: bool,
 }
 
-/// The service provider's URLs of one organization (API.md "SAML endpoints").
+/// The service provider's URLs of one organization (docs/api.md "SAML endpoints").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpUrls {
     /// `{BASE_URL}/saml/{org}`: our entity ID (the Audience).

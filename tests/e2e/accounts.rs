@@ -1,5 +1,5 @@
 //! Accounts and sessions: sign-up, verification, login, logout, /me, and every
-//! refusal API.md names for them.
+//! refusal docs/api.md names for them.
 
 use serde_json::json;
 

@@ -427,7 +427,7 @@ fn invite_join_revoke_groups_guests(w: &World) {
     });
 }
 
-/// PRODUCT.md §7 "done when": an administrator configures SAML from the IdP's metadata
+/// docs/product.md §7 end to end: an administrator configures SAML from the IdP's metadata
 /// and creates a managed account on the settings pages; that person logs in through the
 /// pysaml2 IdP from `/login`, cookies and all, and lands on the dashboard.
 fn saml_configured_and_managed_login(w: &World) {

@@ -1,4 +1,4 @@
-//! SAML single sign-on end to end (PRODUCT.md §7): settings imported from a real IdP's
+//! SAML single sign-on end to end (docs/product.md §7): settings imported from a real IdP's
 //! metadata (pysaml2, signing through xmlsec1), a domain verified through a real
 //! DNS-over-HTTPS server, managed accounts, SP- and IdP-initiated logins through the
 //! real ACS with RSA 2048 and 4096 and every signing placement, the attack classes

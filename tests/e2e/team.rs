@@ -1,5 +1,5 @@
 //! Members, invitations, groups, projects, diagrams and `authorize` over HTTP against
-//! the real Worker and its local D1 (PRODUCT.md §3–§6).
+//! the real Worker and its local D1 (docs/product.md §3–§6).
 
 use serde_json::{json, Value};
 

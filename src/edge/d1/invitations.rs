@@ -78,7 +78,8 @@ struct IdRow {
     id: String,
 }
 
-/// The inviter of invitation `i` may still invite with its role (DESIGN.md rule 14:
+/// The inviter of invitation `i` may still invite with its role (docs/architecture.md
+/// "No privilege beyond the granter's":
 /// an invitation carries no more than its sender holds when it is accepted): an
 /// administrator, or a member with **can invite** for `member` and `guest`.
 const INVITER_MAY_INVITE: &str = "EXISTS (SELECT 1 FROM memberships im \

@@ -89,7 +89,7 @@ pub(super) const LAST_ADMIN_ANYWHERE: &str =
        AND (SELECT count(*) FROM memberships y WHERE y.space_key = x.space_key AND y.role = 'administrator') <= 1)";
 
 /// `?2` is a normal (non-managed) administrator of `?1`, SAML is configured for `?1`,
-/// and no other normal administrator exists: PRODUCT.md §3's SSO invariant.
+/// and no other normal administrator exists: docs/product.md §3's SSO invariant.
 pub(super) const LAST_NORMAL_ADMIN: &str =
     "(EXISTS (SELECT 1 FROM saml_settings WHERE space_key = ?1) \
      AND EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id \

@@ -121,7 +121,7 @@ impl OrgStore for D1Store {
         // and with it the whole batch.
         let ours =
             "EXISTS (SELECT 1 FROM organization_ids WHERE organization_id = ?2 AND space_key = ?1)";
-        // A managed account belongs to its organization alone (PRODUCT.md §1): it never
+        // A managed account belongs to its organization alone (docs/product.md §1): it never
         // becomes the creator of another, whatever the use case read before.
         let creator_may =
             "NOT EXISTS (SELECT 1 FROM accounts WHERE id = ?4 AND managed_by IS NOT NULL)";
