@@ -939,6 +939,10 @@ fn the_reader_is_bounded_before_any_signature() {
         .map(|(_, e)| e.name.ns.clone().unwrap())
         .collect();
     assert_eq!(ns, ["inner", "outer"]);
+    assert_eq!(
+        Document::parse(b"<r xmlns:=\"u\"/>").err(),
+        Some(SamlError::InvalidNamespace)
+    );
     let sibling = "<r><a xmlns:p=\"u\"/><p:x/></r>";
     assert_eq!(
         Document::parse(sibling.as_bytes()).err(),

@@ -229,30 +229,6 @@ impl Document {
             }
         }
     }
-
-    /// The URI `prefix` is bound to at element `id` (`None`: the default namespace).
-    #[must_use]
-    pub fn namespace_in_scope(&self, id: NodeId, prefix: Option<&str>) -> Option<&str> {
-        namespace_in_scope(&self.nodes, id, prefix)
-    }
-}
-
-/// Walks up from element `id` to the nearest declaration of `prefix` (`xmlns=""`
-/// undeclares the default namespace).
-fn namespace_in_scope<'a>(
-    nodes: &'a [Node],
-    mut id: NodeId,
-    prefix: Option<&str>,
-) -> Option<&'a str> {
-    loop {
-        let Some(Node::Element(e)) = nodes.get(id) else {
-            return None;
-        };
-        if let Some(d) = e.ns_decls.iter().find(|d| d.prefix.as_deref() == prefix) {
-            return Some(d.uri.as_str()).filter(|u| !u.is_empty());
-        }
-        id = e.parent?;
-    }
 }
 
 #[derive(Default)]
@@ -260,8 +236,9 @@ struct Parser {
     nodes: Vec<Node>,
     stack: Vec<NodeId>,
     root: Option<NodeId>,
-    /// The declarations in scope: a stack of URIs per prefix (`None`: the default).
-    scope: std::collections::HashMap<Option<String>, Vec<String>>,
+    /// The declarations in scope: a stack of URIs per prefix (`""`: the default
+    /// namespace; never a prefix), looked up without allocating.
+    scope: std::collections::HashMap<String, Vec<String>>,
     /// Text and attribute-value bytes so far.
     text_bytes: usize,
 }
@@ -355,7 +332,7 @@ impl Parser {
     fn close(&mut self, id: NodeId) {
         if let Some(Node::Element(e)) = self.nodes.get(id) {
             for d in &e.ns_decls {
-                if let Some(stack) = self.scope.get_mut(&d.prefix) {
+                if let Some(stack) = self.scope.get_mut(d.prefix.as_deref().unwrap_or("")) {
                     stack.pop();
                 }
             }
@@ -450,7 +427,8 @@ impl Parser {
                 });
             } else if let Some(p) = key.strip_prefix("xmlns:") {
                 let reserved = (p == "xml") != (value == XML_NS) || p == "xmlns";
-                if value.is_empty() || reserved || value == XMLNS_NS {
+                // `xmlns:=…` names no prefix (and "" keys the default in the scope).
+                if p.is_empty() || value.is_empty() || reserved || value == XMLNS_NS {
                     return Err(SamlError::InvalidNamespace);
                 }
                 if p != "xml" {
@@ -466,7 +444,7 @@ impl Parser {
         // Declarations are in scope for the element's own name and attributes.
         for d in &ns_decls {
             self.scope
-                .entry(d.prefix.clone())
+                .entry(d.prefix.clone().unwrap_or_default())
                 .or_default()
                 .push(d.uri.clone());
         }
@@ -510,7 +488,7 @@ impl Parser {
     /// The URI `prefix` is bound to now (`xmlns=""` undeclares the default).
     fn in_scope(&self, prefix: Option<&str>) -> Option<&str> {
         self.scope
-            .get(&prefix.map(str::to_owned))
+            .get(prefix.unwrap_or(""))
             .and_then(|v| v.last())
             .map(String::as_str)
             .filter(|u| !u.is_empty())
