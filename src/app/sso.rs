@@ -687,8 +687,9 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         let verified = verify_response(&xml, &expect).map_err(|e| {
             // Refused before anything was verified: a response that names this
             // organization's IdP (a forged signature, say) is kept apart from junk.
-            let names_our_idp = crate::saml::response::claimed_issuer(&xml).as_deref()
-                == Some(settings.idp_entity_id.as_str());
+            let names_our_idp = !e.is_unreadable()
+                && crate::saml::response::claimed_issuer(&xml).as_deref()
+                    == Some(settings.idp_entity_id.as_str());
             let kind = if names_our_idp {
                 FailureKind::Issuer
             } else {

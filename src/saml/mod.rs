@@ -192,6 +192,30 @@ pub enum SamlError {
 }
 
 impl SamlError {
+    /// The document itself could not be read into a tree (nothing in it can be looked
+    /// at again, so callers ranking a refusal need not parse it a second time).
+    #[must_use]
+    pub const fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            Self::TooLarge
+                | Self::TooDeep
+                | Self::TooManyAttributes
+                | Self::TooManyNodes
+                | Self::TooMuchText
+                | Self::NotUtf8
+                | Self::NotBase64
+                | Self::MalformedXml { .. }
+                | Self::Doctype
+                | Self::EntityReference
+                | Self::MultipleRoots
+                | Self::TextOutsideRoot
+                | Self::DuplicateAttribute
+                | Self::UndeclaredPrefix
+                | Self::InvalidNamespace
+        )
+    }
+
     /// The stable snake_case name of the variant.
     #[must_use]
     pub fn code(&self) -> &'static str {
