@@ -15,25 +15,17 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use orgpass::domain::time::Timestamp;
-use orgpass::saml::{verify_response, Certificate, Expectations};
+use orgpass::saml::{verify_response, Certificate};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/saml");
+#[path = "common/saml_fixtures.rs"]
+mod fixtures;
+use fixtures::DIR;
+
 const SECONDS: u64 = 3;
 
 fn ours(xml: &[u8], cert: &Certificate) -> f64 {
     let certs = [cert.clone()];
-    let expect = Expectations {
-        idp_entity_id: "https://idp.example.com/metadata",
-        sp_entity_id: "https://sp.example.com/saml/acme",
-        acs_url: "https://sp.example.com/saml/acme/acs",
-        certificates: &certs,
-        in_response_to: Some("_req5e1a0c"),
-        allow_idp_initiated: false,
-        allow_sha1: false,
-        clock_skew_seconds: 180,
-        now: Timestamp::from_millis(1_767_225_660_000),
-    };
+    let expect = fixtures::expectations(&certs);
     verify_response(xml, &expect).expect("the fixture verifies");
     let start = Instant::now();
     let mut n = 0u32;
