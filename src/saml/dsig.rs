@@ -188,10 +188,7 @@ pub fn verify(
         return Err(SamlError::ReferenceCount);
     }
     let (info_comments, info_prefixes) =
-        exclusive_c14n(doc, *cm).ok_or(SamlError::UnsupportedCanonicalization)?;
-    if info_prefixes.len() > MAX_PREFIXES {
-        return Err(SamlError::TooManyPrefixes);
-    }
+        exclusive_c14n(doc, *cm, SamlError::UnsupportedCanonicalization)?;
     let alg = doc
         .attr(*sm, "Algorithm")
         .and_then(SignatureAlg::from_uri)
@@ -224,10 +221,7 @@ pub fn verify(
     {
         return Err(SamlError::UnsupportedTransform);
     }
-    let (_, ref_prefixes) = exclusive_c14n(doc, *t2).ok_or(SamlError::UnsupportedTransform)?;
-    if ref_prefixes.len() > MAX_PREFIXES {
-        return Err(SamlError::TooManyPrefixes);
-    }
+    let (_, ref_prefixes) = exclusive_c14n(doc, *t2, SamlError::UnsupportedTransform)?;
     let digest_alg = doc
         .attr(*dm, "Algorithm")
         .and_then(DigestAlg::from_uri)
@@ -303,17 +297,22 @@ fn is_ds(e: &super::xml::Element, local: &str) -> bool {
 /// handful; canonicalization looks each one up at every element).
 pub const MAX_PREFIXES: usize = 32;
 
-/// Reads an exclusive c14n method element: (with comments, PrefixList).
-fn exclusive_c14n(doc: &Document, method: NodeId) -> Option<(bool, Vec<String>)> {
-    let with_comments = match doc.attr(method, "Algorithm")? {
-        EXC_C14N => false,
-        EXC_C14N_COMMENTS => true,
-        _ => return None,
+/// Reads an exclusive c14n method element: (with comments, PrefixList); `other` is the
+/// refusal of any other method.
+fn exclusive_c14n(
+    doc: &Document,
+    method: NodeId,
+    other: SamlError,
+) -> Result<(bool, Vec<String>), SamlError> {
+    let with_comments = match doc.attr(method, "Algorithm") {
+        Some(EXC_C14N) => false,
+        Some(EXC_C14N_COMMENTS) => true,
+        _ => return Err(other),
     };
     let mut prefixes = Vec::new();
     for (child, e) in doc.child_elements(method) {
         if !e.name.is(EXC_C14N, "InclusiveNamespaces") {
-            return None;
+            return Err(other);
         }
         if let Some(list) = doc.attr(child, "PrefixList") {
             // One more than allowed is enough to refuse.
@@ -321,7 +320,10 @@ fn exclusive_c14n(doc: &Document, method: NodeId) -> Option<(bool, Vec<String>)>
             prefixes.extend(list.split_ascii_whitespace().take(room).map(str::to_owned));
         }
     }
-    Some((with_comments, prefixes))
+    if prefixes.len() > MAX_PREFIXES {
+        return Err(SamlError::TooManyPrefixes);
+    }
+    Ok((with_comments, prefixes))
 }
 
 fn base64(text: &str) -> Result<Vec<u8>, SamlError> {
