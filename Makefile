@@ -28,7 +28,7 @@ help:
 setup:
 	@scripts/setup.sh
 
-SOURCES := $(shell find src migrations -type f) Cargo.toml Cargo.lock
+SOURCES := $(shell find src crates/*/src crates/*/Cargo.toml migrations -type f) Cargo.toml Cargo.lock
 
 # Release build (wasm-opt on): what `make dev` serves and `make size` measures. The
 # stamps make a second `make dev` skip the build when nothing changed; each flavour
@@ -52,18 +52,19 @@ dev: build
 
 lint: setup
 	cargo fmt --all --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 
 unit:
-	cargo test --lib --test saml_verify
+	cargo test --workspace --lib --bins
+	cargo test -p saml-sp --test saml_verify
 
 # The end-to-end suite starts its own wrangler dev (free ports, fresh state) against
 # build/, with real peers: Debian's chromium + chromedriver, Knot behind dnsdist. Before
 # it, our SAML verdicts beside python3-saml's (installed by the same script).
 e2e: build-fast
 	scripts/install-test-peers.sh
-	cargo test --test python3_saml
+	cargo test -p saml-sp --test python3_saml
 	cargo test --test e2e
 
 test: lint unit e2e
@@ -84,7 +85,7 @@ bench-members: build
 # The DNS codec natively, and a domain check through the Worker against a real DoH
 # server (see docs/performance.md).
 bench-dns: build
-	cargo bench --bench dns
+	cargo bench -p orgpass-core --bench dns
 	scripts/install-test-peers.sh
 	cargo bench --bench verify
 
@@ -95,11 +96,11 @@ BENCH_VENV = .tools/bench-venv
 bench-saml:
 	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
 	@$(BENCH_VENV)/bin/python -c "import xmlsec, lxml" 2>/dev/null || $(BENCH_VENV)/bin/pip install --quiet xmlsec lxml
-	BENCH_PYTHON=$(BENCH_VENV)/bin/python cargo bench --bench saml
+	BENCH_PYTHON=$(CURDIR)/$(BENCH_VENV)/bin/python cargo bench -p saml-sp --bench saml
 
 # The worst 256 KiB ACS bodies we can build, refused natively (see docs/performance.md).
 bench-saml-hostile:
-	cargo bench --bench saml_hostile
+	cargo bench -p saml-sp --bench saml_hostile
 
 # SAML logins through the ACS with responses signed by pysaml2 (RSA 2048/4096): wall
 # time and D1 round trips per login, CPU per login, logins per second under load (see
@@ -118,9 +119,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512
 fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install --quiet --root .tools cargo-fuzz
-	mkdir -p fuzz/corpus/dns_answer && cp tests/fixtures/dns/*.bin fuzz/corpus/dns_answer/
+	mkdir -p fuzz/corpus/dns_answer && cp crates/orgpass-core/tests/fixtures/dns/*.bin fuzz/corpus/dns_answer/
 	cd fuzz && cargo +nightly fuzz run dns_answer corpus/dns_answer -- $(FUZZ_FLAGS)
-	mkdir -p fuzz/corpus/saml_response && cp tests/fixtures/saml/*.xml fuzz/corpus/saml_response/
+	mkdir -p fuzz/corpus/saml_response && cp crates/saml-sp/tests/fixtures/*.xml fuzz/corpus/saml_response/
 	cd fuzz && cargo +nightly fuzz run saml_response corpus/saml_response -- $(FUZZ_FLAGS) -max_len=262144
 
 clean:

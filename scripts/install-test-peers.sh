@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers the end-to-end tests talk to, when missing (Debian packages):
 # Chromium and chromedriver (browser tests), Knot DNS and dnsdist (a DNS-over-HTTPS
-# server for domain verification; see ../shared/DOH.md), xmlsec1 and openssl (the
+# server for domain verification; see crates/orgpass-core/tests/fixtures/dns/README.md), xmlsec1 and openssl (the
 # pysaml2 IdP signs through xmlsec1); then pysaml2 itself from PyPI into .tools/idp-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ if ! "$IDP_VENV/bin/python" -c "import saml2" 2>/dev/null; then
   "$IDP_VENV/bin/pip" install --quiet "pysaml2==$PYSAML2_VERSION"
 fi
 
-# The independent SAML oracle (tests/python3_saml.rs): OneLogin's python3-saml on
+# The independent SAML oracle (crates/saml-sp/tests/python3_saml.rs): OneLogin's python3-saml on
 # libxmlsec1, pinned with the lxml and xmlsec wheels it was checked with.
 ORACLE_VENV=.tools/oracle-venv
 if ! "$ORACLE_VENV/bin/python" -c "import onelogin.saml2" 2>/dev/null; then

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes src/domain/public_suffixes.txt: the ICANN section of the Public Suffix List,
+"""Writes crates/orgpass-core/src/public_suffixes.txt: the ICANN section of the Public Suffix List,
 one rule a line, international labels in punycode, sorted.
 
 Source: Debian's `publicsuffix` package (/usr/share/publicsuffix/public_suffix_list.dat).
-Run: python3 scripts/public-suffixes.py [LIST] > src/domain/public_suffixes.txt
+Run: python3 scripts/public-suffixes.py [LIST] > crates/orgpass-core/src/public_suffixes.txt
 The private section (blogspot.com, github.io, ...) is left out on purpose: companies own
 domains under those, and refusing them is the registrar's business, not ours.
 """

@@ -5,9 +5,9 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = orgpass::dns::read_txt_answer(data, 0xBEEF, "_orgpass-challenge.acme-example.com");
-    let _ = orgpass::dns::json::read_json_answer(data, "_orgpass-challenge.acme-example.com");
+    let _ = orgpass_core::dns::read_txt_answer(data, 0xBEEF, "_orgpass-challenge.acme-example.com");
+    let _ = orgpass_core::dns::json::read_json_answer(data, "_orgpass-challenge.acme-example.com");
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = orgpass::dns::json::unquote_txt(text);
+        let _ = orgpass_core::dns::json::unquote_txt(text);
     }
 });

@@ -4,13 +4,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use orgpass::domain::time::Timestamp;
-use orgpass::saml::c14n::{canonicalize, Options};
-use orgpass::saml::metadata::IdpMetadata;
-use orgpass::saml::xml::Document;
-use orgpass::saml::{verify_response, Certificate, Expectations};
+use saml_sp::Timestamp;
+use saml_sp::c14n::{canonicalize, Options};
+use saml_sp::metadata::IdpMetadata;
+use saml_sp::xml::Document;
+use saml_sp::{verify_response, Certificate, Expectations};
 
-const CERT: &str = include_str!("../../tests/fixtures/saml/keys/rsa2048.crt");
+const CERT: &str = include_str!("../../crates/saml-sp/tests/fixtures/keys/rsa2048.crt");
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(doc) = Document::parse(data) {

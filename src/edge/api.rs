@@ -9,11 +9,11 @@ use super::auth::require_session;
 use super::context::Ctx;
 use super::error::ApiError;
 use super::http::{self, json_response, set_cookie, SESSION_COOKIE};
-use crate::app::accounts::{session_seconds, SignUp};
-use crate::app::orgs::{CreateOrg, OrgView, UpdateOrg};
-use crate::app::ports::{AccountRecord, MembershipSummary, OrgRecord};
-use crate::domain::pass::Pass;
-use crate::domain::Timestamp;
+use orgpass_app::accounts::{session_seconds, SignUp};
+use orgpass_app::orgs::{CreateOrg, OrgView, UpdateOrg};
+use orgpass_app::ports::{AccountRecord, MembershipSummary, OrgRecord};
+use orgpass_core::pass::Pass;
+use orgpass_core::Timestamp;
 
 type Handled = Result<Response, ApiError>;
 
@@ -240,7 +240,7 @@ pub async fn dev_mail(req: &mut Request, cx: &Ctx) -> Handled {
                 "subject": m.mail.subject,
                 "text": m.mail.text,
                 "html": m.mail.html,
-                "links": crate::app::mail::links(&m.mail.text),
+                "links": orgpass_app::mail::links(&m.mail.text),
                 "created_at": m.created_at.to_rfc3339(),
             })
         })

@@ -18,8 +18,8 @@ use worker::{Method, Request};
 
 use super::error::ApiError;
 use super::http::{cookie, header, CSRF_COOKIE, SESSION_COOKIE};
-use crate::app::AppError;
-use crate::domain::{SecretToken, TokenHash};
+use orgpass_app::AppError;
+use orgpass_core::{SecretToken, TokenHash};
 
 /// How the session token arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

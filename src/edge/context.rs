@@ -6,8 +6,8 @@ use worker::{Context, Env};
 use super::crypto::{PlatformRandom, WebCryptoPbkdf2};
 use super::d1::D1Store;
 use super::mailer::HttpMailer;
-use crate::app::{App, Config};
-use crate::domain::Timestamp;
+use orgpass_app::{App, Config};
+use orgpass_core::Timestamp;
 
 /// Configuration read from `wrangler.toml` `[vars]` and secrets.
 #[derive(Clone)]

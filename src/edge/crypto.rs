@@ -6,9 +6,9 @@ use worker::js_sys::{Array, Object, Reflect, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 
-use crate::app::ports::{PasswordHasher, PortError, Random};
-use crate::domain::account::HASH_LEN;
-use crate::domain::Password;
+use orgpass_app::ports::{PasswordHasher, PortError, Random};
+use orgpass_core::account::HASH_LEN;
+use orgpass_core::Password;
 
 /// Randomness from the platform CSPRNG.
 pub struct PlatformRandom;

@@ -12,9 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use worker::{AbortSignal, Fetch, Headers, KvStore, Method, Request, RequestInit};
 
-use crate::app::ports::{Random, Resolver, ResolverUnavailable};
-use crate::dns::json::read_json_answer;
-use crate::dns::{read_txt_answer, txt_query, Rcode};
+use orgpass_app::ports::{Random, Resolver, ResolverUnavailable};
+use orgpass_core::dns::json::read_json_answer;
+use orgpass_core::dns::{read_txt_answer, txt_query, Rcode};
 
 /// Per-attempt timeout.
 pub const TIMEOUT_MS: u32 = 2_000;

@@ -8,8 +8,8 @@ use super::auth::require_session;
 use super::context::Ctx;
 use super::error::ApiError;
 use super::http::{self, json_response};
-use crate::app::ports::DomainRecord;
-use crate::domain::verification::DomainState;
+use orgpass_app::ports::DomainRecord;
+use orgpass_core::verification::DomainState;
 
 type Handled = Result<Response, ApiError>;
 

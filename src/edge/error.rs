@@ -1,8 +1,8 @@
 //! Every refusal the HTTP surface can give, mapped to a status and a stable code in
 //! one place ([`describe`]), with a table-driven test.
 
-use crate::app::AppError;
-use crate::domain::FieldError;
+use orgpass_app::AppError;
+use orgpass_core::FieldError;
 
 /// Why a request is refused: a use-case outcome or something the edge itself decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,7 @@ impl From<AppError> for ApiError {
 
 impl From<worker::Error> for ApiError {
     fn from(e: worker::Error) -> Self {
-        Self::App(AppError::Unavailable(crate::app::ports::PortError(
+        Self::App(AppError::Unavailable(orgpass_app::ports::PortError(
             format!("runtime: {e}"),
         )))
     }
@@ -137,7 +137,7 @@ pub fn describe(error: &ApiError) -> Described {
                 )
             },
             AppError::PassRefused(r) => {
-    use crate::domain::pass::Refused;
+    use orgpass_core::pass::Refused;
                 let (code, message) = match r {
                     Refused::AlreadyApplied => (
                         "pass_already_applied",
@@ -200,7 +200,7 @@ pub fn describe(error: &ApiError) -> Described {
                 )
             },
             AppError::Invitation(refusal) => {
-                use crate::domain::invitation::Refusal;
+                use orgpass_core::invitation::Refusal;
                 let (code, message) = match refusal {
                     Refusal::Expired => (
                         "invitation_expired",
@@ -271,11 +271,11 @@ pub fn describe(error: &ApiError) -> Described {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::billing::SignatureError;
-    use crate::app::ports::PortError;
-    use crate::domain::invitation::Refusal as InvRefusal;
-    use crate::domain::pass::Refused;
-    use crate::domain::Invalid;
+    use orgpass_app::ports::PortError;
+    use orgpass_core::invitation::Refusal as InvRefusal;
+    use orgpass_core::pass::Refused;
+    use orgpass_core::stripe::SignatureError;
+    use orgpass_core::Invalid;
 
     #[test]
     fn every_refusal_has_its_status_and_code() {

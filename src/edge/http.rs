@@ -134,7 +134,7 @@ pub fn error_response(error: &ApiError) -> worker::Result<Response> {
             .collect();
         body.insert("fields".into(), fields.into());
     }
-    if let ApiError::App(crate::app::AppError::InvalidEmails(list)) = error {
+    if let ApiError::App(orgpass_app::AppError::InvalidEmails(list)) = error {
         body.insert("invalid_emails".into(), list.clone().into());
     }
     let response = json_response(d.status, &serde_json::json!({ "error": body }))?;
@@ -184,11 +184,11 @@ pub fn secure(response: &mut Response, production: bool) -> worker::Result<()> {
 }
 
 /// A same-site path to return to after login
-/// ([`crate::domain::validation::same_site_path`]); anything else is `/`.
+/// ([`orgpass_core::validation::same_site_path`]); anything else is `/`.
 #[must_use]
 pub fn safe_return_to(input: Option<&str>) -> String {
     input
-        .and_then(crate::domain::validation::same_site_path)
+        .and_then(orgpass_core::validation::same_site_path)
         .unwrap_or("/")
         .to_owned()
 }

@@ -5,7 +5,7 @@
 
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
-use crate::app::ports::{Delivery, MailRecord, Mailer};
+use orgpass_app::ports::{Delivery, MailRecord, Mailer};
 
 /// The provider's endpoint and credentials.
 pub struct HttpMailer {

@@ -10,12 +10,12 @@ use super::auth::require_session;
 use super::context::Ctx;
 use super::error::ApiError;
 use super::http::{self, json_response, set_cookie, SESSION_COOKIE};
-use crate::app::accounts::session_seconds;
-use crate::app::invitations::{Invite, Joined};
-use crate::app::members::{page_limit, ChangeMember};
-use crate::app::ports::{GroupRecord, InvitationRecord, MemberRecord};
-use crate::domain::invitation::InvitationState;
-use crate::domain::Timestamp;
+use orgpass_app::accounts::session_seconds;
+use orgpass_app::invitations::{Invite, Joined};
+use orgpass_app::members::{page_limit, ChangeMember};
+use orgpass_app::ports::{GroupRecord, InvitationRecord, MemberRecord};
+use orgpass_core::invitation::InvitationState;
+use orgpass_core::Timestamp;
 
 type Handled = Result<Response, ApiError>;
 

@@ -30,10 +30,10 @@ pub mod views;
 
 use worker::{event, Context, Env, Method, Request, Response, ScheduleContext, ScheduledEvent};
 
-use crate::domain::Timestamp;
 use context::{Ctx, Settings};
 use d1::D1Store;
 use error::ApiError;
+use orgpass_core::Timestamp;
 
 /// Whether a path is served as HTML (errors become pages) rather than JSON.
 fn is_page(path: &str) -> bool {
@@ -358,7 +358,7 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
                 http::error_response(&error).map_err(ApiError::from)
             };
             let detail = match &error {
-                ApiError::App(crate::app::AppError::Unavailable(e)) => Some(e.to_string()),
+                ApiError::App(orgpass_app::AppError::Unavailable(e)) => Some(e.to_string()),
                 _ => None,
             };
             match response {

@@ -10,11 +10,11 @@ use super::context::Ctx;
 use super::error::{describe, ApiError};
 use super::http::{self, safe_return_to, see_other, set_cookie, CSRF_COOKIE, SESSION_COOKIE};
 use super::views::{self, Chrome};
-use crate::app::accounts::{session_seconds, SignUp, Verifying};
-use crate::app::orgs::{CreateOrg, UpdateOrg};
-use crate::app::ports::{AccountRecord, Random};
-use crate::app::AppError;
-use crate::domain::{FieldError, SecretToken, TokenHash};
+use orgpass_app::accounts::{session_seconds, SignUp, Verifying};
+use orgpass_app::orgs::{CreateOrg, UpdateOrg};
+use orgpass_app::ports::{AccountRecord, Random};
+use orgpass_app::AppError;
+use orgpass_core::{FieldError, SecretToken, TokenHash};
 
 type Handled = Result<Response, ApiError>;
 
@@ -78,7 +78,7 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
             title,
             &format!(
                 "<p>{}</p><p><a href=\"/\">Back to orgpass</a></p>",
-                crate::app::html::escape(d.message)
+                orgpass_app::html::escape(d.message)
             ),
         ),
         &[],
@@ -164,14 +164,14 @@ pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
             let dev = if cx.settings.development {
                 format!(
                     "<p class=\"muted\">Development: the message is in the <a href=\"/dev/mailbox?to={}\">development mailbox</a>.</p>",
-                    crate::app::html::escape(account.email.as_str())
+                    orgpass_app::html::escape(account.email.as_str())
                 )
             } else {
                 String::new()
             };
             let body = format!(
                 "<p>We sent a confirmation link to <strong>{}</strong>. Open it to activate your account, then log in.</p>{dev}",
-                crate::app::html::escape(account.email.as_str())
+                orgpass_app::html::escape(account.email.as_str())
             );
             html(
                 201,
@@ -208,7 +208,7 @@ fn done_log_in(account: &AccountRecord, title: &str, what: &str) -> Handled {
     };
     let body = format!(
         "<p>Thank you: <strong>{}</strong> {what}.</p><p><a class=\"button\" href=\"/login\">Log in</a></p>",
-        crate::app::html::escape(account.email.as_str())
+        orgpass_app::html::escape(account.email.as_str())
     );
     html(200, &views::message(&chrome, title, &body), &[])
 }
@@ -230,7 +230,7 @@ pub fn signup_binding() -> Result<(TokenHash, String), ApiError> {
     let cookie = format!(
         "{SIGNUP_COOKIE}={}; Max-Age={}; Path=/verify-email; HttpOnly; Secure; SameSite=Lax",
         secret.expose(),
-        crate::app::accounts::VERIFICATION_HOURS * 3600
+        orgpass_app::accounts::VERIFICATION_HOURS * 3600
     );
     Ok((secret.hash(), cookie))
 }
@@ -301,9 +301,9 @@ fn confirm_with_password(
         .unwrap_or_default();
     let body = format!(
         r#"<section class="card"><h1>Confirm your email</h1><p>To confirm <strong>{email}</strong>, enter the password chosen when this account was created.</p><form method="post" action="/verify-email"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="token" value="{token}">{field}<button type="submit">Confirm</button></form><p class="muted">Did not sign up? Ignore this: nothing happens without the password, and the unconfirmed account is deleted after 7 days.</p></section>"#,
-        email = crate::app::html::escape(account.email.as_str()),
-        csrf = crate::app::html::escape(csrf),
-        token = crate::app::html::escape(token),
+        email = orgpass_app::html::escape(account.email.as_str()),
+        csrf = orgpass_app::html::escape(csrf),
+        token = orgpass_app::html::escape(token),
         field = views::field(
             "Password",
             "password",
@@ -629,7 +629,7 @@ pub async fn plan_submit(req: &mut Request, cx: &Ctx, space_key: &str, action: &
             .apply_for_pass(
                 &token,
                 space_key,
-                crate::app::pass::ApplyInput {
+                orgpass_app::pass::ApplyInput {
                     admin_name: field(&form, "admin_name"),
                     admin_email: field(&form, "admin_email"),
                     company_name: field(&form, "company_name"),
@@ -643,7 +643,7 @@ pub async fn plan_submit(req: &mut Request, cx: &Ctx, space_key: &str, action: &
             .cancel_pass(&token, space_key, &p)
             .await
             .map(|_| format!("{path}?done=1")),
-        ("upgrade" | "cancel", None) => Err(AppError::Upstream(crate::app::ports::PortError(
+        ("upgrade" | "cancel", None) => Err(AppError::Upstream(orgpass_app::ports::PortError(
             "no payment provider configured".to_owned(),
         ))),
         _ => return Err(ApiError::RouteNotFound),
@@ -764,7 +764,7 @@ pub async fn dev_checkout_submit(req: &mut Request, cx: &Ctx) -> Handled {
     })
     .to_string();
     let signature =
-        crate::app::billing::sign(event.as_bytes(), secret.as_bytes(), cx.now.millis() / 1000)
+        orgpass_core::stripe::sign(event.as_bytes(), secret.as_bytes(), cx.now.millis() / 1000)
             .ok_or(ApiError::MalformedBody)?;
     match app
         .billing_webhook(event.as_bytes(), Some(&signature), secret.as_bytes())

@@ -12,10 +12,10 @@ use super::auth::require_session;
 use super::context::Ctx;
 use super::error::ApiError;
 use super::http::{self, json_response, BODY_LIMIT};
-use crate::app::pass::{ApplyInput, OperatorAction, WebhookOutcome};
-use crate::app::ports::{OrgRecord, PortError};
-use crate::app::AppError;
-use crate::domain::{FieldError, Timestamp};
+use orgpass_app::pass::{ApplyInput, OperatorAction, WebhookOutcome};
+use orgpass_app::ports::{OrgRecord, PortError};
+use orgpass_app::AppError;
+use orgpass_core::{FieldError, Timestamp};
 
 type Handled = Result<Response, ApiError>;
 

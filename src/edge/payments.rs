@@ -11,7 +11,7 @@
 use serde::Deserialize;
 use worker::{Fetch, Headers, Method, Request, RequestInit};
 
-use crate::app::ports::{OrgRecord, PaymentProvider, PortError};
+use orgpass_app::ports::{OrgRecord, PaymentProvider, PortError};
 
 /// The configured provider.
 #[derive(Clone)]

@@ -9,7 +9,7 @@ use super::auth::require_session;
 use super::context::Ctx;
 use super::error::ApiError;
 use super::http::{self, json_response};
-use crate::app::ports::{DiagramRecord, ProjectRecord};
+use orgpass_app::ports::{DiagramRecord, ProjectRecord};
 
 type Handled = Result<Response, ApiError>;
 

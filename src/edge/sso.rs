@@ -12,13 +12,13 @@ use super::http::{self, json_response, see_other, set_cookie, SESSION_COOKIE};
 use super::members::member_json;
 use super::pages::html;
 use super::views::{self, Chrome};
-use crate::app::html::escape;
-use crate::app::ports::{AccountRecord, SamlRecord, SettingsCache, SsoFailureRecord};
-use crate::app::sso::{Continue, Hint, ManagedInput, Refusal, SamlView, StartSso};
-use crate::app::AppError;
-use crate::domain::{SpaceKey, Timestamp};
-use crate::saml::settings::{pem, Expiry, SamlSettings, SettingsInput};
-use crate::saml::Certificate;
+use orgpass_app::html::escape;
+use orgpass_app::ports::{AccountRecord, SamlRecord, SettingsCache, SsoFailureRecord};
+use orgpass_app::sso::{Continue, Hint, ManagedInput, Refusal, SamlView, StartSso};
+use orgpass_app::AppError;
+use orgpass_core::saml_settings::{pem, Expiry, SamlSettings, SettingsInput};
+use orgpass_core::{SpaceKey, Timestamp};
+use saml_sp::Certificate;
 
 type Handled = Result<Response, ApiError>;
 
@@ -182,7 +182,7 @@ impl SamlBody {
     ///
     /// # Errors
     /// The refused fields.
-    pub fn settings(&self) -> Result<SamlSettings, crate::domain::Invalid> {
+    pub fn settings(&self) -> Result<SamlSettings, orgpass_core::Invalid> {
         let idp = self.allow_idp_initiated.unwrap_or(false);
         let sha1 = self.allow_sha1.unwrap_or(false);
         match self
@@ -300,11 +300,8 @@ pub fn metadata(cx: &Ctx, key: &str) -> Handled {
     let Some(key) = SpaceKey::parse(key) else {
         return Err(ApiError::RouteNotFound);
     };
-    let sp = crate::saml::settings::SpUrls::new(&cx.settings.base_url, key.as_str());
-    let mut response = Response::ok(crate::saml::metadata::sp_metadata(
-        &sp.entity_id,
-        &sp.acs_url,
-    ))?;
+    let sp = orgpass_core::saml_settings::SpUrls::new(&cx.settings.base_url, key.as_str());
+    let mut response = Response::ok(saml_sp::metadata::sp_metadata(&sp.entity_id, &sp.acs_url))?;
     response.headers_mut().set(
         "content-type",
         "application/samlmetadata+xml; charset=utf-8",
@@ -405,7 +402,7 @@ fn failure_page(refusal: &Refusal) -> Handled {
         account: None,
         csrf: "",
     };
-    let status = if refusal.failure == crate::app::sso::SsoFailure::Unavailable {
+    let status = if refusal.failure == orgpass_app::sso::SsoFailure::Unavailable {
         503
     } else {
         403
@@ -446,7 +443,7 @@ pub async fn login_sso(req: &mut Request, cx: &Ctx) -> Handled {
                 &binding_cookie(
                     space_key.as_str(),
                     browser.expose(),
-                    crate::app::sso::REQUEST_MINUTES * 60,
+                    orgpass_app::sso::REQUEST_MINUTES * 60,
                 ),
             )?;
             Ok(response)
@@ -516,7 +513,7 @@ pub async fn continue_login(req: &mut Request, cx: &Ctx, confirmed: bool) -> Han
         &set_cookie(
             SESSION_COOKIE,
             &pending,
-            crate::app::sso::SSO_SESSION_HOURS * 3600,
+            orgpass_app::sso::SSO_SESSION_HOURS * 3600,
         ),
     )?;
     response

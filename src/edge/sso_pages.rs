@@ -13,13 +13,13 @@ use super::http::{self, see_other};
 use super::pages::{cookie_session, csrf, error_page, field, html, login_redirect};
 use super::sso::SamlBody;
 use super::views::{alert, page, tabs, Chrome, Feedback};
-use crate::app::html::escape;
-use crate::app::orgs::OrgView;
-use crate::app::ports::{GroupRecord, MemberRecord, SsoFailureRecord};
-use crate::app::sso::{ManagedInput, SamlView};
-use crate::app::AppError;
-use crate::domain::{FieldError, Role, Timestamp, TokenHash};
-use crate::saml::settings::{Expiry, DEFAULT_CLOCK_SKEW_SECONDS};
+use orgpass_app::html::escape;
+use orgpass_app::orgs::OrgView;
+use orgpass_app::ports::{GroupRecord, MemberRecord, SsoFailureRecord};
+use orgpass_app::sso::{ManagedInput, SamlView};
+use orgpass_app::AppError;
+use orgpass_core::saml_settings::{Expiry, DEFAULT_CLOCK_SKEW_SECONDS};
+use orgpass_core::{FieldError, Role, Timestamp, TokenHash};
 
 type Handled = Result<Response, ApiError>;
 
@@ -70,7 +70,7 @@ async fn render(
             return error_page(&AppError::Forbidden.into(), Some(&view.viewer));
         }
         let page = app
-            .list_members(token, key, None, crate::app::members::MAX_PAGE)
+            .list_members(token, key, None, orgpass_app::members::MAX_PAGE)
             .await?;
         let managed: Vec<&MemberRecord> = page.members.iter().filter(|m| m.managed).collect();
         let body = managed_accounts(&csrf, &view, &managed, &groups, feedback, typed);
@@ -113,7 +113,7 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, tab: &str, rest: &[&
                 Ok(None)
             } else {
                 skew.parse::<i64>().map(Some).map_err(|_| {
-                    crate::domain::Invalid::from(FieldError::new(
+                    orgpass_core::Invalid::from(FieldError::new(
                         "clock_skew_seconds",
                         "invalid_clock_skew",
                         "The clock skew is a number of seconds from 0 to 600.",
@@ -302,7 +302,7 @@ fn authentication(
     let cert = |i: usize| {
         settings
             .and_then(|s| s.certificates.get(i))
-            .map(crate::saml::settings::pem)
+            .map(orgpass_core::saml_settings::pem)
     };
     let skew_value = value(
         "clock_skew_seconds",

@@ -15,12 +15,12 @@ use super::http::{self, see_other, set_cookie, SESSION_COOKIE};
 use super::pages::{cookie_session, csrf, error_page, html, login_redirect};
 use super::team_views::{self as tv, InviteForm, ProjectPage};
 use super::views::{Chrome, Feedback};
-use crate::app::accounts::session_seconds;
-use crate::app::invitations::Invite;
-use crate::app::members::MAX_PAGE;
-use crate::app::AppError;
-use crate::domain::project::{self, effective, ProjectAction};
-use crate::domain::{FieldError, Role, TokenHash};
+use orgpass_app::accounts::session_seconds;
+use orgpass_app::invitations::Invite;
+use orgpass_app::members::MAX_PAGE;
+use orgpass_app::AppError;
+use orgpass_core::project::{self, effective, ProjectAction};
+use orgpass_core::{FieldError, Role, TokenHash};
 
 type Handled = Result<Response, ApiError>;
 
@@ -104,7 +104,7 @@ async fn render(
                     token,
                     key,
                     cursor.as_deref(),
-                    crate::app::members::DEFAULT_PAGE,
+                    orgpass_app::members::DEFAULT_PAGE,
                 )
                 .await?;
             tv::members(
@@ -250,7 +250,7 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Ha
                 &token,
                 key,
                 id,
-                crate::app::members::ChangeMember {
+                orgpass_app::members::ChangeMember {
                     role: Some(one(&form, "role")),
                     // A box left ticked while choosing "guest" is not a request to give a
                     // guest the privilege: the row's one form carries both.

@@ -3,15 +3,15 @@
 //! the "Invite N members" button as addresses are typed.
 
 use super::views::{alert, field, page, tabs, Chrome, Feedback};
-use crate::app::html::escape;
-use crate::app::invitations::meant_for;
-use crate::app::orgs::OrgView;
-use crate::app::ports::{
+use orgpass_app::html::escape;
+use orgpass_app::invitations::meant_for;
+use orgpass_app::orgs::OrgView;
+use orgpass_app::ports::{
     DiagramRecord, GroupRecord, InvitationLookup, InvitationRecord, MemberRecord, ProjectRecord,
 };
-use crate::app::projects::EffectiveMember;
-use crate::domain::invitation::InvitationState;
-use crate::domain::Role;
+use orgpass_app::projects::EffectiveMember;
+use orgpass_core::invitation::InvitationState;
+use orgpass_core::Role;
 
 /// The script served at `/static/invite.js`.
 pub const INVITE_JS: &str = include_str!("invite.js");
@@ -187,7 +187,7 @@ pub struct InviteForm {
 /// The button's label for the addresses typed.
 #[must_use]
 pub fn invite_label(typed: &str) -> String {
-    let n = crate::domain::invitation::invitees([typed])
+    let n = orgpass_core::invitation::invitees([typed])
         .map_or(0, |i| i.emails.len() + i.malformed.len());
     match n {
         0 => "Invite members".to_owned(),
@@ -601,7 +601,7 @@ pub fn invitation(
     csrf: &str,
     token: &str,
     found: &InvitationLookup,
-    errors: &[crate::domain::FieldError],
+    errors: &[orgpass_core::FieldError],
     alert_text: Option<&str>,
 ) -> String {
     let i = &found.invitation;

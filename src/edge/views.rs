@@ -1,11 +1,11 @@
 //! Server-rendered HTML. Every page works without JavaScript; every form field has a
 //! label, and a refused field shows its message next to it.
 
-use crate::app::html::escape;
-use crate::app::orgs::OrgView;
-use crate::app::ports::{AccountRecord, MailRecord, MembershipSummary};
-use crate::domain::organization::CATALOGUE;
-use crate::domain::FieldError;
+use orgpass_app::html::escape;
+use orgpass_app::orgs::OrgView;
+use orgpass_app::ports::{AccountRecord, MailRecord, MembershipSummary};
+use orgpass_core::organization::CATALOGUE;
+use orgpass_core::FieldError;
 
 /// The stylesheet, served at `/static/orgpass.css` (the CSP allows no inline styles).
 pub const CSS: &str = include_str!("orgpass.css");
@@ -274,7 +274,7 @@ pub fn settings_profile(
     alert_text: Option<&str>,
 ) -> String {
     let org = &view.org;
-    let admin = view.membership.role == crate::domain::Role::Administrator;
+    let admin = view.membership.role == orgpass_core::Role::Administrator;
     let products: String = org
         .products
         .iter()
@@ -338,7 +338,7 @@ pub fn mailbox(chrome: &Chrome<'_>, to: &str, messages: &[MailRecord]) -> String
     let items: String = messages
         .iter()
         .map(|m| {
-            let links: String = crate::app::mail::links(&m.mail.text)
+            let links: String = orgpass_app::mail::links(&m.mail.text)
                 .iter()
                 .map(|l| format!(r#"<li><a href="{0}">{0}</a></li>"#, escape(l)))
                 .collect();
@@ -402,7 +402,7 @@ pub fn plan(
     chrome: &Chrome<'_>,
     csrf: &str,
     view: &OrgView,
-    now: crate::domain::Timestamp,
+    now: orgpass_core::Timestamp,
     feedback: &Feedback<'_>,
     form: [&str; 3],
 ) -> String {
@@ -411,17 +411,17 @@ pub fn plan(
         notice,
         alert: alert_text,
     } = *feedback;
-    use crate::domain::pass::Pass;
+    use orgpass_core::pass::Pass;
     let org = &view.org;
     let key = escape(org.space_key.as_str());
-    let admin = view.membership.role == crate::domain::Role::Administrator;
+    let admin = view.membership.role == orgpass_core::Role::Administrator;
     let button = |action: &str, label: &str| {
         format!(
             r#"<form method="post" action="/orgs/{key}/settings/plan/{action}" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{label}</button></form>"#,
             csrf = escape(csrf)
         )
     };
-    let date = |t: crate::domain::Timestamp| t.to_rfc3339();
+    let date = |t: orgpass_core::Timestamp| t.to_rfc3339();
     let (state, actions) = match org.pass.at(now) {
         Pass::None | Pass::Rejected => {
             let rejected = if org.pass.at(now) == Pass::Rejected {
@@ -503,7 +503,7 @@ pub fn domains(
     chrome: &Chrome<'_>,
     csrf: &str,
     view: &OrgView,
-    list: &[crate::app::ports::DomainRecord],
+    list: &[orgpass_app::ports::DomainRecord],
     feedback: &Feedback<'_>,
     typed: &str,
 ) -> String {

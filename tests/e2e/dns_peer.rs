@@ -1,6 +1,6 @@
 //! A real DNS-over-HTTPS server for the tests: Knot DNS, authoritative for the root
 //! zone (so a test can give records to any name), behind dnsdist's RFC 8484 endpoint
-//! (both Debian packages; tests/fixtures/dns/README.md says how they are set up).
+//! (both Debian packages; crates/orgpass-core/tests/fixtures/dns/README.md says how they are set up).
 //! Started on free ports, stopped by PID.
 
 use std::collections::BTreeMap;

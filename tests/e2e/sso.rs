@@ -316,7 +316,7 @@ fn settings(w: &World) {
     // Bad input: every refused field named, nothing saved.
     let weak = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/saml/keys/rsa1024.crt"
+        "/crates/saml-sp/tests/fixtures/keys/rsa1024.crt"
     ))
     .unwrap();
     let r = put_saml(

@@ -4,22 +4,22 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
 use super::{changes, int, rows, text, time, total_changes, AccountRow, D1Store, ACCOUNT_COLUMNS};
-use crate::app::ports::{
+use orgpass_app::ports::{
     AccountRecord, AccountStore, LoginAttempt, MembershipSummary, NewMail, NewSession,
     NewVerification, PendingVerification, PortError, TokenUse,
 };
-use crate::domain::{ratelimit, Email, Membership, Role, Timestamp, TokenHash};
+use orgpass_core::{ratelimit, Email, Membership, Role, Timestamp, TokenHash};
 
 /// Spent and expired account tokens are kept this long, so that a late click on a
 /// link says "already used" or "expired" rather than "unknown".
-const KEEP_SPENT_TOKENS_MS: i64 = 7 * crate::domain::time::DAY_MS;
+const KEEP_SPENT_TOKENS_MS: i64 = 7 * orgpass_core::time::DAY_MS;
 
 /// The condition that the organization `key` (an SQL expression) allows single sign-on
 /// at `now` (an SQL parameter): the SQL form of `Pass::sso_allowed`, evaluated per
 /// request from the stored end times so an expiry takes effect on time whatever the
 /// Cron does.
 pub(super) fn sso_allowed_sql(key: &str, now: &str) -> String {
-    let grace = crate::domain::pass::GRACE_DAYS * crate::domain::time::DAY_MS;
+    let grace = orgpass_core::pass::GRACE_DAYS * orgpass_core::time::DAY_MS;
     format!(
         "EXISTS (SELECT 1 FROM organizations p WHERE p.space_key = {key} \
            AND ((p.pass_status = 'trial' AND p.pass_trial_ends_at > {now}) \
@@ -99,7 +99,7 @@ fn ip_key(ip: &str) -> String {
 impl D1Store {
     /// One conditional upsert that counts an attempt against every `(key, limit)` in
     /// the window starting at `window` only while each counter is below its limit
-    /// (all or none): the reservation [`crate::domain::ratelimit`] describes. Its row
+    /// (all or none): the reservation [`orgpass_core::ratelimit`] describes. Its row
     /// count is 0 when the attempt is refused. All or none holds because SQLite computes
     /// an `INSERT … SELECT` that reads its own target table completely before the first
     /// row is written (the e2e test of 40 parallel guesses pins the count).
@@ -384,13 +384,13 @@ impl AccountStore for D1Store {
                 )?,
                 self.stmt(
                     "DELETE FROM login_failures WHERE window_start < ?1",
-                    &[int(crate::domain::ratelimit::window_start(now).millis())],
+                    &[int(orgpass_core::ratelimit::window_start(now).millis())],
                 )?,
                 self.stmt(
                     "DELETE FROM accounts WHERE email_verified_at IS NULL AND managed_by IS NULL \
                      AND created_at <= ?1 \
                      AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = accounts.id)",
-                    &[time(now.plus_days(-crate::app::accounts::UNVERIFIED_DAYS))],
+                    &[time(now.plus_days(-orgpass_app::accounts::UNVERIFIED_DAYS))],
                 )?,
             ])
             .await?;

@@ -3,9 +3,9 @@
 use serde::Deserialize;
 
 use super::{changes, int, millis, rows, text, time, D1Store};
-use crate::app::ports::{DomainRecord, DomainStore, MailTemplate, PortError};
-use crate::domain::verification::{Columns, DomainName, DomainState};
-use crate::domain::{SpaceKey, Timestamp};
+use orgpass_app::ports::{DomainRecord, DomainStore, MailTemplate, PortError};
+use orgpass_core::verification::{Columns, DomainName, DomainState};
+use orgpass_core::{SpaceKey, Timestamp};
 
 const COLUMNS: &str = "id, space_key, name, txt_value, status, since, checks, next_check, \
      verified_at, misses, failed_at, last_checked_at, last_found, created_at";

@@ -7,12 +7,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{changes, found, int, millis, opt_text, rows, text, time, D1Store};
-use crate::app::ports::{
+use orgpass_app::ports::{
     Acceptance, InvitationLookup, InvitationRecord, InvitationStore, InviteFacts, Joiner,
     NewInvitation, PortError,
 };
-use crate::domain::invitation::InvitationState;
-use crate::domain::{Email, Role, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::invitation::InvitationState;
+use orgpass_core::{Email, Role, SpaceKey, Timestamp, TokenHash};
 
 const COLUMNS: &str = "i.id, i.space_key, i.email, i.role, i.group_ids, i.message, i.invited_by, \
      i.status, i.created_at, i.expires_at, i.decided_at";

@@ -8,12 +8,12 @@ use super::orgs::{context_from, CONTEXT_STATEMENTS};
 use worker::wasm_bindgen::JsValue;
 
 use super::{changes, found, int, opt_text, rows, text, time, D1Store};
-use crate::app::ports::{
+use orgpass_app::ports::{
     AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore, MemberUpdate, MembersPage,
     PortError, Written,
 };
-use crate::domain::invitation::group_name_key;
-use crate::domain::{Email, Role, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::invitation::group_name_key;
+use orgpass_core::{Email, Role, SpaceKey, Timestamp, TokenHash};
 
 /// Member columns over `m` (memberships) and `a` (accounts), in [`MemberRow`] order;
 /// `?V` stands for the viewer's account id expression.

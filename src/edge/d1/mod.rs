@@ -25,8 +25,8 @@ use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
-use crate::app::ports::{AccountRecord, PortError};
-use crate::domain::{Email, Timestamp};
+use orgpass_app::ports::{AccountRecord, PortError};
+use orgpass_core::{Email, Timestamp};
 
 /// The database of one request, counting its round trips.
 #[derive(Clone)]

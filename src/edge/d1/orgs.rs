@@ -4,13 +4,11 @@ use serde::Deserialize;
 
 use super::accounts::{live_account, membership};
 use super::{changes, millis, opt_text, rows, text, time, D1Store};
-use crate::app::ports::{
+use orgpass_app::ports::{
     MemberContext, OrgRecord, OrgStore, OrgUpdate, PassApplication, PortError, ProductRecord,
 };
-use crate::domain::pass::Pass;
-use crate::domain::{
-    Email, OrganizationId, OrganizationName, Role, SpaceKey, Timestamp, TokenHash,
-};
+use orgpass_core::pass::Pass;
+use orgpass_core::{Email, OrganizationId, OrganizationName, Role, SpaceKey, Timestamp, TokenHash};
 
 pub(super) const ORG_COLUMNS: &str = "o.space_key, o.organization_id, o.name, o.created_at, \
      o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, o.pass_cancel_at, \

@@ -3,8 +3,8 @@
 use serde::Deserialize;
 
 use super::{int, millis, rows, text, time, D1Store};
-use crate::app::ports::{Delivery, MailRecord, NewMail, Outbox, PortError};
-use crate::domain::{Email, Timestamp};
+use orgpass_app::ports::{Delivery, MailRecord, NewMail, Outbox, PortError};
+use orgpass_core::{Email, Timestamp};
 
 #[derive(Deserialize)]
 struct MailRow {
@@ -116,7 +116,7 @@ impl Outbox for D1Store {
                 int(i64::from(sent)),
                 super::opt_text(error),
                 time(now),
-                int(i64::from(crate::app::mail::MAX_ATTEMPTS)),
+                int(i64::from(orgpass_app::mail::MAX_ATTEMPTS)),
             ],
         )?)
         .await?;

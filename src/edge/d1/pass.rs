@@ -8,13 +8,13 @@ use worker::wasm_bindgen::JsValue;
 use super::accounts::sso_allows_account_sql;
 use super::orgs::{OrgRow, ProductRow, ORG_COLUMNS, PRODUCTS_SQL};
 use super::{changes, int, opt_text, rows, text, time, AccountRow, D1Store, ACCOUNT_COLUMNS};
-use crate::app::ports::{
+use orgpass_app::ports::{
     AccountRecord, BillingRef, Conversion, ExpiryReport, OrgRecord, PassChange, PassStore,
     PortError, ReminderTemplate, TokenUse,
 };
-use crate::domain::pass::GRACE_DAYS;
-use crate::domain::time::DAY_MS;
-use crate::domain::{SpaceKey, Timestamp, TokenHash};
+use orgpass_core::pass::GRACE_DAYS;
+use orgpass_core::time::DAY_MS;
+use orgpass_core::{SpaceKey, Timestamp, TokenHash};
 
 fn opt_time(t: Option<Timestamp>) -> JsValue {
     t.map_or(JsValue::NULL, time)

@@ -5,12 +5,12 @@ use serde::Deserialize;
 
 use super::orgs::{context_from, CONTEXT_STATEMENTS};
 use super::{changes, found, millis, opt_text, rows, text, time, D1Store};
-use crate::app::ports::{
+use orgpass_app::ports::{
     DiagramRecord, PortError, ProjectContext, ProjectMemberRecord, ProjectRecord, ProjectStore,
     ProjectTarget, Written,
 };
-use crate::domain::project::{Grant, ProjectRole, Via};
-use crate::domain::{Role, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::project::{Grant, ProjectRole, Via};
+use orgpass_core::{Role, SpaceKey, Timestamp, TokenHash};
 
 #[derive(Deserialize)]
 struct ProjectRow {

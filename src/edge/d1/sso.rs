@@ -14,17 +14,17 @@ use super::{
     changes, found, int, millis, rows, text, time, total_changes, AccountRow, D1Store,
     ACCOUNT_COLUMNS,
 };
-use crate::app::ports::{
+use orgpass_app::ports::{
     AccountRecord, AcsState, AdminChange, FailureKind, ManagedRefusal, NewManagedAccount,
     NewSsoRequest, PortError, SamlRecord, SsoCompletion, SsoFailureRecord, SsoOutcome,
     SsoRequestRecord, SsoStarted, SsoStore, SSO_ANONYMOUS_FAILURES_KEPT,
     SSO_ANONYMOUS_FAILURES_PER_IP, SSO_FAILURES_KEPT, SSO_FAILURE_DAYS, SSO_VERIFIED_FAILURES_KEPT,
     SSO_VERIFIED_FAILURES_LISTED,
 };
-use crate::domain::ratelimit::{self, SSO_STARTS_PER_IP};
-use crate::domain::{OrganizationId, SpaceKey, Timestamp, TokenHash};
-use crate::saml::settings::{pem, SamlSettings};
-use crate::saml::Certificate;
+use orgpass_core::ratelimit::{self, SSO_STARTS_PER_IP};
+use orgpass_core::saml_settings::{pem, SamlSettings};
+use orgpass_core::{OrganizationId, SpaceKey, Timestamp, TokenHash};
+use saml_sp::Certificate;
 
 const SETTINGS_COLUMNS: &str = "idp_entity_id, idp_sso_url, certificates, allow_idp_initiated, \
      clock_skew_seconds, allow_sha1, updated_at";

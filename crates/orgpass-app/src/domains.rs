@@ -1,0 +1,211 @@
+//! Domain verification use cases (docs/product.md §7 "Domains"): add, list, verify on
+//! demand, delete (administrators, while the add-on allows SSO), and the Cron's
+//! re-checks. Decisions come from [`orgpass_core::verification`].
+
+use super::orgs::OrgView;
+use super::ports::{AccountStore, DomainRecord, DomainStore, OrgStore, Random, Resolver};
+use super::{App, AppError};
+use orgpass_core::policy::OrgAction;
+use orgpass_core::verification::{Check, DomainName, DomainState};
+use orgpass_core::TokenHash;
+
+/// Domains checked per Cron run at most (the rest wait for the next run).
+pub const CHECKS_PER_RUN: u32 = 40;
+
+/// The outcome of an on-demand check: the domain as it now is, and what was found.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// The domain.
+    pub domain: DomainRecord,
+    /// Every TXT value found at the challenge name (so a mismatch is visible).
+    pub found: Vec<String>,
+}
+
+/// What one Cron pass over due domains did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecheckReport {
+    /// Domains checked.
+    pub checked: u32,
+    /// Domains now verified that were not.
+    pub verified: u32,
+    /// Verified domains dropped back to pending.
+    pub dropped: u32,
+    /// Pending domains that failed.
+    pub failed: u32,
+    /// Checks skipped because the resolver could not answer.
+    pub unavailable: u32,
+}
+
+fn check_of(found: &[String], expected: &str) -> Check {
+    if found.iter().any(|v| v == expected) {
+        Check::Found
+    } else {
+        Check::NotFound
+    }
+}
+
+impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
+    /// An administrator's view of the organization, with the add-on allowing SSO.
+    pub(super) async fn sso_admin(
+        &self,
+        token: &TokenHash,
+        key: &str,
+    ) -> Result<OrgView, AppError> {
+        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
+        if !view.org.pass.sso_allowed(self.now) {
+            return Err(AppError::PassInactive);
+        }
+        Ok(view)
+    }
+
+    /// Adds a domain to verify; the TXT record to publish comes with it.
+    ///
+    /// # Errors
+    /// `invalid_domain`, `free_mail_domain`, [`AppError::PassInactive`],
+    /// [`AppError::Forbidden`], [`AppError::NotFound`], [`AppError::DomainExists`].
+    pub async fn add_domain(
+        &self,
+        token: &TokenHash,
+        key: &str,
+        name: &str,
+    ) -> Result<DomainRecord, AppError> {
+        let name = DomainName::parse(name)?;
+        let view = self.sso_admin(token, key).await?;
+        let value: [u8; 16] = self.random_bytes()?;
+        let domain = DomainRecord {
+            id: self.new_id("dom")?,
+            space_key: view.org.space_key,
+            name,
+            txt_value: format!("orgpass-verification={}", hex::encode(value)),
+            state: DomainState::added(self.now),
+            last_checked_at: None,
+            last_found: Vec::new(),
+            created_at: self.now,
+        };
+        if self.store.add_domain(&domain).await? {
+            Ok(domain)
+        } else {
+            Err(AppError::DomainExists)
+        }
+    }
+
+    /// The organization's domains.
+    ///
+    /// # Errors
+    /// As [`Self::add_domain`].
+    pub async fn list_domains(
+        &self,
+        token: &TokenHash,
+        key: &str,
+    ) -> Result<Vec<DomainRecord>, AppError> {
+        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
+        Ok(self.store.domains(&view.org.space_key).await?)
+    }
+
+    /// Checks a domain now and records the outcome.
+    ///
+    /// # Errors
+    /// As [`Self::add_domain`], [`AppError::NotFound`] for another organization's id,
+    /// [`AppError::Upstream`] when the resolver cannot answer (nothing changes).
+    pub async fn verify_domain(
+        &self,
+        token: &TokenHash,
+        key: &str,
+        id: &str,
+        resolver: &impl Resolver,
+    ) -> Result<Verification, AppError> {
+        let view = self.sso_admin(token, key).await?;
+        let domain = self
+            .store
+            .domains(&view.org.space_key)
+            .await?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or(AppError::NotFound)?;
+        let found = resolver
+            .txt(&domain.name.challenge_name())
+            .await
+            .map_err(|e| AppError::Upstream(super::ports::PortError(e.0)))?;
+        let to = domain
+            .state
+            .after(check_of(&found, &domain.txt_value), self.now);
+        if !self
+            .store
+            .record_check(&domain, to, &found, None, self.now)
+            .await?
+        {
+            return Err(AppError::Conflict);
+        }
+        Ok(Verification {
+            domain: DomainRecord {
+                state: to,
+                last_checked_at: Some(self.now),
+                last_found: found.clone(),
+                ..domain
+            },
+            found,
+        })
+    }
+
+    /// Deletes a domain.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`], [`AppError::Forbidden`].
+    pub async fn delete_domain(
+        &self,
+        token: &TokenHash,
+        key: &str,
+        id: &str,
+    ) -> Result<(), AppError> {
+        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
+        if self.store.delete_domain(&view.org.space_key, id).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// The Cron's re-checks: pending domains with back-off, verified ones daily.
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`] when the store fails (a resolver failure only skips).
+    pub async fn recheck_domains(
+        &self,
+        resolver: &impl Resolver,
+    ) -> Result<RecheckReport, AppError> {
+        let mut report = RecheckReport::default();
+        for domain in self.store.due_domains(self.now, CHECKS_PER_RUN).await? {
+            let Ok(found) = resolver.txt(&domain.name.challenge_name()).await else {
+                report.unavailable += 1;
+                continue;
+            };
+            let to = domain
+                .state
+                .after(check_of(&found, &domain.txt_value), self.now);
+            let mut notify = None;
+            match (domain.state, to) {
+                (DomainState::Pending { .. }, DomainState::Verified { .. }) => report.verified += 1,
+                (DomainState::Verified { .. }, DomainState::Pending { .. }) => {
+                    report.dropped += 1;
+                    notify = Some(super::mail::domain_dropped(
+                        domain.name.as_str(),
+                        &domain.name.challenge_name(),
+                        &domain.txt_value,
+                        &self.config.base_url,
+                        domain.space_key.as_str(),
+                    ));
+                }
+                (_, DomainState::Failed { .. }) => report.failed += 1,
+                _ => {}
+            }
+            if self
+                .store
+                .record_check(&domain, to, &found, notify.as_ref(), self.now)
+                .await?
+            {
+                report.checked += 1;
+            }
+        }
+        Ok(report)
+    }
+}

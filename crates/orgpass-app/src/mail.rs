@@ -1,0 +1,339 @@
+//! The emails orgpass sends, composed as plain text and HTML, and their delivery
+//! from the outbox.
+//!
+//! Every email is first written to the D1 outbox in the same batch as the change that
+//! causes it, so a change never commits without its email or the other way round.
+//! Delivery is a separate step ([`App::deliver_queued`]): right after the request
+//! (`waitUntil`) and again from the Cron for whatever failed.
+
+use super::html::escape;
+use super::ports::{Delivery, Mailer, NewMail, Outbox, Random};
+use super::{App, AppError};
+use orgpass_core::{Email, SecretToken};
+
+/// Attempts before a message is left alone (and shows as failed).
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// The email that confirms an address after sign-up.
+#[must_use]
+pub fn verification(
+    id: String,
+    to: &Email,
+    name: &str,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
+    let link = format!("{base_url}/verify-email?token={}", token.expose());
+    let text = format!(
+        "Hello {name},\n\nplease confirm your email address for orgpass by opening this link:\n\n{link}\n\nThe link works once and expires in 24 hours. If you did not sign up, ignore this email.\n"
+    );
+    let html = format!(
+        "<p>Hello {name},</p><p>please confirm your email address for orgpass:</p><p><a href=\"{link}\">Confirm my email address</a></p><p>The link works once and expires in 24 hours. If you did not sign up, ignore this email.</p>",
+        name = escape(name),
+        link = escape(&link),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: "Confirm your email address for orgpass".to_owned(),
+        text,
+        html,
+    }
+}
+
+/// What one delivery run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeliveryReport {
+    /// Messages the provider accepted.
+    pub sent: u32,
+    /// Messages that failed this time.
+    pub failed: u32,
+}
+
+impl<S: Outbox, H, R: Random> App<S, H, R> {
+    /// Hands up to `limit` queued messages to `mailer`, recording each outcome.
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`] when the outbox cannot be read or written.
+    pub async fn deliver_queued(
+        &self,
+        mailer: &impl Mailer,
+        limit: u32,
+    ) -> Result<DeliveryReport, AppError> {
+        let mut report = DeliveryReport::default();
+        for mail in self.store.queued_mail(limit, MAX_ATTEMPTS).await? {
+            let outcome = mailer.send(&mail).await;
+            match outcome {
+                Delivery::Sent => report.sent += 1,
+                Delivery::Failed(_) => report.failed += 1,
+            }
+            self.store
+                .record_delivery(&mail.mail.id, &outcome, self.now)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// The development mailbox: messages to `to`, newest first.
+    ///
+    /// # Errors
+    /// `invalid_email` for a malformed address; [`AppError::Unavailable`].
+    pub async fn mailbox(&self, to: &str) -> Result<Vec<super::ports::MailRecord>, AppError> {
+        let to = Email::parse(to)?;
+        Ok(self.store.mail_to(&to, 50).await?)
+    }
+}
+
+/// Every `http://` or `https://` URL in `text`, in order (the development mailbox
+/// lists them so that tests and people can follow them).
+#[must_use]
+pub fn links(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '('))
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(|w| w.trim_end_matches(['.', ',', ')']).to_owned())
+        .collect()
+}
+
+/// The confirmation that an add-on application arrived.
+#[must_use]
+pub fn pass_application(id: String, to: &Email, admin_name: &str, organization: &str) -> NewMail {
+    let text = format!(
+        "Hello {admin_name},\n\nwe received the application for the single sign-on add-on of {organization}. We review applications within two business days; approval starts a free 30-day trial, and we will write to you then.\n"
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>we received the application for the single sign-on add-on of <strong>{}</strong>. We review applications within two business days; approval starts a free 30-day trial, and we will write to you then.</p>",
+        escape(admin_name),
+        escape(organization),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: format!("Your single sign-on application for {organization}"),
+        text,
+        html,
+    }
+}
+
+/// The templates of the trial reminders (placeholders filled set-based by the store:
+/// `{name}` the plan admin, `{organization}`, `{date}` the trial's end).
+#[must_use]
+pub fn trial_reminders(base_url: &str) -> Vec<super::ports::ReminderTemplate> {
+    use orgpass_core::pass::Reminder;
+    use orgpass_core::time::DAY_MS;
+    Reminder::ALL
+        .iter()
+        .map(|r| {
+            let (after, up_to) = r.window_days();
+            let when = match r {
+                Reminder::SevenDays => "in 7 days",
+                Reminder::OneDay => "tomorrow",
+            };
+            let link = format!("{base_url}/");
+            super::ports::ReminderTemplate {
+                kind: r.kind(),
+                after_ms: after * DAY_MS,
+                up_to_ms: up_to * DAY_MS,
+                subject: format!("Your single sign-on trial ends {when}"),
+                text: format!(
+                    "Hello {{name}},\n\nthe single sign-on trial of {{organization}} ends {when}, on {{date}}. Upgrade on the organization's Plan settings to keep single sign-on: {link}\n\nWithout an upgrade, single sign-on stops at the end of the trial and managed accounts cannot log in; your data is kept.\n"
+                ),
+                html: format!(
+                    "<p>Hello {{name}},</p><p>the single sign-on trial of <strong>{{organization}}</strong> ends {when}, on {{date}}.</p><p><a href=\"{link}\">Upgrade on the Plan settings</a> to keep single sign-on. Without an upgrade, single sign-on stops at the end of the trial and managed accounts cannot log in; your data is kept.</p>",
+                    link = escape(&link),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// The email that gives a formerly managed account its password link.
+#[must_use]
+pub fn set_password(
+    id: String,
+    to: &Email,
+    name: &str,
+    organization: &str,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
+    let link = format!("{base_url}/set-password?token={}", token.expose());
+    let text = format!(
+        "Hello {name},\n\n{organization} no longer uses single sign-on, so your account now logs in with a password. Choose one here:\n\n{link}\n\nThe link works once and expires in 7 days.\n"
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>{} no longer uses single sign-on, so your account now logs in with a password.</p><p><a href=\"{link}\">Choose a password</a></p><p>The link works once and expires in 7 days.</p>",
+        escape(name),
+        escape(organization),
+        link = escape(&link),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: "Choose a password for orgpass".to_owned(),
+        text,
+        html,
+    }
+}
+
+/// The warning that a verified domain's record is gone (the store sends it to every
+/// administrator of the organization).
+#[must_use]
+pub fn domain_dropped(
+    domain: &str,
+    txt_name: &str,
+    txt_value: &str,
+    base_url: &str,
+    space_key: &str,
+) -> super::ports::MailTemplate {
+    let link = format!("{base_url}/orgs/{space_key}/settings/domains");
+    let text = format!(
+        "Hello,\n\nthe verification record of {domain} has not been found for three days in a row, so the domain is no longer verified. Publish it again to keep creating managed accounts in it:\n\n  {txt_name}  TXT  {txt_value}\n\nDomains: {link}\n"
+    );
+    let html = format!(
+        "<p>Hello,</p><p>the verification record of <strong>{d}</strong> has not been found for three days in a row, so the domain is no longer verified. Publish it again to keep creating managed accounts in it:</p><p><code>{n}</code> TXT <code>{v}</code></p><p><a href=\"{l}\">Domains</a></p>",
+        d = escape(domain),
+        n = escape(txt_name),
+        v = escape(txt_value),
+        l = escape(&link),
+    );
+    super::ports::MailTemplate {
+        subject: format!("{domain} is no longer verified"),
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_mail_carries_the_link_and_escapes_the_name() {
+        let token = SecretToken::from_random(&[3; 32]);
+        let to = Email::parse("a@example.com").unwrap();
+        let mail = verification(
+            "mail_1".into(),
+            &to,
+            "<Ada>",
+            "http://127.0.0.1:8787",
+            &token,
+        );
+        let link = format!(
+            "http://127.0.0.1:8787/verify-email?token={}",
+            token.expose()
+        );
+        assert_eq!(links(&mail.text), vec![link.clone()]);
+        assert!(mail.html.contains("&lt;Ada&gt;"));
+        assert!(!mail.html.contains("<Ada>"));
+        assert!(mail.html.contains(&link));
+    }
+
+    #[test]
+    fn links_are_found_in_prose() {
+        assert_eq!(
+            links("see https://a.example/x. and (http://b.example/y), not ftp://c"),
+            vec!["https://a.example/x", "http://b.example/y"]
+        );
+    }
+}
+
+/// What an invitation email says.
+#[derive(Debug, Clone, Copy)]
+pub struct InvitationMail<'a> {
+    /// The inviter's display name.
+    pub inviter: &'a str,
+    /// The organization's name.
+    pub organization: &'a str,
+    /// The role on joining.
+    pub role: orgpass_core::Role,
+    /// The personal message, if any.
+    pub message: Option<&'a str>,
+    /// The link's end.
+    pub expires_at: orgpass_core::Timestamp,
+}
+
+/// The invitation to join an organization, with its single-use link.
+#[must_use]
+pub fn invitation(
+    id: String,
+    to: &Email,
+    what: InvitationMail<'_>,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
+    let link = format!("{base_url}/invitations/{}", token.expose());
+    let InvitationMail {
+        inviter,
+        organization,
+        role,
+        message,
+        expires_at,
+    } = what;
+    let role = role.as_str();
+    let expires = expires_at.to_rfc3339();
+    let quoted_text = message.map_or_else(String::new, |m| {
+        let quoted: Vec<String> = m.lines().map(|l| format!("> {l}")).collect();
+        format!("{inviter} wrote:\n{}\n\n", quoted.join("\n"))
+    });
+    let text = format!(
+        "Hello,\n\n{inviter} invited you to join {organization} on orgpass as {role}.\n\n{quoted_text}Accept the invitation here:\n\n{link}\n\nThe link works once and expires on {expires}. If you do not want to join, ignore this email.\n"
+    );
+    let quoted_html = message.map_or_else(String::new, |m| {
+        format!(
+            "<p>{} wrote:</p><blockquote>{}</blockquote>",
+            escape(inviter),
+            escape(m).replace('\n', "<br>")
+        )
+    });
+    let html = format!(
+        "<p>Hello,</p><p><strong>{inviter}</strong> invited you to join <strong>{organization}</strong> on orgpass as <strong>{role}</strong>.</p>{quoted_html}<p><a href=\"{link}\">Accept the invitation</a></p><p>The link works once and expires on {expires}. If you do not want to join, ignore this email.</p>",
+        inviter = escape(inviter),
+        organization = escape(organization),
+        link = escape(&link),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: format!("{inviter} invited you to {organization} on orgpass"),
+        text,
+        html,
+    }
+}
+
+/// The email to a new managed account: who created it, and how to log in (through the
+/// organization's identity provider; there is no password).
+#[must_use]
+pub fn managed_account(
+    id: String,
+    to: &Email,
+    creator: &str,
+    organization: &str,
+    organization_id: &str,
+    base_url: &str,
+) -> NewMail {
+    let link = format!(
+        "{base_url}/login/sso?{}",
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("organization_id", organization_id)
+            .finish()
+    );
+    let text = format!(
+        "Hello,\n\n{creator} created an orgpass account for you ({to}) in {organization}.\n\nYou log in with your company's single sign-on, not with a password: open\n\n{link}\n\nor choose \"Log in with managed account\" on the orgpass login page and enter the organization ID {organization_id}. You will be sent to your identity provider and come back signed in.\n",
+        to = to.as_str()
+    );
+    let html = format!(
+        "<p>Hello,</p><p><strong>{creator}</strong> created an orgpass account for you ({to}) in <strong>{organization}</strong>.</p><p>You log in with your company's single sign-on, not with a password:</p><p><a href=\"{link}\">Log in with single sign-on</a></p><p>Or choose “Log in with managed account” on the orgpass login page and enter the organization ID <code>{org_id}</code>.</p>",
+        creator = escape(creator),
+        to = escape(to.as_str()),
+        organization = escape(organization),
+        link = escape(&link),
+        org_id = escape(organization_id),
+    );
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: format!("Your {organization} account on orgpass"),
+        text,
+        html,
+    }
+}
