@@ -73,6 +73,6 @@ pub async fn verify(req: &mut Request, cx: &Ctx, key: &str, id: &str) -> Handled
 /// `DELETE /api/v1/orgs/{org}/domains/{id}`
 pub async fn delete(req: &mut Request, cx: &Ctx, key: &str, id: &str) -> Handled {
     let token = require_session(req)?;
-    cx.app().delete_domain(&token, key, id).await?;
+    cx.app().remove_domain(&token, key, id).await?;
     Ok(Response::empty()?.with_status(204))
 }

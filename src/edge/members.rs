@@ -277,7 +277,7 @@ pub async fn rename_group(req: &mut Request, cx: &Ctx, key: &str, id: &str) -> H
 /// `DELETE /api/v1/orgs/{org}/groups/{group_id}`
 pub async fn delete_group(req: &mut Request, cx: &Ctx, key: &str, id: &str) -> Handled {
     let token = require_session(req)?;
-    cx.app().delete_group(&token, key, id).await?;
+    cx.app().remove_group(&token, key, id).await?;
     no_content()
 }
 

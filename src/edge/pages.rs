@@ -890,7 +890,7 @@ pub async fn domains_submit(
             .verify_domain(&token, space_key, id, &cx.resolver())
             .await
             .map(|_| ()),
-        ("delete", Some(id)) => app.delete_domain(&token, space_key, id).await,
+        ("delete", Some(id)) => app.remove_domain(&token, space_key, id).await,
         _ => return Err(ApiError::RouteNotFound),
     };
     match result {

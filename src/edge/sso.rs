@@ -236,7 +236,7 @@ pub async fn put_settings(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
 pub async fn delete_settings(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
     let token = require_session(req)?;
     cx.app()
-        .delete_saml_settings(&cx.saml_cache(), &token, key)
+        .remove_saml_settings(&cx.saml_cache(), &token, key)
         .await?;
     Ok(Response::empty()?.with_status(204))
 }
@@ -291,7 +291,7 @@ pub async fn create_managed(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
 /// `DELETE /api/v1/orgs/{org}/managed-accounts/{account_id}`
 pub async fn delete_managed(req: &mut Request, cx: &Ctx, key: &str, id: &str) -> Handled {
     let token = require_session(req)?;
-    cx.app().delete_managed_account(&token, key, id).await?;
+    cx.app().remove_managed_account(&token, key, id).await?;
     Ok(Response::empty()?.with_status(204))
 }
 

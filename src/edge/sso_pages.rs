@@ -152,7 +152,7 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, tab: &str, rest: &[&
                 .await
                 .map(|_| ())
         }
-        ("authentication", ["delete"]) => app.delete_saml_settings(&cache, &token, key).await,
+        ("authentication", ["delete"]) => app.remove_saml_settings(&cache, &token, key).await,
         ("managed-accounts", ["create"]) => {
             let input = ManagedInput {
                 email: field(&form, "email"),
@@ -173,7 +173,7 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, tab: &str, rest: &[&
             }
             created
         }
-        ("managed-accounts", [id, "delete"]) => app.delete_managed_account(&token, key, id).await,
+        ("managed-accounts", [id, "delete"]) => app.remove_managed_account(&token, key, id).await,
         _ => return Err(ApiError::RouteNotFound),
     };
     match result {

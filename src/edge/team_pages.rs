@@ -327,7 +327,7 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Ha
             .rename_group(&token, key, id, one(&form, "name"))
             .await
             .map(drop),
-        ["groups", id, "delete"] => app.delete_group(&token, key, id).await,
+        ["groups", id, "delete"] => app.remove_group(&token, key, id).await,
         ["groups", id, "add"] => {
             app.set_group_member(&token, key, id, one(&form, "account"), true)
                 .await

@@ -126,7 +126,11 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
     /// [`AppError::Unavailable`].
     pub async fn verify_email(&self, token: &str) -> Result<AccountRecord, AppError> {
         let token = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
-        match self.store.verify_email(&token.hash(), self.now).await? {
+        match self
+            .store
+            .consume_verification(&token.hash(), self.now)
+            .await?
+        {
             TokenUse::Spent(account) => Ok(account),
             TokenUse::Unknown => Err(AppError::TokenInvalid),
             TokenUse::Expired => Err(AppError::TokenExpired),
@@ -312,7 +316,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
     /// # Errors
     /// [`AppError::Unavailable`].
     pub async fn purge_expired(&self) -> Result<u64, AppError> {
-        Ok(self.store.purge_expired(self.now).await?)
+        Ok(self.store.delete_expired(self.now).await?)
     }
 }
 

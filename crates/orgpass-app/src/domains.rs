@@ -82,7 +82,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
             last_found: Vec::new(),
             created_at: self.now,
         };
-        if self.store.add_domain(&domain).await? {
+        if self.store.insert_domain(&domain).await? {
             Ok(domain)
         } else {
             Err(AppError::DomainExists)
@@ -151,7 +151,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
     ///
     /// # Errors
     /// [`AppError::NotFound`], [`AppError::Forbidden`].
-    pub async fn delete_domain(
+    pub async fn remove_domain(
         &self,
         token: &TokenHash,
         key: &str,

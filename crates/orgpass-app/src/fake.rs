@@ -179,7 +179,7 @@ impl AccountStore for MemoryStore {
         Ok(true)
     }
 
-    async fn verify_email(
+    async fn consume_verification(
         &self,
         token: &TokenHash,
         now: Timestamp,
@@ -323,7 +323,7 @@ impl AccountStore for MemoryStore {
         Ok(Some((account, orgs)))
     }
 
-    async fn purge_expired(&self, now: Timestamp) -> Result<u64, PortError> {
+    async fn delete_expired(&self, now: Timestamp) -> Result<u64, PortError> {
         self.trip();
         let mut s = self.state.borrow_mut();
         let before = s.sessions.len() + s.tokens.len() + s.accounts.len();

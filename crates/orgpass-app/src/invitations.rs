@@ -252,7 +252,7 @@ where
             },
             &view,
         )?;
-        if self.store.resend_invitation(&fresh, self.now).await? {
+        if self.store.refresh_invitation(&fresh, self.now).await? {
             Ok(fresh.record)
         } else {
             Err(AppError::InvitationNotPending)
@@ -284,7 +284,7 @@ where
             .map_err(|_| AppError::InvitationNotPending)?;
         if self
             .store
-            .revoke_invitation(&view.org.space_key, id, self.now)
+            .mark_invitation_revoked(&view.org.space_key, id, self.now)
             .await?
         {
             Ok(())
@@ -418,7 +418,7 @@ where
             .hash();
         match self
             .store
-            .accept_invitation(&hash, joiner, self.now)
+            .consume_invitation(&hash, joiner, self.now)
             .await?
         {
             Acceptance::Joined => {
@@ -449,7 +449,7 @@ where
     /// # Errors
     /// [`AppError::Unavailable`].
     pub async fn expire_invitations(&self) -> Result<u64, AppError> {
-        Ok(self.store.expire_invitations(self.now).await?)
+        Ok(self.store.mark_expired_invitations(self.now).await?)
     }
 }
 

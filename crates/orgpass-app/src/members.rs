@@ -184,7 +184,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         let (view, _proof) = self.member(token, key, OrgAction::ManageMembers).await?;
         match self
             .store
-            .remove_member(&view.org.space_key, account_id)
+            .delete_membership(&view.org.space_key, account_id)
             .await?
         {
             AdminChange::Done => Ok(()),
@@ -239,7 +239,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         };
         match self
             .store
-            .create_group(&view.org.space_key, &group, self.now)
+            .insert_group(&view.org.space_key, &group, self.now)
             .await?
         {
             Written::Done => Ok(group),
@@ -282,7 +282,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         let (view, group) = self.managed_group(token, key, group_id).await?;
         match self
             .store
-            .rename_group(&view.org.space_key, group_id, &name)
+            .update_group_name(&view.org.space_key, group_id, &name)
             .await?
         {
             Written::Done => Ok(GroupRecord { name, ..group }),
@@ -295,7 +295,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
     ///
     /// # Errors
     /// [`AppError::Forbidden`], [`AppError::NotFound`].
-    pub async fn delete_group(
+    pub async fn remove_group(
         &self,
         token: &TokenHash,
         key: &str,
@@ -328,7 +328,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         let (view, _) = self.managed_group(token, key, group_id).await?;
         match self
             .store
-            .set_group_member(
+            .write_group_member(
                 &view.org.space_key,
                 group_id,
                 account_id,
@@ -361,7 +361,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         let (view, _proof) = self.member(token, key, OrgAction::ManageMembers).await?;
         match self
             .store
-            .set_group_role(&view.org.space_key, group_id, role)
+            .write_group_role(&view.org.space_key, group_id, role)
             .await?
         {
             Ok(changed) => Ok(changed),

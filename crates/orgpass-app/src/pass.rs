@@ -451,7 +451,7 @@ impl<S: PassStore, H: PasswordHasher, R: Random> App<S, H, R> {
         let record = self.password_record(&password).await?;
         match self
             .store
-            .set_password(&token.hash(), &record, self.now)
+            .write_password(&token.hash(), &record, self.now)
             .await?
         {
             TokenUse::Spent(account) => Ok(account),

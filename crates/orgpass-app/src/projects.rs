@@ -122,7 +122,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             .await?;
         match self
             .store
-            .set_project_creator(&view.org.space_key, account_id, add, self.now)
+            .write_project_creator(&view.org.space_key, account_id, add, self.now)
             .await?
         {
             Written::Done => Ok(()),
@@ -157,7 +157,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             created_at: self.now,
         };
         self.store
-            .create_project(&loaded.view.org.space_key, &record, &loaded.view.viewer.id)
+            .insert_project(&loaded.view.org.space_key, &record, &loaded.view.viewer.id)
             .await?;
         Ok(record)
     }
@@ -212,7 +212,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             .await?;
         let members = self
             .store
-            .project_members(&loaded.view.org.space_key, project_id)
+            .read_project_members(&loaded.view.org.space_key, project_id)
             .await?;
         Ok((
             project,
@@ -262,7 +262,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         }
         match self
             .store
-            .set_project_member(
+            .write_project_member(
                 &loaded.view.org.space_key,
                 project_id,
                 account_id,
@@ -303,7 +303,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             .await?;
         match self
             .store
-            .set_project_group(
+            .write_project_group(
                 &loaded.view.org.space_key,
                 project_id,
                 group_id,
@@ -345,7 +345,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             updated_at: self.now,
         };
         self.store
-            .create_diagram(&loaded.view.org.space_key, &diagram, &loaded.view.viewer.id)
+            .insert_diagram(&loaded.view.org.space_key, &diagram, &loaded.view.viewer.id)
             .await?;
         Ok(diagram)
     }
@@ -397,7 +397,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         let diagram = loaded.cx.diagram.clone().ok_or(AppError::NotFound)?;
         match self
             .store
-            .change_diagram(
+            .update_diagram(
                 &loaded.view.org.space_key,
                 diagram_id,
                 title.as_deref(),

@@ -258,14 +258,14 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     ) -> Result<(OrgView, SamlView, Vec<SsoFailureRecord>), AppError> {
         let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
         let saml = self.saml_view(&view).await?;
-        let failures = self.store.sso_failures(&view.org.space_key).await?;
+        let failures = self.store.read_sso_failures(&view.org.space_key).await?;
         Ok((view, saml, failures))
     }
 
     async fn saml_view(&self, view: &OrgView) -> Result<SamlView, AppError> {
         let key = &view.org.space_key;
         Ok(SamlView {
-            record: self.store.saml_settings(key).await?,
+            record: self.store.read_saml_settings(key).await?,
             sp: SpUrls::new(&self.config.base_url, key.as_str()),
         })
     }
@@ -288,7 +288,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         let space_key = &view.org.space_key;
         if !self
             .store
-            .save_saml_settings(space_key, &settings, &view.viewer.id, self.now)
+            .write_saml_settings(space_key, &settings, &view.viewer.id, self.now)
             .await?
         {
             return Err(AppError::LastUnmanagedAdmin);
@@ -309,7 +309,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     ///
     /// # Errors
     /// [`AppError::NotFound`] when there were none, [`AppError::Forbidden`].
-    pub async fn delete_saml_settings(
+    pub async fn remove_saml_settings(
         &self,
         cache: &impl SettingsCache,
         token: &TokenHash,
@@ -335,7 +335,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         key: &str,
     ) -> Result<Vec<SsoFailureRecord>, AppError> {
         let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
-        Ok(self.store.sso_failures(&view.org.space_key).await?)
+        Ok(self.store.read_sso_failures(&view.org.space_key).await?)
     }
 
     /// Creates a managed account (administrators, add-on in trial or active, SAML
@@ -388,7 +388,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         };
         match self
             .store
-            .create_managed_account(&view.org.space_key, &account)
+            .insert_managed_account(&view.org.space_key, &account)
             .await?
         {
             Ok(()) => Ok(MemberRecord {
@@ -423,7 +423,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     /// # Errors
     /// [`AppError::NotFound`] (also for a normal account or another organization's),
     /// [`AppError::LastAdmin`], [`AppError::Forbidden`].
-    pub async fn delete_managed_account(
+    pub async fn remove_managed_account(
         &self,
         token: &TokenHash,
         key: &str,
@@ -475,7 +475,11 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             now: self.now,
             expires_at: self.now.plus_millis(REQUEST_MINUTES * MINUTE_MS),
         };
-        let (space_key, sso_url) = match self.store.start_sso(&organization_id, &pending).await? {
+        let (space_key, sso_url) = match self
+            .store
+            .insert_sso_request(&organization_id, &pending)
+            .await?
+        {
             SsoStarted::Stored(space_key, sso_url) => (space_key, sso_url),
             SsoStarted::Neutral => return Ok(StartSso::Neutral),
             SsoStarted::RateLimited => {
@@ -634,7 +638,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             (Some(_), None) => {
                 let record = self
                     .store
-                    .saml_settings(space_key)
+                    .read_saml_settings(space_key)
                     .await
                     .map_err(unavailable)?
                     .ok_or(fail(SsoFailure::NotConfigured))?;
@@ -772,7 +776,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     /// # Errors
     /// [`AppError::Unavailable`].
     pub async fn purge_sso(&self) -> Result<u64, AppError> {
-        Ok(self.store.purge_sso(self.now).await?)
+        Ok(self.store.delete_expired_sso(self.now).await?)
     }
 }
 

@@ -259,7 +259,7 @@ impl AccountStore for D1Store {
         }))
     }
 
-    async fn verify_email(
+    async fn consume_verification(
         &self,
         token: &TokenHash,
         now: Timestamp,
@@ -371,7 +371,7 @@ impl AccountStore for D1Store {
         Ok(Some((account, orgs)))
     }
 
-    async fn purge_expired(&self, now: Timestamp) -> Result<u64, PortError> {
+    async fn delete_expired(&self, now: Timestamp) -> Result<u64, PortError> {
         let results = self
             .batch(vec![
                 self.stmt(

@@ -75,7 +75,7 @@ fn opt_time(t: Option<Timestamp>) -> worker::wasm_bindgen::JsValue {
 }
 
 impl DomainStore for D1Store {
-    async fn add_domain(&self, d: &DomainRecord) -> Result<bool, PortError> {
+    async fn insert_domain(&self, d: &DomainRecord) -> Result<bool, PortError> {
         let c = d.state.columns();
         let result = self
             .one(self.stmt(

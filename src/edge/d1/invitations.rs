@@ -278,7 +278,7 @@ impl InvitationStore for D1Store {
             .transpose()
     }
 
-    async fn resend_invitation(
+    async fn refresh_invitation(
         &self,
         invitation: &NewInvitation,
         now: Timestamp,
@@ -317,7 +317,7 @@ impl InvitationStore for D1Store {
         Ok(changes(results.first())? == 1)
     }
 
-    async fn revoke_invitation(
+    async fn mark_invitation_revoked(
         &self,
         space_key: &SpaceKey,
         id: &str,
@@ -362,7 +362,7 @@ impl InvitationStore for D1Store {
             .transpose()
     }
 
-    async fn accept_invitation(
+    async fn consume_invitation(
         &self,
         token: &TokenHash,
         joiner: &Joiner<'_>,
@@ -460,7 +460,7 @@ impl InvitationStore for D1Store {
         })
     }
 
-    async fn expire_invitations(&self, now: Timestamp) -> Result<u64, PortError> {
+    async fn mark_expired_invitations(&self, now: Timestamp) -> Result<u64, PortError> {
         let result = self
             .one(self.stmt(
                 "UPDATE invitations SET status = 'expired' WHERE status = 'pending' AND expires_at <= ?1",

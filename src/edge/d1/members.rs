@@ -254,7 +254,7 @@ impl MemberStore for D1Store {
         })
     }
 
-    async fn remove_member(
+    async fn delete_membership(
         &self,
         space_key: &SpaceKey,
         account_id: &str,
@@ -316,7 +316,7 @@ impl MemberStore for D1Store {
             .collect()
     }
 
-    async fn create_group(
+    async fn insert_group(
         &self,
         space_key: &SpaceKey,
         group: &GroupRecord,
@@ -356,7 +356,7 @@ impl MemberStore for D1Store {
         })
     }
 
-    async fn rename_group(
+    async fn update_group_name(
         &self,
         space_key: &SpaceKey,
         id: &str,
@@ -407,7 +407,7 @@ impl MemberStore for D1Store {
         })
     }
 
-    async fn set_group_member(
+    async fn write_group_member(
         &self,
         space_key: &SpaceKey,
         group_id: &str,
@@ -471,7 +471,7 @@ impl MemberStore for D1Store {
         })
     }
 
-    async fn set_group_role(
+    async fn write_group_role(
         &self,
         space_key: &SpaceKey,
         group_id: &str,

@@ -412,7 +412,7 @@ impl PassStore for D1Store {
         Ok(converted)
     }
 
-    async fn set_password(
+    async fn write_password(
         &self,
         token: &TokenHash,
         password_record: &str,

@@ -203,7 +203,7 @@ impl ProjectStore for D1Store {
             .collect())
     }
 
-    async fn set_project_creator(
+    async fn write_project_creator(
         &self,
         space_key: &SpaceKey,
         account_id: &str,
@@ -241,7 +241,7 @@ impl ProjectStore for D1Store {
         })
     }
 
-    async fn create_project(
+    async fn insert_project(
         &self,
         space_key: &SpaceKey,
         project: &ProjectRecord,
@@ -292,7 +292,7 @@ impl ProjectStore for D1Store {
             .collect())
     }
 
-    async fn project_members(
+    async fn read_project_members(
         &self,
         space_key: &SpaceKey,
         project_id: &str,
@@ -329,7 +329,7 @@ impl ProjectStore for D1Store {
         Ok(members)
     }
 
-    async fn set_project_member(
+    async fn write_project_member(
         &self,
         space_key: &SpaceKey,
         project_id: &str,
@@ -377,7 +377,7 @@ impl ProjectStore for D1Store {
         })
     }
 
-    async fn set_project_group(
+    async fn write_project_group(
         &self,
         space_key: &SpaceKey,
         project_id: &str,
@@ -424,7 +424,7 @@ impl ProjectStore for D1Store {
         })
     }
 
-    async fn create_diagram(
+    async fn insert_diagram(
         &self,
         space_key: &SpaceKey,
         diagram: &DiagramRecord,
@@ -465,7 +465,7 @@ impl ProjectStore for D1Store {
             .collect())
     }
 
-    async fn change_diagram(
+    async fn update_diagram(
         &self,
         space_key: &SpaceKey,
         id: &str,

@@ -78,7 +78,10 @@ struct Flags {
 }
 
 impl SsoStore for D1Store {
-    async fn saml_settings(&self, space_key: &SpaceKey) -> Result<Option<SamlRecord>, PortError> {
+    async fn read_saml_settings(
+        &self,
+        space_key: &SpaceKey,
+    ) -> Result<Option<SamlRecord>, PortError> {
         let result = self
             .one(self.stmt(
                 &format!("SELECT {SETTINGS_COLUMNS} FROM saml_settings WHERE space_key = ?1"),
@@ -92,7 +95,7 @@ impl SsoStore for D1Store {
             .transpose()
     }
 
-    async fn save_saml_settings(
+    async fn write_saml_settings(
         &self,
         space_key: &SpaceKey,
         settings: &SamlSettings,
@@ -139,7 +142,10 @@ impl SsoStore for D1Store {
         Ok(changes(Some(&result))? == 1)
     }
 
-    async fn sso_failures(&self, space_key: &SpaceKey) -> Result<Vec<SsoFailureRecord>, PortError> {
+    async fn read_sso_failures(
+        &self,
+        space_key: &SpaceKey,
+    ) -> Result<Vec<SsoFailureRecord>, PortError> {
         #[derive(Deserialize)]
         struct Row {
             at: f64,
@@ -176,7 +182,7 @@ impl SsoStore for D1Store {
             .collect())
     }
 
-    async fn create_managed_account(
+    async fn insert_managed_account(
         &self,
         space_key: &SpaceKey,
         account: &NewManagedAccount,
@@ -302,7 +308,7 @@ impl SsoStore for D1Store {
         })
     }
 
-    async fn start_sso(
+    async fn insert_sso_request(
         &self,
         organization_id: &OrganizationId,
         request: &NewSsoRequest,
@@ -586,7 +592,7 @@ impl SsoStore for D1Store {
         Ok(())
     }
 
-    async fn purge_sso(&self, now: Timestamp) -> Result<u64, PortError> {
+    async fn delete_expired_sso(&self, now: Timestamp) -> Result<u64, PortError> {
         let results = self
             .batch(vec![
                 self.stmt(

@@ -1,0 +1,312 @@
+//! SAML single sign-on: settings, managed accounts, logins in flight, the ACS, the settings cache.
+
+use orgpass_core::{Email, Role, SpaceKey, Timestamp, TokenHash};
+
+use super::*;
+
+/// An organization's stored SAML settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlRecord {
+    /// The settings.
+    pub settings: orgpass_core::saml_settings::SamlSettings,
+    /// Last saved.
+    pub updated_at: Timestamp,
+}
+
+/// One SSO failure, as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoFailureRecord {
+    /// When.
+    pub at: Timestamp,
+    /// The reference shown on the person's failure page and logged.
+    pub reference: String,
+    /// The precise cause (a stable snake_case code).
+    pub variant: String,
+    /// The NameID, when the response was verified (never an unverified one).
+    pub name_id: Option<String>,
+    /// How far the response got, which decides what the failure may push out.
+    pub kind: FailureKind,
+}
+
+/// What a failed ACS post was, for keeping the failures that matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The IdP's signature checked out (only its key makes these).
+    Verified,
+    /// A response naming the configured IdP that failed before anything was verified
+    /// (a forged or broken signature, say): an attempt worth keeping.
+    Issuer,
+    /// Anything anyone can post: no response, not base64, not XML, another issuer.
+    Anonymous,
+}
+
+impl FailureKind {
+    /// The stored form.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Verified => "verified",
+            Self::Issuer => "issuer",
+            Self::Anonymous => "anonymous",
+        }
+    }
+
+    /// Reads the stored form (unknown: anonymous).
+    #[must_use]
+    pub fn parse(stored: &str) -> Self {
+        match stored {
+            "verified" => Self::Verified,
+            "issuer" => Self::Issuer,
+            _ => Self::Anonymous,
+        }
+    }
+}
+
+/// A managed account to create with its membership, groups and email.
+#[derive(Debug, Clone)]
+pub struct NewManagedAccount {
+    /// The new account's id.
+    pub account_id: String,
+    /// Its email (in a verified domain of the organization).
+    pub email: Email,
+    /// Display name.
+    pub name: String,
+    /// Organization role.
+    pub role: Role,
+    /// Groups of the organization to join.
+    pub group_ids: Vec<String>,
+    /// The email explaining how to log in.
+    pub mail: NewMail,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// Why a managed account was not created (the store's guards decide, in the write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagedRefusal {
+    /// The organization has no SAML settings.
+    NotConfigured,
+    /// The email's domain is not a verified domain of the organization.
+    DomainNotVerified,
+    /// The email already has an account.
+    EmailTaken,
+    /// A group id is not one of the organization's groups.
+    UnknownGroup,
+}
+
+/// A login started at `/login/sso`, to store until the IdP answers.
+#[derive(Debug, Clone)]
+pub struct NewSsoRequest {
+    /// Digest of the RelayState secret.
+    pub relay_hash: TokenHash,
+    /// Digest of the secret in the starting browser's cookie.
+    pub browser_hash: TokenHash,
+    /// The client address, for the per-address limit on starting logins.
+    pub ip: String,
+    /// The AuthnRequest's ID.
+    pub request_id: String,
+    /// A same-site path to return to.
+    pub return_to: String,
+    /// Now.
+    pub now: Timestamp,
+    /// When it can no longer be answered.
+    pub expires_at: Timestamp,
+}
+
+/// A stored login in flight, found by its RelayState.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoRequestRecord {
+    /// The AuthnRequest's ID (the expected InResponseTo).
+    pub request_id: String,
+    /// Where to go after the login.
+    pub return_to: String,
+    /// When it expires.
+    pub expires_at: Timestamp,
+    /// Already answered once.
+    pub used: bool,
+    /// Digest of the secret in the starting browser's cookie.
+    pub browser_hash: Option<TokenHash>,
+}
+
+/// What starting a login came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SsoStarted {
+    /// Stored: the organization's space key and IdP SSO URL.
+    Stored(SpaceKey, String),
+    /// Nothing to start (unknown ID, no settings, add-on inactive): the neutral answer.
+    Neutral,
+    /// The client address started too many logins in the current window.
+    RateLimited,
+}
+
+/// What the ACS reads before verifying, in one round trip.
+#[derive(Debug, Clone)]
+pub struct AcsState {
+    /// The organization exists.
+    pub org_exists: bool,
+    /// Its add-on allows SSO now.
+    pub sso_allowed: bool,
+    /// When its settings were last saved (`None`: not configured).
+    pub settings_version: Option<Timestamp>,
+    /// Its settings (read only when the cache had none).
+    pub settings: Option<SamlRecord>,
+    /// The login in flight named by the RelayState, if any.
+    pub request: Option<SsoRequestRecord>,
+}
+
+/// A verified login to turn into a session, in one batch.
+#[derive(Debug, Clone)]
+pub struct SsoCompletion<'a> {
+    /// The organization.
+    pub space_key: &'a SpaceKey,
+    /// The Assertion's ID (the replay record's key).
+    pub assertion_id: &'a str,
+    /// Keep the replay record until then.
+    pub keep_until: Timestamp,
+    /// The login in flight it answers (SP-initiated).
+    pub relay_hash: Option<&'a TokenHash>,
+    /// The NameID as an email.
+    pub email: &'a Email,
+    /// The session to create.
+    pub session: &'a NewSession,
+}
+
+/// How a verified login ended in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SsoOutcome {
+    /// The session exists.
+    LoggedIn(AccountRecord),
+    /// The assertion ID was used before.
+    Replayed,
+    /// The login in flight was answered already (or expired) meanwhile.
+    RequestUsed,
+    /// No managed account of the organization has this email.
+    NoAccount,
+}
+
+/// SAML settings, managed accounts, logins in flight, replay records and failures.
+#[allow(async_fn_in_trait)]
+pub trait SsoStore {
+    /// The organization's settings.
+    async fn read_saml_settings(
+        &self,
+        space_key: &SpaceKey,
+    ) -> Result<Option<SamlRecord>, PortError>;
+
+    /// Saves the settings, unless no normal (non-managed) administrator would remain:
+    /// `false` then, and nothing changes.
+    async fn write_saml_settings(
+        &self,
+        space_key: &SpaceKey,
+        settings: &orgpass_core::saml_settings::SamlSettings,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<bool, PortError>;
+
+    /// Removes the settings (`false`: there were none).
+    async fn delete_saml_settings(&self, space_key: &SpaceKey) -> Result<bool, PortError>;
+
+    /// The SSO failures to show, newest first: the newest
+    /// [`SSO_VERIFIED_FAILURES_LISTED`] that were verified or named the configured IdP,
+    /// and the newest [`SSO_FAILURES_KEPT`] anonymous ones, so that junk never hides
+    /// a failure that matters.
+    async fn read_sso_failures(
+        &self,
+        space_key: &SpaceKey,
+    ) -> Result<Vec<SsoFailureRecord>, PortError>;
+
+    /// Creates a managed account with its membership, groups and email, or says why
+    /// not (nothing written then).
+    async fn insert_managed_account(
+        &self,
+        space_key: &SpaceKey,
+        account: &NewManagedAccount,
+    ) -> Result<Result<(), ManagedRefusal>, PortError>;
+
+    /// Deletes a managed account of the organization (`Refused`: it is the last
+    /// administrator).
+    async fn delete_managed_account(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+    ) -> Result<AdminChange, PortError>;
+
+    /// Stores a login in flight for the organization with this ID, if it has SAML
+    /// settings and its add-on allows SSO and the client address is under its limit
+    /// (every start counts, whatever the ID); returns its space key and IdP SSO URL.
+    async fn insert_sso_request(
+        &self,
+        organization_id: &orgpass_core::OrganizationId,
+        request: &NewSsoRequest,
+    ) -> Result<SsoStarted, PortError>;
+
+    /// The accounts of two live sessions, in one round trip: the one an unsolicited
+    /// login made (still to be confirmed) and the one the browser already holds.
+    async fn pending_login(
+        &self,
+        pending: &TokenHash,
+        current: Option<&TokenHash>,
+        now: Timestamp,
+    ) -> Result<(Option<AccountRecord>, Option<AccountRecord>), PortError>;
+
+    /// What the ACS needs before verifying (one round trip).
+    async fn acs_state(
+        &self,
+        space_key: &SpaceKey,
+        relay_hash: Option<&TokenHash>,
+        with_settings: bool,
+        now: Timestamp,
+    ) -> Result<AcsState, PortError>;
+
+    /// Records the assertion ID, uses the login in flight and creates the session, all
+    /// or nothing (one batch).
+    async fn complete_sso(
+        &self,
+        completion: &SsoCompletion<'_>,
+        now: Timestamp,
+    ) -> Result<SsoOutcome, PortError>;
+
+    /// Records a failure posted from `ip`. A verified failure is always kept; the
+    /// others (anyone can post them) only within [`SSO_ANONYMOUS_FAILURES_PER_IP`] per
+    /// address and window. Each [`FailureKind`] evicts only older failures of its own
+    /// kind, beyond [`SSO_VERIFIED_FAILURES_KEPT`] (verified, issuer) or
+    /// [`SSO_ANONYMOUS_FAILURES_KEPT`] (anonymous).
+    async fn record_sso_failure(
+        &self,
+        space_key: &SpaceKey,
+        failure: &SsoFailureRecord,
+        ip: &str,
+    ) -> Result<(), PortError>;
+
+    /// Deletes replay records and logins in flight that can no longer matter, and
+    /// failures older than [`SSO_FAILURE_DAYS`].
+    async fn delete_expired_sso(&self, now: Timestamp) -> Result<u64, PortError>;
+}
+
+/// Anonymous (unverified) failures listed per organization.
+pub const SSO_FAILURES_KEPT: u32 = 20;
+/// Failures of verified responses listed per organization.
+pub const SSO_VERIFIED_FAILURES_LISTED: u32 = 50;
+/// Anonymous failures stored per organization at most (older ones give way).
+pub const SSO_ANONYMOUS_FAILURES_KEPT: u32 = 200;
+/// Failures of verified responses stored per organization at most.
+pub const SSO_VERIFIED_FAILURES_KEPT: u32 = 1000;
+/// Unverified (issuer and anonymous) failures recorded per client address in a
+/// 15-minute window.
+pub const SSO_ANONYMOUS_FAILURES_PER_IP: i64 = 10;
+/// How long failures are kept.
+pub const SSO_FAILURE_DAYS: i64 = 30;
+
+/// A cache of SAML settings for the login path (KV at the edge). Every change of the
+/// settings rewrites it; the login path also compares the cached `updated_at` with
+/// D1's, so a stale entry (KV is eventually consistent) is never used. Losing or
+/// missing an entry costs a D1 read, nothing more.
+#[allow(async_fn_in_trait)]
+pub trait SettingsCache {
+    /// The cached settings, if any (errors count as a miss).
+    async fn get(&self, space_key: &SpaceKey) -> Option<SamlRecord>;
+    /// Caches the settings.
+    async fn put(&self, space_key: &SpaceKey, record: &SamlRecord);
+    /// Forgets them.
+    async fn forget(&self, space_key: &SpaceKey);
+}
