@@ -1,0 +1,355 @@
+//! Accounts: its pages.
+
+use crate::views::Chrome;
+use crate::web::auth::check_form;
+use crate::web::context::Ctx;
+use crate::web::error::describe;
+use crate::web::error::error_page;
+use crate::web::error::with_retry_after;
+use crate::web::error::ApiError;
+use crate::web::http;
+use crate::web::http::safe_return_to;
+use crate::web::http::see_other;
+use crate::web::http::set_cookie;
+use crate::web::http::SESSION_COOKIE;
+use crate::web::page::cookie_session;
+use crate::web::page::csrf;
+use crate::web::page::field;
+use crate::web::page::html;
+use crate::web::Handled;
+use orgpass_app::accounts::session_seconds;
+use orgpass_app::accounts::SignUp;
+use orgpass_app::accounts::Verifying;
+use orgpass_app::ports::AccountRecord;
+use orgpass_app::ports::Random;
+use orgpass_app::AppError;
+use orgpass_core::FieldError;
+use orgpass_core::SecretToken;
+use orgpass_core::TokenHash;
+use worker::Request;
+
+/// `GET /`: the dashboard, or the landing page for visitors.
+pub async fn home(req: &mut Request, cx: &Ctx) -> Handled {
+    let (csrf, cookies) = csrf(req)?;
+    if let Some(token) = cookie_session(req) {
+        if let Ok((account, orgs)) = cx.app().me(&token).await {
+            let chrome = Chrome {
+                account: Some(&account),
+                csrf: &csrf,
+            };
+            return html(
+                200,
+                &crate::accounts::views::dashboard(&chrome, &account, &orgs),
+                &cookies,
+            );
+        }
+    }
+    html(
+        200,
+        &crate::accounts::views::landing(&Chrome {
+            account: None,
+            csrf: &csrf,
+        }),
+        &cookies,
+    )
+}
+
+/// `GET /signup`
+pub fn signup_form(req: &mut Request) -> Handled {
+    let (csrf, cookies) = csrf(req)?;
+    let chrome = Chrome {
+        account: None,
+        csrf: &csrf,
+    };
+    html(
+        200,
+        &crate::accounts::views::signup(&chrome, &csrf, "", "", &[], None),
+        &cookies,
+    )
+}
+
+/// `POST /signup`
+pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let (csrf, cookies) = csrf(req)?;
+    let chrome = Chrome {
+        account: None,
+        csrf: &csrf,
+    };
+    let (email, name) = (field(&form, "email"), field(&form, "name"));
+    let (browser, binding) = signup_binding()?;
+    let mut cookies = cookies;
+    cookies.push(binding);
+    let result = cx
+        .app()
+        .sign_up(SignUp {
+            email,
+            password: field(&form, "password"),
+            name,
+            browser: Some(browser),
+        })
+        .await;
+    match result {
+        Ok(account) => {
+            cx.deliver_mail_soon();
+            let dev = if cx.settings.development {
+                format!(
+                    "<p class=\"muted\">Development: the message is in the <a href=\"/dev/mailbox?to={}\">development mailbox</a>.</p>",
+                    orgpass_app::html::escape(account.email.as_str())
+                )
+            } else {
+                String::new()
+            };
+            let body = format!(
+                "<p>We sent a confirmation link to <strong>{}</strong>. Open it to activate your account, then log in.</p>{dev}",
+                orgpass_app::html::escape(account.email.as_str())
+            );
+            html(
+                201,
+                &crate::views::message(&chrome, "Check your email", &body),
+                &cookies,
+            )
+        }
+        Err(AppError::Invalid(invalid)) => html(
+            400,
+            &crate::accounts::views::signup(&chrome, &csrf, email, name, &invalid.0, None),
+            &cookies,
+        ),
+        Err(AppError::EmailTaken) => {
+            let taken = [FieldError::new(
+                "email",
+                "email_taken",
+                "An account with this email already exists. Log in instead.",
+            )];
+            html(
+                409,
+                &crate::accounts::views::signup(&chrome, &csrf, email, name, &taken, None),
+                &cookies,
+            )
+        }
+        Err(e) => error_page(&e.into(), None),
+    }
+}
+
+/// A page that confirms an emailed link did its work and points to the login.
+pub(crate) fn done_log_in(account: &AccountRecord, title: &str, what: &str) -> Handled {
+    let chrome = Chrome {
+        account: None,
+        csrf: "",
+    };
+    let body = format!(
+        "<p>Thank you: <strong>{}</strong> {what}.</p><p><a class=\"button\" href=\"/login\">Log in</a></p>",
+        orgpass_app::html::escape(account.email.as_str())
+    );
+    html(200, &crate::views::message(&chrome, title, &body), &[])
+}
+
+/// The cookie that marks the browser a sign-up came from: the emailed link confirms at
+/// once only there (elsewhere the page asks for the password chosen at sign-up).
+pub const SIGNUP_COOKIE: &str = "orgpass_signup";
+
+/// A fresh sign-up secret: its digest for the store, and the cookie carrying it.
+///
+/// # Errors
+/// When randomness is unavailable.
+pub fn signup_binding() -> Result<(TokenHash, String), ApiError> {
+    let mut fresh = [0u8; 32];
+    crate::platform::crypto::PlatformRandom
+        .fill(&mut fresh)
+        .map_err(AppError::Unavailable)?;
+    let secret = SecretToken::from_random(&fresh);
+    let cookie = format!(
+        "{SIGNUP_COOKIE}={}; Max-Age={}; Path=/verify-email; HttpOnly; Secure; SameSite=Lax",
+        secret.expose(),
+        orgpass_app::accounts::VERIFICATION_HOURS * 3600
+    );
+    Ok((secret.hash(), cookie))
+}
+
+/// `GET /verify-email?token=`: in the browser that signed up, confirms the address (a
+/// GET may, as Auth0's links do: it only confirms what the link was sent to); anywhere
+/// else it asks for the password chosen at sign-up first, so that someone who never
+/// signed up cannot, by clicking, activate a password chosen by whoever used their
+/// address.
+pub async fn verify_email(req: &mut Request, cx: &Ctx) -> Handled {
+    let token = http::query(req, "token").unwrap_or_default();
+    let browser = http::cookie(req, SIGNUP_COOKIE);
+    match cx.app().open_verification(&token, browser.as_deref()).await {
+        Ok(Verifying::Confirmed(account)) => {
+            done_log_in(&account, "Email confirmed", "is confirmed")
+        }
+        Ok(Verifying::NeedsPassword(account)) => {
+            let (csrf, cookies) = csrf(req)?;
+            confirm_with_password(&csrf, &cookies, &token, &account, None)
+        }
+        Err(e) => error_page(&e.into(), None),
+    }
+}
+
+/// `POST /verify-email`: the confirmation with the sign-up's password.
+pub async fn verify_email_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let token = field(&form, "token");
+    let ip = http::client_ip(req);
+    match cx
+        .app()
+        .verify_email_with_password(token, field(&form, "password"), &ip)
+        .await
+    {
+        Ok(account) => done_log_in(&account, "Email confirmed", "is confirmed"),
+        Err(AppError::InvalidCredentials) => {
+            let (csrf, cookies) = csrf(req)?;
+            let account = match cx.app().open_verification(token, None).await {
+                Ok(Verifying::NeedsPassword(a) | Verifying::Confirmed(a)) => a,
+                Err(e) => return error_page(&e.into(), None),
+            };
+            confirm_with_password(
+                &csrf,
+                &cookies,
+                token,
+                &account,
+                Some("That is not the password this account was created with."),
+            )
+        }
+        Err(e) => error_page(&e.into(), None),
+    }
+}
+
+pub(crate) fn confirm_with_password(
+    csrf: &str,
+    cookies: &[String],
+    token: &str,
+    account: &AccountRecord,
+    error: Option<&'static str>,
+) -> Handled {
+    let chrome = Chrome {
+        account: None,
+        csrf,
+    };
+    let errors = error
+        .map(|m| vec![FieldError::new("password", "invalid_credentials", m)])
+        .unwrap_or_default();
+    let body = format!(
+        r#"<section class="card"><h1>Confirm your email</h1><p>To confirm <strong>{email}</strong>, enter the password chosen when this account was created.</p><form method="post" action="/verify-email"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="token" value="{token}">{field}<button type="submit">Confirm</button></form><p class="muted">Did not sign up? Ignore this: nothing happens without the password, and the unconfirmed account is deleted after 7 days.</p></section>"#,
+        email = orgpass_app::html::escape(account.email.as_str()),
+        csrf = orgpass_app::html::escape(csrf),
+        token = orgpass_app::html::escape(token),
+        field = crate::views::field(
+            "Password",
+            "password",
+            "password",
+            "",
+            &errors,
+            r#"autocomplete="current-password" required"#
+        ),
+    );
+    html(
+        if error.is_some() { 403 } else { 200 },
+        &crate::views::page("Confirm your email", &chrome, &body),
+        cookies,
+    )
+}
+
+/// `GET /login`
+pub fn login_form(req: &mut Request) -> Handled {
+    let (csrf, cookies) = csrf(req)?;
+    let return_to = safe_return_to(http::query(req, "return_to").as_deref());
+    let chrome = Chrome {
+        account: None,
+        csrf: &csrf,
+    };
+    html(
+        200,
+        &crate::accounts::views::login(&chrome, &csrf, "", &return_to, None),
+        &cookies,
+    )
+}
+
+/// `POST /login`: sets the session cookie and goes back to `return_to`.
+pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let email = field(&form, "email");
+    let return_to = safe_return_to(form.get("return_to").map(String::as_str));
+    let ip = http::client_ip(req);
+    match cx.app().log_in(email, field(&form, "password"), &ip).await {
+        Ok(session) => {
+            let mut response = see_other(&return_to)?;
+            response.headers_mut().append(
+                "set-cookie",
+                &set_cookie(SESSION_COOKIE, session.token.expose(), session_seconds()),
+            )?;
+            Ok(response)
+        }
+        Err(e @ AppError::Unavailable(_)) => error_page(&e.into(), None),
+        Err(e) => {
+            let error = ApiError::from(e);
+            let d = describe(&error);
+            let (csrf, cookies) = csrf(req)?;
+            let chrome = Chrome {
+                account: None,
+                csrf: &csrf,
+            };
+            let response = html(
+                d.status,
+                &crate::accounts::views::login(&chrome, &csrf, email, &return_to, Some(d.message)),
+                &cookies,
+            )?;
+            with_retry_after(response, d.retry_after)
+        }
+    }
+}
+
+/// `POST /logout`
+pub async fn logout(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    if let Some(token) = cookie_session(req) {
+        cx.app().log_out(&token).await?;
+    }
+    let mut response = see_other("/")?;
+    response
+        .headers_mut()
+        .append("set-cookie", &set_cookie(SESSION_COOKIE, "", 0))?;
+    Ok(response)
+}
+
+/// `GET /set-password?token=`
+pub fn set_password_form(req: &mut Request) -> Handled {
+    let token = http::query(req, "token").unwrap_or_default();
+    let (csrf, cookies) = csrf(req)?;
+    let chrome = Chrome {
+        account: None,
+        csrf: &csrf,
+    };
+    html(
+        200,
+        &crate::accounts::views::set_password(&chrome, &csrf, &token, &[]),
+        &cookies,
+    )
+}
+
+/// `POST /set-password`
+pub async fn set_password_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let token = field(&form, "token");
+    match cx.app().set_password(token, field(&form, "password")).await {
+        Ok(account) => done_log_in(&account, "Password saved", "has its password"),
+        Err(AppError::Invalid(invalid)) => {
+            let (csrf, cookies) = csrf(req)?;
+            let chrome = Chrome {
+                account: None,
+                csrf: &csrf,
+            };
+            html(
+                400,
+                &crate::accounts::views::set_password(&chrome, &csrf, token, &invalid.0),
+                &cookies,
+            )
+        }
+        Err(e) => error_page(&e.into(), None),
+    }
+}

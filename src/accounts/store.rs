@@ -1,0 +1,417 @@
+//! Accounts, sessions, account tokens and login failure counters in D1.
+
+use crate::platform::d1::changes;
+use crate::platform::d1::int;
+use crate::platform::d1::rows;
+use crate::platform::d1::text;
+use crate::platform::d1::time;
+use crate::platform::d1::total_changes;
+use crate::platform::d1::AccountRow;
+use crate::platform::d1::D1Store;
+use crate::platform::d1::ACCOUNT_COLUMNS;
+use orgpass_app::ports::AccountRecord;
+use orgpass_app::ports::AccountStore;
+use orgpass_app::ports::LoginAttempt;
+use orgpass_app::ports::MembershipSummary;
+use orgpass_app::ports::NewMail;
+use orgpass_app::ports::NewSession;
+use orgpass_app::ports::NewVerification;
+use orgpass_app::ports::PendingVerification;
+use orgpass_app::ports::PortError;
+use orgpass_app::ports::TokenUse;
+use orgpass_core::ratelimit;
+use orgpass_core::Email;
+use orgpass_core::Membership;
+use orgpass_core::Role;
+use orgpass_core::Timestamp;
+use orgpass_core::TokenHash;
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+
+/// Spent and expired account tokens are kept this long, so that a late click on a
+/// link says "already used" or "expired" rather than "unknown".
+const KEEP_SPENT_TOKENS_MS: i64 = 7 * orgpass_core::time::DAY_MS;
+
+/// The condition that the organization `key` (an SQL expression) allows single sign-on
+/// at `now` (an SQL parameter): the SQL form of `Pass::sso_allowed`, evaluated per
+/// request from the stored end times so an expiry takes effect on time whatever the
+/// Cron does.
+pub(crate) fn sso_allowed_sql(key: &str, now: &str) -> String {
+    let grace = orgpass_core::pass::GRACE_DAYS * orgpass_core::time::DAY_MS;
+    format!(
+        "EXISTS (SELECT 1 FROM organizations p WHERE p.space_key = {key} \
+           AND ((p.pass_status = 'trial' AND p.pass_trial_ends_at > {now}) \
+             OR (p.pass_status = 'active' AND (p.pass_cancel_at IS NULL OR p.pass_cancel_at > {now}) \
+                 AND p.pass_current_period_end + {grace} > {now})))"
+    )
+}
+
+/// The condition, over `a` (accounts) and `?2` (now), that a managed account's
+/// organization allows single sign-on at that time.
+pub(crate) fn sso_allows_account_sql() -> String {
+    format!(
+        "(a.managed_by IS NULL OR {})",
+        sso_allowed_sql("a.managed_by", "?2")
+    )
+}
+
+/// The live session's account, joined; `?1` token hash, `?2` now. A managed account's
+/// session lives only while its organization's add-on allows single sign-on.
+fn live_account_sql() -> String {
+    format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND {}",
+        sso_allows_account_sql()
+    )
+}
+
+pub(crate) fn live_account(rows_of: Vec<AccountRow>) -> Result<Option<AccountRecord>, PortError> {
+    rows_of
+        .into_iter()
+        .next()
+        .map(|row| row.into_record().map(|(a, _)| a))
+        .transpose()
+}
+
+impl D1Store {
+    pub(crate) fn live_account_stmt(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<worker::D1PreparedStatement, PortError> {
+        self.stmt(&live_account_sql(), &[text(&token.to_hex()), time(now)])
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenRow {
+    used_at: Option<f64>,
+    #[serde(flatten)]
+    account: AccountRow,
+}
+
+#[derive(Deserialize)]
+struct SummaryRow {
+    space_key: String,
+    organization_id: String,
+    name: String,
+    role: String,
+    can_invite: f64,
+}
+
+pub(crate) fn membership(role: &str, can_invite: f64) -> Result<Membership, PortError> {
+    Ok(Membership {
+        role: Role::parse(role).map_err(|_| PortError(format!("d1: unknown role {role}")))?,
+        can_invite: can_invite != 0.0,
+    })
+}
+
+fn email_key(email: &Email) -> String {
+    format!("email:{email}")
+}
+
+fn ip_key(ip: &str) -> String {
+    format!("ip:{ip}")
+}
+
+impl D1Store {
+    /// One conditional upsert that counts an attempt against every `(key, limit)` in
+    /// the window starting at `window` only while each counter is below its limit
+    /// (all or none): the reservation [`orgpass_core::ratelimit`] describes. Its row
+    /// count is 0 when the attempt is refused. All or none holds because SQLite computes
+    /// an `INSERT … SELECT` that reads its own target table completely before the first
+    /// row is written (the e2e test of 40 parallel guesses pins the count).
+    pub(crate) fn reserve_stmt(
+        &self,
+        limits: &[(&str, i64)],
+        window: Timestamp,
+    ) -> Result<worker::D1PreparedStatement, PortError> {
+        let list: Vec<serde_json::Value> = limits
+            .iter()
+            .map(|(key, limit)| serde_json::json!({"k": key, "n": limit}))
+            .collect();
+        let list = serde_json::to_string(&list).map_err(|e| PortError(format!("json: {e}")))?;
+        self.stmt(
+            "INSERT INTO login_failures (key, window_start, count) \
+             SELECT json_extract(j.value, '$.k'), ?2, 1 FROM json_each(?1) j \
+             WHERE NOT EXISTS (SELECT 1 FROM json_each(?1) l JOIN login_failures f \
+               ON f.key = json_extract(l.value, '$.k') AND f.window_start = ?2 \
+               WHERE f.count >= json_extract(l.value, '$.n')) \
+             ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
+            &[text(&list), time(window)],
+        )
+    }
+
+    /// Spends a single-use account token of `purpose` and applies `set` (extra
+    /// `accounts` assignments, parameters from `?3` on) to its account, which also
+    /// becomes email-verified (the link reached the address). One batch; exactly one of
+    /// concurrent callers gets [`TokenUse::Spent`].
+    pub(crate) async fn spend_token(
+        &self,
+        token: &TokenHash,
+        purpose: &str,
+        now: Timestamp,
+        set: &str,
+        set_args: &[JsValue],
+    ) -> Result<TokenUse<AccountRecord>, PortError> {
+        let hash = text(&token.to_hex());
+        let purpose = text(purpose);
+        let mut update_args = vec![hash.clone(), time(now), purpose.clone()];
+        update_args.extend_from_slice(set_args);
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "UPDATE account_tokens SET used_at = ?2 WHERE token_hash = ?1 \
+                     AND purpose = ?3 AND used_at IS NULL AND expires_at > ?2",
+                    &[hash.clone(), time(now), purpose.clone()],
+                )?,
+                self.stmt(
+                    &format!(
+                        "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, ?2){set} \
+                         WHERE id = (SELECT account_id FROM account_tokens \
+                                     WHERE token_hash = ?1 AND purpose = ?3 AND used_at = ?2)"
+                    ),
+                    &update_args,
+                )?,
+                self.stmt(
+                    &format!(
+                        "SELECT t.used_at, {ACCOUNT_COLUMNS} FROM account_tokens t \
+                         JOIN accounts a ON a.id = t.account_id \
+                         WHERE t.token_hash = ?1 AND t.purpose = ?2"
+                    ),
+                    &[hash, purpose],
+                )?,
+            ])
+            .await?;
+        let spent = changes(results.first())? == 1;
+        let Some(row) = rows::<TokenRow>(results.get(2))?.into_iter().next() else {
+            return Ok(TokenUse::Unknown);
+        };
+        let used = row.used_at.is_some();
+        let (account, _) = row.account.into_record()?;
+        Ok(match (spent, used) {
+            (true, _) => TokenUse::Spent(account),
+            (false, true) => TokenUse::AlreadyUsed,
+            (false, false) => TokenUse::Expired,
+        })
+    }
+}
+
+impl AccountStore for D1Store {
+    async fn create_account(
+        &self,
+        account: &AccountRecord,
+        password_record: &str,
+        verification: &NewVerification,
+        mail: &NewMail,
+    ) -> Result<bool, PortError> {
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "INSERT INTO accounts (id, email, name, password_hash, created_at) \
+                     SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?2)",
+                    &[
+                        text(&account.id),
+                        text(account.email.as_str()),
+                        text(&account.name),
+                        text(password_record),
+                        time(account.created_at),
+                    ],
+                )?,
+                self.stmt(
+                    "INSERT INTO account_tokens (token_hash, purpose, account_id, created_at, expires_at, browser_hash) \
+                     SELECT ?1, 'verify_email', ?2, ?3, ?4, ?5 \
+                     WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND created_at = ?3)",
+                    &[
+                        text(&verification.token.to_hex()),
+                        text(&account.id),
+                        time(account.created_at),
+                        time(verification.expires_at),
+                        crate::platform::d1::opt_text(verification.browser.map(|b| b.to_hex()).as_deref()),
+                    ],
+                )?,
+                self.outbox_insert(mail, account.created_at, Some(&account.id))?,
+            ])
+            .await?;
+        Ok(changes(results.first())? == 1)
+    }
+
+    async fn pending_verification(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<TokenUse<PendingVerification>, PortError> {
+        #[derive(Deserialize)]
+        struct Row {
+            used_at: Option<f64>,
+            expires_at: f64,
+            browser_hash: Option<String>,
+            #[serde(flatten)]
+            account: AccountRow,
+        }
+        let result = self
+            .one(self.stmt(
+                &format!(
+                    "SELECT t.used_at, t.expires_at, t.browser_hash, {ACCOUNT_COLUMNS} FROM account_tokens t \
+                     JOIN accounts a ON a.id = t.account_id \
+                     WHERE t.token_hash = ?1 AND t.purpose = 'verify_email'"
+                ),
+                &[text(&token.to_hex())],
+            )?)
+            .await?;
+        let Some(row) = rows::<Row>(Some(&result))?.into_iter().next() else {
+            return Ok(TokenUse::Unknown);
+        };
+        if row.used_at.is_some() {
+            return Ok(TokenUse::AlreadyUsed);
+        }
+        if crate::platform::d1::millis(row.expires_at) <= now {
+            return Ok(TokenUse::Expired);
+        }
+        let browser = row.browser_hash.as_deref().and_then(TokenHash::from_hex);
+        let (account, password_record) = row.account.into_record()?;
+        Ok(TokenUse::Spent(PendingVerification {
+            account,
+            password_record,
+            browser,
+        }))
+    }
+
+    async fn consume_verification(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<TokenUse<AccountRecord>, PortError> {
+        self.spend_token(token, "verify_email", now, "", &[]).await
+    }
+
+    async fn reserve_login(
+        &self,
+        email: &Email,
+        ip: &str,
+        window: Timestamp,
+    ) -> Result<LoginAttempt, PortError> {
+        let results = self
+            .batch(vec![
+                self.reserve_stmt(
+                    &[
+                        (&email_key(email), ratelimit::PER_ACCOUNT),
+                        (&ip_key(ip), ratelimit::PER_IP),
+                    ],
+                    window,
+                )?,
+                self.stmt(
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1"),
+                    &[text(email.as_str())],
+                )?,
+            ])
+            .await?;
+        let reserved = changes(results.first())? > 0;
+        let account = rows::<AccountRow>(results.get(1))?
+            .into_iter()
+            .next()
+            .map(AccountRow::into_record)
+            .transpose()?;
+        Ok(LoginAttempt { account, reserved })
+    }
+
+    async fn create_session(
+        &self,
+        session: &NewSession,
+        email: &Email,
+        ip: &str,
+        window: Timestamp,
+    ) -> Result<(), PortError> {
+        self.batch(vec![
+            self.stmt(
+                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                &[
+                    text(&session.token_hash.to_hex()),
+                    text(&session.account_id),
+                    time(session.created_at),
+                    time(session.expires_at),
+                ],
+            )?,
+            self.stmt(
+                "DELETE FROM login_failures WHERE key = ?1 AND window_start = ?2",
+                &[text(&email_key(email)), time(window)],
+            )?,
+            self.stmt(
+                "UPDATE login_failures SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
+                &[text(&ip_key(ip)), time(window)],
+            )?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn revoke_session(&self, token: &TokenHash, now: Timestamp) -> Result<(), PortError> {
+        self.one(self.stmt(
+            "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+            &[text(&token.to_hex()), time(now)],
+        )?)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_with_orgs(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Option<(AccountRecord, Vec<MembershipSummary>)>, PortError> {
+        let results = self
+            .batch(vec![
+                self.live_account_stmt(token, now)?,
+                self.stmt(
+                    "SELECT o.space_key, o.organization_id, o.name, m.role, m.can_invite \
+                     FROM sessions s JOIN memberships m ON m.account_id = s.account_id \
+                     JOIN organizations o ON o.space_key = m.space_key \
+                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 \
+                     ORDER BY o.name COLLATE NOCASE, o.space_key",
+                    &[text(&token.to_hex()), time(now)],
+                )?,
+            ])
+            .await?;
+        let Some(account) = live_account(rows(results.first())?)? else {
+            return Ok(None);
+        };
+        let orgs = rows::<SummaryRow>(results.get(1))?
+            .into_iter()
+            .map(|r| {
+                Ok(MembershipSummary {
+                    membership: membership(&r.role, r.can_invite)?,
+                    space_key: r.space_key,
+                    organization_id: r.organization_id,
+                    name: r.name,
+                })
+            })
+            .collect::<Result<_, PortError>>()?;
+        Ok(Some((account, orgs)))
+    }
+
+    async fn delete_expired(&self, now: Timestamp) -> Result<u64, PortError> {
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "DELETE FROM sessions WHERE expires_at <= ?1 OR revoked_at IS NOT NULL",
+                    &[time(now)],
+                )?,
+                self.stmt(
+                    "DELETE FROM account_tokens WHERE expires_at <= ?1 OR used_at <= ?1",
+                    &[int(now.millis() - KEEP_SPENT_TOKENS_MS)],
+                )?,
+                self.stmt(
+                    "DELETE FROM login_failures WHERE window_start < ?1",
+                    &[int(orgpass_core::ratelimit::window_start(now).millis())],
+                )?,
+                self.stmt(
+                    "DELETE FROM accounts WHERE email_verified_at IS NULL AND managed_by IS NULL \
+                     AND created_at <= ?1 \
+                     AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = accounts.id)",
+                    &[time(now.plus_days(-orgpass_app::accounts::UNVERIFIED_DAYS))],
+                )?,
+            ])
+            .await?;
+        total_changes(&results)
+    }
+}

@@ -1,0 +1,30 @@
+//! Mail: the JSON API (docs/api.md).
+
+use crate::web::context::Ctx;
+use crate::web::http;
+use crate::web::http::json_response;
+use crate::web::Handled;
+use serde_json::json;
+use serde_json::Value;
+use worker::Request;
+
+/// `GET /dev/mail?to=` (development only; the router hides it elsewhere).
+pub async fn dev_mail(req: &mut Request, cx: &Ctx) -> Handled {
+    let to = http::query(req, "to").unwrap_or_default();
+    let messages = cx.app().mailbox(&to).await?;
+    let list: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.mail.id,
+                "to": m.mail.to.as_str(),
+                "subject": m.mail.subject,
+                "text": m.mail.text,
+                "html": m.mail.html,
+                "links": orgpass_app::mail::links(&m.mail.text),
+                "created_at": m.created_at.to_rfc3339(),
+            })
+        })
+        .collect();
+    Ok(json_response(200, &json!({ "messages": list }))?)
+}

@@ -1,0 +1,184 @@
+//! Organizations: its pages.
+
+use crate::views::Chrome;
+use crate::web::auth::check_form;
+use crate::web::context::Ctx;
+use crate::web::error::error_page;
+use crate::web::http;
+use crate::web::http::see_other;
+use crate::web::page::{cookie_session, csrf, field, html, login_redirect};
+use crate::web::Handled;
+use orgpass_app::orgs::CreateOrg;
+use orgpass_app::orgs::UpdateOrg;
+use orgpass_app::AppError;
+use orgpass_core::FieldError;
+use worker::Request;
+
+/// `GET /orgs/new`
+pub async fn new_org_form(req: &mut Request, cx: &Ctx) -> Handled {
+    let Some(token) = cookie_session(req) else {
+        return login_redirect("/orgs/new");
+    };
+    let Ok((account, _)) = cx.app().me(&token).await else {
+        return login_redirect("/orgs/new");
+    };
+    let (csrf, cookies) = csrf(req)?;
+    let chrome = Chrome {
+        account: Some(&account),
+        csrf: &csrf,
+    };
+    html(
+        200,
+        &crate::organizations::views::new_org(&chrome, &csrf, "", "tracker", "", &[]),
+        &cookies,
+    )
+}
+
+/// `POST /orgs/new`
+pub async fn new_org_submit(req: &mut Request, cx: &Ctx) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let Some(token) = cookie_session(req) else {
+        return login_redirect("/orgs/new");
+    };
+    let (name, product, id) = (
+        field(&form, "name"),
+        field(&form, "product"),
+        field(&form, "organization_id"),
+    );
+    let result = cx
+        .app()
+        .create_org(
+            &token,
+            CreateOrg {
+                name,
+                product,
+                organization_id: Some(id),
+            },
+        )
+        .await;
+    let errors: Vec<FieldError> = match result {
+        Ok(view) => {
+            return Ok(see_other(&format!(
+                "/orgs/{}/settings",
+                view.org.space_key
+            ))?)
+        }
+        Err(AppError::Unauthenticated) => return login_redirect("/orgs/new"),
+        Err(AppError::Invalid(invalid)) => invalid.0,
+        Err(AppError::OrganizationIdTaken) => vec![FieldError::new(
+            "organization_id",
+            "organization_id_taken",
+            "This organization ID is taken. Choose another.",
+        )],
+        Err(e) => return error_page(&e.into(), None),
+    };
+    let (account, _) = cx.app().me(&token).await?;
+    let (csrf, cookies) = csrf(req)?;
+    let chrome = Chrome {
+        account: Some(&account),
+        csrf: &csrf,
+    };
+    let status = if errors.iter().any(|e| e.code == "organization_id_taken") {
+        409
+    } else {
+        400
+    };
+    html(
+        status,
+        &crate::organizations::views::new_org(&chrome, &csrf, name, product, id, &errors),
+        &cookies,
+    )
+}
+
+/// `GET /orgs/{org}/settings` (the profile tab).
+pub async fn settings(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
+    let path = format!("/orgs/{space_key}/settings");
+    let Some(token) = cookie_session(req) else {
+        return login_redirect(&path);
+    };
+    let app = cx.app();
+    match app.get_org(&token, space_key).await {
+        Ok(mut view) => {
+            // The profile shows the add-on's status as it stands now.
+            view.org.pass = view.org.pass.at(cx.now);
+            let (csrf, cookies) = csrf(req)?;
+            let chrome = Chrome {
+                account: Some(&view.viewer),
+                csrf: &csrf,
+            };
+            let notice = http::query(req, "saved").map(|_| "Saved.");
+            let form = (view.org.name.clone(), view.org.organization_id.to_string());
+            html(
+                200,
+                &crate::organizations::views::settings_profile(
+                    &chrome,
+                    &csrf,
+                    &view,
+                    (&form.0, &form.1),
+                    &[],
+                    notice,
+                    None,
+                ),
+                &cookies,
+            )
+        }
+        Err(AppError::Unauthenticated) => login_redirect(&path),
+        Err(e) => error_page(&e.into(), None),
+    }
+}
+
+/// `POST /orgs/{org}/settings`: saves the profile.
+pub async fn settings_submit(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
+    let form = http::form(req).await?;
+    check_form(req, form.get("csrf"))?;
+    let path = format!("/orgs/{space_key}/settings");
+    let Some(token) = cookie_session(req) else {
+        return login_redirect(&path);
+    };
+    let (name, id) = (field(&form, "name"), field(&form, "organization_id"));
+    let app = cx.app();
+    let result = app
+        .update_org(
+            &token,
+            space_key,
+            UpdateOrg {
+                name: Some(name),
+                organization_id: Some(id),
+            },
+        )
+        .await;
+    let (errors, status) = match result {
+        Ok(_) => return Ok(see_other(&format!("{path}?saved=1"))?),
+        Err(AppError::Unauthenticated) => return login_redirect(&path),
+        Err(AppError::Invalid(invalid)) => (invalid.0, 400),
+        Err(AppError::OrganizationIdTaken) => (
+            vec![FieldError::new(
+                "organization_id",
+                "organization_id_taken",
+                "This organization ID is taken. Choose another.",
+            )],
+            409,
+        ),
+        Err(e) => return error_page(&e.into(), None),
+    };
+    let view = app.get_org(&token, space_key).await?;
+    let (csrf, cookies) = csrf(req)?;
+    let chrome = Chrome {
+        account: Some(&view.viewer),
+        csrf: &csrf,
+    };
+    html(
+        status,
+        &crate::organizations::views::settings_profile(
+            &chrome,
+            &csrf,
+            &view,
+            (name, id),
+            &errors,
+            None,
+            Some("Some fields need attention."),
+        ),
+        &cookies,
+    )
+}

@@ -1,0 +1,155 @@
+//! D1 implementations of the storage ports. All SQL lives here, parameterised; every
+//! method is one round trip (one statement or one atomic `batch`), counted for the
+//! request log.
+//!
+//! Conditional writes carry their own guards (`WHERE NOT EXISTS`, `ON CONFLICT`,
+//! `UPDATE … WHERE used_at IS NULL`), so that the row counts D1 reports decide
+//! outcomes like "email taken" or "token already used" exactly once, even under
+//! concurrency.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, D1Result};
+
+use orgpass_app::ports::{AccountRecord, PortError};
+use orgpass_core::{Email, Timestamp};
+
+/// The database of one request, counting its round trips.
+#[derive(Clone)]
+pub struct D1Store {
+    db: Rc<D1Database>,
+    trips: Rc<Cell<u32>>,
+}
+
+impl D1Store {
+    /// Wraps the `DB` binding.
+    #[must_use]
+    pub fn new(db: D1Database) -> Self {
+        Self {
+            db: Rc::new(db),
+            trips: Rc::new(Cell::new(0)),
+        }
+    }
+
+    /// Round trips made so far.
+    #[must_use]
+    pub fn round_trips(&self) -> u32 {
+        self.trips.get()
+    }
+
+    pub(crate) fn stmt(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, PortError> {
+        self.db.prepare(sql).bind(args).map_err(port)
+    }
+
+    pub(crate) async fn batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<D1Result>, PortError> {
+        self.trips.set(self.trips.get() + 1);
+        self.db.batch(statements).await.map_err(port)
+    }
+
+    pub(crate) async fn one(&self, statement: D1PreparedStatement) -> Result<D1Result, PortError> {
+        self.trips.set(self.trips.get() + 1);
+        statement.all().await.map_err(port)
+    }
+}
+
+pub(crate) fn port(error: worker::Error) -> PortError {
+    PortError(format!("d1: {error}"))
+}
+
+/// A text parameter.
+pub(crate) fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+/// An integer parameter (D1 numbers are doubles: exact up to 2^53, ample for
+/// millisecond timestamps and counters).
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn int(n: i64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+pub(crate) fn time(t: Timestamp) -> JsValue {
+    int(t.millis())
+}
+
+pub(crate) fn opt_text(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, text)
+}
+
+pub(crate) fn rows<T: DeserializeOwned>(result: Option<&D1Result>) -> Result<Vec<T>, PortError> {
+    result
+        .ok_or_else(|| PortError("d1: batch returned too few results".to_owned()))?
+        .results::<T>()
+        .map_err(port)
+}
+
+/// Whether a query returned any row.
+pub(crate) fn found(result: Option<&D1Result>) -> Result<bool, PortError> {
+    Ok(!rows::<serde_json::Value>(result)?.is_empty())
+}
+
+pub(crate) fn changes(result: Option<&D1Result>) -> Result<usize, PortError> {
+    let meta = result
+        .ok_or_else(|| PortError("d1: batch returned too few results".to_owned()))?
+        .meta()
+        .map_err(port)?;
+    Ok(meta.and_then(|m| m.changes).unwrap_or(0))
+}
+
+/// Rows changed by all statements of a batch.
+pub(crate) fn total_changes(results: &[D1Result]) -> Result<u64, PortError> {
+    let mut total = 0u64;
+    for r in results {
+        total += changes(Some(r))? as u64;
+    }
+    Ok(total)
+}
+
+/// The account columns, in the order [`AccountRow`] reads them.
+pub(crate) const ACCOUNT_COLUMNS: &str =
+    "a.id, a.email, a.name, a.password_hash, a.managed_by, a.email_verified_at, a.created_at";
+
+/// An `accounts` row.
+#[derive(Deserialize)]
+pub(crate) struct AccountRow {
+    id: String,
+    email: String,
+    name: String,
+    password_hash: Option<String>,
+    managed_by: Option<String>,
+    email_verified_at: Option<f64>,
+    created_at: f64,
+}
+
+impl AccountRow {
+    pub(crate) fn into_record(self) -> Result<(AccountRecord, Option<String>), PortError> {
+        let email = Email::from_stored(&self.email);
+        Ok((
+            AccountRecord {
+                id: self.id,
+                email,
+                name: self.name,
+                managed: self.managed_by.is_some(),
+                email_verified: self.email_verified_at.is_some(),
+                created_at: millis(self.created_at),
+            },
+            self.password_hash,
+        ))
+    }
+}
+
+#[allow(clippy::cast_possible_truncation)]
+pub(crate) fn millis(n: f64) -> Timestamp {
+    Timestamp::from_millis(n as i64)
+}

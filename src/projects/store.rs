@@ -1,0 +1,508 @@
+//! Project creators, projects, project roles and diagrams in D1. Rows carry the space
+//! key; a project named by id is only ever read together with its organization's key.
+
+use crate::organizations::store::context_from;
+use crate::organizations::store::CONTEXT_STATEMENTS;
+use crate::platform::d1::changes;
+use crate::platform::d1::found;
+use crate::platform::d1::millis;
+use crate::platform::d1::opt_text;
+use crate::platform::d1::rows;
+use crate::platform::d1::text;
+use crate::platform::d1::time;
+use crate::platform::d1::D1Store;
+use orgpass_app::ports::DiagramRecord;
+use orgpass_app::ports::PortError;
+use orgpass_app::ports::ProjectContext;
+use orgpass_app::ports::ProjectMemberRecord;
+use orgpass_app::ports::ProjectRecord;
+use orgpass_app::ports::ProjectStore;
+use orgpass_app::ports::ProjectTarget;
+use orgpass_app::ports::Written;
+use orgpass_core::project::Grant;
+use orgpass_core::project::ProjectRole;
+use orgpass_core::project::Via;
+use orgpass_core::Role;
+use orgpass_core::SpaceKey;
+use orgpass_core::Timestamp;
+use orgpass_core::TokenHash;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct ProjectRow {
+    id: String,
+    name: String,
+    created_at: f64,
+}
+
+impl From<ProjectRow> for ProjectRecord {
+    fn from(r: ProjectRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            created_at: millis(r.created_at),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DiagramRow {
+    id: String,
+    project_id: String,
+    title: String,
+    created_at: f64,
+    updated_at: f64,
+}
+
+impl From<DiagramRow> for DiagramRecord {
+    fn from(r: DiagramRow) -> Self {
+        Self {
+            id: r.id,
+            project_id: r.project_id,
+            title: r.title,
+            created_at: millis(r.created_at),
+            updated_at: millis(r.updated_at),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct GrantRow {
+    role: String,
+    group_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MemberGrantRow {
+    account_id: String,
+    org_role: String,
+    role: String,
+    group_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RoleRow {
+    role: String,
+}
+
+fn grant(role: &str, group_id: Option<String>) -> Result<Grant, PortError> {
+    Ok(Grant {
+        role: ProjectRole::parse(role)
+            .map_err(|_| PortError(format!("d1: unknown project role {role}")))?,
+        via: group_id.map_or(Via::Direct, Via::Group),
+    })
+}
+
+fn grants(result: Option<&worker::D1Result>) -> Result<Vec<Grant>, PortError> {
+    rows::<GrantRow>(result)?
+        .into_iter()
+        .map(|g| grant(&g.role, g.group_id))
+        .collect()
+}
+
+fn org_role(result: Option<&worker::D1Result>) -> Result<Option<Role>, PortError> {
+    rows::<RoleRow>(result)?
+        .into_iter()
+        .next()
+        .map(|r| {
+            Role::parse(&r.role).map_err(|_| PortError(format!("d1: unknown role {}", r.role)))
+        })
+        .transpose()
+}
+
+/// The project roles of account `{who}` in project `{project}` of `{key}` (SQL
+/// expressions): direct, and through each of their groups.
+fn grants_sql(key: &str, who: &str, project: &str) -> String {
+    format!(
+        "SELECT pm.role, NULL AS group_id FROM project_members pm \
+           WHERE pm.space_key = {key} AND pm.account_id = {who} AND pm.project_id = {project} \
+         UNION ALL \
+         SELECT pg.role, pg.group_id FROM group_members gm JOIN project_groups pg ON pg.group_id = gm.group_id \
+           WHERE gm.space_key = {key} AND gm.account_id = {who} AND pg.project_id = {project}"
+    )
+}
+
+impl ProjectStore for D1Store {
+    async fn project_context(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        subject: Option<&str>,
+        target: ProjectTarget<'_>,
+    ) -> Result<Option<ProjectContext>, PortError> {
+        let (project_id, diagram_id) = match target {
+            ProjectTarget::None => (None, None),
+            ProjectTarget::Project(p) => (Some(p), None),
+            ProjectTarget::Diagram(d) => (None, Some(d)),
+        };
+        // ?1 token, ?2 now, ?3 key, ?4 project id, ?5 diagram id, ?6 subject. D1 wants
+        // exactly as many bindings as the highest parameter a statement names.
+        let args = [
+            text(&token.to_hex()),
+            time(now),
+            text(space_key.as_str()),
+            opt_text(project_id),
+            opt_text(diagram_id),
+            opt_text(subject),
+        ];
+        let caller = "(SELECT account_id FROM sessions WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2)";
+        let project =
+            "coalesce(?4, (SELECT project_id FROM diagrams WHERE space_key = ?3 AND id = ?5))";
+        let mut statements = self.context_statements(token, now, space_key)?;
+        statements.extend([
+            self.stmt(
+                &format!(
+                    "SELECT 1 AS x FROM project_creators WHERE space_key = ?3 AND account_id = {caller}"
+                ),
+                &args[..3],
+            )?,
+            self.stmt(
+                &format!(
+                    "SELECT id, name, created_at FROM projects WHERE space_key = ?3 AND id = {project}"
+                ),
+                &args[..5],
+            )?,
+            self.stmt(
+                "SELECT id, project_id, title, created_at, updated_at FROM diagrams \
+                 WHERE space_key = ?3 AND id = ?5",
+                &args[..5],
+            )?,
+            self.stmt(&grants_sql("?3", caller, project), &args[..5])?,
+            self.stmt(
+                &format!(
+                    "SELECT role FROM memberships WHERE space_key = ?3 AND account_id = coalesce(?6, {caller})"
+                ),
+                &args,
+            )?,
+            self.stmt(
+                &grants_sql("?3", &format!("coalesce(?6, {caller})"), project),
+                &args,
+            )?,
+        ]);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        let at = |i: usize| results.get(CONTEXT_STATEMENTS + i);
+        Ok(Some(ProjectContext {
+            context,
+            creator: found(at(0))?,
+            project: rows::<ProjectRow>(at(1))?
+                .into_iter()
+                .next()
+                .map(Into::into),
+            diagram: rows::<DiagramRow>(at(2))?
+                .into_iter()
+                .next()
+                .map(Into::into),
+            grants: grants(at(3))?,
+            subject_role: org_role(at(4))?,
+            subject_grants: grants(at(5))?,
+        }))
+    }
+
+    async fn project_creators(&self, space_key: &SpaceKey) -> Result<Vec<String>, PortError> {
+        #[derive(Deserialize)]
+        struct Row {
+            account_id: String,
+        }
+        let result = self
+            .one(self.stmt(
+                "SELECT account_id FROM project_creators WHERE space_key = ?1 ORDER BY added_at",
+                &[text(space_key.as_str())],
+            )?)
+            .await?;
+        Ok(rows::<Row>(Some(&result))?
+            .into_iter()
+            .map(|r| r.account_id)
+            .collect())
+    }
+
+    async fn write_project_creator(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+        add: bool,
+        now: Timestamp,
+    ) -> Result<Written, PortError> {
+        let args = [text(space_key.as_str()), text(account_id), time(now)];
+        let change = if add {
+            self.stmt(
+                "INSERT INTO project_creators (space_key, account_id, added_at) \
+                 SELECT space_key, account_id, ?3 FROM memberships \
+                 WHERE space_key = ?1 AND account_id = ?2 AND role <> 'guest' \
+                 ON CONFLICT (space_key, account_id) DO NOTHING",
+                &args,
+            )?
+        } else {
+            self.stmt(
+                "DELETE FROM project_creators WHERE space_key = ?1 AND account_id = ?2",
+                &args[..2],
+            )?
+        };
+        let results = self
+            .batch(vec![
+                change,
+                self.stmt(
+                    "SELECT role FROM memberships WHERE space_key = ?1 AND account_id = ?2",
+                    &args[..2],
+                )?,
+            ])
+            .await?;
+        Ok(match org_role(results.get(1))? {
+            None => Written::Missing,
+            Some(Role::Guest) if add => Written::Refused,
+            Some(_) => Written::Done,
+        })
+    }
+
+    async fn insert_project(
+        &self,
+        space_key: &SpaceKey,
+        project: &ProjectRecord,
+        creator: &str,
+    ) -> Result<(), PortError> {
+        let args = [
+            text(&project.id),
+            text(space_key.as_str()),
+            text(&project.name),
+            time(project.created_at),
+            text(creator),
+        ];
+        self.batch(vec![
+            self.stmt(
+                "INSERT INTO projects (id, space_key, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+                &args[..4],
+            )?,
+            self.stmt(
+                "INSERT INTO project_members (project_id, space_key, account_id, role, added_at) \
+                 SELECT ?1, ?2, account_id, 'admin', ?4 FROM memberships \
+                 WHERE space_key = ?2 AND account_id = ?5 AND role <> 'guest'",
+                &args,
+            )?,
+        ])
+        .await?;
+        Ok(())
+    }
+
+    async fn projects(
+        &self,
+        space_key: &SpaceKey,
+        account: Option<&str>,
+    ) -> Result<Vec<ProjectRecord>, PortError> {
+        let result = self
+            .one(self.stmt(
+                "SELECT id, name, created_at FROM projects WHERE space_key = ?1 AND (?2 IS NULL \
+                   OR id IN (SELECT project_id FROM project_members WHERE space_key = ?1 AND account_id = ?2) \
+                   OR id IN (SELECT pg.project_id FROM group_members gm \
+                     JOIN project_groups pg ON pg.group_id = gm.group_id \
+                     WHERE gm.space_key = ?1 AND gm.account_id = ?2)) \
+                 ORDER BY created_at, id",
+                &[text(space_key.as_str()), opt_text(account)],
+            )?)
+            .await?;
+        Ok(rows::<ProjectRow>(Some(&result))?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    async fn read_project_members(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+    ) -> Result<Vec<ProjectMemberRecord>, PortError> {
+        let result = self
+            .one(self.stmt(
+                "SELECT pm.account_id, m.role AS org_role, pm.role, NULL AS group_id \
+                   FROM project_members pm JOIN memberships m \
+                     ON m.space_key = pm.space_key AND m.account_id = pm.account_id \
+                   WHERE pm.space_key = ?1 AND pm.project_id = ?2 \
+                 UNION ALL \
+                 SELECT gm.account_id, m.role, pg.role, pg.group_id FROM project_groups pg \
+                   JOIN groups g ON g.id = pg.group_id AND g.space_key = ?1 \
+                   JOIN group_members gm ON gm.group_id = pg.group_id \
+                   JOIN memberships m ON m.space_key = gm.space_key AND m.account_id = gm.account_id \
+                   WHERE pg.project_id = ?2 \
+                 ORDER BY 1",
+                &[text(space_key.as_str()), text(project_id)],
+            )?)
+            .await?;
+        let mut members: Vec<ProjectMemberRecord> = Vec::new();
+        for row in rows::<MemberGrantRow>(Some(&result))? {
+            let g = grant(&row.role, row.group_id)?;
+            match members.last_mut() {
+                Some(last) if last.account_id == row.account_id => last.grants.push(g),
+                _ => members.push(ProjectMemberRecord {
+                    org_role: Role::parse(&row.org_role)
+                        .map_err(|_| PortError(format!("d1: unknown role {}", row.org_role)))?,
+                    account_id: row.account_id,
+                    grants: vec![g],
+                }),
+            }
+        }
+        Ok(members)
+    }
+
+    async fn write_project_member(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+        account_id: &str,
+        role: Option<ProjectRole>,
+        now: Timestamp,
+    ) -> Result<Written, PortError> {
+        let args = [
+            text(space_key.as_str()),
+            text(project_id),
+            text(account_id),
+            opt_text(role.map(ProjectRole::as_str)),
+            time(now),
+        ];
+        let change = if role.is_some() {
+            self.stmt(
+                "INSERT INTO project_members (project_id, space_key, account_id, role, added_at) \
+                 SELECT p.id, p.space_key, m.account_id, ?4, ?5 FROM projects p \
+                 JOIN memberships m ON m.space_key = p.space_key AND m.account_id = ?3 \
+                 WHERE p.space_key = ?1 AND p.id = ?2 AND (?4 <> 'admin' OR m.role <> 'guest') \
+                 ON CONFLICT (project_id, account_id) DO UPDATE SET role = excluded.role",
+                &args,
+            )?
+        } else {
+            self.stmt(
+                "DELETE FROM project_members WHERE space_key = ?1 AND project_id = ?2 AND account_id = ?3",
+                &args[..3],
+            )?
+        };
+        let results = self
+            .batch(vec![
+                change,
+                self.stmt(
+                    "SELECT m.role FROM projects p JOIN memberships m \
+                       ON m.space_key = p.space_key AND m.account_id = ?3 \
+                     WHERE p.space_key = ?1 AND p.id = ?2",
+                    &args[..3],
+                )?,
+            ])
+            .await?;
+        Ok(match org_role(results.get(1))? {
+            None => Written::Missing,
+            Some(Role::Guest) if role == Some(ProjectRole::Admin) => Written::Refused,
+            Some(_) => Written::Done,
+        })
+    }
+
+    async fn write_project_group(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+        group_id: &str,
+        role: Option<ProjectRole>,
+        now: Timestamp,
+    ) -> Result<Written, PortError> {
+        let args = [
+            text(space_key.as_str()),
+            text(project_id),
+            text(group_id),
+            opt_text(role.map(ProjectRole::as_str)),
+            time(now),
+        ];
+        let change = if role.is_some() {
+            self.stmt(
+                "INSERT INTO project_groups (project_id, group_id, role, added_at) \
+                 SELECT p.id, g.id, ?4, ?5 FROM projects p JOIN groups g ON g.space_key = p.space_key AND g.id = ?3 \
+                 WHERE p.space_key = ?1 AND p.id = ?2 \
+                 ON CONFLICT (project_id, group_id) DO UPDATE SET role = excluded.role",
+                &args,
+            )?
+        } else {
+            self.stmt(
+                "DELETE FROM project_groups WHERE project_id = ?2 AND group_id = ?3 \
+                 AND group_id IN (SELECT id FROM groups WHERE space_key = ?1)",
+                &args[..3],
+            )?
+        };
+        let results = self
+            .batch(vec![
+                change,
+                self.stmt(
+                    "SELECT 1 AS x FROM projects p JOIN groups g ON g.space_key = p.space_key AND g.id = ?3 \
+                     WHERE p.space_key = ?1 AND p.id = ?2",
+                    &args[..3],
+                )?,
+            ])
+            .await?;
+        Ok(if found(results.get(1))? {
+            Written::Done
+        } else {
+            Written::Missing
+        })
+    }
+
+    async fn insert_diagram(
+        &self,
+        space_key: &SpaceKey,
+        diagram: &DiagramRecord,
+        creator: &str,
+    ) -> Result<(), PortError> {
+        self.one(self.stmt(
+            "INSERT INTO diagrams (id, space_key, project_id, title, created_by, created_at, updated_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 \
+             WHERE EXISTS (SELECT 1 FROM projects WHERE space_key = ?2 AND id = ?3)",
+            &[
+                text(&diagram.id),
+                text(space_key.as_str()),
+                text(&diagram.project_id),
+                text(&diagram.title),
+                text(creator),
+                time(diagram.created_at),
+            ],
+        )?)
+        .await?;
+        Ok(())
+    }
+
+    async fn diagrams(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+    ) -> Result<Vec<DiagramRecord>, PortError> {
+        let result = self
+            .one(self.stmt(
+                "SELECT id, project_id, title, created_at, updated_at FROM diagrams \
+                 WHERE space_key = ?1 AND project_id = ?2 ORDER BY created_at, id",
+                &[text(space_key.as_str()), text(project_id)],
+            )?)
+            .await?;
+        Ok(rows::<DiagramRow>(Some(&result))?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    async fn update_diagram(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+        title: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Written, PortError> {
+        let statement = match title {
+            Some(title) => self.stmt(
+                "UPDATE diagrams SET title = ?3, updated_at = ?4 WHERE space_key = ?1 AND id = ?2",
+                &[text(space_key.as_str()), text(id), text(title), time(now)],
+            )?,
+            None => self.stmt(
+                "DELETE FROM diagrams WHERE space_key = ?1 AND id = ?2",
+                &[text(space_key.as_str()), text(id)],
+            )?,
+        };
+        let result = self.one(statement).await?;
+        Ok(if changes(Some(&result))? == 1 {
+            Written::Done
+        } else {
+            Written::Missing
+        })
+    }
+}

@@ -1,0 +1,198 @@
+//! Single sign-on: the JSON API (docs/api.md).
+
+use crate::members::api::member_json;
+use crate::web::auth::require_session;
+use crate::web::context::Ctx;
+use crate::web::http;
+use crate::web::http::json_response;
+use crate::web::Handled;
+use orgpass_app::ports::SsoFailureRecord;
+use orgpass_app::sso::ManagedInput;
+use orgpass_app::sso::SamlView;
+use orgpass_core::saml_settings::pem;
+use orgpass_core::saml_settings::Expiry;
+use orgpass_core::saml_settings::SamlSettings;
+use orgpass_core::saml_settings::SettingsInput;
+use orgpass_core::Timestamp;
+use saml_sp::Certificate;
+use serde::Deserialize;
+use serde_json::json;
+use serde_json::Value;
+use worker::Request;
+use worker::Response;
+
+/// A certificate as the API and the page show it.
+pub(crate) fn certificate_json(cert: &Certificate, now: Timestamp) -> Value {
+    let expiry = Expiry::of(cert, now);
+    json!({
+        "subject": cert.subject(),
+        "key": cert.key_description(),
+        "fingerprint_sha256": cert.fingerprint_sha256(),
+        "not_after": cert.not_after().to_rfc3339(),
+        "expiry": expiry.code(),
+        "days_left": match expiry { Expiry::Soon(d) => Some(d), _ => None },
+    })
+}
+
+/// `saml` of docs/api.md.
+#[must_use]
+pub fn saml_json(view: &SamlView, now: Timestamp) -> Value {
+    let mut out = json!({
+        "configured": view.record.is_some(),
+        "sp_entity_id": view.sp.entity_id,
+        "acs_url": view.sp.acs_url,
+        "sp_metadata_url": view.sp.metadata_url,
+    });
+    if let (Some(r), Some(map)) = (&view.record, out.as_object_mut()) {
+        let s = &r.settings;
+        map.insert("idp_entity_id".into(), s.idp_entity_id.clone().into());
+        map.insert("idp_sso_url".into(), s.idp_sso_url.clone().into());
+        map.insert(
+            "idp_certificates".into(),
+            s.certificates.iter().map(pem).collect::<Vec<_>>().into(),
+        );
+        map.insert(
+            "certificate_details".into(),
+            s.certificates
+                .iter()
+                .map(|c| certificate_json(c, now))
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        map.insert("allow_idp_initiated".into(), s.allow_idp_initiated.into());
+        map.insert("clock_skew_seconds".into(), s.clock_skew_seconds.into());
+        map.insert("allow_sha1".into(), s.allow_sha1.into());
+        map.insert("updated_at".into(), r.updated_at.to_rfc3339().into());
+    }
+    out
+}
+
+/// The body of `PUT /api/v1/orgs/{org}/saml`: typed settings or IdP metadata.
+#[derive(Deserialize, Default)]
+pub struct SamlBody {
+    pub(crate) idp_metadata_xml: Option<String>,
+    pub(crate) idp_entity_id: Option<String>,
+    pub(crate) idp_sso_url: Option<String>,
+    pub(crate) idp_certificates: Option<Vec<String>>,
+    pub(crate) allow_idp_initiated: Option<bool>,
+    pub(crate) clock_skew_seconds: Option<i64>,
+    pub(crate) allow_sha1: Option<bool>,
+}
+
+impl SamlBody {
+    /// Validates the body into settings.
+    ///
+    /// # Errors
+    /// The refused fields.
+    pub fn settings(&self) -> Result<SamlSettings, orgpass_core::Invalid> {
+        let idp = self.allow_idp_initiated.unwrap_or(false);
+        let sha1 = self.allow_sha1.unwrap_or(false);
+        match self
+            .idp_metadata_xml
+            .as_deref()
+            .filter(|x| !x.trim().is_empty())
+        {
+            Some(xml) => SamlSettings::from_metadata(xml, idp, self.clock_skew_seconds, sha1),
+            None => SamlSettings::from_input(&SettingsInput {
+                idp_entity_id: self.idp_entity_id.as_deref().unwrap_or_default(),
+                idp_sso_url: self.idp_sso_url.as_deref().unwrap_or_default(),
+                certificates: self
+                    .idp_certificates
+                    .iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect(),
+                allow_idp_initiated: idp,
+                clock_skew_seconds: self.clock_skew_seconds,
+                allow_sha1: sha1,
+            }),
+        }
+    }
+}
+
+/// `GET /api/v1/orgs/{org}/saml`
+pub async fn get_settings(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    let view = cx.app().saml_settings(&token, key).await?;
+    Ok(json_response(
+        200,
+        &json!({ "saml": saml_json(&view, cx.now) }),
+    )?)
+}
+
+/// `PUT /api/v1/orgs/{org}/saml`
+pub async fn put_settings(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    let body: SamlBody = http::json(req).await?;
+    let view = cx
+        .app()
+        .save_saml_settings(&cx.saml_cache(), &token, key, body.settings())
+        .await?;
+    Ok(json_response(
+        200,
+        &json!({ "saml": saml_json(&view, cx.now) }),
+    )?)
+}
+
+/// `DELETE /api/v1/orgs/{org}/saml`
+pub async fn delete_settings(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    cx.app()
+        .remove_saml_settings(&cx.saml_cache(), &token, key)
+        .await?;
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// A failure as the API and the page show it.
+#[must_use]
+pub fn failure_json(f: &SsoFailureRecord) -> Value {
+    json!({
+        "at": f.at.to_rfc3339(),
+        "reference": f.reference,
+        "variant": f.variant,
+        "name_id": f.name_id,
+        "kind": f.kind.as_str(),
+    })
+}
+
+/// `GET /api/v1/orgs/{org}/saml/failures`
+pub async fn failures(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    let list = cx.app().sso_failures(&token, key).await?;
+    let list: Vec<Value> = list.iter().map(failure_json).collect();
+    Ok(json_response(200, &json!({ "failures": list }))?)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ManagedBody {
+    email: String,
+    name: String,
+    role: String,
+    #[serde(default)]
+    group_ids: Vec<String>,
+}
+
+/// `POST /api/v1/orgs/{org}/managed-accounts`
+pub async fn create_managed(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    let body: ManagedBody = http::json(req).await?;
+    let input = ManagedInput {
+        email: &body.email,
+        name: &body.name,
+        role: &body.role,
+        group_ids: body.group_ids.iter().map(String::as_str).collect(),
+    };
+    let member = cx.app().create_managed_account(&token, key, &input).await?;
+    cx.deliver_mail_soon();
+    Ok(json_response(
+        201,
+        &json!({ "member": member_json(&member) }),
+    )?)
+}
+
+/// `DELETE /api/v1/orgs/{org}/managed-accounts/{account_id}`
+pub async fn delete_managed(req: &mut Request, cx: &Ctx, key: &str, id: &str) -> Handled {
+    let token = require_session(req)?;
+    cx.app().remove_managed_account(&token, key, id).await?;
+    Ok(Response::empty()?.with_status(204))
+}

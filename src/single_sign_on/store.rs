@@ -1,0 +1,639 @@
+//! SAML settings, managed accounts, logins in flight, replay records and SSO failures
+//! in D1 ([`SsoStore`]).
+//!
+//! The login path is two round trips: [`SsoStore::acs_state`] reads the organization,
+//! its add-on and the login in flight (and the settings on a cache miss) in one batch;
+//! [`SsoStore::complete_sso`] writes the replay record, spends the login in flight and
+//! creates the session in another. The replay record carries the new session's digest,
+//! so the statements after it act only for the batch whose insert won.
+
+use crate::accounts::store::sso_allowed_sql;
+use crate::platform::d1::changes;
+use crate::platform::d1::found;
+use crate::platform::d1::int;
+use crate::platform::d1::millis;
+use crate::platform::d1::rows;
+use crate::platform::d1::text;
+use crate::platform::d1::time;
+use crate::platform::d1::total_changes;
+use crate::platform::d1::AccountRow;
+use crate::platform::d1::D1Store;
+use crate::platform::d1::ACCOUNT_COLUMNS;
+use orgpass_app::ports::AccountRecord;
+use orgpass_app::ports::AcsState;
+use orgpass_app::ports::AdminChange;
+use orgpass_app::ports::FailureKind;
+use orgpass_app::ports::ManagedRefusal;
+use orgpass_app::ports::NewManagedAccount;
+use orgpass_app::ports::NewSsoRequest;
+use orgpass_app::ports::PortError;
+use orgpass_app::ports::SamlRecord;
+use orgpass_app::ports::SsoCompletion;
+use orgpass_app::ports::SsoFailureRecord;
+use orgpass_app::ports::SsoOutcome;
+use orgpass_app::ports::SsoRequestRecord;
+use orgpass_app::ports::SsoStarted;
+use orgpass_app::ports::SsoStore;
+use orgpass_app::ports::SSO_ANONYMOUS_FAILURES_KEPT;
+use orgpass_app::ports::SSO_ANONYMOUS_FAILURES_PER_IP;
+use orgpass_app::ports::SSO_FAILURES_KEPT;
+use orgpass_app::ports::SSO_FAILURE_DAYS;
+use orgpass_app::ports::SSO_VERIFIED_FAILURES_KEPT;
+use orgpass_app::ports::SSO_VERIFIED_FAILURES_LISTED;
+use orgpass_core::ratelimit;
+use orgpass_core::ratelimit::SSO_STARTS_PER_IP;
+use orgpass_core::saml_settings::pem;
+use orgpass_core::saml_settings::SamlSettings;
+use orgpass_core::OrganizationId;
+use orgpass_core::SpaceKey;
+use orgpass_core::Timestamp;
+use orgpass_core::TokenHash;
+use saml_sp::Certificate;
+use serde::Deserialize;
+
+const SETTINGS_COLUMNS: &str = "idp_entity_id, idp_sso_url, certificates, allow_idp_initiated, \
+     clock_skew_seconds, allow_sha1, updated_at";
+
+/// A `saml_settings` row.
+#[derive(Deserialize)]
+struct SettingsRow {
+    idp_entity_id: String,
+    idp_sso_url: String,
+    certificates: String,
+    allow_idp_initiated: f64,
+    clock_skew_seconds: f64,
+    allow_sha1: f64,
+    updated_at: f64,
+}
+
+impl SettingsRow {
+    #[allow(clippy::cast_possible_truncation)]
+    fn into_record(self) -> Result<SamlRecord, PortError> {
+        let bad = || PortError("d1: stored SAML certificates are unreadable".to_owned());
+        let pems: Vec<String> = serde_json::from_str(&self.certificates).map_err(|_| bad())?;
+        let certificates = pems
+            .iter()
+            .map(|p| Certificate::parse(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| bad())?;
+        Ok(SamlRecord {
+            settings: SamlSettings {
+                idp_entity_id: self.idp_entity_id,
+                idp_sso_url: self.idp_sso_url,
+                certificates,
+                allow_idp_initiated: self.allow_idp_initiated != 0.0,
+                clock_skew_seconds: self.clock_skew_seconds as i64,
+                allow_sha1: self.allow_sha1 != 0.0,
+            },
+            updated_at: millis(self.updated_at),
+        })
+    }
+}
+
+/// The PEM list stored for `settings`.
+pub(crate) fn certificates_json(settings: &SamlSettings) -> String {
+    serde_json::Value::from(settings.certificates.iter().map(pem).collect::<Vec<_>>()).to_string()
+}
+
+/// Two yes/no answers of one `SELECT … AS a, … AS b`.
+#[derive(Deserialize)]
+struct Flags {
+    a: f64,
+    b: f64,
+}
+
+impl SsoStore for D1Store {
+    async fn read_saml_settings(
+        &self,
+        space_key: &SpaceKey,
+    ) -> Result<Option<SamlRecord>, PortError> {
+        let result = self
+            .one(self.stmt(
+                &format!("SELECT {SETTINGS_COLUMNS} FROM saml_settings WHERE space_key = ?1"),
+                &[text(space_key.as_str())],
+            )?)
+            .await?;
+        rows::<SettingsRow>(Some(&result))?
+            .into_iter()
+            .next()
+            .map(SettingsRow::into_record)
+            .transpose()
+    }
+
+    async fn write_saml_settings(
+        &self,
+        space_key: &SpaceKey,
+        settings: &SamlSettings,
+        by: &str,
+        now: Timestamp,
+    ) -> Result<bool, PortError> {
+        // Saving is refused while no normal administrator exists (an IdP outage must
+        // not lock the organization out).
+        let result = self
+            .one(self.stmt(
+                "INSERT INTO saml_settings (space_key, idp_entity_id, idp_sso_url, certificates, \
+                   allow_idp_initiated, clock_skew_seconds, allow_sha1, updated_at, updated_by) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+                 WHERE EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                   WHERE m.space_key = ?1 AND m.role = 'administrator' AND a.managed_by IS NULL) \
+                 ON CONFLICT (space_key) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, \
+                   idp_sso_url = excluded.idp_sso_url, certificates = excluded.certificates, \
+                   allow_idp_initiated = excluded.allow_idp_initiated, \
+                   clock_skew_seconds = excluded.clock_skew_seconds, allow_sha1 = excluded.allow_sha1, \
+                   updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                &[
+                    text(space_key.as_str()),
+                    text(&settings.idp_entity_id),
+                    text(&settings.idp_sso_url),
+                    text(&certificates_json(settings)),
+                    int(i64::from(settings.allow_idp_initiated)),
+                    int(settings.clock_skew_seconds),
+                    int(i64::from(settings.allow_sha1)),
+                    time(now),
+                    text(by),
+                ],
+            )?)
+            .await?;
+        Ok(changes(Some(&result))? == 1)
+    }
+
+    async fn delete_saml_settings(&self, space_key: &SpaceKey) -> Result<bool, PortError> {
+        let result = self
+            .one(self.stmt(
+                "DELETE FROM saml_settings WHERE space_key = ?1",
+                &[text(space_key.as_str())],
+            )?)
+            .await?;
+        Ok(changes(Some(&result))? == 1)
+    }
+
+    async fn read_sso_failures(
+        &self,
+        space_key: &SpaceKey,
+    ) -> Result<Vec<SsoFailureRecord>, PortError> {
+        #[derive(Deserialize)]
+        struct Row {
+            at: f64,
+            reference: String,
+            variant: String,
+            name_id: Option<String>,
+            kind: String,
+        }
+        let result = self
+            .one(self.stmt(
+                "SELECT at, reference, variant, name_id, kind FROM ( \
+                   SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
+                     WHERE space_key = ?1 AND kind <> 'anonymous' ORDER BY id DESC LIMIT ?2) \
+                   UNION ALL \
+                   SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
+                     WHERE space_key = ?1 AND kind = 'anonymous' ORDER BY id DESC LIMIT ?3)) \
+                 ORDER BY id DESC",
+                &[
+                    text(space_key.as_str()),
+                    int(i64::from(SSO_VERIFIED_FAILURES_LISTED)),
+                    int(i64::from(SSO_FAILURES_KEPT)),
+                ],
+            )?)
+            .await?;
+        Ok(rows::<Row>(Some(&result))?
+            .into_iter()
+            .map(|r| SsoFailureRecord {
+                at: millis(r.at),
+                reference: r.reference,
+                variant: r.variant,
+                name_id: r.name_id,
+                kind: FailureKind::parse(&r.kind),
+            })
+            .collect())
+    }
+
+    async fn insert_managed_account(
+        &self,
+        space_key: &SpaceKey,
+        account: &NewManagedAccount,
+    ) -> Result<Result<(), ManagedRefusal>, PortError> {
+        let groups = serde_json::Value::from(account.group_ids.clone()).to_string();
+        let args = [
+            text(space_key.as_str()),
+            text(&account.account_id),
+            text(account.email.as_str()),
+            text(&account.name),
+            text(account.role.as_str()),
+            time(account.now),
+            text(account.email.domain()),
+            text(&groups),
+        ];
+        // The checks, then the writes guarded by all of them (same snapshot: a batch is
+        // one transaction).
+        let configured = "EXISTS (SELECT 1 FROM saml_settings WHERE space_key = ?1)";
+        let verified = "EXISTS (SELECT 1 FROM domains WHERE space_key = ?1 AND name = ?7 AND status = 'verified')";
+        // An unverified sign-up never blocks the owner of the address: it does not count
+        // as taken, and the batch deletes it before creating the managed account.
+        let free = "NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?3 \
+             AND (email_verified_at IS NOT NULL OR managed_by IS NOT NULL))";
+        let known_groups = "(SELECT count(*) FROM json_each(?8)) = \
+             (SELECT count(*) FROM groups WHERE space_key = ?1 AND id IN (SELECT value FROM json_each(?8)))";
+        let created = "EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND managed_by = ?1)";
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    &format!("SELECT {configured} AS a, {verified} AS b, {free} AS c, {known_groups} AS d"),
+                    &args,
+                )?,
+                self.stmt(
+                    &format!(
+                        "DELETE FROM accounts WHERE email = ?3 AND email_verified_at IS NULL \
+                           AND managed_by IS NULL AND {configured} AND {verified} AND {known_groups} \
+                           AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = accounts.id)"
+                    ),
+                    &args,
+                )?,
+                self.stmt(
+                    &format!(
+                        "INSERT INTO accounts (id, email, name, password_hash, managed_by, email_verified_at, created_at) \
+                         SELECT ?2, ?3, ?4, NULL, ?1, ?6, ?6 \
+                         WHERE {configured} AND {verified} AND {free} AND {known_groups} \
+                           AND NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?3)"
+                    ),
+                    &args,
+                )?,
+                self.stmt(
+                    &format!(
+                        "INSERT INTO memberships (space_key, account_id, role, can_invite, created_at) \
+                         SELECT ?1, ?2, ?5, 0, ?6 WHERE {created}"
+                    ),
+                    &args[..6],
+                )?,
+                self.stmt(
+                    &format!(
+                        "INSERT INTO group_members (group_id, space_key, account_id, added_at) \
+                         SELECT g.id, ?1, ?2, ?6 FROM groups g \
+                         WHERE g.space_key = ?1 AND g.id IN (SELECT value FROM json_each(?8)) AND {created}"
+                    ),
+                    &args,
+                )?,
+                self.outbox_insert(&account.mail, account.now, Some(&account.account_id))?,
+            ])
+            .await?;
+        if changes(results.get(2))? == 1 {
+            return Ok(Ok(()));
+        }
+        #[derive(Deserialize)]
+        struct Checks {
+            a: f64,
+            b: f64,
+            c: f64,
+            d: f64,
+        }
+        let checks = rows::<Checks>(results.first())?
+            .into_iter()
+            .next()
+            .ok_or_else(|| PortError("d1: no check row".to_owned()))?;
+        Ok(Err(if checks.a == 0.0 {
+            ManagedRefusal::NotConfigured
+        } else if checks.b == 0.0 {
+            ManagedRefusal::DomainNotVerified
+        } else if checks.c == 0.0 || checks.d != 0.0 {
+            // (All checks passing but nothing written: the email was taken meanwhile.)
+            ManagedRefusal::EmailTaken
+        } else {
+            ManagedRefusal::UnknownGroup
+        }))
+    }
+
+    async fn delete_managed_account(
+        &self,
+        space_key: &SpaceKey,
+        account_id: &str,
+    ) -> Result<AdminChange, PortError> {
+        let args = [text(space_key.as_str()), text(account_id)];
+        // Its memberships, groups, project roles, sessions and tokens go with it (the
+        // foreign keys cascade).
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    &format!(
+                        "DELETE FROM accounts WHERE id = ?2 AND managed_by = ?1 AND NOT {}",
+                        crate::members::store::LAST_ADMIN_ANYWHERE
+                    ),
+                    &args,
+                )?,
+                self.stmt(
+                    "SELECT 1 AS x FROM accounts WHERE id = ?2 AND managed_by = ?1",
+                    &args,
+                )?,
+            ])
+            .await?;
+        Ok(if changes(results.first())? >= 1 {
+            AdminChange::Done
+        } else if found(results.get(1))? {
+            AdminChange::LastAdmin
+        } else {
+            AdminChange::Missing
+        })
+    }
+
+    async fn insert_sso_request(
+        &self,
+        organization_id: &OrganizationId,
+        request: &NewSsoRequest,
+    ) -> Result<SsoStarted, PortError> {
+        let window = ratelimit::window_start(request.now);
+        let args = [
+            text(&request.relay_hash.to_hex()),
+            text(organization_id.as_str()),
+            text(&request.request_id),
+            text(&request.return_to),
+            time(request.now),
+            time(request.expires_at),
+            text(&request.browser_hash.to_hex()),
+            text(&format!("sso-start:{}", request.ip)),
+            time(window),
+            int(SSO_STARTS_PER_IP),
+        ];
+        let allowed = sso_allowed_sql("o.space_key", "?5");
+        // Every start counts for the address (known ID or not, so the limit tells
+        // nothing), and the row is written only while the count is within the limit.
+        let within =
+            "(SELECT count FROM login_failures WHERE key = ?8 AND window_start = ?9) <= ?10";
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "INSERT INTO login_failures (key, window_start, count) VALUES (?1, ?2, 1) \
+                     ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
+                    &[args[7].clone(), args[8].clone()],
+                )?,
+                self.stmt(
+                    &format!(
+                        "INSERT INTO saml_requests (relay_hash, space_key, request_id, return_to, created_at, expires_at, browser_hash) \
+                         SELECT ?1, o.space_key, ?3, ?4, ?5, ?6, ?7 FROM organizations o \
+                         JOIN saml_settings s ON s.space_key = o.space_key \
+                         WHERE o.organization_id = ?2 AND {allowed} AND {within}"
+                    ),
+                    &args,
+                )?,
+                self.stmt(
+                    "SELECT r.space_key, s.idp_sso_url FROM saml_requests r \
+                     JOIN saml_settings s ON s.space_key = r.space_key WHERE r.relay_hash = ?1",
+                    &args[..1],
+                )?,
+                self.stmt(
+                    &format!("SELECT 1 AS x WHERE {within}"),
+                    &args,
+                )?,
+            ])
+            .await?;
+        #[derive(Deserialize)]
+        struct Row {
+            space_key: String,
+            idp_sso_url: String,
+        }
+        if !found(results.get(3))? {
+            return Ok(SsoStarted::RateLimited);
+        }
+        Ok(rows::<Row>(results.get(2))?
+            .into_iter()
+            .next()
+            .and_then(|r| SpaceKey::parse(&r.space_key).map(|k| (k, r.idp_sso_url)))
+            .map_or(SsoStarted::Neutral, |(k, url)| SsoStarted::Stored(k, url)))
+    }
+
+    async fn pending_login(
+        &self,
+        pending: &TokenHash,
+        current: Option<&TokenHash>,
+        now: Timestamp,
+    ) -> Result<(Option<AccountRecord>, Option<AccountRecord>), PortError> {
+        let mut statements = vec![self.live_account_stmt(pending, now)?];
+        if let Some(current) = current {
+            statements.push(self.live_account_stmt(current, now)?);
+        }
+        let results = self.batch(statements).await?;
+        let pending = crate::accounts::store::live_account(rows(results.first())?)?;
+        let current = match current {
+            Some(_) => crate::accounts::store::live_account(rows(results.get(1))?)?,
+            None => None,
+        };
+        Ok((pending, current))
+    }
+
+    async fn acs_state(
+        &self,
+        space_key: &SpaceKey,
+        relay_hash: Option<&TokenHash>,
+        with_settings: bool,
+        now: Timestamp,
+    ) -> Result<AcsState, PortError> {
+        let key = text(space_key.as_str());
+        let relay = relay_hash.map_or(worker::wasm_bindgen::JsValue::NULL, |h| text(&h.to_hex()));
+        let mut statements = vec![
+            self.stmt(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1) AS a, {} AS b, \
+                       (SELECT updated_at FROM saml_settings WHERE space_key = ?1) AS version",
+                    sso_allowed_sql("?1", "?2")
+                ),
+                &[key.clone(), time(now)],
+            )?,
+            self.stmt(
+                "SELECT request_id, return_to, expires_at, used_at, browser_hash FROM saml_requests \
+                 WHERE relay_hash = ?2 AND space_key = ?1",
+                &[key.clone(), relay],
+            )?,
+        ];
+        if with_settings {
+            statements.push(self.stmt(
+                &format!("SELECT {SETTINGS_COLUMNS} FROM saml_settings WHERE space_key = ?1"),
+                &[key],
+            )?);
+        }
+        let results = self.batch(statements).await?;
+        #[derive(Deserialize)]
+        struct StateRow {
+            a: f64,
+            b: f64,
+            version: Option<f64>,
+        }
+        let flags = rows::<StateRow>(results.first())?
+            .into_iter()
+            .next()
+            .ok_or_else(|| PortError("d1: no state row".to_owned()))?;
+        #[derive(Deserialize)]
+        struct RequestRow {
+            request_id: String,
+            return_to: String,
+            expires_at: f64,
+            used_at: Option<f64>,
+            browser_hash: Option<String>,
+        }
+        let request = rows::<RequestRow>(results.get(1))?
+            .into_iter()
+            .next()
+            .map(|r| SsoRequestRecord {
+                request_id: r.request_id,
+                return_to: r.return_to,
+                expires_at: millis(r.expires_at),
+                used: r.used_at.is_some(),
+                browser_hash: r.browser_hash.as_deref().and_then(TokenHash::from_hex),
+            });
+        let settings = if with_settings {
+            rows::<SettingsRow>(results.get(2))?
+                .into_iter()
+                .next()
+                .map(SettingsRow::into_record)
+                .transpose()?
+        } else {
+            None
+        };
+        Ok(AcsState {
+            org_exists: flags.a != 0.0,
+            sso_allowed: flags.b != 0.0,
+            settings_version: flags.version.map(millis),
+            settings,
+            request,
+        })
+    }
+
+    async fn complete_sso(
+        &self,
+        c: &SsoCompletion<'_>,
+        now: Timestamp,
+    ) -> Result<SsoOutcome, PortError> {
+        let session = text(&c.session.token_hash.to_hex());
+        let args = [
+            text(c.space_key.as_str()),
+            text(c.assertion_id),
+            time(c.keep_until),
+            session,
+            c.relay_hash
+                .map_or(worker::wasm_bindgen::JsValue::NULL, |h| text(&h.to_hex())),
+            time(now),
+            time(c.session.expires_at),
+            text(c.email.as_str()),
+        ];
+        let won = "EXISTS (SELECT 1 FROM saml_replays WHERE space_key = ?1 AND assertion_id = ?2 AND session_hash = ?4)";
+        let results = self
+            .batch(vec![
+                // 1. The assertion ID, once; for an SP-initiated login only while its
+                //    request is still unanswered.
+                self.stmt(
+                    "INSERT INTO saml_replays (space_key, assertion_id, keep_until, session_hash) \
+                     SELECT ?1, ?2, ?3, ?4 \
+                     WHERE NOT EXISTS (SELECT 1 FROM saml_replays WHERE space_key = ?1 AND assertion_id = ?2) \
+                       AND (?5 IS NULL OR EXISTS (SELECT 1 FROM saml_requests \
+                         WHERE relay_hash = ?5 AND space_key = ?1 AND used_at IS NULL AND expires_at > ?6))",
+                    &args[..6],
+                )?,
+                // 2. The request is answered.
+                self.stmt(
+                    &format!(
+                        "UPDATE saml_requests SET used_at = ?6 WHERE relay_hash = ?5 AND used_at IS NULL AND {won}"
+                    ),
+                    &args[..6],
+                )?,
+                // 3. The session of the organization's managed account with this email.
+                self.stmt(
+                    &format!(
+                        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) \
+                         SELECT ?4, a.id, ?6, ?7 FROM accounts a \
+                         JOIN memberships m ON m.account_id = a.id AND m.space_key = ?1 \
+                         WHERE a.email = ?8 AND a.managed_by = ?1 AND {won}"
+                    ),
+                    &args,
+                )?,
+                // 4. Who is logged in now, and whether this batch won.
+                self.stmt(
+                    &format!(
+                        "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                         WHERE s.token_hash = ?4"
+                    ),
+                    &args[..4],
+                )?,
+                self.stmt(
+                    &format!(
+                        "SELECT {won} AS a, EXISTS (SELECT 1 FROM saml_replays \
+                           WHERE space_key = ?1 AND assertion_id = ?2) AS b"
+                    ),
+                    &args[..4],
+                )?,
+            ])
+            .await?;
+        if let Some(row) = rows::<AccountRow>(results.get(3))?.into_iter().next() {
+            return Ok(SsoOutcome::LoggedIn(row.into_record()?.0));
+        }
+        let flags = rows::<Flags>(results.get(4))?.into_iter().next();
+        Ok(match flags {
+            Some(f) if f.a != 0.0 => SsoOutcome::NoAccount,
+            Some(f) if f.b != 0.0 => SsoOutcome::Replayed,
+            _ => SsoOutcome::RequestUsed,
+        })
+    }
+
+    async fn record_sso_failure(
+        &self,
+        space_key: &SpaceKey,
+        failure: &SsoFailureRecord,
+        ip: &str,
+    ) -> Result<(), PortError> {
+        let args = [
+            text(space_key.as_str()),
+            time(failure.at),
+            text(&failure.reference),
+            text(&failure.variant),
+            crate::platform::d1::opt_text(failure.name_id.as_deref()),
+            text(&format!("sso-failure:{ip}")),
+            time(ratelimit::window_start(failure.at)),
+            int(SSO_ANONYMOUS_FAILURES_PER_IP),
+            text(failure.kind.as_str()),
+        ];
+        // Only the IdP's key makes verified failures. Anyone can post the others, so
+        // they are counted per address; and every kind pushes out only its own.
+        let mut statements = Vec::new();
+        if failure.kind != FailureKind::Verified {
+            statements.push(self.stmt(
+                "INSERT INTO login_failures (key, window_start, count) VALUES (?1, ?2, 1) \
+                 ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
+                &[args[5].clone(), args[6].clone()],
+            )?);
+        }
+        statements.push(self.stmt(
+            "INSERT INTO sso_failures (space_key, at, reference, variant, name_id, kind) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?9 WHERE EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1) \
+               AND (?9 = 'verified' OR coalesce((SELECT count FROM login_failures \
+                 WHERE key = ?6 AND window_start = ?7), 0) <= ?8)",
+            &args,
+        )?);
+        let kept = if failure.kind == FailureKind::Anonymous {
+            SSO_ANONYMOUS_FAILURES_KEPT
+        } else {
+            SSO_VERIFIED_FAILURES_KEPT
+        };
+        statements.push(self.stmt(
+            "DELETE FROM sso_failures WHERE space_key = ?1 AND kind = ?2 AND id NOT IN \
+             (SELECT id FROM sso_failures WHERE space_key = ?1 AND kind = ?2 ORDER BY id DESC LIMIT ?3)",
+            &[args[0].clone(), args[8].clone(), int(i64::from(kept))],
+        )?);
+        self.batch(statements).await?;
+        Ok(())
+    }
+
+    async fn delete_expired_sso(&self, now: Timestamp) -> Result<u64, PortError> {
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "DELETE FROM saml_replays WHERE keep_until <= ?1",
+                    &[time(now)],
+                )?,
+                self.stmt(
+                    "DELETE FROM saml_requests WHERE expires_at <= ?1",
+                    &[time(now)],
+                )?,
+                self.stmt(
+                    "DELETE FROM sso_failures WHERE at <= ?1",
+                    &[time(now.plus_days(-SSO_FAILURE_DAYS))],
+                )?,
+            ])
+            .await?;
+        total_changes(&results)
+    }
+}
