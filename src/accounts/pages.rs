@@ -1,5 +1,6 @@
 //! Accounts: its pages.
 
+use super::views;
 use crate::views::Chrome;
 use crate::web::auth::check_form;
 use crate::web::context::Ctx;
@@ -37,16 +38,12 @@ pub async fn home(req: &mut Request, cx: &Ctx) -> Handled {
                 account: Some(&account),
                 csrf: &csrf,
             };
-            return html(
-                200,
-                &crate::accounts::views::dashboard(&chrome, &account, &orgs),
-                &cookies,
-            );
+            return html(200, &views::dashboard(&chrome, &account, &orgs), &cookies);
         }
     }
     html(
         200,
-        &crate::accounts::views::landing(&Chrome {
+        &views::landing(&Chrome {
             account: None,
             csrf: &csrf,
         }),
@@ -63,7 +60,7 @@ pub fn signup_form(req: &mut Request) -> Handled {
     };
     html(
         200,
-        &crate::accounts::views::signup(&chrome, &csrf, "", "", &[], None),
+        &views::signup(&chrome, &csrf, "", "", &[], None),
         &cookies,
     )
 }
@@ -93,27 +90,15 @@ pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
     match result {
         Ok(account) => {
             cx.deliver_mail_soon();
-            let dev = if cx.settings.development {
-                format!(
-                    "<p class=\"muted\">Development: the message is in the <a href=\"/dev/mailbox?to={}\">development mailbox</a>.</p>",
-                    orgpass_app::html::escape(account.email.as_str())
-                )
-            } else {
-                String::new()
-            };
-            let body = format!(
-                "<p>We sent a confirmation link to <strong>{}</strong>. Open it to activate your account, then log in.</p>{dev}",
-                orgpass_app::html::escape(account.email.as_str())
-            );
             html(
                 201,
-                &crate::views::message(&chrome, "Check your email", &body),
+                &views::check_email(&chrome, account.email.as_str(), cx.settings.development),
                 &cookies,
             )
         }
         Err(AppError::Invalid(invalid)) => html(
             400,
-            &crate::accounts::views::signup(&chrome, &csrf, email, name, &invalid.0, None),
+            &views::signup(&chrome, &csrf, email, name, &invalid.0, None),
             &cookies,
         ),
         Err(AppError::EmailTaken) => {
@@ -124,7 +109,7 @@ pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
             )];
             html(
                 409,
-                &crate::accounts::views::signup(&chrome, &csrf, email, name, &taken, None),
+                &views::signup(&chrome, &csrf, email, name, &taken, None),
                 &cookies,
             )
         }
@@ -138,11 +123,11 @@ pub(crate) fn done_log_in(account: &AccountRecord, title: &str, what: &str) -> H
         account: None,
         csrf: "",
     };
-    let body = format!(
-        "<p>Thank you: <strong>{}</strong> {what}.</p><p><a class=\"button\" href=\"/login\">Log in</a></p>",
-        orgpass_app::html::escape(account.email.as_str())
-    );
-    html(200, &crate::views::message(&chrome, title, &body), &[])
+    html(
+        200,
+        &views::done_log_in(&chrome, account.email.as_str(), title, what),
+        &[],
+    )
 }
 
 /// The cookie that marks the browser a sign-up came from: the emailed link confirms at
@@ -231,23 +216,9 @@ pub(crate) fn confirm_with_password(
     let errors = error
         .map(|m| vec![FieldError::new("password", "invalid_credentials", m)])
         .unwrap_or_default();
-    let body = format!(
-        r#"<section class="card"><h1>Confirm your email</h1><p>To confirm <strong>{email}</strong>, enter the password chosen when this account was created.</p><form method="post" action="/verify-email"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="token" value="{token}">{field}<button type="submit">Confirm</button></form><p class="muted">Did not sign up? Ignore this: nothing happens without the password, and the unconfirmed account is deleted after 7 days.</p></section>"#,
-        email = orgpass_app::html::escape(account.email.as_str()),
-        csrf = orgpass_app::html::escape(csrf),
-        token = orgpass_app::html::escape(token),
-        field = crate::views::field(
-            "Password",
-            "password",
-            "password",
-            "",
-            &errors,
-            r#"autocomplete="current-password" required"#
-        ),
-    );
     html(
         if error.is_some() { 403 } else { 200 },
-        &crate::views::page("Confirm your email", &chrome, &body),
+        &views::confirm_with_password(&chrome, csrf, token, account.email.as_str(), &errors),
         cookies,
     )
 }
@@ -262,7 +233,7 @@ pub fn login_form(req: &mut Request) -> Handled {
     };
     html(
         200,
-        &crate::accounts::views::login(&chrome, &csrf, "", &return_to, None),
+        &views::login(&chrome, &csrf, "", &return_to, None),
         &cookies,
     )
 }
@@ -294,7 +265,7 @@ pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
             };
             let response = html(
                 d.status,
-                &crate::accounts::views::login(&chrome, &csrf, email, &return_to, Some(d.message)),
+                &views::login(&chrome, &csrf, email, &return_to, Some(d.message)),
                 &cookies,
             )?;
             with_retry_after(response, d.retry_after)
@@ -326,7 +297,7 @@ pub fn set_password_form(req: &mut Request) -> Handled {
     };
     html(
         200,
-        &crate::accounts::views::set_password(&chrome, &csrf, &token, &[]),
+        &views::set_password(&chrome, &csrf, &token, &[]),
         &cookies,
     )
 }
@@ -346,7 +317,7 @@ pub async fn set_password_submit(req: &mut Request, cx: &Ctx) -> Handled {
             };
             html(
                 400,
-                &crate::accounts::views::set_password(&chrome, &csrf, token, &invalid.0),
+                &views::set_password(&chrome, &csrf, token, &invalid.0),
                 &cookies,
             )
         }

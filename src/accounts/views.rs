@@ -1,10 +1,10 @@
-//! Accounts: its views.
+//! Accounts: the sign-up and login forms, the dashboard, the landing page, the
+//! set-password form, the email confirmation step.
 
-use crate::views::*;
-use orgpass_app::html::escape;
-use orgpass_app::ports::AccountRecord;
-use orgpass_app::ports::MembershipSummary;
+use orgpass_app::ports::{AccountRecord, MembershipSummary};
 use orgpass_core::FieldError;
+
+use crate::views::{alert, csrf_input, html, message, page, Chrome, Field};
 
 /// The sign-up form.
 #[must_use]
@@ -16,35 +16,21 @@ pub fn signup(
     errors: &[FieldError],
     alert_text: Option<&str>,
 ) -> String {
-    let body = format!(
-        r#"<section class="card"><h1>Create your account</h1>{alert}<form method="post" action="/signup" novalidate><input type="hidden" name="csrf" value="{csrf}">{email}{name}{password}<button type="submit">Sign up</button></form><p class="muted">Already have an account? <a href="/login">Log in</a>.</p></section>"#,
-        alert = alert(alert_text),
-        csrf = escape(csrf),
-        email = field(
-            "Email",
-            "email",
-            "email",
-            email,
-            errors,
-            r#"autocomplete="email" required"#
-        ),
-        name = field(
-            "Your name",
-            "name",
-            "text",
-            name,
-            errors,
-            r#"autocomplete="name" required"#
-        ),
-        password = field(
-            "Password (at least 10 characters)",
-            "password",
-            "password",
-            "",
-            errors,
-            r#"autocomplete="new-password" minlength="10" required"#
-        ),
-    );
+    let body = html! {
+        section.card {
+            h1 { "Create your account" }
+            (alert(alert_text))
+            form method="post" action="/signup" novalidate {
+                (csrf_input(csrf))
+                (Field::new("Email", "email", "email", email, errors).autocomplete("email").required())
+                (Field::new("Your name", "name", "text", name, errors).autocomplete("name").required())
+                (Field::new("Password (at least 10 characters)", "password", "password", "", errors)
+                    .autocomplete("new-password").minlength(10).required())
+                button type="submit" { "Sign up" }
+            }
+            p.muted { "Already have an account? " a href="/login" { "Log in" } "." }
+        }
+    };
     page("Sign up", chrome, &body)
 }
 
@@ -57,34 +43,27 @@ pub fn login(
     return_to: &str,
     alert_text: Option<&str>,
 ) -> String {
-    let body = format!(
-        r#"<section class="card"><h1>Log in</h1>{alert}<form method="post" action="/login" novalidate><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="return_to" value="{return_to}">{email}{password}<button type="submit">Log in</button></form><p><a href="{sso}" class="button secondary" id="sso-login">Log in with managed account</a></p><p class="muted">No account yet? <a href="/signup">Sign up</a>.</p></section>"#,
-        alert = alert(alert_text),
-        csrf = escape(csrf),
-        return_to = escape(return_to),
-        sso = escape(&format!(
-            "/login/sso?{}",
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair("return_to", return_to)
-                .finish()
-        )),
-        email = field(
-            "Email",
-            "email",
-            "email",
-            email,
-            &[],
-            r#"autocomplete="username" required"#
-        ),
-        password = field(
-            "Password",
-            "password",
-            "password",
-            "",
-            &[],
-            r#"autocomplete="current-password" required"#
-        ),
+    let sso = format!(
+        "/login/sso?{}",
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("return_to", return_to)
+            .finish()
     );
+    let body = html! {
+        section.card {
+            h1 { "Log in" }
+            (alert(alert_text))
+            form method="post" action="/login" novalidate {
+                (csrf_input(csrf))
+                input type="hidden" name="return_to" value=(return_to);
+                (Field::new("Email", "email", "email", email, &[]).autocomplete("username").required())
+                (Field::new("Password", "password", "password", "", &[]).autocomplete("current-password").required())
+                button type="submit" { "Log in" }
+            }
+            p { a.button.secondary href=(sso) id="sso-login" { "Log in with managed account" } }
+            p.muted { "No account yet? " a href="/signup" { "Sign up" } "." }
+        }
+    };
     page("Log in", chrome, &body)
 }
 
@@ -95,55 +74,106 @@ pub fn dashboard(
     account: &AccountRecord,
     orgs: &[MembershipSummary],
 ) -> String {
-    let list = if orgs.is_empty() {
-        "<p class=\"muted\">You are not in any organization yet.</p>".to_owned()
-    } else {
-        let items: String = orgs
-            .iter()
-            .map(|o| {
-                format!(
-                    r#"<li><a href="/orgs/{key}/settings">{name}</a> <span class="muted">{id} · {role}</span></li>"#,
-                    key = escape(&o.space_key),
-                    name = escape(&o.name),
-                    id = escape(&o.organization_id),
-                    role = o.membership.role.as_str(),
-                )
-            })
-            .collect();
-        format!("<ul class=\"orgs\">{items}</ul>")
+    let body = html! {
+        section.card {
+            h1 { "Hello, " (account.name) }
+            h2 { "Your organizations" }
+            @if orgs.is_empty() {
+                p.muted { "You are not in any organization yet." }
+            } @else {
+                ul.orgs {
+                    @for o in orgs {
+                        li {
+                            a href={ "/orgs/" (o.space_key) "/settings" } { (o.name) } " "
+                            span.muted { (o.organization_id) " · " (o.membership.role.as_str()) }
+                        }
+                    }
+                }
+            }
+            p { a.button href="/orgs/new" { "Create an organization" } }
+        }
     };
-    let body = format!(
-        r#"<section class="card"><h1>Hello, {name}</h1><h2>Your organizations</h2>{list}<p><a class="button" href="/orgs/new">Create an organization</a></p></section>"#,
-        name = escape(&account.name),
-    );
     page("Dashboard", chrome, &body)
 }
 
 /// The landing page for visitors.
 #[must_use]
 pub fn landing(chrome: &Chrome<'_>) -> String {
-    page(
-        "Welcome",
-        chrome,
-        r#"<section class="card"><h1>orgpass</h1><p>One account and one organization for Tracker, Diagrams and Chat, with single sign-on for your company.</p><p><a class="button" href="/signup">Create an account</a> <a href="/login">Log in</a></p></section>"#,
-    )
+    let body = html! {
+        section.card {
+            h1 { "orgpass" }
+            p { "One account and one organization for Tracker, Diagrams and Chat, with single sign-on for your company." }
+            p { a.button href="/signup" { "Create an account" } " " a href="/login" { "Log in" } }
+        }
+    };
+    page("Welcome", chrome, &body)
 }
 
 /// The form that sets a password from an emailed link.
 #[must_use]
 pub fn set_password(chrome: &Chrome<'_>, csrf: &str, token: &str, errors: &[FieldError]) -> String {
-    let body = format!(
-        r#"<section class="card"><h1>Choose a password</h1><form method="post" action="/set-password" novalidate><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="token" value="{token}">{password}<button type="submit">Save password</button></form></section>"#,
-        csrf = escape(csrf),
-        token = escape(token),
-        password = field(
-            "New password (at least 10 characters)",
-            "password",
-            "password",
-            "",
-            errors,
-            r#"autocomplete="new-password" required"#
-        ),
-    );
+    let body = html! {
+        section.card {
+            h1 { "Choose a password" }
+            form method="post" action="/set-password" novalidate {
+                (csrf_input(csrf))
+                input type="hidden" name="token" value=(token);
+                (Field::new("New password (at least 10 characters)", "password", "password", "", errors)
+                    .autocomplete("new-password").required())
+                button type="submit" { "Save password" }
+            }
+        }
+    };
     page("Choose a password", chrome, &body)
+}
+
+/// "Check your email" after signing up (in development, with a link to the mailbox).
+#[must_use]
+pub fn check_email(chrome: &Chrome<'_>, email: &str, development: bool) -> String {
+    let body = html! {
+        p { "We sent a confirmation link to " strong { (email) } ". Open it to activate your account, then log in." }
+        @if development {
+            p.muted {
+                "Development: the message is in the "
+                a href={ "/dev/mailbox?to=" (email) } { "development mailbox" } "."
+            }
+        }
+    };
+    message(chrome, "Check your email", &body)
+}
+
+/// An emailed link did its work: `{email} {what}`, and the way to the login.
+#[must_use]
+pub fn done_log_in(chrome: &Chrome<'_>, email: &str, title: &str, what: &str) -> String {
+    let body = html! {
+        p { "Thank you: " strong { (email) } " " (what) "." }
+        p { a.button href="/login" { "Log in" } }
+    };
+    message(chrome, title, &body)
+}
+
+/// The email confirmation opened in another browser: the password chosen at sign-up
+/// confirms it.
+#[must_use]
+pub fn confirm_with_password(
+    chrome: &Chrome<'_>,
+    csrf: &str,
+    token: &str,
+    email: &str,
+    errors: &[FieldError],
+) -> String {
+    let body = html! {
+        section.card {
+            h1 { "Confirm your email" }
+            p { "To confirm " strong { (email) } ", enter the password chosen when this account was created." }
+            form method="post" action="/verify-email" {
+                (csrf_input(csrf))
+                input type="hidden" name="token" value=(token);
+                (Field::new("Password", "password", "password", "", errors).autocomplete("current-password").required())
+                button type="submit" { "Confirm" }
+            }
+            p.muted { "Did not sign up? Ignore this: nothing happens without the password, and the unconfirmed account is deleted after 7 days." }
+        }
+    };
+    page("Confirm your email", chrome, &body)
 }

@@ -1,5 +1,6 @@
 //! Domains: its pages.
 
+use super::views;
 use crate::views::Chrome;
 use crate::web::auth::check_form;
 use crate::web::context::Ctx;
@@ -68,7 +69,7 @@ pub(crate) async fn render_domains(
     };
     html(
         status,
-        &crate::domains::views::domains(&chrome, &csrf, &view, &list, &feedback, typed),
+        &views::domains(&chrome, &csrf, &view, &list, &feedback, typed),
         &cookies,
     )
 }

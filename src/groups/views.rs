@@ -1,15 +1,13 @@
-//! Groups: its views.
+//! Groups: the groups tab (each group, its people, and what the viewer may do to it).
+
+use orgpass_app::orgs::OrgView;
+use orgpass_app::ports::{GroupRecord, MemberRecord};
+use orgpass_core::Role;
 
 use crate::members::views::{who, ROLES};
-use crate::views::field;
-use crate::views::Chrome;
-use crate::views::Feedback;
-use crate::views::*;
-use orgpass_app::html::escape;
-use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::GroupRecord;
-use orgpass_app::ports::MemberRecord;
-use orgpass_core::Role;
+use crate::views::{
+    csrf_input, html, post_button, select, settings_frame, Chrome, Feedback, Field,
+};
 
 /// The groups tab.
 #[must_use]
@@ -22,82 +20,64 @@ pub fn groups(
     feedback: &Feedback<'_>,
     typed: &str,
 ) -> String {
-    let key = escape(view.org.space_key.as_str());
+    let key = view.org.space_key.as_str();
     let role = view.membership.role;
-    let list: String = groups
-        .iter()
-        .map(|g| {
-            let belongs = g.member_ids.contains(&view.viewer.id);
-            let manage = role == Role::Administrator || (role == Role::Member && belongs);
-            let base = format!("/orgs/{key}/settings/groups/{}", escape(&g.id));
-            let people: String = g
-                .member_ids
-                .iter()
-                .map(|id| {
-                    let remove = if manage {
-                        button(&format!("{base}/remove?account={}", escape(id)), csrf, "Remove", "link")
-                    } else {
-                        String::new()
-                    };
-                    format!("<li>{} {remove}</li>", who(members, id))
-                })
-                .collect();
-            let tools = if manage {
-                let candidates: Vec<(&str, &str)> = members
-                    .iter()
-                    .filter(|m| !g.member_ids.contains(&m.account_id))
-                    .map(|m| (m.account_id.as_str(), m.email.as_str()))
-                    .collect();
-                let add = if candidates.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        r#"<form method="post" action="{base}/add" class="row">{hidden}<div class="field">{select}</div><button type="submit">Add to group</button></form>"#,
-                        hidden = hidden(csrf),
-                        select = select("account", &format!("Add to {}", g.name), &candidates, ""),
-                    )
-                };
-                let bulk = if role == Role::Administrator {
-                    format!(
-                        r#"<form method="post" action="{base}/role" class="row">{hidden}<div class="field">{select}</div><button type="submit">Set everyone's role</button></form>"#,
-                        hidden = hidden(csrf),
-                        select = select("role", &format!("Role for all of {}", g.name), &ROLES, "member"),
-                    )
-                } else {
-                    String::new()
-                };
-                format!(
-                    r#"{add}{bulk}<form method="post" action="{base}/rename" class="row">{hidden}<div class="field"><label for="rename-{id}">New name</label><input id="rename-{id}" name="name" type="text" value="{name}"></div><button type="submit">Rename</button></form>{delete}"#,
-                    hidden = hidden(csrf),
-                    id = escape(&g.id),
-                    name = escape(&g.name),
-                    delete = button(&format!("{base}/delete"), csrf, "Delete group", "link"),
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                r#"<article class="group" id="group-{id}"><h2>{name}</h2><ul>{people}</ul>{tools}</article>"#,
-                id = escape(&g.id),
-                name = escape(&g.name),
-            )
-        })
-        .collect();
-    let create = if role == Role::Guest {
-        String::new()
-    } else {
-        format!(
-            r#"<h2>Create a group</h2><form method="post" action="/orgs/{key}/settings/groups" novalidate>{hidden}{name}<button type="submit">Create group</button></form>"#,
-            hidden = hidden(csrf),
-            name = field(
-                "Group name",
-                "name",
-                "text",
-                typed,
-                feedback.errors,
-                "required"
-            ),
-        )
+    let body = html! {
+        @for g in groups {
+            @let manage = role == Role::Administrator || (role == Role::Member && g.member_ids.contains(&view.viewer.id));
+            @let base = format!("/orgs/{key}/settings/groups/{}", g.id);
+            article.group id={ "group-" (g.id) } {
+                h2 { (g.name) }
+                ul {
+                    @for id in &g.member_ids {
+                        li {
+                            (who(members, id)) " "
+                            @if manage {
+                                (post_button(&format!("{base}/remove?account={id}"), csrf, "Remove", "link"))
+                            }
+                        }
+                    }
+                }
+                @if manage {
+                    @let candidates: Vec<(&str, &str)> = members
+                        .iter()
+                        .filter(|m| !g.member_ids.contains(&m.account_id))
+                        .map(|m| (m.account_id.as_str(), m.email.as_str()))
+                        .collect();
+                    @if !candidates.is_empty() {
+                        form.row method="post" action={ (base) "/add" } {
+                            (csrf_input(csrf))
+                            div.field { (select(&format!("add-{}", g.id), "account", &format!("Add to {}", g.name), &candidates, "")) }
+                            button type="submit" { "Add to group" }
+                        }
+                    }
+                    @if role == Role::Administrator {
+                        form.row method="post" action={ (base) "/role" } {
+                            (csrf_input(csrf))
+                            div.field { (select(&format!("group-role-{}", g.id), "role", &format!("Role for all of {}", g.name), &ROLES, "member")) }
+                            button type="submit" { "Set everyone's role" }
+                        }
+                    }
+                    form.row method="post" action={ (base) "/rename" } {
+                        (csrf_input(csrf))
+                        div.field {
+                            label for={ "rename-" (g.id) } { "New name" }
+                            input id={ "rename-" (g.id) } name="name" type="text" value=(g.name);
+                        }
+                        button type="submit" { "Rename" }
+                    }
+                    (post_button(&format!("{base}/delete"), csrf, "Delete group", "link"))
+                }
+            }
+        }
+        @if role != Role::Guest {
+            h2 { "Create a group" }
+            form method="post" action={ "/orgs/" (key) "/settings/groups" } novalidate {
+                (csrf_input(csrf))
+                (Field::new("Group name", "name", "text", typed, feedback.errors).required())
+                button type="submit" { "Create group" }
+            }
+        }
     };
-    frame(chrome, view, "Groups", feedback, &format!("{list}{create}"))
+    settings_frame(chrome, view, "Groups", feedback, &body)
 }

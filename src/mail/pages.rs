@@ -1,5 +1,6 @@
 //! Mail: its pages.
 
+use super::views;
 use crate::views::Chrome;
 use crate::web::context::Ctx;
 use crate::web::http;
@@ -17,7 +18,7 @@ pub async fn mailbox(req: &mut Request, cx: &Ctx) -> Handled {
     };
     html(
         200,
-        &crate::mail::views::mailbox(
+        &views::mailbox(
             &Chrome {
                 account: None,
                 csrf: "",

@@ -1,6 +1,7 @@
 //! Organizations: its pages.
 
-use crate::views::Chrome;
+use super::views;
+use crate::views::{Chrome, Feedback};
 use crate::web::auth::check_form;
 use crate::web::context::Ctx;
 use crate::web::error::error_page;
@@ -29,7 +30,7 @@ pub async fn new_org_form(req: &mut Request, cx: &Ctx) -> Handled {
     };
     html(
         200,
-        &crate::organizations::views::new_org(&chrome, &csrf, "", "tracker", "", &[]),
+        &views::new_org(&chrome, &csrf, "", "tracker", "", &[]),
         &cookies,
     )
 }
@@ -86,7 +87,7 @@ pub async fn new_org_submit(req: &mut Request, cx: &Ctx) -> Handled {
     };
     html(
         status,
-        &crate::organizations::views::new_org(&chrome, &csrf, name, product, id, &errors),
+        &views::new_org(&chrome, &csrf, name, product, id, &errors),
         &cookies,
     )
 }
@@ -111,14 +112,16 @@ pub async fn settings(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
             let form = (view.org.name.clone(), view.org.organization_id.to_string());
             html(
                 200,
-                &crate::organizations::views::settings_profile(
+                &views::settings_profile(
                     &chrome,
                     &csrf,
                     &view,
                     (&form.0, &form.1),
                     &[],
-                    notice,
-                    None,
+                    &Feedback {
+                        notice,
+                        ..Feedback::default()
+                    },
                 ),
                 &cookies,
             )
@@ -170,14 +173,16 @@ pub async fn settings_submit(req: &mut Request, cx: &Ctx, space_key: &str) -> Ha
     };
     html(
         status,
-        &crate::organizations::views::settings_profile(
+        &views::settings_profile(
             &chrome,
             &csrf,
             &view,
             (name, id),
             &errors,
-            None,
-            Some("Some fields need attention."),
+            &Feedback {
+                alert: Some("Some fields need attention."),
+                ..Feedback::default()
+            },
         ),
         &cookies,
     )

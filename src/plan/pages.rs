@@ -1,5 +1,6 @@
 //! The plan: its pages.
 
+use super::views;
 use crate::views::Chrome;
 use crate::web::auth::check_form;
 use crate::web::context::Ctx;
@@ -48,7 +49,7 @@ pub async fn plan(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
             };
             html(
                 200,
-                &crate::plan::views::plan(&chrome, &csrf, &view, cx.now, &feedback, form),
+                &views::plan(&chrome, &csrf, &view, cx.now, &feedback, form),
                 &cookies,
             )
         }
@@ -122,7 +123,7 @@ pub async fn plan_submit(req: &mut Request, cx: &Ctx, space_key: &str, action: &
     let status = if errors.is_empty() { 409 } else { 400 };
     html(
         status,
-        &crate::plan::views::plan(
+        &views::plan(
             &chrome,
             &csrf,
             &view,
@@ -157,12 +158,7 @@ pub async fn dev_checkout(req: &mut Request, cx: &Ctx) -> Handled {
     };
     html(
         200,
-        &crate::plan::views::dev_checkout(
-            &chrome,
-            &csrf,
-            view.org.space_key.as_str(),
-            &view.org.name,
-        ),
+        &views::dev_checkout(&chrome, &csrf, view.org.space_key.as_str(), &view.org.name),
         &cookies,
     )
 }

@@ -1,20 +1,18 @@
-//! Projects: its views.
+//! Projects: the projects tab (the projects the viewer sees, creating one, the project
+//! creators) and one project's page (its people, groups and diagrams).
 
-use crate::members::views::who;
-use crate::views::field;
-use crate::views::Chrome;
-use crate::views::Feedback;
-use crate::views::*;
-use orgpass_app::html::escape;
 use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::DiagramRecord;
-use orgpass_app::ports::GroupRecord;
-use orgpass_app::ports::MemberRecord;
-use orgpass_app::ports::ProjectRecord;
+use orgpass_app::ports::{DiagramRecord, GroupRecord, MemberRecord, ProjectRecord};
 use orgpass_app::projects::EffectiveMember;
 use orgpass_core::Role;
 
-pub(crate) const PROJECT_ROLES: [(&str, &str); 3] = [
+use crate::members::views::who;
+use crate::views::{
+    csrf_input, html, post_button, select, settings_frame, Chrome, Feedback, Field,
+};
+
+/// The project roles a form offers: (value, label).
+pub const PROJECT_ROLES: [(&str, &str); 3] = [
     ("viewer", "Viewer"),
     ("editor", "Editor"),
     ("admin", "Admin"),
@@ -32,72 +30,51 @@ pub fn projects(
     creators: Option<(&[String], &[MemberRecord])>,
     feedback: &Feedback<'_>,
 ) -> String {
-    let key = escape(view.org.space_key.as_str());
-    let items: String = projects
-        .iter()
-        .map(|p| {
-            format!(
-                r#"<li><a href="/orgs/{key}/settings/projects/{id}">{name}</a></li>"#,
-                id = escape(&p.id),
-                name = escape(&p.name)
-            )
-        })
-        .collect();
-    let list = if items.is_empty() {
-        "<p class=\"muted\">No projects you belong to yet.</p>".to_owned()
-    } else {
-        format!("<ul>{items}</ul>")
+    let key = view.org.space_key.as_str();
+    let body = html! {
+        @if projects.is_empty() {
+            p.muted { "No projects you belong to yet." }
+        } @else {
+            ul {
+                @for p in projects {
+                    li { a href={ "/orgs/" (key) "/settings/projects/" (p.id) } { (p.name) } }
+                }
+            }
+        }
+        @if may_create {
+            h2 { "Create a project" }
+            form method="post" action={ "/orgs/" (key) "/settings/projects" } novalidate {
+                (csrf_input(csrf))
+                (Field::new("Project name", "name", "text", "", feedback.errors).required())
+                button type="submit" { "Create project" }
+            }
+        }
+        @if let Some((ids, members)) = creators {
+            @let candidates: Vec<(&str, &str)> = members
+                .iter()
+                .filter(|m| m.membership.role == Role::Member && !ids.contains(&m.account_id))
+                .map(|m| (m.account_id.as_str(), m.email.as_str()))
+                .collect();
+            h2 { "Project creators" }
+            p.muted { "Besides administrators, these people may create projects. Guests cannot." }
+            ul {
+                @for id in ids {
+                    li {
+                        (who(members, id)) " "
+                        (post_button(&format!("/orgs/{key}/settings/project-creators/remove?account={id}"), csrf, "Remove", "link"))
+                    }
+                }
+            }
+            @if !candidates.is_empty() {
+                form.row method="post" action={ "/orgs/" (key) "/settings/project-creators/add" } {
+                    (csrf_input(csrf))
+                    div.field { (select("creator-account", "account", "Project creator", &candidates, "")) }
+                    button type="submit" { "Add project creator" }
+                }
+            }
+        }
     };
-    let create = if may_create {
-        format!(
-            r#"<h2>Create a project</h2><form method="post" action="/orgs/{key}/settings/projects" novalidate>{hidden}{name}<button type="submit">Create project</button></form>"#,
-            hidden = hidden(csrf),
-            name = field(
-                "Project name",
-                "name",
-                "text",
-                "",
-                feedback.errors,
-                "required"
-            ),
-        )
-    } else {
-        String::new()
-    };
-    let creators = creators.map_or_else(String::new, |(ids, members)| {
-        let people: String = ids
-            .iter()
-            .map(|id| {
-                format!(
-                    "<li>{} {}</li>",
-                    who(members, id),
-                    button(&format!("/orgs/{key}/settings/project-creators/remove?account={}", escape(id)), csrf, "Remove", "link")
-                )
-            })
-            .collect();
-        let candidates: Vec<(&str, &str)> = members
-            .iter()
-            .filter(|m| m.membership.role == Role::Member && !ids.contains(&m.account_id))
-            .map(|m| (m.account_id.as_str(), m.email.as_str()))
-            .collect();
-        let add = if candidates.is_empty() {
-            String::new()
-        } else {
-            format!(
-                r#"<form method="post" action="/orgs/{key}/settings/project-creators/add" class="row">{hidden}<div class="field">{select}</div><button type="submit">Add project creator</button></form>"#,
-                hidden = hidden(csrf),
-                select = select("account", "Project creator", &candidates, ""),
-            )
-        };
-        format!("<h2>Project creators</h2><p class=\"muted\">Besides administrators, these people may create projects. Guests cannot.</p><ul>{people}</ul>{add}")
-    });
-    frame(
-        chrome,
-        view,
-        "Projects",
-        feedback,
-        &format!("{list}{create}{creators}"),
-    )
+    settings_frame(chrome, view, "Projects", feedback, &body)
 }
 
 /// What one project's page shows.
@@ -127,100 +104,80 @@ pub fn project(
     p: &ProjectPage<'_>,
     feedback: &Feedback<'_>,
 ) -> String {
-    let key = escape(view.org.space_key.as_str());
-    let base = format!("/orgs/{key}/settings/projects/{}", escape(&p.project.id));
-    let rows: String = p
-        .members
+    let key = view.org.space_key.as_str();
+    let base = format!("/orgs/{key}/settings/projects/{}", p.project.id);
+    let people: Vec<(&str, &str)> = p
+        .people
         .iter()
-        .map(|m| {
-            let via: Vec<String> = m
-                .via
-                .iter()
-                .map(|v| match v.strip_prefix("group:") {
-                    Some(id) => p.groups.iter().find(|g| g.id == id).map_or_else(|| escape(v), |g| format!("group {}", escape(&g.name))),
-                    None => escape(v),
-                })
-                .collect();
-            let remove = if p.manage && m.via.iter().any(|v| v == "direct") {
-                button(&format!("{base}/remove-member?account={}", escape(&m.account_id)), csrf, "Remove", "link")
-            } else {
-                String::new()
-            };
-            format!(
-                r#"<tr id="project-member-{id}"><td>{who}</td><td>{role}</td><td>{via} {remove}</td></tr>"#,
-                id = escape(&m.account_id),
-                who = who(p.people, &m.account_id),
-                role = m.role.as_str(),
-                via = via.join(", "),
-            )
-        })
+        .map(|m| (m.account_id.as_str(), m.email.as_str()))
         .collect();
-    let manage = if p.manage {
-        let people: Vec<(&str, &str)> = p
-            .people
-            .iter()
-            .map(|m| (m.account_id.as_str(), m.email.as_str()))
-            .collect();
-        let groups: Vec<(&str, &str)> = p
-            .groups
-            .iter()
-            .map(|g| (g.id.as_str(), g.name.as_str()))
-            .collect();
-        let group_form = if groups.is_empty() {
-            String::new()
-        } else {
-            format!(
-                r#"<form method="post" action="{base}/group" class="row">{hidden}<div class="field">{group}</div><div class="field">{role}</div><button type="submit">Add group</button></form>"#,
-                hidden = hidden(csrf),
-                group = select("group", "Group", &groups, ""),
-                role = select("role", "Group's project role", &PROJECT_ROLES, "editor"),
-            )
-        };
-        format!(
-            r#"<h2>Add people</h2><form method="post" action="{base}/member" class="row">{hidden}<div class="field">{person}</div><div class="field">{role}</div><button type="submit">Add person</button></form>{group_form}"#,
-            hidden = hidden(csrf),
-            person = select("account", "Person", &people, ""),
-            role = select("role", "Project role", &PROJECT_ROLES, "editor"),
-        )
-    } else {
-        String::new()
-    };
-    let diagrams: String = p
-        .diagrams
+    let groups: Vec<(&str, &str)> = p
+        .groups
         .iter()
-        .map(|d| {
-            let delete = if p.edit {
-                button(
-                    &format!("{base}/delete-diagram?diagram={}", escape(&d.id)),
-                    csrf,
-                    "Delete",
-                    "link",
-                )
-            } else {
-                String::new()
-            };
-            format!("<li>{} {delete}</li>", escape(&d.title))
-        })
+        .map(|g| (g.id.as_str(), g.name.as_str()))
         .collect();
-    let create = if p.edit {
-        format!(
-            r#"<form method="post" action="{base}/diagram" class="row" novalidate>{hidden}{title}<button type="submit">Create diagram</button></form>"#,
-            hidden = hidden(csrf),
-            title = field(
-                "Diagram title",
-                "title",
-                "text",
-                "",
-                feedback.errors,
-                "required"
-            ),
-        )
-    } else {
-        String::new()
+    let body = html! {
+        h2 { (p.project.name) }
+        table {
+            thead { tr { th { "Person" } th { "Project role" } th { "Through" } } }
+            tbody {
+                @for m in p.members {
+                    tr id={ "project-member-" (m.account_id) } {
+                        td { (who(p.people, &m.account_id)) }
+                        td { (m.role.as_str()) }
+                        td {
+                            @for (i, v) in m.via.iter().enumerate() {
+                                @if i > 0 { ", " }
+                                @match v.strip_prefix("group:").map(|id| p.groups.iter().find(|g| g.id == id)) {
+                                    Some(Some(g)) => { "group " (g.name) }
+                                    _ => (v),
+                                }
+                            }
+                            " "
+                            @if p.manage && m.via.iter().any(|v| v == "direct") {
+                                (post_button(&format!("{base}/remove-member?account={}", m.account_id), csrf, "Remove", "link"))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if p.manage {
+            h2 { "Add people" }
+            form.row method="post" action={ (base) "/member" } {
+                (csrf_input(csrf))
+                div.field { (select("member-account", "account", "Person", &people, "")) }
+                div.field { (select("member-role", "role", "Project role", &PROJECT_ROLES, "editor")) }
+                button type="submit" { "Add person" }
+            }
+            @if !groups.is_empty() {
+                form.row method="post" action={ (base) "/group" } {
+                    (csrf_input(csrf))
+                    div.field { (select("group-group", "group", "Group", &groups, "")) }
+                    div.field { (select("group-role", "role", "Group's project role", &PROJECT_ROLES, "editor")) }
+                    button type="submit" { "Add group" }
+                }
+            }
+        }
+        h2 { "Diagrams" }
+        ul {
+            @for d in p.diagrams {
+                li {
+                    (d.title) " "
+                    @if p.edit {
+                        (post_button(&format!("{base}/delete-diagram?diagram={}", d.id), csrf, "Delete", "link"))
+                    }
+                }
+            }
+        }
+        @if p.edit {
+            form.row method="post" action={ (base) "/diagram" } novalidate {
+                (csrf_input(csrf))
+                (Field::new("Diagram title", "title", "text", "", feedback.errors).required())
+                button type="submit" { "Create diagram" }
+            }
+        }
+        p { a href={ "/orgs/" (key) "/settings/projects" } { "All projects" } }
     };
-    let body = format!(
-        r#"<h2>{name}</h2><table><thead><tr><th>Person</th><th>Project role</th><th>Through</th></tr></thead><tbody>{rows}</tbody></table>{manage}<h2>Diagrams</h2><ul>{diagrams}</ul>{create}<p><a href="/orgs/{key}/settings/projects">All projects</a></p>"#,
-        name = escape(&p.project.name),
-    );
-    frame(chrome, view, "Projects", feedback, &body)
+    settings_frame(chrome, view, "Projects", feedback, &body)
 }

@@ -1,5 +1,6 @@
 //! Single sign-on: acs.
 
+use super::views;
 use crate::single_sign_on::login::{
     binding_cookie, pending_cookie, BINDING_COOKIE, PENDING_SECONDS,
 };
@@ -12,7 +13,6 @@ use crate::web::http::set_cookie;
 use crate::web::http::SESSION_COOKIE;
 use crate::web::page::html;
 use crate::web::Handled;
-use orgpass_app::html::escape;
 use orgpass_app::sso::Hint;
 use orgpass_app::sso::Refusal;
 use orgpass_core::SpaceKey;
@@ -137,16 +137,7 @@ pub(crate) fn failure_page(refusal: &Refusal) -> Handled {
     };
     html(
         status,
-        &crate::views::message(
-            &chrome,
-            "Single sign-on failed",
-            &format!(
-                r#"<p>{what}</p><p>{check}</p><p>Reference: <code id="reference">{reference}</code> (give it to your administrator; it is in their list of single sign-on failures).</p><p><a href="/login/sso">Log in with managed account</a> · <a href="/login">Log in with a password</a></p>"#,
-                what = escape(what),
-                check = escape(check),
-                reference = escape(&refusal.reference),
-            ),
-        ),
+        &views::failure(&chrome, what, check, &refusal.reference),
         &[],
     )
 }

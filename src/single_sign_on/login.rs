@@ -1,5 +1,6 @@
 //! Single sign-on: login.
 
+use super::views;
 use crate::views::Chrome;
 use crate::web::context::Ctx;
 use crate::web::error::ApiError;
@@ -9,7 +10,6 @@ use crate::web::http::set_cookie;
 use crate::web::http::SESSION_COOKIE;
 use crate::web::page::html;
 use crate::web::Handled;
-use orgpass_app::html::escape;
 use orgpass_app::ports::AccountRecord;
 use orgpass_app::sso::Continue;
 use orgpass_app::sso::StartSso;
@@ -129,16 +129,9 @@ pub(crate) fn confirm_switch(
         account: Some(signed_in),
         csrf: &csrf,
     };
-    let body = format!(
-        r#"<section class="card"><h1>Switch account?</h1><p>You are logged in as <strong>{current}</strong>. Your identity provider has just logged you in as <strong>{new}</strong>.</p><p>If you did not start this login, stay as you are: someone may be trying to sign you in to their account.</p><form method="post" action="/login/sso/continue"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="return_to" value="{return_to}"><button type="submit">Continue as {new}</button></form><p><a href="{return_to}">Stay logged in as {current}</a></p></section>"#,
-        current = escape(signed_in.email.as_str()),
-        new = escape(login.email.as_str()),
-        csrf = escape(&csrf),
-        return_to = escape(return_to),
-    );
     html(
         200,
-        &crate::views::page("Switch account?", &chrome, &body),
+        &views::confirm_switch(&chrome, &csrf, signed_in, login, return_to),
         &cookies,
     )
 }
@@ -150,26 +143,9 @@ pub(crate) fn sso_form(return_to: &str, typed: &str, neutral: bool) -> Handled {
         account: None,
         csrf: "",
     };
-    let notice = if neutral {
-        r#"<p class="alert" role="alert" id="sso-unavailable">Single sign-on cannot start for this organization ID. Check the ID with your administrator; if it is right, single sign-on may not be set up or active for it.</p>"#
-    } else {
-        ""
-    };
-    let body = format!(
-        r#"<section class="card"><h1>Log in with managed account</h1>{notice}<p>Your organization's administrator gave you an organization ID. You will be sent to your company's identity provider to log in.</p><form method="get" action="/login/sso"><input type="hidden" name="return_to" value="{return_to}">{field}<button type="submit">Continue</button></form><p class="muted"><a href="/login">Log in with a password</a> instead.</p></section>"#,
-        return_to = escape(return_to),
-        field = crate::views::field(
-            "Organization ID",
-            "organization_id",
-            "text",
-            typed,
-            &[],
-            r#"autocomplete="organization" required autocapitalize="none" spellcheck="false""#
-        ),
-    );
     let mut response = html(
         200,
-        &crate::views::page("Log in with managed account", &chrome, &body),
+        &views::sso_form(&chrome, return_to, typed, neutral),
         &[],
     )?;
     // The form's answer is a redirect to the IdP: CSP `form-action` also governs where a

@@ -6,3 +6,4 @@ pub mod cache;
 pub mod login;
 pub mod pages;
 pub mod store;
+pub mod views;

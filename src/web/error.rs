@@ -23,14 +23,7 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
     };
     let response = html(
         d.status,
-        &crate::views::message(
-            &chrome,
-            title,
-            &format!(
-                "<p>{}</p><p><a href=\"/\">Back to orgpass</a></p>",
-                orgpass_app::html::escape(d.message)
-            ),
-        ),
+        &crate::views::refusal(&chrome, title, d.message),
         &[],
     )?;
     with_retry_after(response, d.retry_after)

@@ -229,8 +229,8 @@ fn plan_tab_applies_and_upgrades(w: &World) {
         page.body
     );
     for label in [
-        "Plan admin&#39;s name",
-        "Plan admin&#39;s email",
+        "Plan admin's name",
+        "Plan admin's email",
         "Company name",
         "Space key",
     ] {
