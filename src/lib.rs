@@ -97,7 +97,11 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
                 http::error_response(&error).map_err(ApiError::from)
             };
             let detail = match &error {
-                ApiError::App(orgpass_app::AppError::Unavailable(e)) => Some(e.to_string()),
+                // A dependency that failed (D1, the runtime) or a provider that refused
+                // (Stripe, DoH): the detail is for the log, never for the client.
+                ApiError::App(
+                    orgpass_app::AppError::Unavailable(e) | orgpass_app::AppError::Upstream(e),
+                ) => Some(e.to_string()),
                 _ => None,
             };
             match response {

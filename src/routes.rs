@@ -199,24 +199,33 @@ pub async fn route(req: &mut Request, cx: &Ctx) -> Result<Response, ApiError> {
                 .set("content-type", "text/javascript; charset=utf-8")?;
             Ok(response)
         }
-        (["orgs", org, "settings", tab], Get) if members::team_pages::TABS.contains(tab) => {
-            members::team_pages::tab(req, cx, org, tab).await
+        (["orgs", org, "settings", "members"], Get) => members::pages::tab(req, cx, org).await,
+        (["orgs", org, "settings", "invitations"], Get) => {
+            invitations::pages::tab(req, cx, org).await
         }
+        (["orgs", org, "settings", "groups"], Get) => groups::pages::tab(req, cx, org).await,
+        (["orgs", org, "settings", "projects"], Get) => projects::pages::tab(req, cx, org).await,
         (["orgs", org, "settings", "projects", id], Get) => {
-            members::team_pages::project(req, cx, org, id).await
+            projects::pages::project(req, cx, org, id).await
+        }
+        (["orgs", org, "settings", "members", rest @ ..], Post) => {
+            members::pages::submit(req, cx, org, rest).await
+        }
+        (["orgs", org, "settings", "invitations", rest @ ..], Post) => {
+            invitations::pages::submit(req, cx, org, rest).await
+        }
+        (["orgs", org, "settings", "groups", rest @ ..], Post) => {
+            groups::pages::submit(req, cx, org, rest).await
         }
         (["orgs", org, "settings", rest @ ..], Post)
-            if matches!(
-                rest.first(),
-                Some(&("members" | "invitations" | "groups" | "projects" | "project-creators"))
-            ) =>
+            if matches!(rest.first(), Some(&("projects" | "project-creators"))) =>
         {
-            members::team_pages::submit(req, cx, org, rest).await
+            projects::pages::submit(req, cx, org, rest).await
         }
-        (["invitations", token], Get) => members::team_pages::invitation(req, cx, token).await,
-        (["invitations", token], Post) => members::team_pages::join(req, cx, token).await,
+        (["invitations", token], Get) => invitations::pages::invitation(req, cx, token).await,
+        (["invitations", token], Post) => invitations::pages::join(req, cx, token).await,
         (["invitations", token, "signup"], Post) => {
-            members::team_pages::sign_up(req, cx, token).await
+            invitations::pages::sign_up(req, cx, token).await
         }
         (["orgs", org, "settings", "plan"], Get) => plan::pages::plan(req, cx, org).await,
         (["orgs", org, "settings", "domains"], Get) => domains::pages::domains(req, cx, org).await,

@@ -101,15 +101,11 @@ pub async fn signup_submit(req: &mut Request, cx: &Ctx) -> Handled {
             &views::signup(&chrome, &csrf, email, name, &invalid.0, None),
             &cookies,
         ),
-        Err(AppError::EmailTaken) => {
-            let taken = [FieldError::new(
-                "email",
-                "email_taken",
-                "An account with this email already exists. Log in instead.",
-            )];
+        Err(e @ AppError::EmailTaken) => {
+            let d = describe(&e.into());
             html(
-                409,
-                &views::signup(&chrome, &csrf, email, name, &taken, None),
+                d.status,
+                &views::signup(&chrome, &csrf, email, name, &d.fields, None),
                 &cookies,
             )
         }

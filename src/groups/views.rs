@@ -1,8 +1,6 @@
 //! Groups: the groups tab (each group, its people, and what the viewer may do to it).
 
-use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::{GroupRecord, MemberRecord};
-use orgpass_core::Role;
+use orgpass_app::pages::GroupsTab;
 
 use crate::members::views::{who, ROLES};
 use crate::views::{
@@ -13,18 +11,16 @@ use crate::views::{
 #[must_use]
 pub fn groups(
     chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
-    groups: &[GroupRecord],
-    members: &[MemberRecord],
+    tab: &GroupsTab,
     feedback: &Feedback<'_>,
     typed: &str,
 ) -> String {
-    let key = view.org.space_key.as_str();
-    let role = view.membership.role;
+    let csrf = chrome.csrf;
+    let key = tab.view.org.space_key.as_str();
+    let members = &tab.people;
     let body = html! {
-        @for g in groups {
-            @let manage = role == Role::Administrator || (role == Role::Member && g.member_ids.contains(&view.viewer.id));
+        @for entry in &tab.groups {
+            @let (g, manage) = (&entry.group, entry.may_manage);
             @let base = format!("/orgs/{key}/settings/groups/{}", g.id);
             article.group id={ "group-" (g.id) } {
                 h2 { (g.name) }
@@ -51,7 +47,7 @@ pub fn groups(
                             button type="submit" { "Add to group" }
                         }
                     }
-                    @if role == Role::Administrator {
+                    @if tab.may_set_roles {
                         form.row method="post" action={ (base) "/role" } {
                             (csrf_input(csrf))
                             div.field { (select(&format!("group-role-{}", g.id), "role", &format!("Role for all of {}", g.name), &ROLES, "member")) }
@@ -70,7 +66,7 @@ pub fn groups(
                 }
             }
         }
-        @if role != Role::Guest {
+        @if tab.may_create {
             h2 { "Create a group" }
             form method="post" action={ "/orgs/" (key) "/settings/groups" } novalidate {
                 (csrf_input(csrf))
@@ -79,5 +75,5 @@ pub fn groups(
             }
         }
     };
-    settings_frame(chrome, view, "Groups", feedback, &body)
+    settings_frame(chrome, &tab.view, "Groups", feedback, &body)
 }

@@ -2,10 +2,10 @@
 //! resend and revoke), and the invitation page a link opens.
 
 use orgpass_app::invitations::meant_for;
-use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::{GroupRecord, InvitationLookup, InvitationRecord};
+use orgpass_app::pages::InvitationsTab;
+use orgpass_app::ports::InvitationLookup;
 use orgpass_core::invitation::InvitationState;
-use orgpass_core::{FieldError, Role};
+use orgpass_core::FieldError;
 
 use crate::members::views::ROLES;
 use crate::views::{
@@ -43,20 +43,18 @@ pub fn invite_label(typed: &str) -> String {
 #[must_use]
 pub fn invitations(
     chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
-    groups: &[GroupRecord],
-    list: Option<&[InvitationRecord]>,
+    tab: &InvitationsTab,
     form: &InviteForm,
     feedback: &Feedback<'_>,
 ) -> String {
-    let key = view.org.space_key.as_str();
-    let admin = view.membership.role == Role::Administrator;
-    let may_invite = admin || (view.membership.role == Role::Member && view.membership.can_invite);
+    let csrf = chrome.csrf;
+    let key = tab.view.org.space_key.as_str();
+    let groups = &tab.groups;
+    let may_invite = !tab.roles.is_empty();
     let roles: Vec<(&str, &str)> = ROLES
         .iter()
         .copied()
-        .filter(|(r, _)| admin || *r != "administrator")
+        .filter(|(r, _)| tab.roles.iter().any(|role| role.as_str() == *r))
         .collect();
     let role = if form.role.is_empty() {
         "member"
@@ -99,7 +97,7 @@ pub fn invitations(
         } @else {
             p.muted { "Ask an administrator to invite people." }
         }
-        @if let Some(list) = list {
+        @if let Some(list) = &tab.invitations {
             h2 { "Invitations" }
             table {
                 thead { tr { th { "Email" } th { "Role" } th { "Status" } th {} } }
@@ -128,7 +126,7 @@ pub fn invitations(
             }
         }
     };
-    settings_frame(chrome, view, "Invitations", feedback, &body)
+    settings_frame(chrome, &tab.view, "Invitations", feedback, &body)
 }
 
 /// The invitation page: sign up, join, or the wrong account.

@@ -1,6 +1,6 @@
-//! Members: the member list, role changes, removal. The store also keeps the groups' SQL (one `MemberStore` port covers both). `team_pages.rs` still serves the members, invitations, groups and projects tabs together.
+//! Members: the member list, role changes, removal. The store also keeps the groups' SQL (one `MemberStore` port covers both), and the roles list and a person's name in lists are shared with the other team tabs.
 
 pub mod api;
+pub mod pages;
 pub mod store;
-pub mod team_pages;
 pub mod views;

@@ -158,6 +158,31 @@ impl D1Store {
     }
 }
 
+/// The groups of the space bound at `space` (e.g. `?1`) with their member ids in the
+/// order they were added; the caller appends further conditions and the order.
+fn groups_sql(space: &str) -> String {
+    format!(
+        "SELECT g.id, g.name, (SELECT json_group_array(account_id) FROM \
+           (SELECT account_id FROM group_members WHERE group_id = g.id ORDER BY added_at)) AS member_ids \
+         FROM groups g WHERE g.space_key = {space}"
+    )
+}
+
+/// Reads the rows of a [`groups_sql`] statement.
+fn group_records(result: Option<&worker::D1Result>) -> Result<Vec<GroupRecord>, PortError> {
+    rows::<GroupRow>(result)?
+        .into_iter()
+        .map(|g| {
+            Ok(GroupRecord {
+                member_ids: serde_json::from_str(&g.member_ids)
+                    .map_err(|_| PortError(format!("d1: members of group {}", g.id)))?,
+                id: g.id,
+                name: g.name,
+            })
+        })
+        .collect()
+}
+
 impl MemberStore for D1Store {
     async fn members_page(
         &self,
@@ -192,6 +217,16 @@ impl MemberStore for D1Store {
                 int(i64::from(limit)),
             ],
         )?);
+        statements.push(self.stmt(
+            &format!(
+                "{groups} AND EXISTS (SELECT 1 FROM sessions s \
+                   JOIN memberships v ON v.account_id = s.account_id AND v.space_key = ?3 \
+                   WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2) \
+                 ORDER BY g.name_key",
+                groups = groups_sql("?3")
+            ),
+            &[text(&token.to_hex()), time(now), text(space_key.as_str())],
+        )?);
         let results = self.batch(statements).await?;
         let Some(context) = context_from(&results)? else {
             return Ok(None);
@@ -200,7 +235,12 @@ impl MemberStore for D1Store {
             .into_iter()
             .map(MemberRow::into_record)
             .collect::<Result<_, _>>()?;
-        Ok(Some(MembersPage { context, members }))
+        let groups = group_records(results.get(CONTEXT_STATEMENTS + 1))?;
+        Ok(Some(MembersPage {
+            context,
+            members,
+            groups,
+        }))
     }
 
     async fn update_member(
@@ -312,23 +352,11 @@ impl MemberStore for D1Store {
     async fn groups(&self, space_key: &SpaceKey) -> Result<Vec<GroupRecord>, PortError> {
         let result = self
             .one(self.stmt(
-                "SELECT g.id, g.name, (SELECT json_group_array(account_id) FROM \
-                   (SELECT account_id FROM group_members WHERE group_id = g.id ORDER BY added_at)) AS member_ids \
-                 FROM groups g WHERE g.space_key = ?1 ORDER BY g.name_key",
+                &format!("{} ORDER BY g.name_key", groups_sql("?1")),
                 &[text(space_key.as_str())],
             )?)
             .await?;
-        rows::<GroupRow>(Some(&result))?
-            .into_iter()
-            .map(|g| {
-                Ok(GroupRecord {
-                    member_ids: serde_json::from_str(&g.member_ids)
-                        .map_err(|_| PortError(format!("d1: members of group {}", g.id)))?,
-                    id: g.id,
-                    name: g.name,
-                })
-            })
-            .collect()
+        group_records(Some(&result))
     }
 
     async fn insert_group(

@@ -1,8 +1,8 @@
 //! Members: the members tab, and the pieces the other team tabs share (the roles
 //! offered, a person's name in a list).
 
-use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::{GroupRecord, MemberRecord};
+use orgpass_app::pages::MembersTab;
+use orgpass_app::ports::MemberRecord;
 use orgpass_core::Role;
 
 use crate::views::{
@@ -27,17 +27,12 @@ pub fn who(members: &[MemberRecord], id: &str) -> Markup {
 
 /// The members tab: everyone the viewer may see; administrators change roles and remove.
 #[must_use]
-pub fn members(
-    chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
-    list: &[MemberRecord],
-    groups: &[GroupRecord],
-    next: Option<&str>,
-    feedback: &Feedback<'_>,
-) -> String {
+pub fn members(chrome: &Chrome<'_>, tab: &MembersTab, feedback: &Feedback<'_>) -> String {
+    let csrf = chrome.csrf;
+    let view = &tab.members.view;
+    let (list, groups) = (&tab.members.members, &tab.members.groups);
     let key = view.org.space_key.as_str();
-    let admin = view.membership.role == Role::Administrator;
+    let admin = tab.may_manage;
     let body = html! {
         @if view.membership.role == Role::Guest {
             p.muted { "As a guest you see the members of your groups." }
@@ -78,7 +73,7 @@ pub fn members(
                 }
             }
         }
-        @if let Some(cursor) = next {
+        @if let Some(cursor) = &tab.members.next {
             p { a href={ "/orgs/" (key) "/settings/members?cursor=" (cursor) } { "Next page" } }
         }
     };

@@ -4,6 +4,7 @@ use super::views;
 use crate::views::{Chrome, Feedback};
 use crate::web::auth::check_form;
 use crate::web::context::Ctx;
+use crate::web::error::describe;
 use crate::web::error::error_page;
 use crate::web::http;
 use crate::web::http::see_other;
@@ -67,11 +68,7 @@ pub async fn new_org_submit(req: &mut Request, cx: &Ctx) -> Handled {
         }
         Err(AppError::Unauthenticated) => return login_redirect("/orgs/new"),
         Err(AppError::Invalid(invalid)) => invalid.0,
-        Err(AppError::OrganizationIdTaken) => vec![FieldError::new(
-            "organization_id",
-            "organization_id_taken",
-            "This organization ID is taken. Choose another.",
-        )],
+        Err(e @ AppError::OrganizationIdTaken) => describe(&e.into()).fields,
         Err(e) => return error_page(&e.into(), None),
     };
     let (account, _) = cx.app().me(&token).await?;
@@ -154,15 +151,10 @@ pub async fn settings_submit(req: &mut Request, cx: &Ctx, space_key: &str) -> Ha
     let (errors, status) = match result {
         Ok(_) => return Ok(see_other(&format!("{path}?saved=1"))?),
         Err(AppError::Unauthenticated) => return login_redirect(&path),
-        Err(AppError::Invalid(invalid)) => (invalid.0, 400),
-        Err(AppError::OrganizationIdTaken) => (
-            vec![FieldError::new(
-                "organization_id",
-                "organization_id_taken",
-                "This organization ID is taken. Choose another.",
-            )],
-            409,
-        ),
+        Err(e @ (AppError::Invalid(_) | AppError::OrganizationIdTaken)) => {
+            let d = describe(&e.into());
+            (d.fields, d.status)
+        }
         Err(e) => return error_page(&e.into(), None),
     };
     let view = app.get_org(&token, space_key).await?;

@@ -1,9 +1,7 @@
 //! Projects: the projects tab (the projects the viewer sees, creating one, the project
 //! creators) and one project's page (its people, groups and diagrams).
 
-use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::{DiagramRecord, GroupRecord, MemberRecord, ProjectRecord};
-use orgpass_app::projects::EffectiveMember;
+use orgpass_app::pages::{ProjectPage, ProjectsTab};
 use orgpass_core::Role;
 
 use crate::members::views::who;
@@ -21,16 +19,10 @@ pub const PROJECT_ROLES: [(&str, &str); 3] = [
 /// The projects tab: the projects the viewer sees, creating one, and (administrators)
 /// the project creators.
 #[must_use]
-pub fn projects(
-    chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
-    projects: &[ProjectRecord],
-    may_create: bool,
-    creators: Option<(&[String], &[MemberRecord])>,
-    feedback: &Feedback<'_>,
-) -> String {
-    let key = view.org.space_key.as_str();
+pub fn projects(chrome: &Chrome<'_>, tab: &ProjectsTab, feedback: &Feedback<'_>) -> String {
+    let csrf = chrome.csrf;
+    let key = tab.view.org.space_key.as_str();
+    let projects = &tab.projects;
     let body = html! {
         @if projects.is_empty() {
             p.muted { "No projects you belong to yet." }
@@ -41,7 +33,7 @@ pub fn projects(
                 }
             }
         }
-        @if may_create {
+        @if tab.may_create {
             h2 { "Create a project" }
             form method="post" action={ "/orgs/" (key) "/settings/projects" } novalidate {
                 (csrf_input(csrf))
@@ -49,7 +41,8 @@ pub fn projects(
                 button type="submit" { "Create project" }
             }
         }
-        @if let Some((ids, members)) = creators {
+        @if let Some(creators) = &tab.creators {
+            @let (ids, members) = (&creators.ids, &creators.people);
             @let candidates: Vec<(&str, &str)> = members
                 .iter()
                 .filter(|m| m.membership.role == Role::Member && !ids.contains(&m.account_id))
@@ -74,36 +67,14 @@ pub fn projects(
             }
         }
     };
-    settings_frame(chrome, view, "Projects", feedback, &body)
-}
-
-/// What one project's page shows.
-pub struct ProjectPage<'a> {
-    /// The project.
-    pub project: &'a ProjectRecord,
-    /// Everyone with a role, effective.
-    pub members: &'a [EffectiveMember],
-    /// Its diagrams.
-    pub diagrams: &'a [DiagramRecord],
-    /// The organization's people (for names and choices).
-    pub people: &'a [MemberRecord],
-    /// The organization's groups (for choices).
-    pub groups: &'a [GroupRecord],
-    /// The viewer may manage the project.
-    pub manage: bool,
-    /// The viewer may create and change diagrams.
-    pub edit: bool,
+    settings_frame(chrome, &tab.view, "Projects", feedback, &body)
 }
 
 /// One project: its people with effective roles, adding people and groups, diagrams.
 #[must_use]
-pub fn project(
-    chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
-    p: &ProjectPage<'_>,
-    feedback: &Feedback<'_>,
-) -> String {
+pub fn project(chrome: &Chrome<'_>, p: &ProjectPage, feedback: &Feedback<'_>) -> String {
+    let csrf = chrome.csrf;
+    let view = &p.view;
     let key = view.org.space_key.as_str();
     let base = format!("/orgs/{key}/settings/projects/{}", p.project.id);
     let people: Vec<(&str, &str)> = p
@@ -121,9 +92,9 @@ pub fn project(
         table {
             thead { tr { th { "Person" } th { "Project role" } th { "Through" } } }
             tbody {
-                @for m in p.members {
+                @for m in &p.members {
                     tr id={ "project-member-" (m.account_id) } {
-                        td { (who(p.people, &m.account_id)) }
+                        td { (who(&p.people, &m.account_id)) }
                         td { (m.role.as_str()) }
                         td {
                             @for (i, v) in m.via.iter().enumerate() {
@@ -134,7 +105,7 @@ pub fn project(
                                 }
                             }
                             " "
-                            @if p.manage && m.via.iter().any(|v| v == "direct") {
+                            @if p.may_manage && m.via.iter().any(|v| v == "direct") {
                                 (post_button(&format!("{base}/remove-member?account={}", m.account_id), csrf, "Remove", "link"))
                             }
                         }
@@ -142,7 +113,7 @@ pub fn project(
                 }
             }
         }
-        @if p.manage {
+        @if p.may_manage {
             h2 { "Add people" }
             form.row method="post" action={ (base) "/member" } {
                 (csrf_input(csrf))
@@ -161,16 +132,16 @@ pub fn project(
         }
         h2 { "Diagrams" }
         ul {
-            @for d in p.diagrams {
+            @for d in &p.diagrams {
                 li {
                     (d.title) " "
-                    @if p.edit {
+                    @if p.may_edit {
                         (post_button(&format!("{base}/delete-diagram?diagram={}", d.id), csrf, "Delete", "link"))
                     }
                 }
             }
         }
-        @if p.edit {
+        @if p.may_edit {
             form.row method="post" action={ (base) "/diagram" } novalidate {
                 (csrf_input(csrf))
                 (Field::new("Diagram title", "title", "text", "", feedback.errors).required())

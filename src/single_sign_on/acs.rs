@@ -6,7 +6,7 @@ use crate::single_sign_on::login::{
 };
 use crate::views::Chrome;
 use crate::web::context::Ctx;
-use crate::web::error::ApiError;
+use crate::web::error::{describe, ApiError};
 use crate::web::http;
 use crate::web::http::see_other;
 use crate::web::http::set_cookie;
@@ -130,13 +130,8 @@ pub(crate) fn failure_page(refusal: &Refusal) -> Handled {
         account: None,
         csrf: "",
     };
-    let status = if refusal.failure == orgpass_app::sso::SsoFailure::Unavailable {
-        503
-    } else {
-        403
-    };
     html(
-        status,
+        describe(&ApiError::Sso(refusal.failure.clone())).status,
         &views::failure(&chrome, what, check, &refusal.reference),
         &[],
     )

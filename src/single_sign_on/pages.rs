@@ -19,11 +19,9 @@ use crate::web::page::field;
 use crate::web::page::html;
 use crate::web::page::login_redirect;
 use crate::web::Handled;
-use orgpass_app::ports::MemberRecord;
 use orgpass_app::sso::ManagedInput;
 use orgpass_app::AppError;
 use orgpass_core::FieldError;
-use orgpass_core::Role;
 use orgpass_core::TokenHash;
 use std::collections::HashMap;
 use worker::Request;
@@ -70,22 +68,15 @@ async fn render(
         };
         views::authentication(&chrome, &view, &saml, &failures, feedback, typed, cx.now)
     } else {
-        let (view, groups) = match app.list_groups(token, key).await {
-            Ok(found) => found,
+        let tab = match app.managed_accounts_tab(token, key).await {
+            Ok(tab) => tab,
             Err(e) => return refused(e),
         };
-        if view.membership.role != Role::Administrator {
-            return error_page(&AppError::Forbidden.into(), Some(&view.viewer));
-        }
-        let page = app
-            .list_members(token, key, None, orgpass_app::members::MAX_PAGE)
-            .await?;
-        let managed: Vec<&MemberRecord> = page.members.iter().filter(|m| m.managed).collect();
         let chrome = Chrome {
-            account: Some(&view.viewer),
+            account: Some(&tab.view.viewer),
             csrf: &csrf,
         };
-        views::managed_accounts(&chrome, &csrf, &view, &managed, &groups, feedback, typed)
+        views::managed_accounts(&chrome, &tab, feedback, typed)
     };
     html(status, &page, &cookies)
 }

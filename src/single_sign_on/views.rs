@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::{AccountRecord, GroupRecord, MemberRecord, SsoFailureRecord};
+use orgpass_app::pages::ManagedAccountsTab;
+use orgpass_app::ports::{AccountRecord, SsoFailureRecord};
 use orgpass_app::sso::SamlView;
 use orgpass_core::saml_settings::{pem, Expiry, DEFAULT_CLOCK_SKEW_SECONDS};
 use orgpass_core::Timestamp;
@@ -146,13 +147,12 @@ pub fn authentication(
 #[must_use]
 pub fn managed_accounts(
     chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
-    managed: &[&MemberRecord],
-    groups: &[GroupRecord],
+    tab: &ManagedAccountsTab,
     feedback: &Feedback<'_>,
     typed: &HashMap<String, String>,
 ) -> String {
+    let csrf = chrome.csrf;
+    let (view, managed, groups) = (&tab.view, &tab.managed, &tab.groups);
     let key = view.org.space_key.as_str();
     let errors = feedback.errors;
     let typed_role = typed.get("role").map_or("member", String::as_str);

@@ -2,7 +2,7 @@
 //! one place ([`describe`]), with a table-driven test.
 
 use crate::views::Chrome;
-use crate::web::page::html;
+use crate::web::page::{html, login_redirect};
 use crate::web::Handled;
 use orgpass_app::ports::AccountRecord;
 use orgpass_app::AppError;
@@ -27,6 +27,63 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
         &[],
     )?;
     with_retry_after(response, d.retry_after)
+}
+
+/// A refusal on a page: not logged in → the login page, which comes back to `path`;
+/// anything else → the error page. Pages decide this here and nowhere else.
+pub fn page_refusal(error: ApiError, path: &str) -> Handled {
+    match error {
+        ApiError::App(AppError::Unauthenticated) => login_redirect(path),
+        e => error_page(&e, None),
+    }
+}
+
+/// What a refused form shows again: the status, the refused fields, the alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Again {
+    /// HTTP status.
+    pub status: u16,
+    /// Refused fields, shown next to them.
+    pub errors: Vec<FieldError>,
+    /// The sentence above the form.
+    pub alert: String,
+}
+
+/// A refused form post. `Err` is the answer when there is no form to go back to (not
+/// logged in → the login page coming back to `path`; not found, not allowed,
+/// unavailable → the error page); `Ok` is what the form shows again.
+///
+/// # Errors
+/// The final answer, as above.
+pub fn form_refusal(error: AppError, path: &str) -> Result<Again, Handled> {
+    match error {
+        AppError::Unauthenticated => Err(login_redirect(path)),
+        e @ (AppError::NotFound | AppError::Forbidden | AppError::Unavailable(_)) => {
+            Err(error_page(&e.into(), None))
+        }
+        e => {
+            let alert = match &e {
+                AppError::InvalidEmails(bad) => {
+                    format!(
+                        "{} Not addresses: {}",
+                        describe_app(&e).message,
+                        bad.join(", ")
+                    )
+                }
+                _ => describe_app(&e).message.to_owned(),
+            };
+            let d = describe_app(&e);
+            Ok(Again {
+                status: d.status,
+                errors: d.fields,
+                alert,
+            })
+        }
+    }
+}
+
+fn describe_app(error: &AppError) -> Described {
+    describe(&ApiError::App(error.clone()))
 }
 
 /// Adds `Retry-After` to a page answering a rate limit.
@@ -57,6 +114,8 @@ pub enum ApiError {
     RouteNotFound,
     /// The route exists, but not with this method.
     MethodNotAllowed,
+    /// The ACS refused a SAML response (the cause is logged with a reference).
+    Sso(orgpass_app::sso::SsoFailure),
 }
 
 impl From<AppError> for ApiError {
@@ -74,7 +133,8 @@ impl From<worker::Error> for ApiError {
 }
 
 /// How a refusal is shown: status, stable code, a sentence, the refused fields and,
-/// for rate limits, the seconds to wait.
+/// for rate limits, the seconds to wait. Every text is `&'static str`: a failure's
+/// detail (a D1 or provider message) cannot reach a client through it, by type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Described {
     /// HTTP status.
@@ -134,18 +194,32 @@ pub fn describe(error: &ApiError) -> Described {
                     "Too many failed attempts. Try again later.",
                 )
             },
-            AppError::EmailTaken => simple(
-                409,
-                "email_taken",
-                "An account with this email already exists.",
-            ),
+            AppError::EmailTaken => Described {
+                fields: vec![FieldError::new(
+                    "email",
+                    "email_taken",
+                    "An account with this email already exists. Log in instead.",
+                )],
+                ..simple(
+                    409,
+                    "email_taken",
+                    "An account with this email already exists.",
+                )
+            },
             AppError::NotFound => simple(404, "not_found", "Not found."),
             AppError::Forbidden => simple(403, "forbidden", "Your role does not allow this."),
-            AppError::OrganizationIdTaken => simple(
-                409,
-                "organization_id_taken",
-                "This organization ID is taken. Choose another.",
-            ),
+            AppError::OrganizationIdTaken => Described {
+                fields: vec![FieldError::new(
+                    "organization_id",
+                    "organization_id_taken",
+                    "This organization ID is taken. Choose another.",
+                )],
+                ..simple(
+                    409,
+                    "organization_id_taken",
+                    "This organization ID is taken. Choose another.",
+                )
+            },
             AppError::TokenInvalid => simple(400, "invalid_token", "This link is not valid."),
             AppError::TokenExpired => simple(410, "token_expired", "This link has expired."),
             AppError::TokenUsed => simple(410, "token_used", "This link was already used."),
@@ -154,11 +228,18 @@ pub fn describe(error: &ApiError) -> Described {
                 "pass_inactive",
                 "Single sign-on needs the add-on in its trial or an active subscription.",
             ),
-            AppError::DomainExists => simple(
-                409,
-                "domain_exists",
-                "This organization already has this domain.",
-            ),
+            AppError::DomainExists => Described {
+                fields: vec![FieldError::new(
+                    "domain",
+                    "domain_exists",
+                    "This organization already has this domain.",
+                )],
+                ..simple(
+                    409,
+                    "domain_exists",
+                    "This organization already has this domain.",
+                )
+            },
             AppError::SpaceKeyMismatch => Described {
                 fields: vec![FieldError::new(
                     "space_key",
@@ -256,11 +337,18 @@ pub fn describe(error: &ApiError) -> Described {
                 "invitation_not_pending",
                 "This invitation is no longer pending.",
             ),
-            AppError::GroupNameTaken => simple(
-                409,
-                "group_name_taken",
-                "Another group already has this name.",
-            ),
+            AppError::GroupNameTaken => Described {
+                fields: vec![FieldError::new(
+                    "name",
+                    "group_name_taken",
+                    "Another group already has this name.",
+                )],
+                ..simple(
+                    409,
+                    "group_name_taken",
+                    "Another group already has this name.",
+                )
+            },
             AppError::Conflict => simple(
                 409,
                 "conflict",
@@ -300,6 +388,14 @@ pub fn describe(error: &ApiError) -> Described {
             "method_not_allowed",
             "This method is not allowed here.",
         ),
+        ApiError::Sso(failure) => match failure {
+            orgpass_app::sso::SsoFailure::Unavailable => simple(
+                503,
+                "sso_unavailable",
+                "orgpass could not complete the login just now.",
+            ),
+            _ => simple(403, "sso_failed", "Single sign-on failed."),
+        },
     }
 }
 
@@ -461,9 +557,24 @@ mod tests {
         for (error, status, code) in table {
             let d = describe(&error);
             assert_eq!((d.status, d.code), (status, code), "{error:?}");
-            assert!(
-                !d.message.contains("secret"),
-                "internal detail leaked: {error:?}"
+        }
+        let sso = |f| describe(&ApiError::Sso(f)).status;
+        assert_eq!(sso(orgpass_app::sso::SsoFailure::Unavailable), 503);
+        assert_eq!(sso(orgpass_app::sso::SsoFailure::Replay), 403);
+        // Conflicts that belong to one field carry it, for forms and JSON alike.
+        for (error, field) in [
+            (AppError::EmailTaken, "email"),
+            (AppError::OrganizationIdTaken, "organization_id"),
+            (AppError::GroupNameTaken, "name"),
+            (AppError::DomainExists, "domain"),
+            (AppError::SpaceKeyMismatch, "space_key"),
+            (AppError::InvalidEmails(vec!["x".into()]), "emails"),
+        ] {
+            let fields = describe(&error.clone().into()).fields;
+            assert_eq!(
+                fields.iter().map(|f| f.field).collect::<Vec<_>>(),
+                vec![field],
+                "{error:?}"
             );
         }
         let limited = describe(

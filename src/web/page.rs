@@ -1,4 +1,5 @@
-//! web::page.
+//! Answering with a page: HTML responses, the form CSRF token, the cookie session,
+//! the login redirect, reading a posted settings form.
 
 use crate::web::auth::form_csrf;
 use crate::web::auth::session_token;
@@ -52,6 +53,7 @@ pub(crate) fn cookie_session(req: &Request) -> Option<TokenHash> {
         .map(|(t, _)| t.hash())
 }
 
+/// 303 to the login page, which comes back to `path`.
 pub(crate) fn login_redirect(path: &str) -> Handled {
     let target: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("return_to", path)
@@ -59,6 +61,61 @@ pub(crate) fn login_redirect(path: &str) -> Handled {
     Ok(see_other(&format!("/login?{target}"))?)
 }
 
+/// A form field's value ("" when absent).
 pub(crate) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
     form.get(name).map_or("", String::as_str)
+}
+
+/// A posted settings form: its fields in order (for repeated checkboxes) and the
+/// session that sent it.
+pub(crate) struct Posted {
+    /// The fields, in order.
+    pub pairs: Vec<(String, String)>,
+    /// The cookie session's token hash.
+    pub token: TokenHash,
+}
+
+impl Posted {
+    /// The first value of field `name` ("" when absent).
+    pub fn one(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of field `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// Reads a settings form: checks its CSRF token and finds the session. `Err` is the
+/// answer that ends the request (a refused token; no session → the login page, which
+/// comes back to `back`).
+pub(crate) async fn posted(req: &mut Request, back: &str) -> Result<Posted, Handled> {
+    let pairs = match crate::web::http::form_pairs(req).await {
+        Ok(pairs) => pairs,
+        Err(e) => return Err(Err(e)),
+    };
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone());
+    if let Err(e) = crate::web::auth::check_form(req, csrf.as_ref()) {
+        return Err(Err(e));
+    }
+    match cookie_session(req) {
+        Some(token) => Ok(Posted { pairs, token }),
+        None => Err(login_redirect(back)),
+    }
+}
+
+/// The notice of a tab reached by the 303 after a successful form (`?done=1`).
+pub(crate) fn done_notice(req: &Request) -> Option<&'static str> {
+    crate::web::http::query(req, "done").map(|_| "Done.")
 }

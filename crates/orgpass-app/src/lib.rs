@@ -17,6 +17,7 @@ pub mod invitations;
 pub mod mail;
 pub mod members;
 pub mod orgs;
+pub mod pages;
 pub mod pass;
 pub mod ports;
 pub mod projects;

@@ -31,6 +31,8 @@ pub struct Members {
     pub members: Vec<MemberRecord>,
     /// Cursor of the next page, when there may be one.
     pub next: Option<String>,
+    /// The groups the viewer may see, by name.
+    pub groups: Vec<GroupRecord>,
 }
 
 /// A change to a member; absent fields stay.
@@ -119,6 +121,11 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             .into_iter()
             .filter(|m| sees_member(membership, m.shares_group, m.account_id == account.id))
             .collect();
+        let groups = page
+            .groups
+            .into_iter()
+            .filter(|g| sees_group(membership, g.member_ids.contains(&account.id)))
+            .collect();
         Ok(Members {
             view: OrgView {
                 org,
@@ -127,6 +134,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             },
             members,
             next,
+            groups,
         })
     }
 

@@ -31,6 +31,9 @@ pub struct MembersPage {
     /// Members after the cursor, by email; the store already leaves out whom a guest
     /// may not see (the use case checks again with the policy).
     pub members: Vec<MemberRecord>,
+    /// The organization's groups, by name (empty unless the viewer is a member), read
+    /// in the same batch so that a team page costs one round trip.
+    pub groups: Vec<GroupRecord>,
 }
 
 /// A change of a member's role or privilege: only the fields given are written, over
@@ -92,7 +95,7 @@ pub enum AdminChange {
 
 /// Members and groups.
 pub trait MemberStore {
-    /// The viewer's context and one page of members, in one round trip.
+    /// The viewer's context, one page of members and the groups, in one round trip.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.

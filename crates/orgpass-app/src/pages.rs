@@ -1,0 +1,307 @@
+//! Page-shaped use cases: what one settings tab or page shows, in one call from its
+//! handler, with the policy's decisions about what the viewer may do there (`may_*`).
+//! The edge renders these and decides nothing.
+//!
+//! The members, groups and managed-accounts tabs read everything in one round trip
+//! (context, members and groups in one batch); the invitations tab adds the
+//! invitations for administrators; the projects tab and the project page still make
+//! the reads of their use cases one after another (see docs/performance.md).
+
+use orgpass_core::policy::{authorize, OrgAction};
+use orgpass_core::project::{self, effective, ProjectAction};
+use orgpass_core::Role;
+
+use super::members::{Members, DEFAULT_PAGE, MAX_PAGE};
+use super::orgs::OrgView;
+use super::ports::{
+    AccountStore, DiagramRecord, GroupRecord, InvitationRecord, InvitationStore, MemberRecord,
+    MemberStore, OrgStore, PasswordHasher, ProjectRecord, ProjectStore, Random,
+};
+use super::projects::EffectiveMember;
+use super::{App, AppError};
+
+/// The members tab.
+#[derive(Debug, Clone)]
+pub struct MembersTab {
+    /// One page of the members the viewer may see, and the groups.
+    pub members: Members,
+    /// The viewer may change roles and remove people.
+    pub may_manage: bool,
+}
+
+/// One group as the groups tab shows it.
+#[derive(Debug, Clone)]
+pub struct GroupEntry {
+    /// The group.
+    pub group: GroupRecord,
+    /// The viewer may rename or delete it and change its members.
+    pub may_manage: bool,
+}
+
+/// The groups tab.
+#[derive(Debug, Clone)]
+pub struct GroupsTab {
+    /// The viewer and the organization.
+    pub view: OrgView,
+    /// The groups the viewer may see.
+    pub groups: Vec<GroupEntry>,
+    /// The people the viewer may see (names, and whom a group can gain).
+    pub people: Vec<MemberRecord>,
+    /// The viewer may create a group.
+    pub may_create: bool,
+    /// The viewer may set everyone's role in a group.
+    pub may_set_roles: bool,
+}
+
+/// The invitations tab.
+#[derive(Debug, Clone)]
+pub struct InvitationsTab {
+    /// The viewer and the organization.
+    pub view: OrgView,
+    /// The groups an invitation may add to.
+    pub groups: Vec<GroupRecord>,
+    /// The roles the viewer may invite with (empty: the viewer may not invite).
+    pub roles: Vec<Role>,
+    /// The invitations, states as of now, for those who may manage them.
+    pub invitations: Option<Vec<InvitationRecord>>,
+}
+
+/// The projects tab's project creators (for administrators).
+#[derive(Debug, Clone)]
+pub struct Creators {
+    /// The chosen creators' account ids.
+    pub ids: Vec<String>,
+    /// The people (names, and who can be chosen).
+    pub people: Vec<MemberRecord>,
+}
+
+/// The projects tab.
+#[derive(Debug, Clone)]
+pub struct ProjectsTab {
+    /// The viewer and the organization.
+    pub view: OrgView,
+    /// The projects the viewer sees.
+    pub projects: Vec<ProjectRecord>,
+    /// The viewer may create a project.
+    pub may_create: bool,
+    /// The project creators, when the viewer may choose them.
+    pub creators: Option<Creators>,
+}
+
+/// One project's page.
+#[derive(Debug, Clone)]
+pub struct ProjectPage {
+    /// The viewer and the organization.
+    pub view: OrgView,
+    /// The project.
+    pub project: ProjectRecord,
+    /// Everyone with a role, effective.
+    pub members: Vec<EffectiveMember>,
+    /// Its diagrams.
+    pub diagrams: Vec<DiagramRecord>,
+    /// The organization's people the viewer may see (names, and choices).
+    pub people: Vec<MemberRecord>,
+    /// The groups the viewer may see (choices).
+    pub groups: Vec<GroupRecord>,
+    /// The viewer may manage the project's people and groups.
+    pub may_manage: bool,
+    /// The viewer may create and delete diagrams.
+    pub may_edit: bool,
+}
+
+/// The managed-accounts tab.
+#[derive(Debug, Clone)]
+pub struct ManagedAccountsTab {
+    /// The viewer and the organization.
+    pub view: OrgView,
+    /// The organization's managed accounts.
+    pub managed: Vec<MemberRecord>,
+    /// The groups a new managed account may join.
+    pub groups: Vec<GroupRecord>,
+}
+
+impl<S, H, R> App<S, H, R>
+where
+    S: AccountStore + OrgStore + MemberStore + InvitationStore + ProjectStore,
+    H: PasswordHasher,
+    R: Random,
+{
+    /// The members tab: one page after `cursor` (one round trip).
+    ///
+    /// # Errors
+    /// As [`Self::list_members`].
+    pub async fn members_tab(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+        cursor: Option<&str>,
+    ) -> Result<MembersTab, AppError> {
+        let members = self.list_members(token, key, cursor, DEFAULT_PAGE).await?;
+        let may_manage = authorize(members.view.membership, OrgAction::ManageMembers).is_ok();
+        Ok(MembersTab {
+            members,
+            may_manage,
+        })
+    }
+
+    /// The groups tab (one round trip).
+    ///
+    /// # Errors
+    /// As [`Self::list_members`].
+    pub async fn groups_tab(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+    ) -> Result<GroupsTab, AppError> {
+        let Members {
+            view,
+            members,
+            groups,
+            ..
+        } = self.list_members(token, key, None, MAX_PAGE).await?;
+        let membership = view.membership;
+        let groups = groups
+            .into_iter()
+            .map(|group| {
+                let belongs = group.member_ids.contains(&view.viewer.id);
+                GroupEntry {
+                    may_manage: authorize(membership, OrgAction::ManageGroup { belongs }).is_ok(),
+                    group,
+                }
+            })
+            .collect();
+        Ok(GroupsTab {
+            groups,
+            people: members,
+            may_create: authorize(membership, OrgAction::CreateGroup).is_ok(),
+            may_set_roles: authorize(membership, OrgAction::ManageMembers).is_ok(),
+            view,
+        })
+    }
+
+    /// The managed-accounts tab (administrators; one round trip).
+    ///
+    /// # Errors
+    /// [`AppError::Forbidden`], and as [`Self::list_members`].
+    pub async fn managed_accounts_tab(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+    ) -> Result<ManagedAccountsTab, AppError> {
+        let Members {
+            view,
+            members,
+            groups,
+            ..
+        } = self.list_members(token, key, None, MAX_PAGE).await?;
+        authorize(view.membership, OrgAction::ManageMembers).map_err(|_| AppError::Forbidden)?;
+        Ok(ManagedAccountsTab {
+            view,
+            managed: members.into_iter().filter(|m| m.managed).collect(),
+            groups,
+        })
+    }
+
+    /// The invitations tab (one round trip, two for those who manage invitations).
+    ///
+    /// # Errors
+    /// As [`Self::list_members`].
+    pub async fn invitations_tab(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+    ) -> Result<InvitationsTab, AppError> {
+        let Members { view, groups, .. } = self.list_members(token, key, None, 0).await?;
+        let membership = view.membership;
+        let roles = [Role::Administrator, Role::Member, Role::Guest]
+            .into_iter()
+            .filter(|r| authorize(membership, OrgAction::Invite(*r)).is_ok())
+            .collect();
+        let invitations = if authorize(membership, OrgAction::ManageInvitations).is_ok() {
+            let mut list = self
+                .store
+                .invitations(&view.org.space_key, None, self.now)
+                .await?;
+            for invitation in &mut list {
+                invitation.state = invitation.state.at(self.now);
+            }
+            Some(list)
+        } else {
+            None
+        };
+        Ok(InvitationsTab {
+            view,
+            groups,
+            roles,
+            invitations,
+        })
+    }
+
+    /// The projects tab.
+    ///
+    /// # Errors
+    /// As [`Self::list_projects`].
+    pub async fn projects_tab(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+    ) -> Result<ProjectsTab, AppError> {
+        let (view, projects, may_create) = self.list_projects(token, key).await?;
+        let creators = if authorize(view.membership, OrgAction::ManageProjectCreators).is_ok() {
+            Some(Creators {
+                ids: self.store.project_creators(&view.org.space_key).await?,
+                people: self.list_members(token, key, None, MAX_PAGE).await?.members,
+            })
+        } else {
+            None
+        };
+        Ok(ProjectsTab {
+            view,
+            projects,
+            may_create,
+            creators,
+        })
+    }
+
+    /// One project's page, with what the viewer may do there.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] (also for a project the viewer cannot view), and as
+    /// [`Self::list_members`].
+    pub async fn project_page(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+        project_id: &str,
+    ) -> Result<ProjectPage, AppError> {
+        let (project, members) = self.project_members(token, key, project_id).await?;
+        let diagrams = self.list_diagrams(token, key, project_id).await?;
+        let Members {
+            view,
+            members: people,
+            groups,
+            ..
+        } = self.list_members(token, key, None, MAX_PAGE).await?;
+        let grants: Vec<project::Grant> = members
+            .iter()
+            .filter(|m| m.account_id == view.viewer.id)
+            .map(|m| project::Grant {
+                role: m.role,
+                via: project::Via::Direct,
+            })
+            .collect();
+        let own = effective(view.membership.role, &grants);
+        let org_role = Some(view.membership.role);
+        let may = |action| project::authorize(org_role, own, action).is_ok();
+        Ok(ProjectPage {
+            may_manage: may(ProjectAction::Manage),
+            may_edit: may(ProjectAction::DiagramCreate),
+            view,
+            project,
+            members,
+            diagrams,
+            people,
+            groups,
+        })
+    }
+}
