@@ -141,7 +141,52 @@ impl SsoFailure {
                 | E::InResponseToMismatch
                 | E::UnexpectedInResponseTo
                 | E::IdpInitiatedNotAllowed => Hint::StartAgain,
-                _ => Hint::Response,
+                // Exhaustive on purpose: a new refusal of the SAML core must be given
+                // its hint here, not fall into a default.
+                E::TooLarge
+                | E::TooDeep
+                | E::TooManyAttributes
+                | E::TooManyNodes
+                | E::TooMuchText
+                | E::TooManyPrefixes
+                | E::NotUtf8
+                | E::NotBase64
+                | E::MalformedXml { .. }
+                | E::Doctype
+                | E::EntityReference
+                | E::MultipleRoots
+                | E::TextOutsideRoot
+                | E::DuplicateAttribute
+                | E::UndeclaredPrefix
+                | E::InvalidNamespace
+                | E::DuplicateId
+                | E::UnexpectedSignature
+                | E::MalformedSignature
+                | E::ReferenceCount
+                | E::ReferenceMismatch
+                | E::UnsupportedCanonicalization
+                | E::UnsupportedTransform
+                | E::NotAResponse
+                | E::UnsupportedVersion
+                | E::StatusNotSuccess { .. }
+                | E::EncryptedAssertion
+                | E::AssertionCount
+                | E::NoBearerConfirmation
+                | E::InvalidTimestamp
+                | E::MissingNameId
+                | E::MissingAssertionId
+                | E::IssuerFormat
+                | E::ConfirmationNotBefore
+                | E::ConfirmationWithoutExpiry
+                | E::InvalidTimeWindow
+                | E::UnsupportedCondition
+                | E::DuplicateCondition
+                | E::MissingAuthnStatement
+                | E::MalformedAuthnStatement
+                | E::SessionEnded
+                | E::InvalidCertificate
+                | E::UnsupportedKey
+                | E::InvalidMetadata => Hint::Response,
             },
         }
     }
@@ -701,8 +746,8 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             };
             (SsoFailure::Saml(e), None, None, kind)
         })?;
-        let name_id = Some(verified.name_id.clone());
-        let Ok(email) = Email::parse(&verified.name_id) else {
+        let name_id = Some(verified.name_id().to_owned());
+        let Ok(email) = Email::parse(verified.name_id()) else {
             return Err((
                 SsoFailure::AccountNotFound,
                 name_id,
@@ -719,7 +764,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         // (profiles §4.1.4.3).
         let ours = self.now.plus_millis(SSO_SESSION_HOURS * 60 * MINUTE_MS);
         let expires_at = verified
-            .session_not_on_or_after
+            .session_not_on_or_after()
             .map_or(ours, |end| end.min(ours));
         let session = NewSession {
             token_hash: token.hash(),
@@ -729,7 +774,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         };
         let completion = SsoCompletion {
             space_key,
-            assertion_id: &verified.assertion_id,
+            assertion_id: verified.assertion_id(),
             keep_until: verified.replay_until(settings.clock_skew_seconds),
             relay_hash: relay_used,
             email: &email,
@@ -749,7 +794,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             })? {
             SsoOutcome::LoggedIn(account) => Ok(SsoLogin {
                 token,
-                unsolicited: verified.in_response_to.is_none(),
+                unsolicited: verified.in_response_to().is_none(),
                 account,
                 return_to,
                 max_age_seconds: (expires_at.millis() - self.now.millis()).max(0) / 1000,

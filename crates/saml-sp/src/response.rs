@@ -44,38 +44,105 @@ pub struct Expectations<'a> {
     pub now: Timestamp,
 }
 
-/// A login proven by a configured IdP. Only [`verify_response`] makes one.
+/// A login proven by a configured IdP. Only [`verify_response`] makes one, and its
+/// fields are private: what it says cannot be changed after the signature check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedLogin {
     /// The NameID (all of its text).
-    pub name_id: String,
+    name_id: String,
     /// The NameID's Format, if given.
-    pub name_id_format: Option<String>,
+    name_id_format: Option<String>,
     /// Attributes by Name, each with all its values in order.
-    pub attributes: BTreeMap<String, Vec<String>>,
+    attributes: BTreeMap<String, Vec<String>>,
     /// The AuthnStatement's SessionIndex, if given.
-    pub session_index: Option<String>,
+    session_index: Option<String>,
     /// The Assertion's Issuer.
-    pub issuer: String,
+    issuer: String,
     /// The earliest SessionNotOnOrAfter of the AuthnStatements: the session made from
     /// this login must end by then (profiles §4.1.4.3).
-    pub session_not_on_or_after: Option<Timestamp>,
+    session_not_on_or_after: Option<Timestamp>,
     /// The Assertion's ID: the replay record's key.
-    pub assertion_id: String,
+    assertion_id: String,
     /// The earliest NotOnOrAfter of the Assertion: after it (plus the skew) the
     /// Assertion can no longer be accepted, so its replay record may go.
-    pub not_on_or_after: Timestamp,
+    not_on_or_after: Timestamp,
     /// The request this answers (`None`: IdP-initiated).
-    pub in_response_to: Option<String>,
+    in_response_to: Option<String>,
     /// Whether the Response's signature was verified.
-    pub response_signed: bool,
+    response_signed: bool,
     /// Whether the Assertion's signature was verified.
-    pub assertion_signed: bool,
+    assertion_signed: bool,
     /// The signature check it rests on (private: nothing else can make one).
     proof: Verified,
 }
 
 impl VerifiedLogin {
+    /// The NameID (all of its text).
+    #[must_use]
+    pub fn name_id(&self) -> &str {
+        &self.name_id
+    }
+
+    /// The NameID's Format, if given.
+    #[must_use]
+    pub fn name_id_format(&self) -> Option<&str> {
+        self.name_id_format.as_deref()
+    }
+
+    /// Attributes by Name, each with all its values in order.
+    #[must_use]
+    pub const fn attributes(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.attributes
+    }
+
+    /// The AuthnStatement's SessionIndex, if given.
+    #[must_use]
+    pub fn session_index(&self) -> Option<&str> {
+        self.session_index.as_deref()
+    }
+
+    /// The Assertion's Issuer.
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The earliest SessionNotOnOrAfter of the AuthnStatements: the session made from this login must end by then (profiles §4.1.4.3).
+    #[must_use]
+    pub const fn session_not_on_or_after(&self) -> Option<Timestamp> {
+        self.session_not_on_or_after
+    }
+
+    /// The Assertion's ID: the replay record's key.
+    #[must_use]
+    pub fn assertion_id(&self) -> &str {
+        &self.assertion_id
+    }
+
+    /// The earliest NotOnOrAfter of the Assertion.
+    #[must_use]
+    pub const fn not_on_or_after(&self) -> Timestamp {
+        self.not_on_or_after
+    }
+
+    /// The request this answers (`None`: IdP-initiated).
+    #[must_use]
+    pub fn in_response_to(&self) -> Option<&str> {
+        self.in_response_to.as_deref()
+    }
+
+    /// Whether the Response's signature was verified.
+    #[must_use]
+    pub const fn response_signed(&self) -> bool {
+        self.response_signed
+    }
+
+    /// Whether the Assertion's signature was verified.
+    #[must_use]
+    pub const fn assertion_signed(&self) -> bool {
+        self.assertion_signed
+    }
+
     /// The SHA-256 fingerprint of the certificate that verified it.
     #[must_use]
     pub fn certificate_fingerprint(&self) -> &str {

@@ -150,28 +150,28 @@ fn signature_in(xml: &str) -> &str {
 fn every_fixture_signed_by_xmlsec1_verifies() {
     for (name, xml, pem) in ALL_SIGNED {
         let login = check_with(xml, pem, |_| {}).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(login.name_id, "alice@acme-example.com", "{name}");
-        assert_eq!(login.name_id_format.as_deref(), Some(NAMEID_EMAIL));
-        assert_eq!(login.issuer, IDP);
-        assert_eq!(login.assertion_id, "_a4b8e6f20c1");
-        assert_eq!(login.session_index.as_deref(), Some("_s9d2e7a51"));
-        assert_eq!(login.in_response_to.as_deref(), Some(REQUEST));
+        assert_eq!(login.name_id(), "alice@acme-example.com", "{name}");
+        assert_eq!(login.name_id_format(), Some(NAMEID_EMAIL));
+        assert_eq!(login.issuer(), IDP);
+        assert_eq!(login.assertion_id(), "_a4b8e6f20c1");
+        assert_eq!(login.session_index(), Some("_s9d2e7a51"));
+        assert_eq!(login.in_response_to(), Some(REQUEST));
         // The earlier of SubjectConfirmationData (00:05) and Conditions (00:10).
-        assert_eq!(login.not_on_or_after.to_rfc3339(), "2026-01-01T00:05:00Z");
-        assert_eq!(login.attributes["email"], ["alice@acme-example.com"]);
-        assert_eq!(login.attributes["groups"], ["engineering", "r&d <west>"]);
+        assert_eq!(login.not_on_or_after().to_rfc3339(), "2026-01-01T00:05:00Z");
+        assert_eq!(login.attributes()["email"], ["alice@acme-example.com"]);
+        assert_eq!(login.attributes()["groups"], ["engineering", "r&d <west>"]);
         assert_eq!(
             login.certificate_fingerprint(),
             cert(pem).fingerprint_sha256()
         );
         let both = name.ends_with("both") || *name == "okta-style";
         assert_eq!(
-            login.response_signed,
+            login.response_signed(),
             both || name.ends_with("response"),
             "{name}"
         );
         assert_eq!(
-            login.assertion_signed,
+            login.assertion_signed(),
             both || !name.ends_with("response"),
             "{name}"
         );
@@ -277,7 +277,7 @@ fn in_response_to_and_idp_initiated() {
         e.allow_idp_initiated = true;
     })
     .unwrap();
-    assert_eq!(login.in_response_to, None);
+    assert_eq!(login.in_response_to(), None);
     assert_eq!(refused(unsolicited), SamlError::InResponseToMissing);
     assert_eq!(
         check_with(ASSERTION_SIGNED, RSA2048, |e| e.in_response_to =
@@ -552,7 +552,10 @@ fn comment_injection_never_truncates_the_name_id() {
         ">alice@acme-example.com</saml:NameID>",
         ">alice@acme<!---->-example.com</saml:NameID>",
     );
-    assert_eq!(check(&injected).unwrap().name_id, "alice@acme-example.com");
+    assert_eq!(
+        check(&injected).unwrap().name_id(),
+        "alice@acme-example.com"
+    );
     let pi = swap(
         ASSERTION_SIGNED,
         ">alice@acme-example.com</saml:NameID>",
@@ -1058,11 +1061,11 @@ fn the_web_browser_sso_profile_holds() {
     // The session this SP makes ends by the IdP's SessionNotOnOrAfter.
     let bound = check(fixture!("profile-session-bound.xml")).unwrap();
     assert_eq!(
-        bound.session_not_on_or_after.map(|t| t.to_rfc3339()),
+        bound.session_not_on_or_after().map(|t| t.to_rfc3339()),
         Some("2026-01-01T02:00:00Z".to_owned())
     );
     assert_eq!(
-        check(ASSERTION_SIGNED).unwrap().session_not_on_or_after,
+        check(ASSERTION_SIGNED).unwrap().session_not_on_or_after(),
         None
     );
 }

@@ -142,16 +142,16 @@ fn verify(args: &Args, raw: &[u8]) -> Result<String, SamlError> {
     let login = verify_response(&xml, &expect)?;
     Ok(serde_json::to_string(&Success {
         ok: true,
-        name_id: &login.name_id,
-        attributes: &login.attributes,
-        assertion_id: &login.assertion_id,
-        not_on_or_after: login.not_on_or_after.to_rfc3339(),
-        name_id_format: login.name_id_format.as_deref(),
-        session_index: login.session_index.as_deref(),
-        issuer: &login.issuer,
-        in_response_to: login.in_response_to.as_deref(),
-        response_signed: login.response_signed,
-        assertion_signed: login.assertion_signed,
+        name_id: login.name_id(),
+        attributes: login.attributes(),
+        assertion_id: login.assertion_id(),
+        not_on_or_after: login.not_on_or_after().to_rfc3339(),
+        name_id_format: login.name_id_format(),
+        session_index: login.session_index(),
+        issuer: login.issuer(),
+        in_response_to: login.in_response_to(),
+        response_signed: login.response_signed(),
+        assertion_signed: login.assertion_signed(),
         certificate_sha256: login.certificate_fingerprint(),
     })
     .unwrap_or_default())
