@@ -6,6 +6,13 @@
 //! sampling profiler through wrangler's inspector (`benches/cpu-profile.mjs`).
 //!
 //! Run with `make bench-members`. Not a test: it never fails on slow numbers.
+
+// Statistics over counts and timings: the numbers are small and printed, not stored.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

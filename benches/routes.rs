@@ -4,6 +4,13 @@
 //! (SQLite); it is a regression yardstick, not a production latency.
 //!
 //! Run with `make bench`. Not a test: it never fails on slow numbers.
+
+// Statistics over counts and timings: the numbers are small and printed, not stored.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

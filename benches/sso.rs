@@ -9,6 +9,13 @@
 //!   posting distinct valid responses), with p50/p99 latency.
 //!
 //! Run with `make bench-sso`. Not a test: it never fails on slow numbers.
+
+// Statistics over counts and timings: the numbers are small and printed, not stored.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -26,9 +33,13 @@ mod idp_peer;
 #[path = "../tests/e2e/server.rs"]
 mod server;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
 
 use client::Client;
 use idp_peer::IdpPeer;

@@ -3,6 +3,13 @@
 //! dnsdist) on loopback. Prints wall time per request, DoH fetches and D1 round trips
 //! (from the development headers): one fetch for an answer too short-lived to cache,
 //! none when the answer is cached. Run with `make bench-dns`.
+
+// Statistics over counts and timings: the numbers are small and printed, not stored.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -2,18 +2,13 @@
 //! (`crypto.subtle.deriveBits`, native speed inside workerd) and randomness through
 //! `getrandom` (which calls `crypto.getRandomValues` in the Worker).
 
-use orgpass_app::ports::PasswordHasher;
-use orgpass_app::ports::PortError;
-use orgpass_app::ports::Random;
-use orgpass_core::account::HASH_LEN;
-use orgpass_core::Password;
-use worker::js_sys::Array;
-use worker::js_sys::Object;
-use worker::js_sys::Reflect;
-use worker::js_sys::Uint8Array;
-use worker::wasm_bindgen::JsCast;
-use worker::wasm_bindgen::JsValue;
-use worker::wasm_bindgen_futures::JsFuture;
+use orgpass_app::ports::{PasswordHasher, PortError, Random};
+use orgpass_core::{account::HASH_LEN, Password};
+use worker::{
+    js_sys::{Array, Object, Reflect, Uint8Array},
+    wasm_bindgen::{JsCast, JsValue},
+    wasm_bindgen_futures::JsFuture,
+};
 
 /// Randomness from the platform CSPRNG.
 pub struct PlatformRandom;
@@ -30,6 +25,10 @@ pub struct WebCryptoPbkdf2;
 fn js_error(context: &str) -> impl Fn(JsValue) -> PortError + '_ {
     move |e| PortError(format!("webcrypto {context}: {e:?}"))
 }
+
+/// The derived key's length in bits (32 bytes: 256 fits any integer type).
+#[allow(clippy::cast_possible_truncation)]
+const HASH_BITS: u32 = (8 * HASH_LEN) as u32;
 
 impl PasswordHasher for WebCryptoPbkdf2 {
     async fn derive(
@@ -60,7 +59,7 @@ impl PasswordHasher for WebCryptoPbkdf2 {
         }
         let bits = JsFuture::from(
             subtle
-                .derive_bits_with_object(&params, &key.unchecked_into(), 8 * HASH_LEN as u32)
+                .derive_bits_with_object(&params, &key.unchecked_into(), HASH_BITS)
                 .map_err(js_error("deriveBits"))?,
         )
         .await

@@ -3,11 +3,13 @@
 //! (both Debian packages; crates/orgpass-core/tests/fixtures/dns/README.md says how they are set up).
 //! Started on free ports, stopped by PID.
 
-use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::{
+    collections::BTreeMap,
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
 
 pub struct DnsPeer {
     dir: PathBuf,
@@ -128,8 +130,55 @@ impl DnsPeer {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        // dnsdist checks its backend before sending it queries.
-        std::thread::sleep(Duration::from_millis(1200));
+        // dnsdist checks its backend before sending it queries: wait until a query for
+        // the root's SOA comes back answered (NOERROR) through it.
+        while !self.answers_through_dnsdist() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "dnsdist did not reach knotd"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Whether dnsdist answers a DoH query for `. SOA` with NOERROR.
+    fn answers_through_dnsdist(&self) -> bool {
+        // id 0, RD, one question: the root, type SOA (6), class IN (1).
+        const QUERY: [u8; 17] = [0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 1];
+        let answer = ureq::post(&self.url())
+            .set("content-type", "application/dns-message")
+            .set("accept", "application/dns-message")
+            .timeout(Duration::from_secs(2))
+            .send_bytes(&QUERY);
+        let Ok(answer) = answer else { return false };
+        let mut body = Vec::new();
+        if std::io::Read::read_to_end(&mut answer.into_reader(), &mut body).is_err() {
+            return false;
+        }
+        // QR set, RCODE 0 (NOERROR), at least one answer.
+        body.len() > 12 && body[2] & 0x80 != 0 && body[3] & 0x0f == 0 && body[7] > 0
+    }
+
+    /// The SOA serial knotd answers with now.
+    fn serving_serial(&self) -> Option<u32> {
+        let out = Command::new("kdig")
+            .args([
+                "@127.0.0.1",
+                "-p",
+                &self.knot_port.to_string(),
+                ".",
+                "SOA",
+                "+short",
+                "+timeout=1",
+                "+retry=0",
+            ])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .nth(2)?
+            .parse()
+            .ok()
     }
 
     fn stop(child: &mut Option<Child>) {
@@ -195,7 +244,16 @@ impl DnsPeer {
                 "reload: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            std::thread::sleep(Duration::from_millis(300));
+            // The reload is asynchronous: wait until knotd serves the new serial.
+            let started = Instant::now();
+            while self.serving_serial() != Some(self.serial) {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "knotd did not load serial {}",
+                    self.serial
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 }

@@ -10,6 +10,13 @@
     clippy::indexing_slicing
 )]
 #![allow(missing_docs, clippy::disallowed_methods)]
+// Clock readings and counts in assertions: small numbers, never stored.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_wrap
+)]
 
 mod accounts;
 mod browser;
@@ -28,13 +35,14 @@ mod server;
 mod sso;
 mod team;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-
-use libtest_mimic::{Arguments, Failed, Trial};
-use serde_json::json;
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc,
+};
 
 use client::Client;
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::json;
 use server::Server;
 
 /// What every test gets: the development Worker, and on demand more Workers with other

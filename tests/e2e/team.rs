@@ -3,9 +3,12 @@
 
 use serde_json::{json, Value};
 
-use crate::client::{Client, Resp};
-use crate::pass::{cron, log_in};
-use crate::{create_org, last_mail, unique_email, verified_session, World, PASSWORD};
+use crate::{
+    client::{Client, Resp},
+    create_org, last_mail,
+    pass::{cron, log_in},
+    unique_email, verified_session, World, PASSWORD,
+};
 
 pub const TESTS: &[(&str, crate::TestFn)] = &[
     ("team::invite_several_and_join_three_ways", invite_several),
@@ -224,6 +227,8 @@ fn invite_several(w: &World) {
     );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["organization"]["space_key"], key.as_str());
+    // One batch reads the session and the invitation, one batch joins.
+    assert_eq!(r.round_trips(), 2, "accepting an invitation");
     let again = c.json(
         "POST",
         &format!("/api/v1/invitations/{}/accept", tokens[1]),
