@@ -43,13 +43,14 @@ pub mod single_sign_on;
 pub mod views;
 pub mod web;
 
-use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
-
 use orgpass_core::Timestamp;
 use platform::d1::D1Store;
-use web::context::{Ctx, Settings};
-use web::error::ApiError;
-use web::http;
+use web::{
+    context::{Ctx, Settings},
+    error::ApiError,
+    http,
+};
+use worker::{event, Context, Env, Request, Response, ScheduleContext, ScheduledEvent};
 
 /// A path fit for the log: no query string, and no token-bearing segments.
 fn loggable(path: &str) -> String {

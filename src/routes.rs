@@ -4,13 +4,10 @@
 use serde_json::json;
 use worker::{Method, Request, Response};
 
-use crate::web::context::Ctx;
-use crate::web::error::ApiError;
-use crate::web::http::json_response;
-use crate::web::Handled;
 use crate::{
     accounts, domains, groups, invitations, mail, members, organizations, plan, projects,
     single_sign_on, views,
+    web::{context::Ctx, error::ApiError, http::json_response, Handled},
 };
 
 /// Whether a path is served as HTML (errors become pages) rather than JSON.

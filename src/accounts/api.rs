@@ -1,21 +1,23 @@
 //! Accounts: the JSON API (docs/api.md).
 
-use crate::organizations::api::membership_json;
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::http::set_cookie;
-use crate::web::http::SESSION_COOKIE;
-use crate::web::Handled;
-use orgpass_app::accounts::session_seconds;
-use orgpass_app::accounts::SignUp;
-use orgpass_app::ports::AccountRecord;
+use orgpass_app::{
+    accounts::{session_seconds, SignUp},
+    ports::AccountRecord,
+};
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
-use worker::Request;
-use worker::Response;
+use serde_json::{json, Value};
+use worker::{Request, Response};
+
+use crate::{
+    organizations::api::membership_json,
+    web::{
+        auth::require_session,
+        context::Ctx,
+        http,
+        http::{json_response, set_cookie, SESSION_COOKIE},
+        Handled,
+    },
+};
 
 /// `account` of docs/api.md.
 #[must_use]

@@ -1,33 +1,26 @@
 //! Accounts: its pages.
 
-use super::views;
-use crate::views::Chrome;
-use crate::web::auth::check_form;
-use crate::web::context::Ctx;
-use crate::web::error::describe;
-use crate::web::error::error_page;
-use crate::web::error::with_retry_after;
-use crate::web::error::ApiError;
-use crate::web::http;
-use crate::web::http::safe_return_to;
-use crate::web::http::see_other;
-use crate::web::http::set_cookie;
-use crate::web::http::SESSION_COOKIE;
-use crate::web::page::cookie_session;
-use crate::web::page::csrf;
-use crate::web::page::field;
-use crate::web::page::html;
-use crate::web::Handled;
-use orgpass_app::accounts::session_seconds;
-use orgpass_app::accounts::SignUp;
-use orgpass_app::accounts::Verifying;
-use orgpass_app::ports::AccountRecord;
-use orgpass_app::ports::Random;
-use orgpass_app::AppError;
-use orgpass_core::FieldError;
-use orgpass_core::SecretToken;
-use orgpass_core::TokenHash;
+use orgpass_app::{
+    accounts::{session_seconds, SignUp, Verifying},
+    ports::{AccountRecord, Random},
+    AppError,
+};
+use orgpass_core::{FieldError, SecretToken, TokenHash};
 use worker::Request;
+
+use super::views;
+use crate::{
+    views::Chrome,
+    web::{
+        auth::check_form,
+        context::Ctx,
+        error::{describe, error_page, with_retry_after, ApiError},
+        http,
+        http::{safe_return_to, see_other, set_cookie, SESSION_COOKIE},
+        page::{cookie_session, csrf, field, html},
+        Handled,
+    },
+};
 
 /// `GET /`: the dashboard, or the landing page for visitors.
 pub async fn home(req: &mut Request, cx: &Ctx) -> Handled {

@@ -1,32 +1,16 @@
 //! Accounts, sessions, account tokens and login failure counters in D1.
 
-use crate::platform::d1::changes;
-use crate::platform::d1::int;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::total_changes;
-use crate::platform::d1::AccountRow;
-use crate::platform::d1::D1Store;
-use crate::platform::d1::ACCOUNT_COLUMNS;
-use orgpass_app::ports::AccountRecord;
-use orgpass_app::ports::AccountStore;
-use orgpass_app::ports::LoginAttempt;
-use orgpass_app::ports::MembershipSummary;
-use orgpass_app::ports::NewMail;
-use orgpass_app::ports::NewSession;
-use orgpass_app::ports::NewVerification;
-use orgpass_app::ports::PendingVerification;
-use orgpass_app::ports::PortError;
-use orgpass_app::ports::TokenUse;
-use orgpass_core::ratelimit;
-use orgpass_core::Email;
-use orgpass_core::Membership;
-use orgpass_core::Role;
-use orgpass_core::Timestamp;
-use orgpass_core::TokenHash;
+use orgpass_app::ports::{
+    AccountRecord, AccountStore, LoginAttempt, MembershipSummary, NewMail, NewSession,
+    NewVerification, PendingVerification, PortError, TokenUse,
+};
+use orgpass_core::{ratelimit, Email, Membership, Role, Timestamp, TokenHash};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
+
+use crate::platform::d1::{
+    changes, int, rows, text, time, total_changes, AccountRow, D1Store, ACCOUNT_COLUMNS,
+};
 
 /// Spent and expired account tokens are kept this long, so that a late click on a
 /// link says "already used" or "expired" rather than "unknown".

@@ -1,17 +1,12 @@
 //! HTTP handlers of domain verification (docs/api.md "Single sign-on add-on": domains).
 
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::Handled;
 use orgpass_app::ports::DomainRecord;
 use orgpass_core::verification::DomainState;
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
-use worker::Request;
-use worker::Response;
+use serde_json::{json, Value};
+use worker::{Request, Response};
+
+use crate::web::{auth::require_session, context::Ctx, http, http::json_response, Handled};
 
 /// `domain` of docs/api.md, with what the last check found.
 #[must_use]

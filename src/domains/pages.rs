@@ -1,23 +1,22 @@
 //! Domains: its pages.
 
-use super::views;
-use crate::views::Chrome;
-use crate::web::auth::check_form;
-use crate::web::context::Ctx;
-use crate::web::error::describe;
-use crate::web::error::error_page;
-use crate::web::error::ApiError;
-use crate::web::http;
-use crate::web::http::see_other;
-use crate::web::page::cookie_session;
-use crate::web::page::csrf;
-use crate::web::page::field;
-use crate::web::page::html;
-use crate::web::page::login_redirect;
-use crate::web::Handled;
 use orgpass_app::AppError;
 use orgpass_core::TokenHash;
 use worker::Request;
+
+use super::views;
+use crate::{
+    views::Chrome,
+    web::{
+        auth::check_form,
+        context::Ctx,
+        error::{describe, error_page, ApiError},
+        http,
+        http::see_other,
+        page::{cookie_session, csrf, field, html, login_redirect},
+        Handled,
+    },
+};
 
 /// `GET /orgs/{org}/settings/domains`
 pub async fn domains(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {

@@ -8,22 +8,10 @@
 //! unavailable" (dnsdist, for one, answers an HTTP error with a text body when its
 //! upstream is down).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine;
-use orgpass_app::ports::Random;
-use orgpass_app::ports::Resolver;
-use orgpass_app::ports::ResolverUnavailable;
-use orgpass_core::dns::json::read_json_answer;
-use orgpass_core::dns::read_txt_answer;
-use orgpass_core::dns::txt_query;
-use orgpass_core::dns::Rcode;
-use worker::AbortSignal;
-use worker::Fetch;
-use worker::Headers;
-use worker::KvStore;
-use worker::Method;
-use worker::Request;
-use worker::RequestInit;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
+use orgpass_app::ports::{Random, Resolver, ResolverUnavailable};
+use orgpass_core::dns::{json::read_json_answer, read_txt_answer, txt_query, Rcode};
+use worker::{AbortSignal, Fetch, Headers, KvStore, Method, Request, RequestInit};
 
 /// Per-attempt timeout.
 pub const TIMEOUT_MS: u32 = 2_000;

@@ -1,22 +1,14 @@
 //! Domains in D1.
 
-use crate::platform::d1::changes;
-use crate::platform::d1::int;
-use crate::platform::d1::millis;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::D1Store;
-use orgpass_app::ports::DomainRecord;
-use orgpass_app::ports::DomainStore;
-use orgpass_app::ports::MailTemplate;
-use orgpass_app::ports::PortError;
-use orgpass_core::verification::Columns;
-use orgpass_core::verification::DomainName;
-use orgpass_core::verification::DomainState;
-use orgpass_core::SpaceKey;
-use orgpass_core::Timestamp;
+use orgpass_app::ports::{DomainRecord, DomainStore, MailTemplate, PortError};
+use orgpass_core::{
+    policy::Permit,
+    verification::{Columns, DomainName, DomainState},
+    SpaceKey, Timestamp,
+};
 use serde::Deserialize;
+
+use crate::platform::d1::{changes, int, millis, rows, text, time, D1Store};
 
 const COLUMNS: &str = "id, space_key, name, txt_value, status, since, checks, next_check, \
      verified_at, misses, failed_at, last_checked_at, last_found, created_at";
@@ -176,7 +168,8 @@ impl DomainStore for D1Store {
         Ok(changes(results.first())? == 1)
     }
 
-    async fn delete_domain(&self, space_key: &SpaceKey, id: &str) -> Result<bool, PortError> {
+    async fn delete_domain(&self, permit: &Permit, id: &str) -> Result<bool, PortError> {
+        let space_key = permit.space_key();
         let result = self
             .one(self.stmt(
                 "DELETE FROM domains WHERE space_key = ?1 AND id = ?2",

@@ -1,8 +1,7 @@
 //! Domains: the domains tab, each domain with the exact record to publish, its state,
 //! the last check and what it found; a form to add one.
 
-use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::DomainRecord;
+use orgpass_app::{orgs::OrgView, ports::DomainRecord};
 
 use crate::views::{csrf_input, html, post_button, settings_frame, Chrome, Feedback, Field};
 

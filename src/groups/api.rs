@@ -1,16 +1,17 @@
 //! Groups: the JSON API (docs/api.md).
 
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::http::no_content;
-use crate::web::Handled;
 use orgpass_app::ports::GroupRecord;
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
+use serde_json::{json, Value};
 use worker::Request;
+
+use crate::web::{
+    auth::require_session,
+    context::Ctx,
+    http,
+    http::{json_response, no_content},
+    Handled,
+};
 
 /// `group` of docs/api.md.
 #[must_use]

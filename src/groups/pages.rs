@@ -1,17 +1,20 @@
 //! Groups: the groups tab, and its forms
 //! (`POST /orgs/{org}/settings/groups[/{id}/{rename|delete|add|remove|role}]`).
 
+use orgpass_core::TokenHash;
 use worker::Request;
 
-use orgpass_core::TokenHash;
-
 use super::views;
-use crate::views::{Chrome, Feedback};
-use crate::web::context::Ctx;
-use crate::web::error::{form_refusal, page_refusal, ApiError};
-use crate::web::http::{self, see_other};
-use crate::web::page::{cookie_session, csrf, done_notice, html, login_redirect, posted};
-use crate::web::Handled;
+use crate::{
+    views::{Chrome, Feedback},
+    web::{
+        context::Ctx,
+        error::{form_refusal, page_refusal, ApiError},
+        http::{self, see_other},
+        page::{cookie_session, csrf, done_notice, html, login_redirect, posted},
+        Handled,
+    },
+};
 
 /// `GET /orgs/{org}/settings/groups`
 pub async fn tab(req: &mut Request, cx: &Ctx, key: &str) -> Handled {

@@ -2,9 +2,9 @@
 
 use orgpass_app::pages::GroupsTab;
 
-use crate::members::views::{who, ROLES};
-use crate::views::{
-    csrf_input, html, post_button, select, settings_frame, Chrome, Feedback, Field,
+use crate::{
+    members::views::{who, ROLES},
+    views::{csrf_input, html, post_button, select, settings_frame, Chrome, Feedback, Field},
 };
 
 /// The groups tab.

@@ -1,24 +1,25 @@
 //! Invitations: the JSON API (docs/api.md).
 
-use crate::accounts::api::account_json;
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::http::no_content;
-use crate::web::http::set_cookie;
-use crate::web::http::SESSION_COOKIE;
-use crate::web::Handled;
-use orgpass_app::accounts::session_seconds;
-use orgpass_app::invitations::Invite;
-use orgpass_app::invitations::Joined;
-use orgpass_app::ports::InvitationRecord;
-use orgpass_core::invitation::InvitationState;
-use orgpass_core::Timestamp;
+use orgpass_app::{
+    accounts::session_seconds,
+    invitations::{Invite, Joined},
+    ports::InvitationRecord,
+};
+use orgpass_core::{invitation::InvitationState, Timestamp};
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
+use serde_json::{json, Value};
 use worker::Request;
+
+use crate::{
+    accounts::api::account_json,
+    web::{
+        auth::require_session,
+        context::Ctx,
+        http,
+        http::{json_response, no_content, set_cookie, SESSION_COOKIE},
+        Handled,
+    },
+};
 
 /// An invitation as the API shows it, its state as of `now`.
 #[must_use]

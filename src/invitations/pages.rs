@@ -2,21 +2,22 @@
 //! (`POST /orgs/{org}/settings/invitations[/{id}/{resend|revoke}]`), and the invitation
 //! page a link opens (`/invitations/{token}`: join, or sign up and join).
 
+use orgpass_app::{accounts::session_seconds, invitations::Invite, AppError};
+use orgpass_core::TokenHash;
 use worker::Request;
 
-use orgpass_app::accounts::session_seconds;
-use orgpass_app::invitations::Invite;
-use orgpass_app::AppError;
-use orgpass_core::TokenHash;
-
 use super::views::{self, InviteForm};
-use crate::views::{Chrome, Feedback};
-use crate::web::auth::check_form;
-use crate::web::context::Ctx;
-use crate::web::error::{error_page, form_refusal, page_refusal, ApiError};
-use crate::web::http::{self, see_other, set_cookie, SESSION_COOKIE};
-use crate::web::page::{cookie_session, csrf, done_notice, html, login_redirect, posted};
-use crate::web::Handled;
+use crate::{
+    views::{Chrome, Feedback},
+    web::{
+        auth::check_form,
+        context::Ctx,
+        error::{error_page, form_refusal, page_refusal, ApiError},
+        http::{self, see_other, set_cookie, SESSION_COOKIE},
+        page::{cookie_session, csrf, done_notice, html, login_redirect, posted},
+        Handled,
+    },
+};
 
 /// `GET /orgs/{org}/settings/invitations`
 pub async fn tab(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
@@ -138,17 +139,10 @@ fn path(key: &str) -> String {
 
 /// `GET /invitations/{token}`: the three cases, or why the link no longer works.
 pub async fn invitation(req: &mut Request, cx: &Ctx, token: &str) -> Handled {
-    let app = cx.app();
-    let found = match app.open_invitation(token).await {
-        Ok(found) => found,
+    let session = cookie_session(req);
+    let (found, account) = match cx.app().invitation_page(session.as_ref(), token).await {
+        Ok(page) => page,
         Err(e) => return error_page(&e.into(), None),
-    };
-    if let Err(refusal) = found.invitation.state.accept(cx.now) {
-        return error_page(&AppError::Invitation(refusal).into(), None);
-    }
-    let account = match cookie_session(req) {
-        Some(session) => app.me(&session).await.ok().map(|(a, _)| a),
-        None => None,
     };
     let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {

@@ -3,31 +3,20 @@
 //! one batch can win, and the statements that join the member run only for the batch
 //! whose `accept_id` the invitation then carries.
 
-use crate::platform::d1::changes;
-use crate::platform::d1::found;
-use crate::platform::d1::int;
-use crate::platform::d1::millis;
-use crate::platform::d1::opt_text;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::D1Store;
-use orgpass_app::ports::Acceptance;
-use orgpass_app::ports::InvitationLookup;
-use orgpass_app::ports::InvitationRecord;
-use orgpass_app::ports::InvitationStore;
-use orgpass_app::ports::InviteFacts;
-use orgpass_app::ports::Joiner;
-use orgpass_app::ports::NewInvitation;
-use orgpass_app::ports::PortError;
-use orgpass_core::invitation::InvitationState;
-use orgpass_core::Email;
-use orgpass_core::Role;
-use orgpass_core::SpaceKey;
-use orgpass_core::Timestamp;
-use orgpass_core::TokenHash;
+use orgpass_app::ports::{
+    Acceptance, AccountRecord, InvitationLookup, InvitationRecord, InvitationStore, InviteFacts,
+    Joiner, NewInvitation, PortError,
+};
+use orgpass_core::{
+    invitation::InvitationState, policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash,
+};
 use serde::Deserialize;
 use serde_json::json;
+
+use crate::{
+    accounts::store::live_account,
+    platform::d1::{changes, found, int, millis, opt_text, rows, text, time, D1Store},
+};
 
 const COLUMNS: &str = "i.id, i.space_key, i.email, i.role, i.group_ids, i.message, i.invited_by, \
      i.status, i.created_at, i.expires_at, i.decided_at";
@@ -116,6 +105,37 @@ fn expires_at(record: &InvitationRecord) -> Timestamp {
     }
 }
 
+impl D1Store {
+    /// The invitation of a token, with its organization's and inviter's names.
+    fn lookup_stmt(&self, token: &TokenHash) -> Result<worker::D1PreparedStatement, PortError> {
+        self.stmt(
+            &format!(
+                "SELECT {COLUMNS}, o.name AS org_name, o.organization_id, \
+                   coalesce(a.name, '') AS inviter_name \
+                 FROM invitations i JOIN organizations o ON o.space_key = i.space_key \
+                 LEFT JOIN accounts a ON a.id = i.invited_by WHERE i.token_hash = ?1"
+            ),
+            &[text(&token.to_hex())],
+        )
+    }
+}
+
+/// Reads the row of a [`D1Store::lookup_stmt`].
+fn lookup_from(result: Option<&worker::D1Result>) -> Result<Option<InvitationLookup>, PortError> {
+    rows::<LookupRow>(result)?
+        .into_iter()
+        .next()
+        .map(|row| {
+            Ok(InvitationLookup {
+                invitation: row.invitation.into_record()?,
+                org_name: row.org_name,
+                organization_id: row.organization_id,
+                inviter_name: row.inviter_name,
+            })
+        })
+        .transpose()
+}
+
 impl InvitationStore for D1Store {
     async fn invite_facts(
         &self,
@@ -169,11 +189,12 @@ impl InvitationStore for D1Store {
 
     async fn create_invitations(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         invitations: &[NewInvitation],
         replace_pending: bool,
         now: Timestamp,
     ) -> Result<(), PortError> {
+        let space_key = permit.space_key();
         let list: Vec<serde_json::Value> = invitations
             .iter()
             .map(|n| {
@@ -334,10 +355,11 @@ impl InvitationStore for D1Store {
 
     async fn mark_invitation_revoked(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         id: &str,
         now: Timestamp,
     ) -> Result<bool, PortError> {
+        let space_key = permit.space_key();
         let result = self
             .one(self.stmt(
                 "UPDATE invitations SET status = 'revoked', decided_at = ?3 \
@@ -352,29 +374,29 @@ impl InvitationStore for D1Store {
         &self,
         token: &TokenHash,
     ) -> Result<Option<InvitationLookup>, PortError> {
-        let result = self
-            .one(self.stmt(
-                &format!(
-                    "SELECT {COLUMNS}, o.name AS org_name, o.organization_id, \
-                       coalesce(a.name, '') AS inviter_name \
-                     FROM invitations i JOIN organizations o ON o.space_key = i.space_key \
-                     LEFT JOIN accounts a ON a.id = i.invited_by WHERE i.token_hash = ?1"
-                ),
-                &[text(&token.to_hex())],
-            )?)
+        let result = self.one(self.lookup_stmt(token)?).await?;
+        lookup_from(Some(&result))
+    }
+
+    async fn session_and_invitation(
+        &self,
+        session: Option<&TokenHash>,
+        now: Timestamp,
+        token: &TokenHash,
+    ) -> Result<(Option<AccountRecord>, Option<InvitationLookup>), PortError> {
+        let Some(session) = session else {
+            return Ok((None, self.invitation_by_token(token).await?));
+        };
+        let results = self
+            .batch(vec![
+                self.live_account_stmt(session, now)?,
+                self.lookup_stmt(token)?,
+            ])
             .await?;
-        rows::<LookupRow>(Some(&result))?
-            .into_iter()
-            .next()
-            .map(|row| {
-                Ok(InvitationLookup {
-                    invitation: row.invitation.into_record()?,
-                    org_name: row.org_name,
-                    organization_id: row.organization_id,
-                    inviter_name: row.inviter_name,
-                })
-            })
-            .transpose()
+        Ok((
+            live_account(rows(results.first())?)?,
+            lookup_from(results.get(1))?,
+        ))
     }
 
     async fn consume_invitation(

@@ -1,15 +1,14 @@
 //! Invitations: the invitations tab (the form, and for administrators the list with
 //! resend and revoke), and the invitation page a link opens.
 
-use orgpass_app::invitations::meant_for;
-use orgpass_app::pages::InvitationsTab;
-use orgpass_app::ports::InvitationLookup;
-use orgpass_core::invitation::InvitationState;
-use orgpass_core::FieldError;
+use orgpass_app::{invitations::meant_for, pages::InvitationsTab, ports::InvitationLookup};
+use orgpass_core::{invitation::InvitationState, FieldError};
 
-use crate::members::views::ROLES;
-use crate::views::{
-    alert, csrf_input, html, page, post_button, select, settings_frame, Chrome, Feedback, Field,
+use crate::{
+    members::views::ROLES,
+    views::{
+        alert, csrf_input, html, page, post_button, select, settings_frame, Chrome, Feedback, Field,
+    },
 };
 
 /// What the invitation form holds.

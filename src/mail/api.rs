@@ -1,12 +1,9 @@
 //! Mail: the JSON API (docs/api.md).
 
-use crate::web::context::Ctx;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::Handled;
-use serde_json::json;
-use serde_json::Value;
+use serde_json::{json, Value};
 use worker::Request;
+
+use crate::web::{context::Ctx, http, http::json_response, Handled};
 
 /// `GET /dev/mail?to=` (development only; the router hides it elsewhere).
 pub async fn dev_mail(req: &mut Request, cx: &Ctx) -> Handled {

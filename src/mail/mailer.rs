@@ -3,14 +3,8 @@
 //! `EMAIL_API_URL` (the shape Resend and Postmark-style APIs accept). Only the message
 //! id and the provider's status are logged, never the body.
 
-use orgpass_app::ports::Delivery;
-use orgpass_app::ports::MailRecord;
-use orgpass_app::ports::Mailer;
-use worker::Fetch;
-use worker::Headers;
-use worker::Method;
-use worker::Request;
-use worker::RequestInit;
+use orgpass_app::ports::{Delivery, MailRecord, Mailer};
+use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 /// The provider's endpoint and credentials.
 pub struct HttpMailer {

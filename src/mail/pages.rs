@@ -1,12 +1,12 @@
 //! Mail: its pages.
 
-use super::views;
-use crate::views::Chrome;
-use crate::web::context::Ctx;
-use crate::web::http;
-use crate::web::page::html;
-use crate::web::Handled;
 use worker::Request;
+
+use super::views;
+use crate::{
+    views::Chrome,
+    web::{context::Ctx, http, page::html, Handled},
+};
 
 /// `GET /dev/mailbox?to=`: the development mailbox for people.
 pub async fn mailbox(req: &mut Request, cx: &Ctx) -> Handled {

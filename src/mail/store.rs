@@ -1,19 +1,10 @@
 //! The email outbox in D1.
 
-use crate::platform::d1::int;
-use crate::platform::d1::millis;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::D1Store;
-use orgpass_app::ports::Delivery;
-use orgpass_app::ports::MailRecord;
-use orgpass_app::ports::NewMail;
-use orgpass_app::ports::Outbox;
-use orgpass_app::ports::PortError;
-use orgpass_core::Email;
-use orgpass_core::Timestamp;
+use orgpass_app::ports::{Delivery, MailRecord, NewMail, Outbox, PortError};
+use orgpass_core::{Email, Timestamp};
 use serde::Deserialize;
+
+use crate::platform::d1::{int, millis, rows, text, time, D1Store};
 
 #[derive(Deserialize)]
 struct MailRow {

@@ -1,19 +1,21 @@
 //! Members: the JSON API (docs/api.md).
 
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::error::ApiError;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::http::no_content;
-use crate::web::Handled;
-use orgpass_app::members::page_limit;
-use orgpass_app::members::ChangeMember;
-use orgpass_app::ports::MemberRecord;
+use orgpass_app::{
+    members::{page_limit, ChangeMember},
+    ports::MemberRecord,
+};
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
+use serde_json::{json, Value};
 use worker::Request;
+
+use crate::web::{
+    auth::require_session,
+    context::Ctx,
+    error::ApiError,
+    http,
+    http::{json_response, no_content},
+    Handled,
+};
 
 /// `member` of docs/api.md.
 #[must_use]

@@ -1,17 +1,20 @@
 //! Members: the members tab, and its forms (`POST /orgs/{org}/settings/members/{id}/{update|remove}`).
 
-use worker::Request;
-
 use orgpass_app::members::ChangeMember;
 use orgpass_core::TokenHash;
+use worker::Request;
 
 use super::views;
-use crate::views::{Chrome, Feedback};
-use crate::web::context::Ctx;
-use crate::web::error::{form_refusal, page_refusal, ApiError};
-use crate::web::http::{self, see_other};
-use crate::web::page::{cookie_session, csrf, done_notice, html, login_redirect, posted};
-use crate::web::Handled;
+use crate::{
+    views::{Chrome, Feedback},
+    web::{
+        context::Ctx,
+        error::{form_refusal, page_refusal, ApiError},
+        http::{self, see_other},
+        page::{cookie_session, csrf, done_notice, html, login_redirect, posted},
+        Handled,
+    },
+};
 
 /// `GET /orgs/{org}/settings/members`
 pub async fn tab(req: &mut Request, cx: &Ctx, key: &str) -> Handled {

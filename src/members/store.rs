@@ -1,34 +1,21 @@
 //! Members and groups in D1. Every statement names the organization's space key, so an
 //! id from another organization matches nothing.
 
-use crate::accounts::store::membership;
-use crate::organizations::store::context_from;
-use crate::organizations::store::CONTEXT_STATEMENTS;
-use crate::platform::d1::changes;
-use crate::platform::d1::found;
-use crate::platform::d1::int;
-use crate::platform::d1::opt_text;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::D1Store;
-use orgpass_app::ports::AdminChange;
-use orgpass_app::ports::GroupRecord;
-use orgpass_app::ports::MemberChange;
-use orgpass_app::ports::MemberRecord;
-use orgpass_app::ports::MemberStore;
-use orgpass_app::ports::MemberUpdate;
-use orgpass_app::ports::MembersPage;
-use orgpass_app::ports::PortError;
-use orgpass_app::ports::Written;
-use orgpass_core::invitation::group_name_key;
-use orgpass_core::Email;
-use orgpass_core::Role;
-use orgpass_core::SpaceKey;
-use orgpass_core::Timestamp;
-use orgpass_core::TokenHash;
+use orgpass_app::ports::{
+    AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore, MemberUpdate, MembersPage,
+    PortError, Written,
+};
+use orgpass_core::{
+    invitation::group_name_key, policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash,
+};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
+
+use crate::{
+    accounts::store::membership,
+    organizations::store::{context_from, CONTEXT_STATEMENTS},
+    platform::d1::{changes, found, int, opt_text, rows, text, time, D1Store},
+};
 
 /// Member columns over `m` (memberships) and `a` (accounts), in [`MemberRow`] order;
 /// `?V` stands for the viewer's account id expression.
@@ -245,11 +232,12 @@ impl MemberStore for D1Store {
 
     async fn update_member(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account_id: &str,
         viewer: &str,
         update: MemberUpdate,
     ) -> Result<MemberChange, PortError> {
+        let space_key = permit.space_key();
         let args = [
             text(space_key.as_str()),
             text(account_id),
@@ -311,9 +299,10 @@ impl MemberStore for D1Store {
 
     async fn delete_membership(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account_id: &str,
     ) -> Result<AdminChange, PortError> {
+        let space_key = permit.space_key();
         let args = [text(space_key.as_str()), text(account_id)];
         // The guard is evaluated alike by every statement (the administrator count
         // changes only with the last one), so either all run or none.
@@ -361,10 +350,11 @@ impl MemberStore for D1Store {
 
     async fn insert_group(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         group: &GroupRecord,
         now: Timestamp,
     ) -> Result<Written, PortError> {
+        let space_key = permit.space_key();
         let members = serde_json::to_string(&group.member_ids)
             .map_err(|e| PortError(format!("json: {e}")))?;
         let args = [
@@ -401,10 +391,11 @@ impl MemberStore for D1Store {
 
     async fn update_group_name(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         id: &str,
         name: &str,
     ) -> Result<Written, PortError> {
+        let space_key = permit.space_key();
         let args = [
             text(space_key.as_str()),
             text(id),
@@ -433,7 +424,8 @@ impl MemberStore for D1Store {
         })
     }
 
-    async fn delete_group(&self, space_key: &SpaceKey, id: &str) -> Result<Written, PortError> {
+    async fn delete_group(&self, permit: &Permit, id: &str) -> Result<Written, PortError> {
+        let space_key = permit.space_key();
         let args = [text(space_key.as_str()), text(id)];
         let ours = "group_id IN (SELECT id FROM groups WHERE space_key = ?1 AND id = ?2)";
         let results = self
@@ -452,13 +444,14 @@ impl MemberStore for D1Store {
 
     async fn write_group_member(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         group_id: &str,
         account_id: &str,
         add: bool,
         actor: &str,
         now: Timestamp,
     ) -> Result<Written, PortError> {
+        let space_key = permit.space_key();
         let args = [
             text(space_key.as_str()),
             text(group_id),
@@ -516,10 +509,11 @@ impl MemberStore for D1Store {
 
     async fn write_group_role(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         group_id: &str,
         role: Role,
     ) -> Result<Result<u64, AdminChange>, PortError> {
+        let space_key = permit.space_key();
         let args = [
             text(space_key.as_str()),
             text(group_id),

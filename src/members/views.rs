@@ -1,8 +1,7 @@
 //! Members: the members tab, and the pieces the other team tabs share (the roles
 //! offered, a person's name in a list).
 
-use orgpass_app::pages::MembersTab;
-use orgpass_app::ports::MemberRecord;
+use orgpass_app::{pages::MembersTab, ports::MemberRecord};
 use orgpass_core::Role;
 
 use crate::views::{

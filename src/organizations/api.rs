@@ -1,22 +1,24 @@
 //! Organizations: the JSON API (docs/api.md).
 
-use crate::plan::api::pass_json;
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::http::rfc3339;
-use crate::web::Handled;
-use orgpass_app::orgs::CreateOrg;
-use orgpass_app::orgs::OrgView;
-use orgpass_app::orgs::UpdateOrg;
-use orgpass_app::ports::MembershipSummary;
-use orgpass_app::ports::OrgRecord;
+use orgpass_app::{
+    orgs::{CreateOrg, OrgView, UpdateOrg},
+    ports::{MembershipSummary, OrgRecord},
+};
 use orgpass_core::Timestamp;
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
+use serde_json::{json, Value};
 use worker::Request;
+
+use crate::{
+    plan::api::pass_json,
+    web::{
+        auth::require_session,
+        context::Ctx,
+        http,
+        http::{json_response, rfc3339},
+        Handled,
+    },
+};
 
 /// `org` of docs/api.md.
 #[must_use]

@@ -1,20 +1,25 @@
 //! Organizations: its pages.
 
-use super::views;
-use crate::views::{Chrome, Feedback};
-use crate::web::auth::check_form;
-use crate::web::context::Ctx;
-use crate::web::error::describe;
-use crate::web::error::error_page;
-use crate::web::http;
-use crate::web::http::see_other;
-use crate::web::page::{cookie_session, csrf, field, html, login_redirect};
-use crate::web::Handled;
-use orgpass_app::orgs::CreateOrg;
-use orgpass_app::orgs::UpdateOrg;
-use orgpass_app::AppError;
+use orgpass_app::{
+    orgs::{CreateOrg, UpdateOrg},
+    AppError,
+};
 use orgpass_core::FieldError;
 use worker::Request;
+
+use super::views;
+use crate::{
+    views::{Chrome, Feedback},
+    web::{
+        auth::check_form,
+        context::Ctx,
+        error::{describe, error_page},
+        http,
+        http::see_other,
+        page::{cookie_session, csrf, field, html, login_redirect},
+        Handled,
+    },
+};
 
 /// `GET /orgs/new`
 pub async fn new_org_form(req: &mut Request, cx: &Ctx) -> Handled {

@@ -1,30 +1,18 @@
 //! Organizations, their products, claimed organization IDs and memberships in D1.
 
-use crate::accounts::store::live_account;
-use crate::accounts::store::membership;
-use crate::platform::d1::changes;
-use crate::platform::d1::millis;
-use crate::platform::d1::opt_text;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::D1Store;
-use orgpass_app::ports::MemberContext;
-use orgpass_app::ports::OrgRecord;
-use orgpass_app::ports::OrgStore;
-use orgpass_app::ports::OrgUpdate;
-use orgpass_app::ports::PassApplication;
-use orgpass_app::ports::PortError;
-use orgpass_app::ports::ProductRecord;
-use orgpass_core::pass::Pass;
-use orgpass_core::Email;
-use orgpass_core::OrganizationId;
-use orgpass_core::OrganizationName;
-use orgpass_core::Role;
-use orgpass_core::SpaceKey;
-use orgpass_core::Timestamp;
-use orgpass_core::TokenHash;
+use orgpass_app::ports::{
+    MemberContext, OrgRecord, OrgStore, OrgUpdate, PassApplication, PortError, ProductRecord,
+};
+use orgpass_core::{
+    pass::Pass, policy::Permit, Email, OrganizationId, OrganizationName, Role, SpaceKey, Timestamp,
+    TokenHash,
+};
 use serde::Deserialize;
+
+use crate::{
+    accounts::store::{live_account, membership},
+    platform::d1::{changes, millis, opt_text, rows, text, time, D1Store},
+};
 
 pub(crate) const ORG_COLUMNS: &str = "o.space_key, o.organization_id, o.name, o.created_at, \
      o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, o.pass_cancel_at, \
@@ -198,11 +186,12 @@ impl OrgStore for D1Store {
 
     async fn update_organization(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         name: Option<&OrganizationName>,
         organization_id: Option<&OrganizationId>,
         now: Timestamp,
     ) -> Result<OrgUpdate, PortError> {
+        let space_key = permit.space_key();
         let key = text(space_key.as_str());
         let name = opt_text(name.map(OrganizationName::as_str));
         let mut statements = Vec::new();

@@ -1,8 +1,7 @@
 //! Organizations: the form that creates one, and the settings page's profile tab.
 
 use orgpass_app::orgs::OrgView;
-use orgpass_core::organization::CATALOGUE;
-use orgpass_core::{FieldError, Role};
+use orgpass_core::{organization::CATALOGUE, FieldError, Role};
 
 use crate::views::{csrf_input, html, page, settings_frame, Chrome, Feedback, Field};
 

@@ -1,29 +1,25 @@
 //! The plan: the JSON API (docs/api.md).
 
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::error::ApiError;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::http::rfc3339;
-use crate::web::http::BODY_LIMIT;
-use crate::web::Handled;
-use orgpass_app::pass::ApplyInput;
-use orgpass_app::pass::OperatorAction;
-use orgpass_app::pass::WebhookOutcome;
-use orgpass_app::ports::OrgRecord;
-use orgpass_app::ports::PortError;
-use orgpass_app::AppError;
-use orgpass_core::pass::Pass;
-use orgpass_core::FieldError;
-use orgpass_core::Timestamp;
+use orgpass_app::{
+    pass::{ApplyInput, OperatorAction, WebhookOutcome},
+    ports::{OrgRecord, PortError},
+    AppError,
+};
+use orgpass_core::{pass::Pass, FieldError, Timestamp};
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
-use sha2::Digest;
-use sha2::Sha256;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use worker::Request;
+
+use crate::web::{
+    auth::require_session,
+    context::Ctx,
+    error::ApiError,
+    http,
+    http::{json_response, rfc3339, BODY_LIMIT},
+    Handled,
+};
 
 /// `pass` of docs/api.md, as it stands at `now` (expiries apply on time even if the Cron
 /// has not written them yet).

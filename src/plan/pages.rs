@@ -1,23 +1,21 @@
 //! The plan: its pages.
 
-use super::views;
-use crate::views::Chrome;
-use crate::web::auth::check_form;
-use crate::web::context::Ctx;
-use crate::web::error::describe;
-use crate::web::error::error_page;
-use crate::web::error::ApiError;
-use crate::web::http;
-use crate::web::http::see_other;
-use crate::web::page::cookie_session;
-use crate::web::page::csrf;
-use crate::web::page::field;
-use crate::web::page::html;
-use crate::web::page::login_redirect;
-use crate::web::Handled;
-use orgpass_app::ports::Random;
-use orgpass_app::AppError;
+use orgpass_app::{ports::Random, AppError};
 use worker::Request;
+
+use super::views;
+use crate::{
+    views::Chrome,
+    web::{
+        auth::check_form,
+        context::Ctx,
+        error::{describe, error_page, ApiError},
+        http,
+        http::see_other,
+        page::{cookie_session, csrf, field, html, login_redirect},
+        Handled,
+    },
+};
 
 /// `GET /orgs/{org}/settings/plan`
 pub async fn plan(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {

@@ -8,15 +8,9 @@
 //!   the payment by signing a Stripe-shaped event with the webhook secret and passing it
 //!   through the same verification as real webhooks. Only with `ENVIRONMENT=development`.
 
-use orgpass_app::ports::OrgRecord;
-use orgpass_app::ports::PaymentProvider;
-use orgpass_app::ports::PortError;
+use orgpass_app::ports::{OrgRecord, PaymentProvider, PortError};
 use serde::Deserialize;
-use worker::Fetch;
-use worker::Headers;
-use worker::Method;
-use worker::Request;
-use worker::RequestInit;
+use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 /// The configured provider.
 #[derive(Clone)]

@@ -2,37 +2,21 @@
 //! operator lists, webhook bookkeeping, and the Cron's set-based statements (their
 //! number does not grow with the number of organizations).
 
-use crate::accounts::store::sso_allows_account_sql;
-use crate::organizations::store::OrgRow;
-use crate::organizations::store::ProductRow;
-use crate::organizations::store::ORG_COLUMNS;
-use crate::organizations::store::PRODUCTS_SQL;
-use crate::platform::d1::changes;
-use crate::platform::d1::int;
-use crate::platform::d1::opt_text;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::AccountRow;
-use crate::platform::d1::D1Store;
-use crate::platform::d1::ACCOUNT_COLUMNS;
-use orgpass_app::ports::AccountRecord;
-use orgpass_app::ports::BillingRef;
-use orgpass_app::ports::Conversion;
-use orgpass_app::ports::ExpiryReport;
-use orgpass_app::ports::OrgRecord;
-use orgpass_app::ports::PassChange;
-use orgpass_app::ports::PassStore;
-use orgpass_app::ports::PortError;
-use orgpass_app::ports::ReminderTemplate;
-use orgpass_app::ports::TokenUse;
-use orgpass_core::pass::GRACE_DAYS;
-use orgpass_core::time::DAY_MS;
-use orgpass_core::SpaceKey;
-use orgpass_core::Timestamp;
-use orgpass_core::TokenHash;
+use orgpass_app::ports::{
+    AccountRecord, BillingRef, Conversion, ExpiryReport, OrgRecord, PassChange, PassStore,
+    PortError, ReminderTemplate, TokenUse,
+};
+use orgpass_core::{pass::GRACE_DAYS, time::DAY_MS, SpaceKey, Timestamp, TokenHash};
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
+
+use crate::{
+    accounts::store::sso_allows_account_sql,
+    organizations::store::{OrgRow, ProductRow, ORG_COLUMNS, PRODUCTS_SQL},
+    platform::d1::{
+        changes, int, opt_text, rows, text, time, AccountRow, D1Store, ACCOUNT_COLUMNS,
+    },
+};
 
 fn opt_time(t: Option<Timestamp>) -> JsValue {
     t.map_or(JsValue::NULL, time)

@@ -2,8 +2,7 @@
 //! development checkout.
 
 use orgpass_app::orgs::OrgView;
-use orgpass_core::pass::Pass;
-use orgpass_core::{Role, Timestamp};
+use orgpass_core::{pass::Pass, Role, Timestamp};
 
 use crate::views::{
     csrf_input, html, page, post_button, settings_frame, Chrome, Feedback, Field, Markup,

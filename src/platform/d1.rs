@@ -7,16 +7,12 @@
 //! outcomes like "email taken" or "token already used" exactly once, even under
 //! concurrency.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use worker::wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use std::{cell::Cell, rc::Rc};
 
 use orgpass_app::ports::{AccountRecord, PortError};
 use orgpass_core::{Email, Timestamp};
+use serde::{de::DeserializeOwned, Deserialize};
+use worker::{wasm_bindgen::JsValue, D1Database, D1PreparedStatement, D1Result};
 
 /// The database of one request, counting its round trips.
 #[derive(Clone)]

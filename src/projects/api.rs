@@ -1,19 +1,14 @@
 //! HTTP handlers of project creators, projects, project roles, diagrams and the
 //! products' `authorize` question (docs/api.md "Projects and diagrams").
 
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::error::ApiError;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::Handled;
-use orgpass_app::ports::DiagramRecord;
-use orgpass_app::ports::ProjectRecord;
+use orgpass_app::ports::{DiagramRecord, ProjectRecord};
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
-use worker::Request;
-use worker::Response;
+use serde_json::{json, Value};
+use worker::{Request, Response};
+
+use crate::web::{
+    auth::require_session, context::Ctx, error::ApiError, http, http::json_response, Handled,
+};
 
 fn project_json(p: &ProjectRecord) -> Value {
     json!({ "id": p.id, "name": p.name, "created_at": p.created_at.to_rfc3339() })

@@ -2,17 +2,20 @@
 //! (`POST /orgs/{org}/settings/projects[/{id}/{action}]`,
 //! `POST /orgs/{org}/settings/project-creators/{add|remove}`).
 
+use orgpass_core::TokenHash;
 use worker::Request;
 
-use orgpass_core::TokenHash;
-
 use super::views;
-use crate::views::{Chrome, Feedback};
-use crate::web::context::Ctx;
-use crate::web::error::{form_refusal, page_refusal, ApiError};
-use crate::web::http::{self, see_other};
-use crate::web::page::{cookie_session, csrf, done_notice, html, login_redirect, posted};
-use crate::web::Handled;
+use crate::{
+    views::{Chrome, Feedback},
+    web::{
+        context::Ctx,
+        error::{form_refusal, page_refusal, ApiError},
+        http::{self, see_other},
+        page::{cookie_session, csrf, done_notice, html, login_redirect, posted},
+        Handled,
+    },
+};
 
 /// `GET /orgs/{org}/settings/projects`
 pub async fn tab(req: &mut Request, cx: &Ctx, key: &str) -> Handled {

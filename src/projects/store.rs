@@ -1,32 +1,21 @@
 //! Project creators, projects, project roles and diagrams in D1. Rows carry the space
 //! key; a project named by id is only ever read together with its organization's key.
 
-use crate::organizations::store::context_from;
-use crate::organizations::store::CONTEXT_STATEMENTS;
-use crate::platform::d1::changes;
-use crate::platform::d1::found;
-use crate::platform::d1::millis;
-use crate::platform::d1::opt_text;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::D1Store;
-use orgpass_app::ports::DiagramRecord;
-use orgpass_app::ports::PortError;
-use orgpass_app::ports::ProjectContext;
-use orgpass_app::ports::ProjectMemberRecord;
-use orgpass_app::ports::ProjectRecord;
-use orgpass_app::ports::ProjectStore;
-use orgpass_app::ports::ProjectTarget;
-use orgpass_app::ports::Written;
-use orgpass_core::project::Grant;
-use orgpass_core::project::ProjectRole;
-use orgpass_core::project::Via;
-use orgpass_core::Role;
-use orgpass_core::SpaceKey;
-use orgpass_core::Timestamp;
-use orgpass_core::TokenHash;
+use orgpass_app::ports::{
+    DiagramRecord, PortError, ProjectContext, ProjectMemberRecord, ProjectRecord, ProjectStore,
+    ProjectTarget, Written,
+};
+use orgpass_core::{
+    policy::Permit,
+    project::{Grant, ProjectRole, Via},
+    Role, SpaceKey, Timestamp, TokenHash,
+};
 use serde::Deserialize;
+
+use crate::{
+    organizations::store::{context_from, CONTEXT_STATEMENTS},
+    platform::d1::{changes, found, millis, opt_text, rows, text, time, D1Store},
+};
 
 #[derive(Deserialize)]
 struct ProjectRow {
@@ -221,11 +210,12 @@ impl ProjectStore for D1Store {
 
     async fn write_project_creator(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account_id: &str,
         add: bool,
         now: Timestamp,
     ) -> Result<Written, PortError> {
+        let space_key = permit.space_key();
         let args = [text(space_key.as_str()), text(account_id), time(now)];
         let change = if add {
             self.stmt(

@@ -4,9 +4,9 @@
 use orgpass_app::pages::{ProjectPage, ProjectsTab};
 use orgpass_core::Role;
 
-use crate::members::views::who;
-use crate::views::{
-    csrf_input, html, post_button, select, settings_frame, Chrome, Feedback, Field,
+use crate::{
+    members::views::who,
+    views::{csrf_input, html, post_button, select, settings_frame, Chrome, Feedback, Field},
 };
 
 /// The project roles a form offers: (value, label).

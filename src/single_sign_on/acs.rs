@@ -1,24 +1,23 @@
 //! Single sign-on: acs.
 
-use super::views;
-use crate::single_sign_on::login::{
-    binding_cookie, pending_cookie, BINDING_COOKIE, PENDING_SECONDS,
-};
-use crate::views::Chrome;
-use crate::web::context::Ctx;
-use crate::web::error::{describe, ApiError};
-use crate::web::http;
-use crate::web::http::see_other;
-use crate::web::http::set_cookie;
-use crate::web::http::SESSION_COOKIE;
-use crate::web::page::html;
-use crate::web::Handled;
-use orgpass_app::sso::Hint;
-use orgpass_app::sso::Refusal;
+use orgpass_app::sso::{Hint, Refusal};
 use orgpass_core::SpaceKey;
 use serde_json::json;
-use worker::Request;
-use worker::Response;
+use worker::{Request, Response};
+
+use super::views;
+use crate::{
+    single_sign_on::login::{binding_cookie, pending_cookie, BINDING_COOKIE, PENDING_SECONDS},
+    views::Chrome,
+    web::{
+        context::Ctx,
+        error::{describe, ApiError},
+        http,
+        http::{see_other, set_cookie, SESSION_COOKIE},
+        page::html,
+        Handled,
+    },
+};
 
 /// Largest ACS body (docs/api.md: the ACS accepts up to 256 KiB).
 pub const ACS_BODY_LIMIT: usize = 256 * 1024;

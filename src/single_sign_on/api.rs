@@ -1,25 +1,22 @@
 //! Single sign-on: the JSON API (docs/api.md).
 
-use crate::members::api::member_json;
-use crate::web::auth::require_session;
-use crate::web::context::Ctx;
-use crate::web::http;
-use crate::web::http::json_response;
-use crate::web::Handled;
-use orgpass_app::ports::SsoFailureRecord;
-use orgpass_app::sso::ManagedInput;
-use orgpass_app::sso::SamlView;
-use orgpass_core::saml_settings::pem;
-use orgpass_core::saml_settings::Expiry;
-use orgpass_core::saml_settings::SamlSettings;
-use orgpass_core::saml_settings::SettingsInput;
-use orgpass_core::Timestamp;
+use orgpass_app::{
+    ports::SsoFailureRecord,
+    sso::{ManagedInput, SamlView},
+};
+use orgpass_core::{
+    saml_settings::{pem, Expiry, SamlSettings, SettingsInput},
+    Timestamp,
+};
 use saml_sp::Certificate;
 use serde::Deserialize;
-use serde_json::json;
-use serde_json::Value;
-use worker::Request;
-use worker::Response;
+use serde_json::{json, Value};
+use worker::{Request, Response};
+
+use crate::{
+    members::api::member_json,
+    web::{auth::require_session, context::Ctx, http, http::json_response, Handled},
+};
 
 /// A certificate as the API and the page show it.
 pub(crate) fn certificate_json(cert: &Certificate, now: Timestamp) -> Value {

@@ -1,15 +1,12 @@
 //! Single sign-on: cache.
 
-use crate::web::context::Ctx;
-use orgpass_app::ports::SamlRecord;
-use orgpass_app::ports::SettingsCache;
-use orgpass_core::saml_settings::SamlSettings;
-use orgpass_core::SpaceKey;
-use orgpass_core::Timestamp;
+use orgpass_app::ports::{SamlRecord, SettingsCache};
+use orgpass_core::{saml_settings::SamlSettings, SpaceKey, Timestamp};
 use saml_sp::Certificate;
-use serde::Deserialize;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worker::KvStore;
+
+use crate::web::context::Ctx;
 
 /// How long a KV entry of settings lives without a change (it is rewritten on every
 /// change and checked against D1's version on every login).

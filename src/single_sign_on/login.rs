@@ -1,21 +1,25 @@
 //! Single sign-on: login.
 
-use super::views;
-use crate::views::Chrome;
-use crate::web::context::Ctx;
-use crate::web::error::ApiError;
-use crate::web::http;
-use crate::web::http::see_other;
-use crate::web::http::set_cookie;
-use crate::web::http::SESSION_COOKIE;
-use crate::web::page::html;
-use crate::web::Handled;
-use orgpass_app::ports::AccountRecord;
-use orgpass_app::sso::Continue;
-use orgpass_app::sso::StartSso;
-use orgpass_app::AppError;
+use orgpass_app::{
+    ports::AccountRecord,
+    sso::{Continue, StartSso},
+    AppError,
+};
 use serde_json::json;
 use worker::Request;
+
+use super::views;
+use crate::{
+    views::Chrome,
+    web::{
+        context::Ctx,
+        error::ApiError,
+        http,
+        http::{see_other, set_cookie, SESSION_COOKIE},
+        page::html,
+        Handled,
+    },
+};
 
 /// `GET /login/sso`: the form, or with `organization_id` the redirect to the IdP (or the
 /// neutral page).

@@ -2,29 +2,25 @@
 //! `/orgs/{org}/settings/{tab}[/{id}]/{action}`; [`submit`] checks the form, makes one
 //! use-case call and answers 303 back to the tab, or the tab again with what was refused.
 
-use super::api::SamlBody;
-use super::views;
-use crate::views::Chrome;
-use crate::views::Feedback;
-use crate::web::auth::check_form;
-use crate::web::context::Ctx;
-use crate::web::error::describe;
-use crate::web::error::error_page;
-use crate::web::error::ApiError;
-use crate::web::http;
-use crate::web::http::see_other;
-use crate::web::page::cookie_session;
-use crate::web::page::csrf;
-use crate::web::page::field;
-use crate::web::page::html;
-use crate::web::page::login_redirect;
-use crate::web::Handled;
-use orgpass_app::sso::ManagedInput;
-use orgpass_app::AppError;
-use orgpass_core::FieldError;
-use orgpass_core::TokenHash;
 use std::collections::HashMap;
+
+use orgpass_app::{sso::ManagedInput, AppError};
+use orgpass_core::{FieldError, TokenHash};
 use worker::Request;
+
+use super::{api::SamlBody, views};
+use crate::{
+    views::{Chrome, Feedback},
+    web::{
+        auth::check_form,
+        context::Ctx,
+        error::{describe, error_page, ApiError},
+        http,
+        http::see_other,
+        page::{cookie_session, csrf, field, html, login_redirect},
+        Handled,
+    },
+};
 
 /// `GET /orgs/{org}/settings/{authentication|managed-accounts}`
 pub async fn tab(req: &mut Request, cx: &Ctx, key: &str, tab: &str) -> Handled {

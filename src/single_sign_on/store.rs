@@ -7,49 +7,30 @@
 //! creates the session in another. The replay record carries the new session's digest,
 //! so the statements after it act only for the batch whose insert won.
 
-use crate::accounts::store::sso_allowed_sql;
-use crate::platform::d1::changes;
-use crate::platform::d1::found;
-use crate::platform::d1::int;
-use crate::platform::d1::millis;
-use crate::platform::d1::rows;
-use crate::platform::d1::text;
-use crate::platform::d1::time;
-use crate::platform::d1::total_changes;
-use crate::platform::d1::AccountRow;
-use crate::platform::d1::D1Store;
-use crate::platform::d1::ACCOUNT_COLUMNS;
-use orgpass_app::ports::AccountRecord;
-use orgpass_app::ports::AcsState;
-use orgpass_app::ports::AdminChange;
-use orgpass_app::ports::FailureKind;
-use orgpass_app::ports::ManagedRefusal;
-use orgpass_app::ports::NewManagedAccount;
-use orgpass_app::ports::NewSsoRequest;
-use orgpass_app::ports::PortError;
-use orgpass_app::ports::SamlRecord;
-use orgpass_app::ports::SsoCompletion;
-use orgpass_app::ports::SsoFailureRecord;
-use orgpass_app::ports::SsoOutcome;
-use orgpass_app::ports::SsoRequestRecord;
-use orgpass_app::ports::SsoStarted;
-use orgpass_app::ports::SsoStore;
-use orgpass_app::ports::SSO_ANONYMOUS_FAILURES_KEPT;
-use orgpass_app::ports::SSO_ANONYMOUS_FAILURES_PER_IP;
-use orgpass_app::ports::SSO_FAILURES_KEPT;
-use orgpass_app::ports::SSO_FAILURE_DAYS;
-use orgpass_app::ports::SSO_VERIFIED_FAILURES_KEPT;
-use orgpass_app::ports::SSO_VERIFIED_FAILURES_LISTED;
-use orgpass_core::ratelimit;
-use orgpass_core::ratelimit::SSO_STARTS_PER_IP;
-use orgpass_core::saml_settings::pem;
-use orgpass_core::saml_settings::SamlSettings;
-use orgpass_core::OrganizationId;
-use orgpass_core::SpaceKey;
-use orgpass_core::Timestamp;
-use orgpass_core::TokenHash;
+use orgpass_app::ports::{
+    AccountRecord, AcsState, AdminChange, FailureKind, ManagedRefusal, NewManagedAccount,
+    NewSsoRequest, PortError, SamlRecord, SsoCompletion, SsoFailureRecord, SsoOutcome,
+    SsoRequestRecord, SsoStarted, SsoStore, SSO_ANONYMOUS_FAILURES_KEPT,
+    SSO_ANONYMOUS_FAILURES_PER_IP, SSO_FAILURES_KEPT, SSO_FAILURE_DAYS, SSO_VERIFIED_FAILURES_KEPT,
+    SSO_VERIFIED_FAILURES_LISTED,
+};
+use orgpass_core::{
+    policy::Permit,
+    ratelimit,
+    ratelimit::SSO_STARTS_PER_IP,
+    saml_settings::{pem, SamlSettings},
+    OrganizationId, SpaceKey, Timestamp, TokenHash,
+};
 use saml_sp::Certificate;
 use serde::Deserialize;
+
+use crate::{
+    accounts::store::sso_allowed_sql,
+    platform::d1::{
+        changes, found, int, millis, rows, text, time, total_changes, AccountRow, D1Store,
+        ACCOUNT_COLUMNS,
+    },
+};
 
 const SETTINGS_COLUMNS: &str = "idp_entity_id, idp_sso_url, certificates, allow_idp_initiated, \
      clock_skew_seconds, allow_sha1, updated_at";
@@ -122,11 +103,12 @@ impl SsoStore for D1Store {
 
     async fn write_saml_settings(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         settings: &SamlSettings,
         by: &str,
         now: Timestamp,
     ) -> Result<bool, PortError> {
+        let space_key = permit.space_key();
         // Saving is refused while no normal administrator exists (an IdP outage must
         // not lock the organization out).
         let result = self
@@ -157,7 +139,8 @@ impl SsoStore for D1Store {
         Ok(changes(Some(&result))? == 1)
     }
 
-    async fn delete_saml_settings(&self, space_key: &SpaceKey) -> Result<bool, PortError> {
+    async fn delete_saml_settings(&self, permit: &Permit) -> Result<bool, PortError> {
+        let space_key = permit.space_key();
         let result = self
             .one(self.stmt(
                 "DELETE FROM saml_settings WHERE space_key = ?1",
@@ -209,9 +192,10 @@ impl SsoStore for D1Store {
 
     async fn insert_managed_account(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account: &NewManagedAccount,
     ) -> Result<Result<(), ManagedRefusal>, PortError> {
+        let space_key = permit.space_key();
         let groups = serde_json::Value::from(account.group_ids.clone()).to_string();
         let args = [
             text(space_key.as_str()),
@@ -303,9 +287,10 @@ impl SsoStore for D1Store {
 
     async fn delete_managed_account(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account_id: &str,
     ) -> Result<AdminChange, PortError> {
+        let space_key = permit.space_key();
         let args = [text(space_key.as_str()), text(account_id)];
         // Its memberships, groups, project roles, sessions and tokens go with it (the
         // foreign keys cascade).

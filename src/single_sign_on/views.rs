@@ -3,12 +3,16 @@
 
 use std::collections::HashMap;
 
-use orgpass_app::orgs::OrgView;
-use orgpass_app::pages::ManagedAccountsTab;
-use orgpass_app::ports::{AccountRecord, SsoFailureRecord};
-use orgpass_app::sso::SamlView;
-use orgpass_core::saml_settings::{pem, Expiry, DEFAULT_CLOCK_SKEW_SECONDS};
-use orgpass_core::Timestamp;
+use orgpass_app::{
+    orgs::OrgView,
+    pages::ManagedAccountsTab,
+    ports::{AccountRecord, SsoFailureRecord},
+    sso::SamlView,
+};
+use orgpass_core::{
+    saml_settings::{pem, Expiry, DEFAULT_CLOCK_SKEW_SECONDS},
+    Timestamp,
+};
 
 use crate::views::{
     checkbox, csrf_input, field_error, html, message, page, post_button, settings_frame, textarea,

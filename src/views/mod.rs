@@ -8,9 +8,7 @@
 //! (through [`page`] or [`settings_frame`]) or a [`Markup`] fragment.
 
 pub use maud::{html, Markup, Render, DOCTYPE};
-
-use orgpass_app::orgs::OrgView;
-use orgpass_app::ports::AccountRecord;
+use orgpass_app::{orgs::OrgView, ports::AccountRecord};
 use orgpass_core::FieldError;
 
 /// The stylesheet, served at `/static/orgpass.css` (the CSP allows no inline styles).

@@ -10,21 +10,17 @@
 //!   from the `orgpass_csrf` cookie before (double submit), and compared in constant
 //!   time.
 
-use crate::web::error::ApiError;
-use crate::web::http::cookie;
-use crate::web::http::header;
-use crate::web::http::CSRF_COOKIE;
-use crate::web::http::SESSION_COOKIE;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
 use orgpass_app::AppError;
-use orgpass_core::SecretToken;
-use orgpass_core::TokenHash;
-use sha2::Digest;
-use sha2::Sha256;
+use orgpass_core::{SecretToken, TokenHash};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use worker::Method;
-use worker::Request;
+use worker::{Method, Request};
+
+use crate::web::{
+    error::ApiError,
+    http::{cookie, header, CSRF_COOKIE, SESSION_COOKIE},
+};
 
 /// How the session token arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

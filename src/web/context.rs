@@ -1,15 +1,17 @@
 //! What one request (or scheduled run) works with: configuration from the Worker's
 //! vars and secrets, the time, the database, and the [`App`] built over them.
 
-use crate::mail::mailer::HttpMailer;
-use crate::platform::crypto::PlatformRandom;
-use crate::platform::crypto::WebCryptoPbkdf2;
-use crate::platform::d1::D1Store;
-use orgpass_app::App;
-use orgpass_app::Config;
+use orgpass_app::{App, Config};
 use orgpass_core::Timestamp;
-use worker::Context;
-use worker::Env;
+use worker::{Context, Env};
+
+use crate::{
+    mail::mailer::HttpMailer,
+    platform::{
+        crypto::{PlatformRandom, WebCryptoPbkdf2},
+        d1::D1Store,
+    },
+};
 
 /// Configuration read from `wrangler.toml` `[vars]` and secrets.
 #[derive(Clone)]

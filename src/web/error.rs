@@ -1,13 +1,17 @@
 //! Every refusal the HTTP surface can give, mapped to a status and a stable code in
 //! one place ([`describe`]), with a table-driven test.
 
-use crate::views::Chrome;
-use crate::web::page::{html, login_redirect};
-use crate::web::Handled;
-use orgpass_app::ports::AccountRecord;
-use orgpass_app::AppError;
+use orgpass_app::{ports::AccountRecord, AppError};
 use orgpass_core::FieldError;
 use worker::Response;
+
+use crate::{
+    views::Chrome,
+    web::{
+        page::{html, login_redirect},
+        Handled,
+    },
+};
 
 /// A page for a refusal that has no form to go back to.
 pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled {
@@ -401,12 +405,12 @@ pub fn describe(error: &ApiError) -> Described {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use orgpass_app::ports::PortError;
-    use orgpass_core::invitation::Refusal as InvRefusal;
-    use orgpass_core::pass::Refused;
-    use orgpass_core::stripe::SignatureError;
-    use orgpass_core::Invalid;
+    use orgpass_core::{
+        invitation::Refusal as InvRefusal, pass::Refused, stripe::SignatureError, Invalid,
+    };
+
+    use super::*;
 
     #[test]
     fn every_refusal_has_its_status_and_code() {

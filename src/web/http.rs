@@ -1,17 +1,17 @@
 //! HTTP plumbing: bodies with size limits, JSON and form parsing, JSON and error
 //! responses, cookies, security headers, the client address.
 
-use crate::web::error::describe;
-use crate::web::error::ApiError;
-use crate::web::Handled;
-use orgpass_core::Timestamp;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::Value;
 use std::collections::HashMap;
-use worker::Headers;
-use worker::Request;
-use worker::Response;
+
+use orgpass_core::Timestamp;
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+use worker::{Headers, Request, Response};
+
+use crate::web::{
+    error::{describe, ApiError},
+    Handled,
+};
 
 pub(crate) fn rfc3339(t: Option<Timestamp>) -> Value {
     t.map_or(Value::Null, |t| Value::from(t.to_rfc3339()))

@@ -1,23 +1,18 @@
 //! Answering with a page: HTML responses, the form CSRF token, the cookie session,
 //! the login redirect, reading a posted settings form.
 
-use crate::web::auth::form_csrf;
-use crate::web::auth::session_token;
-use crate::web::auth::Via;
-use crate::web::error::ApiError;
-use crate::web::http::see_other;
-use crate::web::http::set_cookie;
-use crate::web::http::CSRF_COOKIE;
-use crate::web::Handled;
-use orgpass_app::accounts::session_seconds;
-use orgpass_app::ports::Random;
-use orgpass_app::AppError;
-use orgpass_core::SecretToken;
-use orgpass_core::TokenHash;
 use std::collections::HashMap;
-use worker::Headers;
-use worker::Request;
-use worker::Response;
+
+use orgpass_app::{accounts::session_seconds, ports::Random, AppError};
+use orgpass_core::{SecretToken, TokenHash};
+use worker::{Headers, Request, Response};
+
+use crate::web::{
+    auth::{form_csrf, session_token, Via},
+    error::ApiError,
+    http::{see_other, set_cookie, CSRF_COOKIE},
+    Handled,
+};
 
 /// An HTML response with optional cookies to set.
 pub(crate) fn html(status: u16, body: &str, cookies: &[String]) -> Handled {

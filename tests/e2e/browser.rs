@@ -4,8 +4,10 @@
 //! in the two ways, and groups put people into a project. Screenshots land in
 //! `target/e2e/`.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;

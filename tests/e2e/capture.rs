@@ -2,10 +2,12 @@
 //! a fixed status and body: the stand-in for third-party APIs no test here can reach
 //! (the email provider, Stripe). What it pins is orgpass's side of the exchange.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpListener,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 #[derive(Clone, Debug)]
 pub struct Captured {

@@ -2,8 +2,10 @@
 //! (not turned into errors), JSON helpers, and a per-test client address so that the
 //! per-IP login limit of one test does not touch another.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::{
+    sync::atomic::{AtomicU32, Ordering},
+    time::Duration,
+};
 
 use serde_json::Value;
 

@@ -5,10 +5,13 @@
 
 use serde_json::{json, Value};
 
-use crate::client::{Client, Resp};
-use crate::dns_peer::DnsPeer;
-use crate::pass::{cron, log_in, org_in_trial};
-use crate::{create_org, unique_email, verified_session, World};
+use crate::{
+    client::{Client, Resp},
+    create_org,
+    dns_peer::DnsPeer,
+    pass::{cron, log_in, org_in_trial},
+    unique_email, verified_session, World,
+};
 
 pub const TESTS: &[(&str, crate::TestFn)] = &[(
     "domains::verification_through_real_doh",

@@ -2,10 +2,12 @@
 //! xmlsec1, behind `tests/idp/idp.py` (see that file for its endpoints). Started on a
 //! free port with its own RSA key (2048 or 4096 bits); it exits with the test process.
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
 
 pub struct IdpPeer {
     pub base: String,

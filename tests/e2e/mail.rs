@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::capture::Capture;
-
-use crate::{unique_email, World, PASSWORD};
+use crate::{capture::Capture, unique_email, World, PASSWORD};
 
 pub const TESTS: &[(&str, crate::TestFn)] = &[(
     "mail::queued_mail_is_posted_to_the_provider",

@@ -1,8 +1,10 @@
 //! The HTML pages over plain HTTP (the browser test walks the happy path): login form
 //! outcomes, redirects for visitors, and refusals rendered next to their fields.
 
-use crate::client::{Client, Resp};
-use crate::{create_org, unique_email, urlencode, verified_session, World, PASSWORD};
+use crate::{
+    client::{Client, Resp},
+    create_org, unique_email, urlencode, verified_session, World, PASSWORD,
+};
 
 pub const TESTS: &[(&str, crate::TestFn)] = &[
     ("pages::login_form_outcomes", login_form_outcomes),

@@ -8,8 +8,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::client::{Client, Resp};
-use crate::{create_org, last_mail, unique_email, urlencode, verified_session, World, PASSWORD};
+use crate::{
+    client::{Client, Resp},
+    create_org, last_mail, unique_email, urlencode, verified_session, World, PASSWORD,
+};
 
 pub const TESTS: &[(&str, crate::TestFn)] = &[
     (

@@ -3,9 +3,11 @@
 
 use serde_json::{json, Value};
 
-use crate::client::Client;
-use crate::team::{invitation_token, invite, joined, org_with_admin, team_client, Person};
-use crate::{unique_email, World, PASSWORD};
+use crate::{
+    client::Client,
+    team::{invitation_token, invite, joined, org_with_admin, team_client, Person},
+    unique_email, World, PASSWORD,
+};
 
 pub const TESTS: &[(&str, crate::TestFn)] = &[
     (

@@ -1,10 +1,12 @@
 //! Starts the real Worker under `wrangler dev` on free ports with a fresh D1/KV state
 //! directory, and stops it (SIGTERM to wrangler itself, which stops workerd).
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
 
 /// A running Worker.
 pub struct Server {

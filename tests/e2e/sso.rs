@@ -8,11 +8,14 @@ use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
-use crate::client::{Client, Resp};
-use crate::dns_peer::DnsPeer;
-use crate::idp_peer::{AcsPost, IdpPeer};
-use crate::pass::{log_in, operator, org_in_trial};
-use crate::{last_mail, unique_email, verified_session, World};
+use crate::{
+    client::{Client, Resp},
+    dns_peer::DnsPeer,
+    idp_peer::{AcsPost, IdpPeer},
+    last_mail,
+    pass::{log_in, operator, org_in_trial},
+    unique_email, verified_session, World,
+};
 
 pub const TESTS: &[(&str, crate::TestFn)] = &[
     ("sso::settings_validation_and_import", settings),

@@ -1,15 +1,21 @@
 //! Sign-up, email verification, login, logout and "who am I" (docs/product.md §1, docs/api.md
 //! "Accounts and sessions").
 
-use super::ports::{
-    AccountRecord, AccountStore, MembershipSummary, NewSession, NewVerification, PasswordHasher,
-    PendingVerification, Random, TokenUse,
+use orgpass_core::{
+    account::{PASSWORD_ITERATIONS, SALT_LEN},
+    ratelimit,
+    token::TOKEN_BYTES,
+    DisplayName, Email, Invalid, Password, PasswordRecord, SecretToken, TokenHash,
 };
-use super::{mail, App, AppError};
-use orgpass_core::account::{PASSWORD_ITERATIONS, SALT_LEN};
-use orgpass_core::ratelimit;
-use orgpass_core::token::TOKEN_BYTES;
-use orgpass_core::{DisplayName, Email, Invalid, Password, PasswordRecord, SecretToken, TokenHash};
+
+use super::{
+    mail,
+    ports::{
+        AccountRecord, AccountStore, MembershipSummary, NewSession, NewVerification,
+        PasswordHasher, PendingVerification, Random, TokenUse,
+    },
+    App, AppError,
+};
 
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 30;

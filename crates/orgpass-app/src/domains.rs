@@ -2,12 +2,17 @@
 //! demand, delete (administrators, while the add-on allows SSO), and the Cron's
 //! re-checks. Decisions come from [`orgpass_core::verification`].
 
-use super::orgs::OrgView;
-use super::ports::{AccountStore, DomainRecord, DomainStore, OrgStore, Random, Resolver};
-use super::{App, AppError};
-use orgpass_core::policy::OrgAction;
-use orgpass_core::verification::{Check, DomainName, DomainState};
-use orgpass_core::TokenHash;
+use orgpass_core::{
+    policy::{OrgAction, Permit},
+    verification::{Check, DomainName, DomainState},
+    TokenHash,
+};
+
+use super::{
+    orgs::OrgView,
+    ports::{AccountStore, DomainRecord, DomainStore, OrgStore, Random, Resolver},
+    App, AppError,
+};
 
 /// Domains checked per Cron run at most (the rest wait for the next run).
 pub const CHECKS_PER_RUN: u32 = 40;
@@ -50,12 +55,12 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         &self,
         token: &TokenHash,
         key: &str,
-    ) -> Result<OrgView, AppError> {
-        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
+    ) -> Result<(OrgView, Permit), AppError> {
+        let (view, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
         if !view.org.pass.sso_allowed(self.now) {
             return Err(AppError::PassInactive);
         }
-        Ok(view)
+        Ok((view, permit))
     }
 
     /// Adds a domain to verify; the TXT record to publish comes with it.
@@ -70,7 +75,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         name: &str,
     ) -> Result<DomainRecord, AppError> {
         let name = DomainName::parse(name)?;
-        let view = self.sso_admin(token, key).await?;
+        let (view, _) = self.sso_admin(token, key).await?;
         let value: [u8; 16] = self.random_bytes()?;
         let domain = DomainRecord {
             id: self.new_id("dom")?,
@@ -114,7 +119,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         id: &str,
         resolver: &impl Resolver,
     ) -> Result<Verification, AppError> {
-        let view = self.sso_admin(token, key).await?;
+        let (view, _) = self.sso_admin(token, key).await?;
         let domain = self
             .store
             .domains(&view.org.space_key)
@@ -157,8 +162,8 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         key: &str,
         id: &str,
     ) -> Result<(), AppError> {
-        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
-        if self.store.delete_domain(&view.org.space_key, id).await? {
+        let (_, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
+        if self.store.delete_domain(&permit, id).await? {
             Ok(())
         } else {
             Err(AppError::NotFound)

@@ -3,8 +3,9 @@
 
 use std::fmt;
 
-use super::ports::PortError;
 use orgpass_core::Invalid;
+
+use super::ports::PortError;
 
 /// Why a use case refused or failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

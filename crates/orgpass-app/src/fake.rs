@@ -3,19 +3,20 @@
 //! a use-case test that passes here tests the logic, and the end-to-end suite tests
 //! the SQL.
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::{
+    cell::{Cell, RefCell},
+    collections::HashMap,
+};
 
+use orgpass_core::{
+    account::HASH_LEN,
+    policy::{Membership, Permit},
+    ratelimit, Email, OrganizationId, OrganizationName, Password, Role, SpaceKey, Timestamp,
+    TokenHash,
+};
 use sha2::{Digest, Sha256};
 
-use super::ports::*;
-use super::{App, Config};
-use orgpass_core::account::HASH_LEN;
-use orgpass_core::policy::Membership;
-use orgpass_core::ratelimit;
-use orgpass_core::{
-    Email, OrganizationId, OrganizationName, Password, Role, SpaceKey, Timestamp, TokenHash,
-};
+use super::{ports::*, App, Config};
 
 /// Deterministic "random" bytes: SHA-256 of a counter.
 #[derive(Default)]
@@ -390,11 +391,12 @@ impl OrgStore for MemoryStore {
 
     async fn update_organization(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         name: Option<&OrganizationName>,
         organization_id: Option<&OrganizationId>,
         _now: Timestamp,
     ) -> Result<OrgUpdate, PortError> {
+        let space_key = permit.space_key();
         self.trip();
         let mut s = self.state.borrow_mut();
         if let Some(id) = organization_id {

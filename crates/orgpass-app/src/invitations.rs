@@ -4,18 +4,24 @@
 //! [`orgpass_core::invitation`]; exactly-once acceptance is the store's conditional
 //! update.
 
-use super::accounts::{LoggedIn, SESSION_DAYS};
-use super::mail::{self, InvitationMail};
-use super::orgs::OrgView;
-use super::ports::{
-    Acceptance, AccountRecord, AccountStore, InvitationLookup, InvitationRecord, InvitationStore,
-    Joiner, MemberStore, NewInvitation, NewSession, OrgStore, PasswordHasher, Random,
+use orgpass_core::{
+    invitation::{self, InvitationState, Refusal},
+    policy::{authorize, OrgAction},
+    token::TOKEN_BYTES,
+    DisplayName, Email, Invalid, Password, Role, SecretToken, SpaceKey, TokenHash,
 };
-use super::{App, AppError};
-use orgpass_core::invitation::{self, InvitationState, Refusal};
-use orgpass_core::policy::{authorize, OrgAction};
-use orgpass_core::token::TOKEN_BYTES;
-use orgpass_core::{DisplayName, Email, Invalid, Password, Role, SecretToken, SpaceKey, TokenHash};
+
+use super::{
+    accounts::{LoggedIn, SESSION_DAYS},
+    mail::{self, InvitationMail},
+    orgs::OrgView,
+    ports::{
+        Acceptance, AccountRecord, AccountStore, InvitationLookup, InvitationRecord,
+        InvitationStore, Joiner, MemberStore, NewInvitation, NewSession, OrgStore, PasswordHasher,
+        Random,
+    },
+    App, AppError,
+};
 
 /// An invitation request as typed.
 #[derive(Debug, Clone, Default)]
@@ -91,7 +97,7 @@ where
         if !invitees.malformed.is_empty() {
             return Err(AppError::InvalidEmails(invitees.malformed));
         }
-        let (view, _proof) = self.member(token, key, OrgAction::Invite(role)).await?;
+        let (view, permit) = self.member(token, key, OrgAction::Invite(role)).await?;
         let facts = self
             .store
             .invite_facts(
@@ -145,7 +151,7 @@ where
         }
         if !new.is_empty() {
             self.store
-                .create_invitations(&view.org.space_key, &new, replace_pending, self.now)
+                .create_invitations(&permit, &new, replace_pending, self.now)
                 .await?;
         }
         Ok(Invited {
@@ -270,7 +276,7 @@ where
         key: &str,
         id: &str,
     ) -> Result<(), AppError> {
-        let (view, _proof) = self
+        let (view, permit) = self
             .member(token, key, OrgAction::ManageInvitations)
             .await?;
         let record = self
@@ -284,7 +290,7 @@ where
             .map_err(|_| AppError::InvitationNotPending)?;
         if self
             .store
-            .mark_invitation_revoked(&view.org.space_key, id, self.now)
+            .mark_invitation_revoked(&permit, id, self.now)
             .await?
         {
             Ok(())
@@ -308,6 +314,31 @@ where
         Ok(found)
     }
 
+    /// The invitation page: the invitation (still open: else why not) and the visitor's
+    /// account when a session is given, in one round trip.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`], [`AppError::Invitation`] (expired, used, revoked).
+    pub async fn invitation_page(
+        &self,
+        session: Option<&TokenHash>,
+        token: &str,
+    ) -> Result<(InvitationLookup, Option<AccountRecord>), AppError> {
+        let token = SecretToken::parse(token.trim()).ok_or(AppError::NotFound)?;
+        let (account, found) = self
+            .store
+            .session_and_invitation(session, self.now, &token.hash())
+            .await?;
+        let mut found = found.ok_or(AppError::NotFound)?;
+        found.invitation.state = found.invitation.state.at(self.now);
+        found
+            .invitation
+            .state
+            .accept(self.now)
+            .map_err(AppError::Invitation)?;
+        Ok((found, account))
+    }
+
     /// Joins the organization of an invitation as the signed-in account, whose email
     /// must be the invited one.
     ///
@@ -321,12 +352,17 @@ where
         session: &TokenHash,
         token: &str,
     ) -> Result<Joined, AppError> {
-        let (account, _) = self
+        let token_hash = SecretToken::parse(token.trim())
+            .ok_or(AppError::NotFound)?
+            .hash();
+        // The session and the invitation in one batch; the join is the second round trip.
+        let (account, found) = self
             .store
-            .session_with_orgs(session, self.now)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let found = self.open_invitation(token).await?;
+            .session_and_invitation(Some(session), self.now, &token_hash)
+            .await?;
+        let account = account.ok_or(AppError::Unauthenticated)?;
+        let mut found = found.ok_or(AppError::NotFound)?;
+        found.invitation.state = found.invitation.state.at(self.now);
         found
             .invitation
             .state
@@ -430,7 +466,7 @@ where
                 })
             }
             // The sender's right lapsed (demoted, removed, **can invite** taken away):
-            // what they could no longer grant, the link no longer grants.
+            // what they could no longer permit, the link no longer grants.
             Acceptance::InviterLacksRight => return Err(AppError::Invitation(Refusal::Revoked)),
             Acceptance::Lost => {}
         }

@@ -26,7 +26,6 @@ pub mod sso;
 mod tests;
 
 pub use error::AppError;
-
 use orgpass_core::Timestamp;
 use ports::{PortError, Random};
 

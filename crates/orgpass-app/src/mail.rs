@@ -6,10 +6,13 @@
 //! Delivery is a separate step ([`App::deliver_queued`]): right after the request
 //! (`waitUntil`) and again from the Cron for whatever failed.
 
-use super::html::escape;
-use super::ports::{Delivery, Mailer, NewMail, Outbox, Random};
-use super::{App, AppError};
 use orgpass_core::{Email, SecretToken};
+
+use super::{
+    html::escape,
+    ports::{Delivery, Mailer, NewMail, Outbox, Random},
+    App, AppError,
+};
 
 /// Attempts before a message is left alone (and shows as failed).
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -118,8 +121,7 @@ pub fn pass_application(id: String, to: &Email, admin_name: &str, organization: 
 /// `{name}` the plan admin, `{organization}`, `{date}` the trial's end).
 #[must_use]
 pub fn trial_reminders(base_url: &str) -> Vec<super::ports::ReminderTemplate> {
-    use orgpass_core::pass::Reminder;
-    use orgpass_core::time::DAY_MS;
+    use orgpass_core::{pass::Reminder, time::DAY_MS};
     Reminder::ALL
         .iter()
         .map(|r| {

@@ -4,18 +4,21 @@
 //! [`orgpass_core::policy`]; the store's guards repeat the "last administrator" rule
 //! so that concurrent changes cannot break it.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine;
-
-use super::orgs::OrgView;
-use super::ports::{
-    AccountStore, AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore, MemberUpdate,
-    OrgStore, Random, Written,
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
+use orgpass_core::{
+    invitation::group_name,
+    policy::{authorize, may_hold_privileges, permit, sees_group, sees_member, OrgAction, Permit},
+    FieldError, Invalid, Role, SpaceKey, TokenHash,
 };
-use super::{App, AppError};
-use orgpass_core::invitation::group_name;
-use orgpass_core::policy::{authorize, may_hold_privileges, sees_group, sees_member, OrgAction};
-use orgpass_core::{FieldError, Invalid, Role, SpaceKey, TokenHash};
+
+use super::{
+    orgs::OrgView,
+    ports::{
+        AccountStore, AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore,
+        MemberUpdate, OrgStore, Random, Written,
+    },
+    App, AppError,
+};
 
 /// Members per page unless asked otherwise.
 pub const DEFAULT_PAGE: u32 = 50;
@@ -158,14 +161,14 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         if input.can_invite == Some(true) && role.is_some_and(|r| !may_hold_privileges(r)) {
             return Err(AppError::GuestNotAllowed);
         }
-        let (view, _proof) = self.member(token, key, OrgAction::ManageMembers).await?;
+        let (view, permit) = self.member(token, key, OrgAction::ManageMembers).await?;
         let update = MemberUpdate {
             role,
             can_invite: input.can_invite,
         };
         match self
             .store
-            .update_member(&view.org.space_key, account_id, &view.viewer.id, update)
+            .update_member(&permit, account_id, &view.viewer.id, update)
             .await?
         {
             MemberChange::Done(member) => Ok(member),
@@ -189,12 +192,8 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         key: &str,
         account_id: &str,
     ) -> Result<(), AppError> {
-        let (view, _proof) = self.member(token, key, OrgAction::ManageMembers).await?;
-        match self
-            .store
-            .delete_membership(&view.org.space_key, account_id)
-            .await?
-        {
+        let (_, permit) = self.member(token, key, OrgAction::ManageMembers).await?;
+        match self.store.delete_membership(&permit, account_id).await? {
             AdminChange::Done => Ok(()),
             AdminChange::Missing => Err(AppError::NotFound),
             AdminChange::LastAdmin => Err(AppError::LastAdmin),
@@ -234,7 +233,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         name: &str,
     ) -> Result<GroupRecord, AppError> {
         let name = group_name(name)?;
-        let (view, _proof) = self.member(token, key, OrgAction::CreateGroup).await?;
+        let (view, permit) = self.member(token, key, OrgAction::CreateGroup).await?;
         let member_ids = if view.membership.role == Role::Administrator {
             Vec::new()
         } else {
@@ -245,11 +244,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             name,
             member_ids,
         };
-        match self
-            .store
-            .insert_group(&view.org.space_key, &group, self.now)
-            .await?
-        {
+        match self.store.insert_group(&permit, &group, self.now).await? {
             Written::Done => Ok(group),
             Written::Missing | Written::Refused => Err(AppError::GroupNameTaken),
         }
@@ -262,16 +257,20 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         token: &TokenHash,
         key: &str,
         group_id: &str,
-    ) -> Result<(OrgView, GroupRecord), AppError> {
+    ) -> Result<(OrgView, GroupRecord, Permit), AppError> {
         let (view, groups) = self.list_groups(token, key).await?;
         let group = groups
             .into_iter()
             .find(|g| g.id == group_id)
             .ok_or(AppError::NotFound)?;
         let belongs = group.member_ids.contains(&view.viewer.id);
-        authorize(view.membership, OrgAction::ManageGroup { belongs })
-            .map_err(|_| AppError::Forbidden)?;
-        Ok((view, group))
+        let permit = permit(
+            view.org.space_key.clone(),
+            view.membership,
+            OrgAction::ManageGroup { belongs },
+        )
+        .map_err(|_| AppError::Forbidden)?;
+        Ok((view, group, permit))
     }
 
     /// Renames a group.
@@ -287,10 +286,10 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         name: &str,
     ) -> Result<GroupRecord, AppError> {
         let name = group_name(name)?;
-        let (view, group) = self.managed_group(token, key, group_id).await?;
+        let (_, group, permit) = self.managed_group(token, key, group_id).await?;
         match self
             .store
-            .update_group_name(&view.org.space_key, group_id, &name)
+            .update_group_name(&permit, group_id, &name)
             .await?
         {
             Written::Done => Ok(GroupRecord { name, ..group }),
@@ -309,12 +308,8 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         key: &str,
         group_id: &str,
     ) -> Result<(), AppError> {
-        let (view, _) = self.managed_group(token, key, group_id).await?;
-        match self
-            .store
-            .delete_group(&view.org.space_key, group_id)
-            .await?
-        {
+        let (_, _, permit) = self.managed_group(token, key, group_id).await?;
+        match self.store.delete_group(&permit, group_id).await? {
             Written::Done => Ok(()),
             _ => Err(AppError::NotFound),
         }
@@ -333,11 +328,11 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         account_id: &str,
         add: bool,
     ) -> Result<(), AppError> {
-        let (view, _) = self.managed_group(token, key, group_id).await?;
+        let (view, _, permit) = self.managed_group(token, key, group_id).await?;
         match self
             .store
             .write_group_member(
-                &view.org.space_key,
+                &permit,
                 group_id,
                 account_id,
                 add,
@@ -366,12 +361,8 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         role: &str,
     ) -> Result<u64, AppError> {
         let role = Role::parse(role).map_err(Invalid::from)?;
-        let (view, _proof) = self.member(token, key, OrgAction::ManageMembers).await?;
-        match self
-            .store
-            .write_group_role(&view.org.space_key, group_id, role)
-            .await?
-        {
+        let (_, permit) = self.member(token, key, OrgAction::ManageMembers).await?;
+        match self.store.write_group_role(&permit, group_id, role).await? {
             Ok(changed) => Ok(changed),
             Err(AdminChange::LastAdmin) => Err(AppError::LastAdmin),
             Err(AdminChange::LastNormalAdmin) => Err(AppError::LastUnmanagedAdmin),

@@ -1,15 +1,18 @@
 //! Creating, reading and changing organizations (docs/product.md §2, docs/api.md
 //! "Organizations").
 
-use super::ports::{
-    AccountRecord, AccountStore, MemberContext, OrgRecord, OrgStore, OrgUpdate, ProductRecord,
-    Random,
-};
-use super::{App, AppError};
-use orgpass_core::pass::Pass;
-use orgpass_core::policy::{authorize, Authorized, OrgAction};
 use orgpass_core::{
+    pass::Pass,
+    policy::{permit, OrgAction, Permit},
     Invalid, Membership, OrganizationId, OrganizationName, Product, Role, SpaceKey, TokenHash,
+};
+
+use super::{
+    ports::{
+        AccountRecord, AccountStore, MemberContext, OrgRecord, OrgStore, OrgUpdate, ProductRecord,
+        Random,
+    },
+    App, AppError,
 };
 
 /// Input of organization creation.
@@ -158,7 +161,7 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             .organization_id
             .map(|id| invalid.check(OrganizationId::parse(id)));
         invalid.into_result()?;
-        let (view, _proof) = self
+        let (view, permit) = self
             .member(token, space_key, OrgAction::EditProfile)
             .await?;
         let name = name.flatten();
@@ -168,7 +171,7 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
         }
         match self
             .store
-            .update_organization(&view.org.space_key, name.as_ref(), id.as_ref(), self.now)
+            .update_organization(&permit, name.as_ref(), id.as_ref(), self.now)
             .await?
         {
             OrgUpdate::Updated(org) => Ok(OrgView { org: *org, ..view }),
@@ -177,13 +180,14 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
         }
     }
 
-    /// Loads the caller's view of an organization and asks the policy for `action`.
+    /// Loads the caller's view of an organization and asks the policy for `action`: the
+    /// [`Permit`] is what the store's writes for that action take.
     pub(super) async fn member(
         &self,
         token: &TokenHash,
         space_key: &str,
         action: OrgAction,
-    ) -> Result<(OrgView, Authorized), AppError> {
+    ) -> Result<(OrgView, Permit), AppError> {
         let Some(key) = SpaceKey::parse(space_key) else {
             // An impossible key is answered like an unknown one, after authentication.
             self.store
@@ -198,14 +202,15 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let (org, membership) = org.ok_or(AppError::NotFound)?;
-        let proof = authorize(membership, action).map_err(|_| AppError::Forbidden)?;
+        let permit =
+            permit(org.space_key.clone(), membership, action).map_err(|_| AppError::Forbidden)?;
         Ok((
             OrgView {
                 org,
                 membership,
                 viewer: account,
             },
-            proof,
+            permit,
         ))
     }
 

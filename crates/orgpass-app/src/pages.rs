@@ -7,18 +7,22 @@
 //! invitations for administrators; the projects tab and the project page still make
 //! the reads of their use cases one after another (see docs/performance.md).
 
-use orgpass_core::policy::{authorize, OrgAction};
-use orgpass_core::project::{self, effective, ProjectAction};
-use orgpass_core::Role;
-
-use super::members::{Members, DEFAULT_PAGE, MAX_PAGE};
-use super::orgs::OrgView;
-use super::ports::{
-    AccountStore, DiagramRecord, GroupRecord, InvitationRecord, InvitationStore, MemberRecord,
-    MemberStore, OrgStore, PasswordHasher, ProjectRecord, ProjectStore, Random,
+use orgpass_core::{
+    policy::{authorize, OrgAction},
+    project::{self, effective, ProjectAction},
+    Role,
 };
-use super::projects::EffectiveMember;
-use super::{App, AppError};
+
+use super::{
+    members::{Members, DEFAULT_PAGE, MAX_PAGE},
+    orgs::OrgView,
+    ports::{
+        AccountStore, DiagramRecord, GroupRecord, InvitationRecord, InvitationStore, MemberRecord,
+        MemberStore, OrgStore, PasswordHasher, ProjectRecord, ProjectStore, Random,
+    },
+    projects::EffectiveMember,
+    App, AppError,
+};
 
 /// The members tab.
 #[derive(Debug, Clone)]

@@ -3,19 +3,23 @@
 //! (docs/product.md §7). Decisions come from the pure state machine in
 //! [`orgpass_core::pass`]; every write is a compare-and-set on the stored state.
 
-use super::orgs::OrgView;
-use super::ports::{
-    AccountStore, Audit, BillingRef, Conversion, ExpiryReport, OrgRecord, OrgStore,
-    PassApplication, PassChange, PassStore, PasswordHasher, PaymentProvider, Random, TokenUse,
-};
-use super::{mail, App, AppError};
-use orgpass_core::pass::{Pass, Refused};
-use orgpass_core::policy::OrgAction;
-use orgpass_core::stripe::{self as billing, EventKind};
-use orgpass_core::token::TOKEN_BYTES;
-use orgpass_core::validation::bounded_name;
 use orgpass_core::{
+    pass::{Pass, Refused},
+    policy::OrgAction,
+    stripe::{self as billing, EventKind},
+    token::TOKEN_BYTES,
+    validation::bounded_name,
     Email, FieldError, Invalid, Password, SecretToken, SpaceKey, Timestamp, TokenHash,
+};
+
+use super::{
+    mail,
+    orgs::OrgView,
+    ports::{
+        AccountStore, Audit, BillingRef, Conversion, ExpiryReport, OrgRecord, OrgStore,
+        PassApplication, PassChange, PassStore, PasswordHasher, PaymentProvider, Random, TokenUse,
+    },
+    App, AppError,
 };
 
 /// The add-on application form.

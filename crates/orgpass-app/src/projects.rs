@@ -5,17 +5,20 @@
 //! round trip ([`ProjectStore::project_context`]); decisions come from
 //! [`orgpass_core::project`], whose capability the writes need.
 
-use super::orgs::OrgView;
-use super::ports::{
-    AccountStore, DiagramRecord, OrgStore, ProjectContext, ProjectMemberRecord, ProjectRecord,
-    ProjectStore, ProjectTarget, Random, Written,
+use orgpass_core::{
+    policy::{authorize, OrgAction},
+    project::{self, assignable, effective, ProjectAction, ProjectAuthorized, ProjectRole, Reason},
+    FieldError, Invalid, Role, SpaceKey, TokenHash,
 };
-use super::{App, AppError};
-use orgpass_core::policy::{authorize, OrgAction};
-use orgpass_core::project::{
-    self, assignable, effective, ProjectAction, ProjectAuthorized, ProjectRole, Reason,
+
+use super::{
+    orgs::OrgView,
+    ports::{
+        AccountStore, DiagramRecord, OrgStore, ProjectContext, ProjectMemberRecord, ProjectRecord,
+        ProjectStore, ProjectTarget, Random, Written,
+    },
+    App, AppError,
 };
-use orgpass_core::{FieldError, Invalid, Role, SpaceKey, TokenHash};
 
 /// A project member's effective role, with where it comes from.
 #[derive(Debug, Clone)]
@@ -117,12 +120,12 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         account_id: &str,
         add: bool,
     ) -> Result<(), AppError> {
-        let (view, _proof) = self
+        let (_, permit) = self
             .member(token, key, OrgAction::ManageProjectCreators)
             .await?;
         match self
             .store
-            .write_project_creator(&view.org.space_key, account_id, add, self.now)
+            .write_project_creator(&permit, account_id, add, self.now)
             .await?
         {
             Written::Done => Ok(()),

@@ -15,24 +15,26 @@
 //! Every refusal is recorded with its precise [`SsoFailure`] cause and a reference code
 //! the person sees; the person is told only what to ask an administrator to check.
 
-use super::orgs::OrgView;
-use super::ports::{
-    AccountRecord, AccountStore, AdminChange, DomainStore, FailureKind, ManagedRefusal,
-    MemberRecord, NewManagedAccount, NewSession, NewSsoRequest, OrgStore, Random, SamlRecord,
-    SettingsCache, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStarted,
-    SsoStore,
-};
-use super::{App, AppError};
-use orgpass_core::policy::OrgAction;
-use orgpass_core::saml_settings::{SamlSettings, SpUrls};
-use orgpass_core::time::MINUTE_MS;
-use orgpass_core::token::TOKEN_BYTES;
-use orgpass_core::validation::{bounded_name, same_site_path};
 use orgpass_core::{
+    policy::OrgAction,
+    saml_settings::{SamlSettings, SpUrls},
+    time::MINUTE_MS,
+    token::TOKEN_BYTES,
+    validation::{bounded_name, same_site_path},
     Email, FieldError, Invalid, Membership, OrganizationId, Role, SecretToken, SpaceKey, TokenHash,
 };
-use saml_sp::request::AuthnRequest;
-use saml_sp::{verify_response, Expectations, SamlError};
+use saml_sp::{request::AuthnRequest, verify_response, Expectations, SamlError};
+
+use super::{
+    orgs::OrgView,
+    ports::{
+        AccountRecord, AccountStore, AdminChange, DomainStore, FailureKind, ManagedRefusal,
+        MemberRecord, NewManagedAccount, NewSession, NewSsoRequest, OrgStore, Random, SamlRecord,
+        SettingsCache, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStarted,
+        SsoStore,
+    },
+    App, AppError,
+};
 
 /// How long a login may stay at the IdP (typing a password, a second factor).
 pub const REQUEST_MINUTES: i64 = 15;
@@ -328,12 +330,12 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         key: &str,
         settings: Result<SamlSettings, Invalid>,
     ) -> Result<SamlView, AppError> {
-        let view = self.sso_admin(token, key).await?;
+        let (view, permit) = self.sso_admin(token, key).await?;
         let settings = settings?;
         let space_key = &view.org.space_key;
         if !self
             .store
-            .write_saml_settings(space_key, &settings, &view.viewer.id, self.now)
+            .write_saml_settings(&permit, &settings, &view.viewer.id, self.now)
             .await?
         {
             return Err(AppError::LastUnmanagedAdmin);
@@ -360,8 +362,8 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         token: &TokenHash,
         key: &str,
     ) -> Result<(), AppError> {
-        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
-        let deleted = self.store.delete_saml_settings(&view.org.space_key).await?;
+        let (view, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
+        let deleted = self.store.delete_saml_settings(&permit).await?;
         cache.forget(&view.org.space_key).await;
         if deleted {
             Ok(())
@@ -406,7 +408,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         let (Some(email), Some(name), Some(role)) = (email, name, role) else {
             return Err(AppError::Invalid(Invalid::default()));
         };
-        let view = self.sso_admin(token, key).await?;
+        let (view, permit) = self.sso_admin(token, key).await?;
         let mut group_ids: Vec<String> = Vec::new();
         for id in &input.group_ids {
             if !group_ids.iter().any(|g| g == id) {
@@ -431,11 +433,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             mail,
             now: self.now,
         };
-        match self
-            .store
-            .insert_managed_account(&view.org.space_key, &account)
-            .await?
-        {
+        match self.store.insert_managed_account(&permit, &account).await? {
             Ok(()) => Ok(MemberRecord {
                 account_id,
                 email,
@@ -474,10 +472,10 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         key: &str,
         account_id: &str,
     ) -> Result<(), AppError> {
-        let (view, _) = self.member(token, key, OrgAction::ManageMembers).await?;
+        let (_, permit) = self.member(token, key, OrgAction::ManageMembers).await?;
         match self
             .store
-            .delete_managed_account(&view.org.space_key, account_id)
+            .delete_managed_account(&permit, account_id)
             .await?
         {
             AdminChange::Done => Ok(()),

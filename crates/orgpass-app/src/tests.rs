@@ -1,11 +1,14 @@
 //! Walk-throughs of the use cases over the in-memory fakes.
 
-use super::accounts::SignUp;
-use super::fake::{app, CountingRandom, MemoryStore, NativePbkdf2};
-use super::mail::links;
-use super::orgs::{CreateOrg, UpdateOrg};
-use super::{App, AppError};
 use orgpass_core::{ratelimit, Role, SecretToken, Timestamp, TokenHash};
+
+use super::{
+    accounts::SignUp,
+    fake::{app, CountingRandom, MemoryStore, NativePbkdf2},
+    mail::links,
+    orgs::{CreateOrg, UpdateOrg},
+    App, AppError,
+};
 
 const NOW: i64 = 1_795_435_200_000;
 type TestApp = App<MemoryStore, NativePbkdf2, CountingRandom>;

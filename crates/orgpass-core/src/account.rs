@@ -4,11 +4,10 @@
 //! PBKDF2-HMAC-SHA256 with a per-account random salt and a stored iteration count, so
 //! the count can be raised later (a record with fewer iterations than
 //! [`PASSWORD_ITERATIONS`] still verifies). The derivation itself is a port
-//! (`app::ports::PasswordHasher`): WebCrypto at the edge, a native implementation in
+//! (`orgpass_app::ports::PasswordHasher`): WebCrypto at the edge, a native implementation in
 //! tests.
 
-use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
-use base64::Engine;
+use base64::{engine::general_purpose::STANDARD_NO_PAD as B64, Engine};
 use subtle::ConstantTimeEq;
 
 use super::validation::FieldError;

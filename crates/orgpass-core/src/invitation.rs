@@ -15,9 +15,7 @@
 //! single-use guarantee itself lives in the store: acceptance is one conditional update
 //! that only one caller can win.
 
-use super::email::Email;
-use super::time::Timestamp;
-use super::validation::FieldError;
+use super::{email::Email, time::Timestamp, validation::FieldError};
 
 /// How long an invitation link works.
 pub const INVITATION_DAYS: i64 = 7;

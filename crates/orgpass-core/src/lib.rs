@@ -24,13 +24,12 @@ pub mod token;
 pub mod validation;
 pub mod verification;
 
-/// Time as a value: the one type the workspace uses, defined by the SAML verifier.
-pub use saml_sp::time;
-
 pub use account::{DisplayName, Password, PasswordRecord};
 pub use email::Email;
 pub use organization::{OrganizationId, OrganizationName, Product, Role, SpaceKey};
 pub use policy::{Membership, OrgAction};
+/// Time as a value: the one type the workspace uses, defined by the SAML verifier.
+pub use saml_sp::time;
 pub use time::Timestamp;
 pub use token::{SecretToken, TokenHash};
 pub use validation::{FieldError, Invalid};

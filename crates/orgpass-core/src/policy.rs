@@ -1,8 +1,10 @@
 //! Who may do what in an organization (docs/product.md §3–§6), as one pure decision.
 //!
-//! [`authorize`] is the only way to obtain an [`Authorized`] value, and the use cases
-//! that change an organization require one, so a forgotten check does not compile
-//! (docs/architecture.md "Why"). Actions that depend on the target carry what the decision needs
+//! [`authorize`] is the only way to obtain an [`Authorized`] value, and [`permit`] the
+//! only way to obtain a [`Permit`] (that decision bound to one organization). The
+//! stores' writes that change an organization take a `Permit` instead of a space key,
+//! so a forgotten check does not compile and a write lands only in the organization it
+//! was decided for (docs/architecture.md "Why"). Actions that depend on the target carry what the decision needs
 //! (`Invite(role)`, `ManageGroup { belongs }`, `CreateProject { creator }`).
 //!
 //! | action | administrator | member | guest |
@@ -18,7 +20,7 @@
 //! Projects and diagrams are decided by [`super::project`] from the effective project
 //! role.
 
-use super::organization::Role;
+use super::organization::{Role, SpaceKey};
 
 /// A person's membership of one organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +77,44 @@ impl Authorized {
     pub const fn action(&self) -> OrgAction {
         self.action
     }
+}
+
+/// Permission to act on one organization: the policy's decision bound to the
+/// organization it was made for. Only [`permit`] makes one, and the stores' writes that
+/// need a decision take it instead of a space key, so such a write cannot be called
+/// without one and writes only where the decision was made (lldap's admin handler is
+/// the model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permit {
+    space_key: SpaceKey,
+    proof: Authorized,
+}
+
+impl Permit {
+    /// The organization the decision is for.
+    #[must_use]
+    pub const fn space_key(&self) -> &SpaceKey {
+        &self.space_key
+    }
+
+    /// The action that was allowed.
+    #[must_use]
+    pub const fn action(&self) -> OrgAction {
+        self.proof.action
+    }
+}
+
+/// Decides `action` for `membership` of the organization `space_key`.
+///
+/// # Errors
+/// [`Denied`] when the role does not allow it.
+pub fn permit(
+    space_key: SpaceKey,
+    membership: Membership,
+    action: OrgAction,
+) -> Result<Permit, Denied> {
+    let proof = authorize(membership, action)?;
+    Ok(Permit { space_key, proof })
 }
 
 /// The policy refused the action.

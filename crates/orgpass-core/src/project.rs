@@ -10,8 +10,7 @@
 //! [`decide`] answers the products' question (allowed, and why); [`authorize`] is the
 //! same decision as a capability ([`ProjectAuthorized`]) that the use cases require.
 
-use super::organization::Role;
-use super::validation::FieldError;
+use super::{organization::Role, validation::FieldError};
 
 /// A role in a project, ordered `Viewer < Editor < Admin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -270,9 +269,10 @@ pub fn title(field: &'static str, input: &str) -> Result<String, FieldError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use ProjectAction as A;
     use ProjectRole::{Admin, Editor, Viewer};
+
+    use super::*;
 
     fn grants(list: &[(ProjectRole, Via)]) -> Vec<Grant> {
         list.iter()

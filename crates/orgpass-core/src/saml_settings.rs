@@ -8,11 +8,12 @@
 //! [`EXPIRY_WARNING_DAYS`]. RSA keys must be at least [`MIN_RSA_BITS`].
 
 use base64::Engine as _;
+use saml_sp::{metadata::IdpMetadata, Certificate, SamlError};
 
-use crate::time::{Timestamp, DAY_MS};
-use crate::validation::{FieldError, Invalid};
-use saml_sp::metadata::IdpMetadata;
-use saml_sp::{Certificate, SamlError};
+use crate::{
+    time::{Timestamp, DAY_MS},
+    validation::{FieldError, Invalid},
+};
 
 /// The default allowed clock difference.
 pub const DEFAULT_CLOCK_SKEW_SECONDS: i64 = 180;

@@ -7,8 +7,7 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
 use sha2::{Digest, Sha256};
 
 /// Random bytes in a token.

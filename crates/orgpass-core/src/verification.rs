@@ -15,8 +15,10 @@
 //! are re-checked daily. A resolver that cannot answer is not a check: the state stays
 //! as it is (the caller makes no transition).
 
-use super::time::{Timestamp, DAY_MS, MINUTE_MS};
-use super::validation::FieldError;
+use super::{
+    time::{Timestamp, DAY_MS, MINUTE_MS},
+    validation::FieldError,
+};
 
 /// How long a domain may stay pending before it fails.
 pub const PENDING_DAYS: i64 = 30;

@@ -11,9 +11,11 @@
     clippy::disallowed_methods
 )]
 
-use std::hint::black_box;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::{
+    hint::black_box,
+    process::Command,
+    time::{Duration, Instant},
+};
 
 use saml_sp::{verify_response, Certificate};
 

@@ -11,8 +11,10 @@
     clippy::disallowed_methods
 )]
 
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::{
+    hint::black_box,
+    time::{Duration, Instant},
+};
 
 use saml_sp::{verify_response, Certificate};
 

@@ -6,11 +6,9 @@
 //! container (as in every IdP's metadata), and expiry is shown to administrators, not
 //! enforced at login (it would lock an organization out on the day the IdP forgets).
 
-use rsa::pkcs1::DecodeRsaPublicKey as _;
-use rsa::traits::PublicKeyParts as _;
+use rsa::{pkcs1::DecodeRsaPublicKey as _, traits::PublicKeyParts as _};
 use sha2::{Digest as _, Sha256};
-use x509_cert::der::asn1::ObjectIdentifier;
-use x509_cert::der::{Decode as _, DecodePem as _, Encode as _};
+use x509_cert::der::{asn1::ObjectIdentifier, Decode as _, DecodePem as _, Encode as _};
 
 use super::SamlError;
 use crate::time::Timestamp;

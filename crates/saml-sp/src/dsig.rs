@@ -16,10 +16,12 @@
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use super::c14n::{self, Options};
-use super::cert::{Certificate, PublicKey};
-use super::xml::{Document, NodeId};
-use super::{SamlError, DSIG_NS};
+use super::{
+    c14n::{self, Options},
+    cert::{Certificate, PublicKey},
+    xml::{Document, NodeId},
+    SamlError, DSIG_NS,
+};
 
 const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 const EXC_C14N_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";

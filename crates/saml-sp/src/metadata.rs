@@ -1,9 +1,9 @@
 //! SAML metadata: ours (the SP's, for administrators to paste into their IdP) and the
 //! IdP's (imported to fill in the SAML settings).
 
-use super::request::escape;
-use super::xml::Document;
-use super::{Certificate, SamlError, DSIG_NS, METADATA_NS, NAMEID_EMAIL};
+use super::{
+    request::escape, xml::Document, Certificate, SamlError, DSIG_NS, METADATA_NS, NAMEID_EMAIL,
+};
 
 const REDIRECT_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 const POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";

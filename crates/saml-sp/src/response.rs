@@ -10,9 +10,11 @@
 
 use std::collections::BTreeMap;
 
-use super::dsig::{self, Verified};
-use super::xml::{Document, NodeId};
-use super::{Certificate, SamlError, ASSERTION_NS, DSIG_NS, PROTOCOL_NS};
+use super::{
+    dsig::{self, Verified},
+    xml::{Document, NodeId},
+    Certificate, SamlError, ASSERTION_NS, DSIG_NS, PROTOCOL_NS,
+};
 use crate::time::Timestamp;
 
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";

@@ -1,11 +1,13 @@
 //! The SAML core against responses signed by xmlsec1 (tests/fixtures, see its
 //! README), and one test per attack class, each asserting its own refusal.
 
-use super::c14n::{self, Options};
-use super::dsig;
-use super::metadata::{sp_metadata, IdpMetadata};
-use super::xml::Document;
-use super::*;
+use super::{
+    c14n::{self, Options},
+    dsig,
+    metadata::{sp_metadata, IdpMetadata},
+    xml::Document,
+    *,
+};
 use crate::time::Timestamp;
 
 macro_rules! fixture {

@@ -16,8 +16,10 @@
 //! a per-prefix stack of the declarations in scope (pushed when an element opens,
 //! popped when it closes) rather than by walking up the tree.
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use quick_xml::{
+    events::{BytesStart, Event},
+    Reader,
+};
 
 use super::SamlError;
 

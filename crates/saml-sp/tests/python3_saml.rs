@@ -13,11 +13,9 @@
     reason = "a test binary: a failed step is a failed test"
 )]
 
-use std::collections::BTreeMap;
-use std::process::Command;
+use std::{collections::BTreeMap, process::Command};
 
-use saml_sp::Timestamp;
-use saml_sp::{verify_response, Certificate, Expectations, SamlError};
+use saml_sp::{verify_response, Certificate, Expectations, SamlError, Timestamp};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 const PYTHON: &str = concat!(

@@ -7,8 +7,10 @@
     reason = "a test binary: a failed step is a failed test"
 )]
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::{
+    io::Write as _,
+    process::{Command, Stdio},
+};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 

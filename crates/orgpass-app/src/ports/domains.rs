@@ -1,6 +1,6 @@
 //! Verified domains and the DNS resolver.
 
-use orgpass_core::{SpaceKey, Timestamp};
+use orgpass_core::{policy::Permit, SpaceKey, Timestamp};
 
 use super::*;
 
@@ -58,7 +58,7 @@ pub trait DomainStore {
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn delete_domain(&self, space_key: &SpaceKey, id: &str) -> Result<bool, PortError>;
+    async fn delete_domain(&self, permit: &Permit, id: &str) -> Result<bool, PortError>;
 
     /// Up to `limit` domains due for an automatic check at `now`, soonest first.
     ///

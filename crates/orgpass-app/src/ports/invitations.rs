@@ -1,6 +1,6 @@
 //! Invitations.
 
-use orgpass_core::{Email, Role, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::{policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash};
 
 use super::*;
 
@@ -112,7 +112,7 @@ pub trait InvitationStore {
     /// [`PortError`] when the store fails.
     async fn create_invitations(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         invitations: &[NewInvitation],
         replace_pending: bool,
         now: Timestamp,
@@ -156,7 +156,7 @@ pub trait InvitationStore {
     /// [`PortError`] when the store fails.
     async fn mark_invitation_revoked(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         id: &str,
         now: Timestamp,
     ) -> Result<bool, PortError>;
@@ -169,6 +169,18 @@ pub trait InvitationStore {
         &self,
         token: &TokenHash,
     ) -> Result<Option<InvitationLookup>, PortError>;
+
+    /// The account of a live `session` (if any) and the invitation of `token`, in one
+    /// round trip: what the invitation page and its accept path start from.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn session_and_invitation(
+        &self,
+        session: Option<&TokenHash>,
+        now: Timestamp,
+        token: &TokenHash,
+    ) -> Result<(Option<AccountRecord>, Option<InvitationLookup>), PortError>;
 
     /// Accepts the invitation for `joiner` if it is still pending at `now` and meant for
     /// the joiner's email: marks it accepted, creates the account and session for a

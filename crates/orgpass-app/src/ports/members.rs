@@ -1,6 +1,6 @@
 //! Members and groups.
 
-use orgpass_core::{Email, Membership, Role, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::{policy::Permit, Email, Membership, Role, SpaceKey, Timestamp, TokenHash};
 
 use super::*;
 
@@ -117,7 +117,7 @@ pub trait MemberStore {
     /// [`PortError`] when the store fails.
     async fn update_member(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account_id: &str,
         viewer: &str,
         update: MemberUpdate,
@@ -131,7 +131,7 @@ pub trait MemberStore {
     /// [`PortError`] when the store fails.
     async fn delete_membership(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account_id: &str,
     ) -> Result<AdminChange, PortError>;
 
@@ -148,7 +148,7 @@ pub trait MemberStore {
     /// [`PortError`] when the store fails.
     async fn insert_group(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         group: &GroupRecord,
         now: Timestamp,
     ) -> Result<Written, PortError>;
@@ -159,7 +159,7 @@ pub trait MemberStore {
     /// [`PortError`] when the store fails.
     async fn update_group_name(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         id: &str,
         name: &str,
     ) -> Result<Written, PortError>;
@@ -168,7 +168,7 @@ pub trait MemberStore {
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn delete_group(&self, space_key: &SpaceKey, id: &str) -> Result<Written, PortError>;
+    async fn delete_group(&self, permit: &Permit, id: &str) -> Result<Written, PortError>;
 
     /// Adds (`add`) or removes a member of a group on behalf of `actor`;
     /// [`Written::Missing`] when the group or the member is not this organization's,
@@ -179,7 +179,7 @@ pub trait MemberStore {
     /// [`PortError`] when the store fails.
     async fn write_group_member(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         group_id: &str,
         account_id: &str,
         add: bool,
@@ -194,7 +194,7 @@ pub trait MemberStore {
     /// [`PortError`] when the store fails.
     async fn write_group_role(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         group_id: &str,
         role: Role,
     ) -> Result<Result<u64, AdminChange>, PortError>;

@@ -27,12 +27,10 @@ pub use invitations::*;
 pub use mail::*;
 pub use members::*;
 pub use organizations::*;
+use orgpass_core::{account::HASH_LEN, Password};
 pub use plan::*;
 pub use projects::*;
 pub use sso::*;
-
-use orgpass_core::account::HASH_LEN;
-use orgpass_core::Password;
 
 /// A dependency (database, runtime crypto, network) failed. The text is for logs
 /// only and never reaches a client.

@@ -1,8 +1,8 @@
 //! Organizations, their products and the member context of a request.
 
-use orgpass_core::pass::Pass;
 use orgpass_core::{
-    Email, Membership, OrganizationId, OrganizationName, Role, SpaceKey, Timestamp, TokenHash,
+    pass::Pass, policy::Permit, Email, Membership, OrganizationId, OrganizationName, Role,
+    SpaceKey, Timestamp, TokenHash,
 };
 
 use super::*;
@@ -122,7 +122,7 @@ pub trait OrgStore {
     /// [`PortError`] when the store fails.
     async fn update_organization(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         name: Option<&OrganizationName>,
         organization_id: Option<&OrganizationId>,
         now: Timestamp,

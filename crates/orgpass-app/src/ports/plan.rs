@@ -1,7 +1,6 @@
 //! The single sign-on add-on (plan), its billing and the payment provider.
 
-use orgpass_core::pass::Pass;
-use orgpass_core::{SpaceKey, Timestamp, TokenHash};
+use orgpass_core::{pass::Pass, SpaceKey, Timestamp, TokenHash};
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! Projects, their people and groups, and diagrams.
 
-use orgpass_core::{Role, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::{policy::Permit, Role, SpaceKey, Timestamp, TokenHash};
 
 use super::*;
 
@@ -102,7 +102,7 @@ pub trait ProjectStore {
     /// [`PortError`] when the store fails.
     async fn write_project_creator(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account_id: &str,
         add: bool,
         now: Timestamp,

@@ -1,6 +1,6 @@
 //! SAML single sign-on: settings, managed accounts, logins in flight, the ACS, the settings cache.
 
-use orgpass_core::{Email, Role, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::{policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash};
 
 use super::*;
 
@@ -197,14 +197,14 @@ pub trait SsoStore {
     /// `false` then, and nothing changes.
     async fn write_saml_settings(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         settings: &orgpass_core::saml_settings::SamlSettings,
         by: &str,
         now: Timestamp,
     ) -> Result<bool, PortError>;
 
     /// Removes the settings (`false`: there were none).
-    async fn delete_saml_settings(&self, space_key: &SpaceKey) -> Result<bool, PortError>;
+    async fn delete_saml_settings(&self, permit: &Permit) -> Result<bool, PortError>;
 
     /// The SSO failures to show, newest first: the newest
     /// [`SSO_VERIFIED_FAILURES_LISTED`] that were verified or named the configured IdP,
@@ -219,7 +219,7 @@ pub trait SsoStore {
     /// not (nothing written then).
     async fn insert_managed_account(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account: &NewManagedAccount,
     ) -> Result<Result<(), ManagedRefusal>, PortError>;
 
@@ -227,7 +227,7 @@ pub trait SsoStore {
     /// administrator).
     async fn delete_managed_account(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         account_id: &str,
     ) -> Result<AdminChange, PortError>;
 

@@ -1,8 +1,7 @@
 //! What the xmlsec1-signed fixtures (tests/fixtures/README.md) were made for: the
 //! SP, IdP, request and instant every SAML bench verifies them against.
 
-use saml_sp::Timestamp;
-use saml_sp::{Certificate, Expectations};
+use saml_sp::{Certificate, Expectations, Timestamp};
 
 /// The fixtures' folder.
 pub const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");

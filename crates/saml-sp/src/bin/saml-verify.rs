@@ -10,9 +10,7 @@
 //! `{"ok":true,…}` and exits 0, or `{"ok":false,"error":"<variant>"}` and exits 1;
 //! wrong usage or an unreadable file exits 2.
 
-use std::collections::BTreeMap;
-use std::io::Read as _;
-use std::process::ExitCode;
+use std::{collections::BTreeMap, io::Read as _, process::ExitCode};
 
 use saml_sp::{decode_base64, verify_response, Certificate, Expectations, SamlError, Timestamp};
 use serde::Serialize;
