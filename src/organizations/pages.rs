@@ -100,24 +100,21 @@ pub async fn settings(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
     let Some(token) = cookie_session(req) else {
         return login_redirect(&path);
     };
-    let app = cx.app();
-    match app.get_org(&token, space_key).await {
-        Ok(mut view) => {
-            // The profile shows the add-on's status as it stands now.
-            view.org.pass = view.org.pass.at(cx.now);
+    match cx.app().profile_tab(&token, space_key).await {
+        Ok(tab) => {
             let (csrf, cookies) = csrf(req)?;
             let chrome = Chrome {
-                account: Some(&view.viewer),
+                account: Some(&tab.view.viewer),
                 csrf: &csrf,
             };
             let notice = http::query(req, "saved").map(|_| "Saved.");
-            let form = (view.org.name.clone(), view.org.organization_id.to_string());
+            let org = &tab.view.org;
+            let form = (org.name.clone(), org.organization_id.to_string());
             html(
                 200,
                 &views::settings_profile(
                     &chrome,
-                    &csrf,
-                    &view,
+                    &tab,
                     (&form.0, &form.1),
                     &[],
                     &Feedback {
@@ -162,18 +159,17 @@ pub async fn settings_submit(req: &mut Request, cx: &Ctx, space_key: &str) -> Ha
         }
         Err(e) => return error_page(&e.into(), None),
     };
-    let view = app.get_org(&token, space_key).await?;
+    let tab = app.profile_tab(&token, space_key).await?;
     let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
-        account: Some(&view.viewer),
+        account: Some(&tab.view.viewer),
         csrf: &csrf,
     };
     html(
         status,
         &views::settings_profile(
             &chrome,
-            &csrf,
-            &view,
+            &tab,
             (name, id),
             &errors,
             &Feedback {

@@ -1,7 +1,7 @@
 //! Organizations: the form that creates one, and the settings page's profile tab.
 
-use orgpass_app::orgs::OrgView;
-use orgpass_core::{organization::CATALOGUE, FieldError, Role};
+use orgpass_app::pages::ProfileTab;
+use orgpass_core::{organization::CATALOGUE, FieldError};
 
 use crate::views::{csrf_input, html, page, settings_frame, Chrome, Feedback, Field};
 
@@ -47,12 +47,13 @@ pub fn new_org(
 #[must_use]
 pub fn settings_profile(
     chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
+    tab: &ProfileTab,
     form: (&str, &str),
     errors: &[FieldError],
     feedback: &Feedback<'_>,
 ) -> String {
+    let csrf = chrome.csrf;
+    let view = &tab.view;
     let org = &view.org;
     let body = html! {
         dl.facts {
@@ -74,7 +75,7 @@ pub fn settings_profile(
                 }
             }
         }
-        @if view.membership.role == Role::Administrator {
+        @if tab.may_edit {
             h2 { "Edit profile" }
             form method="post" action={ "/orgs/" (org.space_key.as_str()) "/settings" } novalidate {
                 (csrf_input(csrf))

@@ -23,8 +23,9 @@ pub async fn plan(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
     let Some(token) = cookie_session(req) else {
         return login_redirect(&path);
     };
-    match cx.app().get_org(&token, space_key).await {
-        Ok(view) => {
+    match cx.app().plan_tab(&token, space_key).await {
+        Ok(tab) => {
+            let view = &tab.view;
             let (csrf, cookies) = csrf(req)?;
             let chrome = Chrome {
                 account: Some(&view.viewer),
@@ -47,7 +48,7 @@ pub async fn plan(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
             };
             html(
                 200,
-                &views::plan(&chrome, &csrf, &view, cx.now, &feedback, form),
+                &views::plan(&chrome, &tab, cx.now, &feedback, form),
                 &cookies,
             )
         }
@@ -107,10 +108,10 @@ pub async fn plan_submit(req: &mut Request, cx: &Ctx, space_key: &str, action: &
             (d.fields, Some(d.message))
         }
     };
-    let view = app.get_org(&token, space_key).await?;
+    let tab = app.plan_tab(&token, space_key).await?;
     let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
-        account: Some(&view.viewer),
+        account: Some(&tab.view.viewer),
         csrf: &csrf,
     };
     let form_values = [
@@ -123,8 +124,7 @@ pub async fn plan_submit(req: &mut Request, cx: &Ctx, space_key: &str, action: &
         status,
         &views::plan(
             &chrome,
-            &csrf,
-            &view,
+            &tab,
             cx.now,
             &crate::views::Feedback {
                 errors: &errors,

@@ -1,8 +1,8 @@
 //! The plan: the plan tab (the add-on's state and what can be done next) and the
 //! development checkout.
 
-use orgpass_app::orgs::OrgView;
-use orgpass_core::{pass::Pass, Role, Timestamp};
+use orgpass_app::pages::PlanTab;
+use orgpass_core::{pass::Pass, Timestamp};
 
 use crate::views::{
     csrf_input, html, page, post_button, settings_frame, Chrome, Feedback, Field, Markup,
@@ -13,12 +13,13 @@ use crate::views::{
 #[must_use]
 pub fn plan(
     chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
+    tab: &PlanTab,
     now: Timestamp,
     feedback: &Feedback<'_>,
     form: [&str; 3],
 ) -> String {
+    let csrf = chrome.csrf;
+    let view = &tab.view;
     let org = &view.org;
     let key = org.space_key.as_str();
     let errors = feedback.errors;
@@ -79,7 +80,7 @@ pub fn plan(
     let body = html! {
         dl.facts { dt { "Single sign-on add-on" } dd id="pass-status" { (pass.status()) } }
         p { (state) }
-        @if view.membership.role == Role::Administrator {
+        @if tab.may_manage {
             (actions)
         } @else {
             p.muted { "Only administrators can change the plan." }

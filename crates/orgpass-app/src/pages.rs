@@ -24,6 +24,24 @@ use super::{
     App, AppError,
 };
 
+/// The profile tab (the settings page).
+#[derive(Debug, Clone)]
+pub struct ProfileTab {
+    /// The viewer and the organization (the add-on's status as of now).
+    pub view: OrgView,
+    /// The viewer may change the name and the organization ID.
+    pub may_edit: bool,
+}
+
+/// The plan tab.
+#[derive(Debug, Clone)]
+pub struct PlanTab {
+    /// The viewer and the organization.
+    pub view: OrgView,
+    /// The viewer may apply, upgrade or cancel.
+    pub may_manage: bool,
+}
+
 /// The members tab.
 #[derive(Debug, Clone)]
 pub struct MembersTab {
@@ -122,6 +140,37 @@ pub struct ManagedAccountsTab {
     pub managed: Vec<MemberRecord>,
     /// The groups a new managed account may join.
     pub groups: Vec<GroupRecord>,
+}
+
+impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
+    /// The profile tab (one round trip).
+    ///
+    /// # Errors
+    /// As [`Self::get_org`].
+    pub async fn profile_tab(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+    ) -> Result<ProfileTab, AppError> {
+        let mut view = self.get_org(token, key).await?;
+        view.org.pass = view.org.pass.at(self.now);
+        let may_edit = authorize(view.membership, OrgAction::EditProfile).is_ok();
+        Ok(ProfileTab { view, may_edit })
+    }
+
+    /// The plan tab (one round trip).
+    ///
+    /// # Errors
+    /// As [`Self::get_org`].
+    pub async fn plan_tab(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+    ) -> Result<PlanTab, AppError> {
+        let view = self.get_org(token, key).await?;
+        let may_manage = authorize(view.membership, OrgAction::ManagePlan).is_ok();
+        Ok(PlanTab { view, may_manage })
+    }
 }
 
 impl<S, H, R> App<S, H, R>

@@ -246,6 +246,15 @@ fn organizations_are_created_read_and_renamed_by_their_administrators() {
         assert_eq!(orgs.len(), 1);
         assert_eq!(orgs[0].space_key, key);
 
+        // The profile and plan tabs carry the policy's decisions for the page.
+        let profile = app.profile_tab(&ada, &key).await.unwrap();
+        assert!(profile.may_edit);
+        assert!(app.plan_tab(&ada, &key).await.unwrap().may_manage);
+        assert!(matches!(
+            app.profile_tab(&bob, &key).await,
+            Err(AppError::NotFound)
+        ));
+
         // Another person sees nothing, exactly as for a key that does not exist.
         assert!(matches!(
             app.get_org(&bob, &key).await,
