@@ -34,10 +34,14 @@ macro_rules! routes {
             }
         }
 
-        /// Whether some row of the table matches `segments` with any method.
-        #[allow(unused_variables)]
+        /// Whether some row of the table matches `segments` with any method (rows of one
+        /// path with several methods repeat their pattern, hence the allow).
+        #[allow(unused_variables, unreachable_patterns)]
         fn is_known(segments: &[&str], $development: bool) -> bool {
-            false $(|| matches!(segments, $pattern $(if $guard)?))*
+            match segments {
+                $($pattern $(if $guard)? => true,)*
+                _ => false,
+            }
         }
     };
 }
