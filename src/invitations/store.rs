@@ -316,6 +316,7 @@ impl InvitationStore for D1Store {
 
     async fn refresh_invitation(
         &self,
+        permit: &Permit,
         invitation: &NewInvitation,
         now: Timestamp,
     ) -> Result<bool, PortError> {
@@ -326,7 +327,7 @@ impl InvitationStore for D1Store {
                     "UPDATE invitations SET token_hash = ?3, status = 'pending', expires_at = ?4, created_at = ?5 \
                      WHERE space_key = ?1 AND id = ?2 AND status IN ('pending', 'expired')",
                     &[
-                        text(r.space_key.as_str()),
+                        text(permit.space_key().as_str()),
                         text(&r.id),
                         text(&invitation.token.to_hex()),
                         time(expires_at(r)),

@@ -7,7 +7,7 @@ use orgpass_app::ports::{
 };
 use orgpass_core::{
     policy::Permit,
-    project::{Grant, ProjectRole, Via},
+    project::{Grant, ProjectPermit, ProjectRole, Via},
     Role, SpaceKey, Timestamp, TokenHash,
 };
 use serde::Deserialize;
@@ -249,10 +249,11 @@ impl ProjectStore for D1Store {
 
     async fn insert_project(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         project: &ProjectRecord,
         creator: &str,
     ) -> Result<(), PortError> {
+        let space_key = permit.space_key();
         let args = [
             text(&project.id),
             text(space_key.as_str()),
@@ -337,12 +338,12 @@ impl ProjectStore for D1Store {
 
     async fn write_project_member(
         &self,
-        space_key: &SpaceKey,
-        project_id: &str,
+        permit: &ProjectPermit,
         account_id: &str,
         role: Option<ProjectRole>,
         now: Timestamp,
     ) -> Result<Written, PortError> {
+        let (space_key, project_id) = (permit.space_key(), permit.project_id());
         let args = [
             text(space_key.as_str()),
             text(project_id),
@@ -385,12 +386,12 @@ impl ProjectStore for D1Store {
 
     async fn write_project_group(
         &self,
-        space_key: &SpaceKey,
-        project_id: &str,
+        permit: &ProjectPermit,
         group_id: &str,
         role: Option<ProjectRole>,
         now: Timestamp,
     ) -> Result<Written, PortError> {
+        let (space_key, project_id) = (permit.space_key(), permit.project_id());
         let args = [
             text(space_key.as_str()),
             text(project_id),
@@ -432,10 +433,11 @@ impl ProjectStore for D1Store {
 
     async fn insert_diagram(
         &self,
-        space_key: &SpaceKey,
+        permit: &ProjectPermit,
         diagram: &DiagramRecord,
         creator: &str,
     ) -> Result<(), PortError> {
+        let space_key = permit.space_key();
         self.one(self.stmt(
             "INSERT INTO diagrams (id, space_key, project_id, title, created_by, created_at, updated_at) \
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 \
@@ -443,7 +445,7 @@ impl ProjectStore for D1Store {
             &[
                 text(&diagram.id),
                 text(space_key.as_str()),
-                text(&diagram.project_id),
+                text(permit.project_id()),
                 text(&diagram.title),
                 text(creator),
                 time(diagram.created_at),
@@ -473,19 +475,21 @@ impl ProjectStore for D1Store {
 
     async fn update_diagram(
         &self,
-        space_key: &SpaceKey,
+        permit: &ProjectPermit,
         id: &str,
         title: Option<&str>,
         now: Timestamp,
     ) -> Result<Written, PortError> {
+        let (space, project) = (text(permit.space_key().as_str()), text(permit.project_id()));
         let statement = match title {
             Some(title) => self.stmt(
-                "UPDATE diagrams SET title = ?3, updated_at = ?4 WHERE space_key = ?1 AND id = ?2",
-                &[text(space_key.as_str()), text(id), text(title), time(now)],
+                "UPDATE diagrams SET title = ?4, updated_at = ?5 \
+                 WHERE space_key = ?1 AND project_id = ?2 AND id = ?3",
+                &[space, project, text(id), text(title), time(now)],
             )?,
             None => self.stmt(
-                "DELETE FROM diagrams WHERE space_key = ?1 AND id = ?2",
-                &[text(space_key.as_str()), text(id)],
+                "DELETE FROM diagrams WHERE space_key = ?1 AND project_id = ?2 AND id = ?3",
+                &[space, project, text(id)],
             )?,
         };
         let result = self.one(statement).await?;

@@ -20,6 +20,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "pages::plan_tab_applies_and_upgrades",
         plan_tab_applies_and_upgrades,
     ),
+    (
+        "pages::settings_tabs_read_in_one_batch",
+        settings_tabs_read_in_one_batch,
+    ),
 ];
 
 /// The visitor's form CSRF token and cookie (as a browser would hold them).
@@ -284,4 +288,40 @@ fn plan_tab_applies_and_upgrades(w: &World) {
         r.header("location").unwrap(),
         format!("{}/dev/checkout?org={key}", c.base)
     );
+}
+
+/// Each settings tab is one page-shaped use case; those that read one batch cost one D1
+/// round trip (the development header says how many the Worker made).
+fn settings_tabs_read_in_one_batch(w: &World) {
+    let c = w.client();
+    let admin = unique_email("tabs");
+    let session = verified_session(&c, &admin);
+    let key = create_org(&c, &session, "Tabs Org", None)["space_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cookie = format!("orgpass_session={session}");
+    let get = |path: &str| {
+        let r = c.send("GET", path, &[("cookie", &cookie)], None);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        r.round_trips()
+    };
+    let settings = format!("/orgs/{key}/settings");
+    for (tab, trips) in [
+        ("", 1),
+        ("/plan", 1),
+        ("/members", 1),
+        ("/groups", 1),
+        ("/managed-accounts", 1),
+        // The invitations themselves are a second read, for administrators.
+        ("/invitations", 2),
+    ] {
+        assert_eq!(get(&format!("{settings}{tab}")), trips, "{settings}{tab}");
+    }
+    // The invitation page reads the visitor's session and the invitation together.
+    let invitee = unique_email("tabs-invitee");
+    let r = crate::team::invite(&c, &session, &key, &[&invitee], "member");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = crate::team::invitation_token(&c, &invitee);
+    assert_eq!(get(&format!("/invitations/{token}")), 1);
 }

@@ -238,7 +238,7 @@ where
         key: &str,
         id: &str,
     ) -> Result<InvitationRecord, AppError> {
-        let (view, _proof) = self
+        let (view, permit) = self
             .member(token, key, OrgAction::ManageInvitations)
             .await?;
         let record = self
@@ -258,7 +258,11 @@ where
             },
             &view,
         )?;
-        if self.store.refresh_invitation(&fresh, self.now).await? {
+        if self
+            .store
+            .refresh_invitation(&permit, &fresh, self.now)
+            .await?
+        {
             Ok(fresh.record)
         } else {
             Err(AppError::InvitationNotPending)

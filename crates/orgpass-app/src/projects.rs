@@ -6,8 +6,8 @@
 //! [`orgpass_core::project`], whose capability the writes need.
 
 use orgpass_core::{
-    policy::{authorize, OrgAction},
-    project::{self, assignable, effective, ProjectAction, ProjectAuthorized, ProjectRole, Reason},
+    policy::{authorize, permit, OrgAction},
+    project::{self, assignable, effective, ProjectAction, ProjectPermit, ProjectRole, Reason},
     FieldError, Invalid, Role, SpaceKey, TokenHash,
 };
 
@@ -79,7 +79,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         key: &str,
         target: ProjectTarget<'_>,
         action: ProjectAction,
-    ) -> Result<(Loaded, ProjectRecord, ProjectAuthorized), AppError> {
+    ) -> Result<(Loaded, ProjectRecord, ProjectPermit), AppError> {
         let loaded = self.load(token, key, None, target).await?;
         let project = loaded.cx.project.clone().ok_or(AppError::NotFound)?;
         if matches!(target, ProjectTarget::Diagram(_)) && loaded.cx.diagram.is_none() {
@@ -90,8 +90,15 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         if project::authorize(org_role, role, ProjectAction::View).is_err() {
             return Err(AppError::NotFound);
         }
-        let proof = project::authorize(org_role, role, action).map_err(|_| AppError::Forbidden)?;
-        Ok((loaded, project, proof))
+        let permit = project::permit(
+            loaded.view.org.space_key.clone(),
+            &project.id,
+            org_role,
+            role,
+            action,
+        )
+        .map_err(|_| AppError::Forbidden)?;
+        Ok((loaded, project, permit))
     }
 
     /// The project creators (administrators).
@@ -147,7 +154,8 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
     ) -> Result<ProjectRecord, AppError> {
         let name = project::title("name", name)?;
         let loaded = self.load(token, key, None, ProjectTarget::None).await?;
-        let _proof = authorize(
+        let permit = permit(
+            loaded.view.org.space_key.clone(),
             loaded.view.membership,
             OrgAction::CreateProject {
                 creator: loaded.cx.creator,
@@ -160,7 +168,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             created_at: self.now,
         };
         self.store
-            .insert_project(&loaded.view.org.space_key, &record, &loaded.view.viewer.id)
+            .insert_project(&permit, &record, &loaded.view.viewer.id)
             .await?;
         Ok(record)
     }
@@ -249,29 +257,29 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
                 ProjectTarget::Project(project_id),
             )
             .await?;
-        if loaded.cx.project.is_none() {
+        let Some(project) = &loaded.cx.project else {
             return Err(AppError::NotFound);
-        }
+        };
         let caller_role = effective(loaded.view.membership.role, &loaded.cx.grants);
         let org_role = Some(loaded.view.membership.role);
         if project::authorize(org_role, caller_role, ProjectAction::View).is_err() {
             return Err(AppError::NotFound);
         }
-        let _proof = project::authorize(org_role, caller_role, ProjectAction::Manage)
-            .map_err(|_| AppError::Forbidden)?;
+        let permit = project::permit(
+            loaded.view.org.space_key.clone(),
+            &project.id,
+            org_role,
+            caller_role,
+            ProjectAction::Manage,
+        )
+        .map_err(|_| AppError::Forbidden)?;
         let subject_role = loaded.cx.subject_role.ok_or(AppError::NotFound)?;
         if let Some(role) = role {
             assignable(subject_role, role).map_err(|_| AppError::GuestNotAllowed)?;
         }
         match self
             .store
-            .write_project_member(
-                &loaded.view.org.space_key,
-                project_id,
-                account_id,
-                role,
-                self.now,
-            )
+            .write_project_member(&permit, account_id, role, self.now)
             .await?
         {
             Written::Done => Ok(()),
@@ -296,7 +304,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             .map(ProjectRole::parse)
             .transpose()
             .map_err(Invalid::from)?;
-        let (loaded, _project, _proof) = self
+        let (_, _, permit) = self
             .project_action(
                 token,
                 key,
@@ -306,13 +314,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             .await?;
         match self
             .store
-            .write_project_group(
-                &loaded.view.org.space_key,
-                project_id,
-                group_id,
-                role,
-                self.now,
-            )
+            .write_project_group(&permit, group_id, role, self.now)
             .await?
         {
             Written::Done => Ok(()),
@@ -332,7 +334,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         title: &str,
     ) -> Result<DiagramRecord, AppError> {
         let title = project::title("title", title)?;
-        let (loaded, project, _proof) = self
+        let (loaded, project, permit) = self
             .project_action(
                 token,
                 key,
@@ -348,7 +350,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             updated_at: self.now,
         };
         self.store
-            .insert_diagram(&loaded.view.org.space_key, &diagram, &loaded.view.viewer.id)
+            .insert_diagram(&permit, &diagram, &loaded.view.viewer.id)
             .await?;
         Ok(diagram)
     }
@@ -394,18 +396,13 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         } else {
             ProjectAction::DiagramDelete
         };
-        let (loaded, _project, _proof) = self
+        let (loaded, _, permit) = self
             .project_action(token, key, ProjectTarget::Diagram(diagram_id), action)
             .await?;
         let diagram = loaded.cx.diagram.clone().ok_or(AppError::NotFound)?;
         match self
             .store
-            .update_diagram(
-                &loaded.view.org.space_key,
-                diagram_id,
-                title.as_deref(),
-                self.now,
-            )
+            .update_diagram(&permit, diagram_id, title.as_deref(), self.now)
             .await?
         {
             Written::Done => Ok(title.map(|title| DiagramRecord {

@@ -168,6 +168,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_permit_is_the_decision_bound_to_its_organization() {
+        let key = SpaceKey::parse("ACME123456").unwrap();
+        let admin = Membership {
+            role: Role::Administrator,
+            can_invite: false,
+        };
+        let member = Membership {
+            role: Role::Member,
+            ..admin
+        };
+        let granted = permit(key.clone(), admin, OrgAction::ManageMembers).unwrap();
+        assert_eq!(granted.space_key(), &key);
+        assert_eq!(granted.action(), OrgAction::ManageMembers);
+        assert_eq!(permit(key, member, OrgAction::ManageMembers), Err(Denied));
+    }
+
+    #[test]
     fn every_role_and_action() {
         use OrgAction as A;
         use Role::{Administrator as Ad, Guest as G, Member as M};

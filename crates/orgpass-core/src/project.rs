@@ -10,7 +10,10 @@
 //! [`decide`] answers the products' question (allowed, and why); [`authorize`] is the
 //! same decision as a capability ([`ProjectAuthorized`]) that the use cases require.
 
-use super::{organization::Role, validation::FieldError};
+use super::{
+    organization::{Role, SpaceKey},
+    validation::FieldError,
+};
 
 /// A role in a project, ordered `Viewer < Editor < Admin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -245,6 +248,56 @@ pub fn authorize(
     Ok(ProjectAuthorized { action, reason })
 }
 
+/// Permission to act on one project: [`authorize`]'s decision bound to the organization
+/// and the project it was made for. Only [`permit`] makes one; the stores' project
+/// writes take it instead of a space key and a project id, so such a write cannot be
+/// called without a decision, nor land in another project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectPermit {
+    space_key: SpaceKey,
+    project_id: String,
+    proof: ProjectAuthorized,
+}
+
+impl ProjectPermit {
+    /// The organization.
+    #[must_use]
+    pub const fn space_key(&self) -> &SpaceKey {
+        &self.space_key
+    }
+
+    /// The project.
+    #[must_use]
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
+    /// The action allowed.
+    #[must_use]
+    pub const fn action(&self) -> ProjectAction {
+        self.proof.action
+    }
+}
+
+/// Decides `action` on project `project_id` of `space_key` ([`authorize`]).
+///
+/// # Errors
+/// The [`Reason`] of the refusal.
+pub fn permit(
+    space_key: SpaceKey,
+    project_id: &str,
+    org_role: Option<Role>,
+    role: Option<ProjectRole>,
+    action: ProjectAction,
+) -> Result<ProjectPermit, Reason> {
+    let proof = authorize(org_role, role, action)?;
+    Ok(ProjectPermit {
+        space_key,
+        project_id: project_id.to_owned(),
+        proof,
+    })
+}
+
 /// [`authorize`] as the products' yes/no with a reason.
 #[must_use]
 pub fn decide(
@@ -273,6 +326,34 @@ mod tests {
     use ProjectRole::{Admin, Editor, Viewer};
 
     use super::*;
+
+    #[test]
+    fn a_project_permit_is_the_decision_bound_to_its_project() {
+        let key = SpaceKey::parse("ACME123456").unwrap();
+        let granted = permit(
+            key.clone(),
+            "prj_1",
+            Some(Role::Member),
+            Some(Editor),
+            A::DiagramCreate,
+        )
+        .unwrap();
+        assert_eq!((granted.space_key(), granted.project_id()), (&key, "prj_1"));
+        assert_eq!(granted.action(), A::DiagramCreate);
+        assert_eq!(
+            permit(
+                key,
+                "prj_1",
+                Some(Role::Member),
+                Some(Viewer),
+                A::DiagramCreate
+            ),
+            Err(Reason::RoleTooLow {
+                has: Viewer,
+                needs: Editor
+            })
+        );
+    }
 
     fn grants(list: &[(ProjectRole, Via)]) -> Vec<Grant> {
         list.iter()

@@ -146,6 +146,7 @@ pub trait InvitationStore {
     /// [`PortError`] when the store fails.
     async fn refresh_invitation(
         &self,
+        permit: &Permit,
         invitation: &NewInvitation,
         now: Timestamp,
     ) -> Result<bool, PortError>;

@@ -1,6 +1,6 @@
 //! Projects, their people and groups, and diagrams.
 
-use orgpass_core::{policy::Permit, Role, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::{policy::Permit, project::ProjectPermit, Role, SpaceKey, Timestamp, TokenHash};
 
 use super::*;
 
@@ -114,7 +114,7 @@ pub trait ProjectStore {
     /// [`PortError`] when the store fails.
     async fn insert_project(
         &self,
-        space_key: &SpaceKey,
+        permit: &Permit,
         project: &ProjectRecord,
         creator: &str,
     ) -> Result<(), PortError>;
@@ -148,8 +148,7 @@ pub trait ProjectStore {
     /// [`PortError`] when the store fails.
     async fn write_project_member(
         &self,
-        space_key: &SpaceKey,
-        project_id: &str,
+        permit: &ProjectPermit,
         account_id: &str,
         role: Option<orgpass_core::project::ProjectRole>,
         now: Timestamp,
@@ -162,8 +161,7 @@ pub trait ProjectStore {
     /// [`PortError`] when the store fails.
     async fn write_project_group(
         &self,
-        space_key: &SpaceKey,
-        project_id: &str,
+        permit: &ProjectPermit,
         group_id: &str,
         role: Option<orgpass_core::project::ProjectRole>,
         now: Timestamp,
@@ -175,7 +173,7 @@ pub trait ProjectStore {
     /// [`PortError`] when the store fails.
     async fn insert_diagram(
         &self,
-        space_key: &SpaceKey,
+        permit: &ProjectPermit,
         diagram: &DiagramRecord,
         creator: &str,
     ) -> Result<(), PortError>;
@@ -190,13 +188,13 @@ pub trait ProjectStore {
         project_id: &str,
     ) -> Result<Vec<DiagramRecord>, PortError>;
 
-    /// Retitles (`Some`) or deletes (`None`) a diagram.
+    /// Retitles (`Some`) or deletes (`None`) a diagram of the permit's project.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
     async fn update_diagram(
         &self,
-        space_key: &SpaceKey,
+        permit: &ProjectPermit,
         id: &str,
         title: Option<&str>,
         now: Timestamp,
