@@ -1,6 +1,7 @@
 //! Members, invitations, groups, projects, diagrams and `authorize` over HTTP against
 //! the real Worker and its local D1 (docs/product.md §3–§6).
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
@@ -94,22 +95,75 @@ pub fn joined(c: &Client, admin: &str, key: &str, role: &str, tag: &str) -> Pers
     }
 }
 
-fn members_of(c: &Client, token: &str, key: &str) -> Vec<Value> {
-    let r = c.get(
-        &format!("/api/v1/orgs/{key}/members?limit=200"),
-        Some(token),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.json()["members"].as_array().unwrap().clone()
+/// A member as `GET /api/v1/orgs/{org}/members` lists them (docs/api.md; the fields
+/// these tests read).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Member {
+    pub account_id: String,
+    pub email: String,
+    pub role: String,
 }
 
-fn ids(list: &[Value], field: &str) -> Vec<String> {
-    let mut ids: Vec<String> = list
-        .iter()
-        .map(|m| m[field].as_str().unwrap().to_owned())
-        .collect();
-    ids.sort();
-    ids
+/// A group as `GET /api/v1/orgs/{org}/groups` lists them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub member_ids: Vec<String>,
+}
+
+/// An invitation as `GET /api/v1/orgs/{org}/invitations` lists them (the fields these
+/// tests read).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Invitation {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub status: String,
+}
+
+/// Reads `field` of a JSON answer as a list of `T` (the answer must be 200).
+fn list_of<T: serde::de::DeserializeOwned>(r: &Resp, field: &str) -> Vec<T> {
+    assert_eq!(r.status, 200, "{}", r.body);
+    serde_json::from_value(r.json()[field].clone())
+        .unwrap_or_else(|e| panic!("{field} of {}: {e}", r.body))
+}
+
+/// Every member `token` may see in `key` (one page of up to 200).
+pub fn members_of(c: &Client, token: &str, key: &str) -> Vec<Member> {
+    list_of(
+        &c.get(
+            &format!("/api/v1/orgs/{key}/members?limit=200"),
+            Some(token),
+        ),
+        "members",
+    )
+}
+
+/// The groups `token` may see in `key`.
+pub fn groups_of(c: &Client, token: &str, key: &str) -> Vec<Group> {
+    list_of(
+        &c.get(&format!("/api/v1/orgs/{key}/groups"), Some(token)),
+        "groups",
+    )
+}
+
+/// The invitations of `key` in `status` (all when empty), as an administrator sees them.
+pub fn invitations_of(c: &Client, token: &str, key: &str, status: &str) -> Vec<Invitation> {
+    list_of(
+        &c.get(
+            &format!("/api/v1/orgs/{key}/invitations?status={status}"),
+            Some(token),
+        ),
+        "invitations",
+    )
+}
+
+/// One string of each item, sorted.
+fn sorted_by<T>(list: &[T], field: impl Fn(&T) -> &str) -> Vec<String> {
+    let mut out: Vec<String> = list.iter().map(|x| field(x).to_owned()).collect();
+    out.sort();
+    out
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -138,15 +192,15 @@ fn invite_several(w: &World) {
     );
     assert_eq!(r.status, 201, "{}", r.body);
     let body = r.json();
-    let sent = body["invitations"].as_array().unwrap();
+    let sent: Vec<Invitation> = serde_json::from_value(body["invitations"].clone()).unwrap();
     assert_eq!(
-        ids(sent, "email"),
+        sorted_by(&sent, |i| &i.email),
         sorted(vec![new.clone(), existing.clone(), third.clone()]),
         "duplicates count once"
     );
     assert!(sent
         .iter()
-        .all(|i| i["status"] == "pending" && i["role"] == "member"));
+        .all(|i| i.status == "pending" && i.role == "member"));
     assert_eq!(
         body["refused"],
         json!([{"email": admin.email, "code": "already_member"}])
@@ -241,15 +295,9 @@ fn invite_several(w: &World) {
     );
 
     // 3. Resend gives a new link and kills the old one; revoke kills the new one.
-    let list = c
-        .get(
-            &format!("/api/v1/orgs/{key}/invitations?status=pending"),
-            Some(&admin.token),
-        )
-        .json();
-    let pending = list["invitations"].as_array().unwrap();
-    assert_eq!(ids(pending, "email"), vec![third.clone()]);
-    let id = pending[0]["id"].as_str().unwrap();
+    let pending = invitations_of(&c, &admin.token, &key, "pending");
+    assert_eq!(sorted_by(&pending, |i| &i.email), vec![third.clone()]);
+    let id = pending[0].id.as_str();
     let r = c.json(
         "POST",
         &format!("/api/v1/orgs/{key}/invitations/{id}/resend"),
@@ -289,7 +337,7 @@ fn invite_several(w: &World) {
 
     let members = members_of(&c, &admin.token, &key);
     assert_eq!(
-        ids(&members, "email"),
+        sorted_by(&members, |m| &m.email),
         sorted(vec![admin.email.clone(), new, existing]),
     );
     // Invited again while pending: the earlier link dies, the new one works.
@@ -455,13 +503,7 @@ fn concurrent_accepts(w: &World) {
         "{outcomes:?}"
     );
     let members = members_of(&c, &admin.token, &key);
-    assert_eq!(
-        members
-            .iter()
-            .filter(|m| m["email"] == email.as_str())
-            .count(),
-        1
-    );
+    assert_eq!(members.iter().filter(|m| m.email == email).count(), 1);
 }
 
 fn invitations_expire(w: &World) {
@@ -482,14 +524,9 @@ fn invitations_expire(w: &World) {
         "7 days: {expires}"
     );
     cron(&c, now_ms + week + 3_600_000);
-    let list = c
-        .get(
-            &format!("/api/v1/orgs/{key}/invitations?status=expired"),
-            Some(&admin.token),
-        )
-        .json();
     assert_eq!(
-        ids(list["invitations"].as_array().unwrap(), "email"),
+        sorted_by(&invitations_of(&c, &admin.token, &key, "expired"), |i| &i
+            .email),
         vec![email.clone()]
     );
     let r = c.get(&format!("/api/v1/invitations/{token}"), None);
@@ -661,17 +698,11 @@ fn removal_ends_access(w: &World) {
         200,
         "the account itself lives on"
     );
-    let groups = c
-        .get(&format!("/api/v1/orgs/{key}/groups"), Some(&admin.token))
-        .json();
-    let g = groups["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["id"] == group_id.as_str())
-        .unwrap()
-        .clone();
-    assert_eq!(g["member_ids"], json!([]), "removed from its groups");
+    let g = groups_of(&c, &admin.token, &key)
+        .into_iter()
+        .find(|g| g.id == group_id)
+        .unwrap();
+    assert!(g.member_ids.is_empty(), "removed from its groups");
     let members = c
         .get(
             &format!("/api/v1/orgs/{key}/projects/{project}/members"),
@@ -727,16 +758,13 @@ fn guest_visibility(w: &World) {
     }
     let seen = members_of(&c, &guest.token, &key);
     assert_eq!(
-        ids(&seen, "account_id"),
+        sorted_by(&seen, |m| &m.account_id),
         sorted(vec![guest.id.clone(), mate.id.clone()])
     );
     let all = members_of(&c, &mate.token, &key);
     assert_eq!(all.len(), 4, "members see everyone");
-    let groups = c
-        .get(&format!("/api/v1/orgs/{key}/groups"), Some(&guest.token))
-        .json();
     assert_eq!(
-        ids(groups["groups"].as_array().unwrap(), "id"),
+        sorted_by(&groups_of(&c, &guest.token, &key), |g| &g.id),
         vec![team.clone()]
     );
     let r = c.json(
@@ -840,13 +868,8 @@ fn groups(w: &World) {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["changed"], 2);
     let roles: Vec<(String, String)> = members_of(&c, &admin.token, &key)
-        .iter()
-        .map(|m| {
-            (
-                m["account_id"].as_str().unwrap().to_owned(),
-                m["role"].as_str().unwrap().to_owned(),
-            )
-        })
+        .into_iter()
+        .map(|m| (m.account_id, m.role))
         .collect();
     assert!(
         roles.contains(&(member.id.clone(), "guest".into()))
@@ -867,9 +890,8 @@ fn groups(w: &World) {
         None,
     );
     assert_eq!(r.status, 204);
-    let list = c.get(&url, Some(&admin.token)).json();
     assert_eq!(
-        ids(list["groups"].as_array().unwrap(), "id"),
+        sorted_by(&groups_of(&c, &admin.token, &key), |g| &g.id),
         vec![admins_id.clone()]
     );
     // Invited straight into a group: joining puts them in it.
@@ -1099,10 +1121,13 @@ fn projects(w: &World) {
     let visible = c
         .get(&format!("{base}/projects"), Some(&guest.token))
         .json();
-    assert_eq!(
-        ids(visible["projects"].as_array().unwrap(), "id"),
-        vec![project.clone()]
-    );
+    let ids: Vec<&str> = visible["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![project.as_str()]);
     let r = c.send(
         "DELETE",
         &format!("{base}/diagrams/{diagram}"),
@@ -1535,12 +1560,10 @@ fn foreign_ids(w: &World) {
     // Nothing of B changed.
     let members = members_of(&c, &bob.token, &b);
     assert_eq!(members.len(), 2);
-    assert!(members.iter().all(|m| m["role"] != "editor"));
-    let groups = c
-        .get(&format!("/api/v1/orgs/{b}/groups"), Some(&bob.token))
-        .json();
-    assert_eq!(groups["groups"][0]["name"], "B");
-    assert_eq!(groups["groups"][0]["member_ids"], json!([]));
+    assert!(members.iter().all(|m| m.role != "editor"));
+    let groups = groups_of(&c, &bob.token, &b);
+    assert_eq!(groups[0].name, "B");
+    assert!(groups[0].member_ids.is_empty());
     let diagrams = c
         .get(
             &format!("/api/v1/orgs/{b}/projects/{b_project}/diagrams"),
@@ -1548,13 +1571,7 @@ fn foreign_ids(w: &World) {
         )
         .json();
     assert_eq!(diagrams["diagrams"][0]["title"], "B");
-    let pending = c
-        .get(
-            &format!("/api/v1/orgs/{b}/invitations?status=pending"),
-            Some(&bob.token),
-        )
-        .json();
-    assert_eq!(pending["invitations"].as_array().unwrap().len(), 1);
+    assert_eq!(invitations_of(&c, &bob.token, &b, "pending").len(), 1);
     let creators = c
         .get(
             &format!("/api/v1/orgs/{b}/project-creators"),
