@@ -1,4 +1,5 @@
-//! Accounts: the JSON API (docs/api.md).
+//! Accounts over JSON (docs/api.md "Accounts and sessions"): sign-up, email
+//! confirmation, log-in and log-out, `me`, setting a password from an emailed link.
 
 use orgpass_app::{
     accounts::{session_seconds, SignUp},

@@ -1,4 +1,6 @@
-//! Accounts: its pages.
+//! Accounts' pages: the landing page and dashboard, sign-up, email confirmation (at
+//! once in the browser that signed up, else with the password), log-in and log-out,
+//! setting a password from an emailed link.
 
 use orgpass_app::{
     accounts::{session_seconds, SignUp, Verifying},

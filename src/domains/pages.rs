@@ -1,4 +1,4 @@
-//! Domains: its pages.
+//! Domains' page: the domains tab and its forms (add, check now, delete).
 
 use orgpass_app::AppError;
 use orgpass_core::TokenHash;

@@ -1,4 +1,4 @@
-//! Groups: the JSON API (docs/api.md).
+//! Groups over JSON (docs/api.md "Members, invitations, groups").
 
 use orgpass_app::ports::GroupRecord;
 use serde::Deserialize;

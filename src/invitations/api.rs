@@ -1,4 +1,5 @@
-//! Invitations: the JSON API (docs/api.md).
+//! Invitations over JSON (docs/api.md "Members, invitations, groups"): inviting,
+//! listing, resending, revoking, opening a link, accepting, signing up by invitation.
 
 use orgpass_app::{
     accounts::session_seconds,

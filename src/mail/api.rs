@@ -1,4 +1,4 @@
-//! Mail: the JSON API (docs/api.md).
+//! The development mailbox as JSON (`GET /dev/mail`, development only).
 
 use serde_json::{json, Value};
 use worker::Request;

@@ -1,4 +1,4 @@
-//! Mail: its pages.
+//! The development mailbox page (`GET /dev/mailbox`, development only).
 
 use worker::Request;
 

@@ -1,4 +1,5 @@
-//! Members: the JSON API (docs/api.md).
+//! Members over JSON (docs/api.md "Members, invitations, groups"): the list, a
+//! change of role or privilege, removal.
 
 use orgpass_app::{
     members::{page_limit, ChangeMember},

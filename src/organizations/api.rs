@@ -1,4 +1,5 @@
-//! Organizations: the JSON API (docs/api.md).
+//! Organizations over JSON (docs/api.md "Organizations"): create, read, rename; the
+//! organization and membership JSON the other rooms share.
 
 use orgpass_app::{
     orgs::{CreateOrg, OrgView, UpdateOrg},

@@ -1,4 +1,4 @@
-//! Organizations: its pages.
+//! Organizations' pages: the form that creates one, the profile tab and its form.
 
 use orgpass_app::{
     orgs::{CreateOrg, UpdateOrg},

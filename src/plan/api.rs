@@ -1,4 +1,5 @@
-//! The plan: the JSON API (docs/api.md).
+//! The plan over JSON (docs/api.md "Single sign-on add-on (Pass)"): the add-on's state,
+//! applying, upgrading, cancelling, the billing webhook, the operator's routes.
 
 use orgpass_app::{
     pass::{ApplyInput, OperatorAction, WebhookOutcome},

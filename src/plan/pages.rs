@@ -1,4 +1,4 @@
-//! The plan: its pages.
+//! The plan's pages: the plan tab and its forms, and the development checkout.
 
 use orgpass_app::{ports::Random, AppError};
 use worker::Request;

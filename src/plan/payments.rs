@@ -1,4 +1,5 @@
-//! The payment providers behind `app::ports::PaymentProvider`.
+//! The payment providers behind `orgpass_app::ports::PaymentProvider`: Stripe and the
+//! development checkout.
 //!
 //! - `stripe`: Checkout Sessions created over Stripe's HTTPS API (subscription mode,
 //!   one price), cancellation at period end on the subscription. Card data never

@@ -1,4 +1,5 @@
-//! Single sign-on: acs.
+//! The assertion consumer service (`POST /saml/{org}/acs`) and the SP metadata: the
+//! SAML response in, a session (or a failure page with a reference) out.
 
 use orgpass_app::sso::{Hint, Refusal};
 use orgpass_core::SpaceKey;

@@ -1,4 +1,5 @@
-//! Single sign-on: the JSON API (docs/api.md).
+//! Single sign-on over JSON (docs/api.md "SAML settings", "Managed accounts"): the settings, the
+//! failures, managed accounts.
 
 use orgpass_app::{
     ports::SsoFailureRecord,

@@ -1,4 +1,4 @@
-//! Single sign-on: cache.
+//! The KV cache of an organization's SAML settings for the login path.
 
 use orgpass_app::ports::{SamlRecord, SettingsCache};
 use orgpass_core::{saml_settings::SamlSettings, SpaceKey, Timestamp};

@@ -1,4 +1,5 @@
-//! Single sign-on: login.
+//! Starting a login (`/login/sso`: the form, the AuthnRequest, the browser binding)
+//! and handing an unsolicited login's session to the browser (`/login/sso/continue`).
 
 use orgpass_app::{
     ports::AccountRecord,
