@@ -8,9 +8,9 @@
 //! so the statements after it act only for the batch whose insert won.
 
 use orgpass_app::ports::{
-    AccountRecord, AcsState, AdminChange, FailureKind, ManagedRefusal, NewManagedAccount,
-    NewSsoRequest, PortError, SamlRecord, SsoCompletion, SsoFailureRecord, SsoOutcome,
-    SsoRequestRecord, SsoStarted, SsoStore, SSO_ANONYMOUS_FAILURES_KEPT,
+    AccountRecord, AcsState, AdminChange, AuthenticationPage, FailureKind, ManagedRefusal,
+    NewManagedAccount, NewSsoRequest, PortError, SamlRecord, SsoCompletion, SsoFailureRecord,
+    SsoOutcome, SsoRequestRecord, SsoStarted, SsoStore, SSO_ANONYMOUS_FAILURES_KEPT,
     SSO_ANONYMOUS_FAILURES_PER_IP, SSO_FAILURES_KEPT, SSO_FAILURE_DAYS, SSO_VERIFIED_FAILURES_KEPT,
     SSO_VERIFIED_FAILURES_LISTED,
 };
@@ -23,9 +23,11 @@ use orgpass_core::{
 };
 use saml_sp::Certificate;
 use serde::Deserialize;
+use worker::{D1PreparedStatement, D1Result};
 
 use crate::{
     accounts::store::sso_allowed_sql,
+    organizations::store::{context_from, CONTEXT_STATEMENTS},
     platform::d1::{
         changes, found, int, millis, rows, text, time, total_changes, AccountRow, D1Store,
         ACCOUNT_COLUMNS,
@@ -83,22 +85,92 @@ struct Flags {
     b: f64,
 }
 
+impl D1Store {
+    /// The organization's SAML settings.
+    fn settings_stmt(&self, space_key: &SpaceKey) -> Result<D1PreparedStatement, PortError> {
+        self.stmt(
+            &format!("SELECT {SETTINGS_COLUMNS} FROM saml_settings WHERE space_key = ?1"),
+            &[text(space_key.as_str())],
+        )
+    }
+
+    /// The failures to list (see [`SsoStore::read_sso_failures`]).
+    fn failures_stmt(&self, space_key: &SpaceKey) -> Result<D1PreparedStatement, PortError> {
+        self.stmt(
+            "SELECT at, reference, variant, name_id, kind FROM ( \
+               SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
+                 WHERE space_key = ?1 AND kind <> 'anonymous' ORDER BY id DESC LIMIT ?2) \
+               UNION ALL \
+               SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
+                 WHERE space_key = ?1 AND kind = 'anonymous' ORDER BY id DESC LIMIT ?3)) \
+             ORDER BY id DESC",
+            &[
+                text(space_key.as_str()),
+                int(i64::from(SSO_VERIFIED_FAILURES_LISTED)),
+                int(i64::from(SSO_FAILURES_KEPT)),
+            ],
+        )
+    }
+}
+
+/// Reads a [`D1Store::settings_stmt`] result.
+fn settings_from(result: Option<&D1Result>) -> Result<Option<SamlRecord>, PortError> {
+    rows::<SettingsRow>(result)?
+        .into_iter()
+        .next()
+        .map(SettingsRow::into_record)
+        .transpose()
+}
+
+/// Reads a [`D1Store::failures_stmt`] result.
+fn failures_from(result: Option<&D1Result>) -> Result<Vec<SsoFailureRecord>, PortError> {
+    #[derive(Deserialize)]
+    struct Row {
+        at: f64,
+        reference: String,
+        variant: String,
+        name_id: Option<String>,
+        kind: String,
+    }
+    Ok(rows::<Row>(result)?
+        .into_iter()
+        .map(|r| SsoFailureRecord {
+            at: millis(r.at),
+            reference: r.reference,
+            variant: r.variant,
+            name_id: r.name_id,
+            kind: FailureKind::parse(&r.kind),
+        })
+        .collect())
+}
+
 impl SsoStore for D1Store {
     async fn read_saml_settings(
         &self,
         space_key: &SpaceKey,
     ) -> Result<Option<SamlRecord>, PortError> {
-        let result = self
-            .one(self.stmt(
-                &format!("SELECT {SETTINGS_COLUMNS} FROM saml_settings WHERE space_key = ?1"),
-                &[text(space_key.as_str())],
-            )?)
-            .await?;
-        rows::<SettingsRow>(Some(&result))?
-            .into_iter()
-            .next()
-            .map(SettingsRow::into_record)
-            .transpose()
+        let result = self.one(self.settings_stmt(space_key)?).await?;
+        settings_from(Some(&result))
+    }
+
+    async fn authentication_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<AuthenticationPage>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        statements.push(self.settings_stmt(space_key)?);
+        statements.push(self.failures_stmt(space_key)?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        Ok(Some(AuthenticationPage {
+            context,
+            settings: settings_from(results.get(CONTEXT_STATEMENTS))?,
+            failures: failures_from(results.get(CONTEXT_STATEMENTS + 1))?,
+        }))
     }
 
     async fn write_saml_settings(
@@ -154,40 +226,8 @@ impl SsoStore for D1Store {
         &self,
         space_key: &SpaceKey,
     ) -> Result<Vec<SsoFailureRecord>, PortError> {
-        #[derive(Deserialize)]
-        struct Row {
-            at: f64,
-            reference: String,
-            variant: String,
-            name_id: Option<String>,
-            kind: String,
-        }
-        let result = self
-            .one(self.stmt(
-                "SELECT at, reference, variant, name_id, kind FROM ( \
-                   SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
-                     WHERE space_key = ?1 AND kind <> 'anonymous' ORDER BY id DESC LIMIT ?2) \
-                   UNION ALL \
-                   SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
-                     WHERE space_key = ?1 AND kind = 'anonymous' ORDER BY id DESC LIMIT ?3)) \
-                 ORDER BY id DESC",
-                &[
-                    text(space_key.as_str()),
-                    int(i64::from(SSO_VERIFIED_FAILURES_LISTED)),
-                    int(i64::from(SSO_FAILURES_KEPT)),
-                ],
-            )?)
-            .await?;
-        Ok(rows::<Row>(Some(&result))?
-            .into_iter()
-            .map(|r| SsoFailureRecord {
-                at: millis(r.at),
-                reference: r.reference,
-                variant: r.variant,
-                name_id: r.name_id,
-                kind: FailureKind::parse(&r.kind),
-            })
-            .collect())
+        let result = self.one(self.failures_stmt(space_key)?).await?;
+        failures_from(Some(&result))
     }
 
     async fn insert_managed_account(

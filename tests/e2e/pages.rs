@@ -313,6 +313,7 @@ fn settings_tabs_read_in_one_batch(w: &World) {
         ("/members", 1),
         ("/groups", 1),
         ("/managed-accounts", 1),
+        ("/authentication", 1),
         // The invitations themselves are a second read, for administrators.
         ("/invitations", 2),
     ] {

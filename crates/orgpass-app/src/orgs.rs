@@ -196,22 +196,12 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
                 .ok_or(AppError::Unauthenticated)?;
             return Err(AppError::NotFound);
         };
-        let MemberContext { account, org } = self
+        let context = self
             .store
             .member_context(token, self.now, &key)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let (org, membership) = org.ok_or(AppError::NotFound)?;
-        let permit =
-            permit(org.space_key.clone(), membership, action).map_err(|_| AppError::Forbidden)?;
-        Ok((
-            OrgView {
-                org,
-                membership,
-                viewer: account,
-            },
-            permit,
-        ))
+        decide(context, action)
     }
 
     /// The answer for a space key that cannot exist: authenticate, then 404.
@@ -235,4 +225,26 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             "random source yields no space key".to_owned(),
         )))
     }
+}
+
+/// The view and the policy's permit for `action` from a member context read for it:
+/// not a member → not found; not allowed → forbidden.
+///
+/// # Errors
+/// [`AppError::NotFound`], [`AppError::Forbidden`].
+pub(super) fn decide(
+    MemberContext { account, org }: MemberContext,
+    action: OrgAction,
+) -> Result<(OrgView, Permit), AppError> {
+    let (org, membership) = org.ok_or(AppError::NotFound)?;
+    let permit =
+        permit(org.space_key.clone(), membership, action).map_err(|_| AppError::Forbidden)?;
+    Ok((
+        OrgView {
+            org,
+            membership,
+            viewer: account,
+        },
+        permit,
+    ))
 }

@@ -26,7 +26,7 @@ use orgpass_core::{
 use saml_sp::{request::AuthnRequest, verify_response, Expectations, SamlError};
 
 use super::{
-    orgs::OrgView,
+    orgs::{decide, OrgView},
     ports::{
         AccountRecord, AccountStore, AdminChange, DomainStore, FailureKind, ManagedRefusal,
         MemberRecord, NewManagedAccount, NewSession, NewSsoRequest, OrgStore, Random, SamlRecord,
@@ -303,10 +303,21 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         token: &TokenHash,
         key: &str,
     ) -> Result<(OrgView, SamlView, Vec<SsoFailureRecord>), AppError> {
-        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
-        let saml = self.saml_view(&view).await?;
-        let failures = self.store.read_sso_failures(&view.org.space_key).await?;
-        Ok((view, saml, failures))
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        // One batch: the caller's context, the settings, the failures.
+        let page = self
+            .store
+            .authentication_page(token, self.now, &space_key)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let (view, _) = decide(page.context, OrgAction::ManagePlan)?;
+        let saml = SamlView {
+            record: page.settings,
+            sp: SpUrls::new(&self.config.base_url, space_key.as_str()),
+        };
+        Ok((view, saml, page.failures))
     }
 
     async fn saml_view(&self, view: &OrgView) -> Result<SamlView, AppError> {

@@ -184,9 +184,32 @@ pub enum SsoOutcome {
     NoAccount,
 }
 
+/// What the Authentication tab shows, read in one batch.
+#[derive(Debug, Clone)]
+pub struct AuthenticationPage {
+    /// The viewer and the organization.
+    pub context: MemberContext,
+    /// The organization's settings, if any.
+    pub settings: Option<SamlRecord>,
+    /// The failures to list ([`SsoStore::read_sso_failures`]).
+    pub failures: Vec<SsoFailureRecord>,
+}
+
 /// SAML settings, managed accounts, logins in flight, replay records and failures.
 #[allow(async_fn_in_trait)]
 pub trait SsoStore {
+    /// The viewer's context, the settings and the failures of an organization, in one
+    /// round trip (the Authentication tab; the use case decides what the viewer sees).
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn authentication_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<AuthenticationPage>, PortError>;
+
     /// The organization's settings.
     async fn read_saml_settings(
         &self,
