@@ -10,7 +10,7 @@ use crate::{
     web::{
         auth::check_form,
         context::Ctx,
-        error::{describe, error_page, ApiError},
+        error::{describe, error_page, page_refusal, ApiError},
         http,
         http::see_other,
         page::{cookie_session, csrf, field, html, login_redirect},
@@ -49,26 +49,18 @@ pub(crate) async fn render_domains(
     feedback: crate::views::Feedback<'_>,
     typed: &str,
 ) -> Handled {
-    let app = cx.app();
-    let view = match app.get_org(token, space_key).await {
-        Ok(view) => view,
-        Err(AppError::Unauthenticated) => {
-            return login_redirect(&format!("/orgs/{space_key}/settings/domains"))
-        }
-        Err(e) => return error_page(&e.into(), None),
-    };
-    let list = match app.list_domains(token, space_key).await {
-        Ok(list) => list,
-        Err(e) => return error_page(&e.into(), Some(&view.viewer)),
+    let tab = match cx.app().domains_tab(token, space_key).await {
+        Ok(tab) => tab,
+        Err(e) => return page_refusal(e.into(), &format!("/orgs/{space_key}/settings/domains")),
     };
     let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
-        account: Some(&view.viewer),
+        account: Some(&tab.view.viewer),
         csrf: &csrf,
     };
     html(
         status,
-        &views::domains(&chrome, &csrf, &view, &list, &feedback, typed),
+        &views::domains(&chrome, &tab, &feedback, typed),
         &cookies,
     )
 }

@@ -1,14 +1,17 @@
 //! Domains in D1.
 
-use orgpass_app::ports::{DomainRecord, DomainStore, MailTemplate, PortError};
+use orgpass_app::ports::{DomainRecord, DomainStore, MailTemplate, MemberContext, PortError};
 use orgpass_core::{
     policy::Permit,
     verification::{Columns, DomainName, DomainState},
-    SpaceKey, Timestamp,
+    SpaceKey, Timestamp, TokenHash,
 };
 use serde::Deserialize;
 
-use crate::platform::d1::{changes, int, millis, rows, text, time, D1Store};
+use crate::{
+    organizations::store::{context_from, CONTEXT_STATEMENTS},
+    platform::d1::{changes, int, millis, rows, text, time, D1Store},
+};
 
 const COLUMNS: &str = "id, space_key, name, txt_value, status, since, checks, next_check, \
      verified_at, misses, failed_at, last_checked_at, last_found, created_at";
@@ -77,6 +80,24 @@ fn opt_time(t: Option<Timestamp>) -> worker::wasm_bindgen::JsValue {
     t.map_or(worker::wasm_bindgen::JsValue::NULL, time)
 }
 
+impl D1Store {
+    /// The organization's domains, by name.
+    fn domains_stmt(&self, space_key: &SpaceKey) -> Result<worker::D1PreparedStatement, PortError> {
+        self.stmt(
+            &format!("SELECT {COLUMNS} FROM domains WHERE space_key = ?1 ORDER BY name"),
+            &[text(space_key.as_str())],
+        )
+    }
+}
+
+/// Reads a [`D1Store::domains_stmt`] result.
+fn domains_from(result: Option<&worker::D1Result>) -> Result<Vec<DomainRecord>, PortError> {
+    rows::<Row>(result)?
+        .into_iter()
+        .map(Row::into_record)
+        .collect()
+}
+
 impl DomainStore for D1Store {
     async fn insert_domain(&self, d: &DomainRecord) -> Result<bool, PortError> {
         let c = d.state.columns();
@@ -101,16 +122,26 @@ impl DomainStore for D1Store {
     }
 
     async fn domains(&self, space_key: &SpaceKey) -> Result<Vec<DomainRecord>, PortError> {
-        let result = self
-            .one(self.stmt(
-                &format!("SELECT {COLUMNS} FROM domains WHERE space_key = ?1 ORDER BY name"),
-                &[text(space_key.as_str())],
-            )?)
-            .await?;
-        rows::<Row>(Some(&result))?
-            .into_iter()
-            .map(Row::into_record)
-            .collect()
+        let result = self.one(self.domains_stmt(space_key)?).await?;
+        domains_from(Some(&result))
+    }
+
+    async fn domains_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<(MemberContext, Vec<DomainRecord>)>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        statements.push(self.domains_stmt(space_key)?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            context,
+            domains_from(results.get(CONTEXT_STATEMENTS))?,
+        )))
     }
 
     async fn record_check(

@@ -1,7 +1,7 @@
 //! Domains: the domains tab, each domain with the exact record to publish, its state,
 //! the last check and what it found; a form to add one.
 
-use orgpass_app::{orgs::OrgView, ports::DomainRecord};
+use orgpass_app::pages::DomainsTab;
 
 use crate::views::{csrf_input, html, post_button, settings_frame, Chrome, Feedback, Field};
 
@@ -9,12 +9,13 @@ use crate::views::{csrf_input, html, post_button, settings_frame, Chrome, Feedba
 #[must_use]
 pub fn domains(
     chrome: &Chrome<'_>,
-    csrf: &str,
-    view: &OrgView,
-    list: &[DomainRecord],
+    tab: &DomainsTab,
     feedback: &Feedback<'_>,
     typed: &str,
 ) -> String {
+    let csrf = chrome.csrf;
+    let view = &tab.view;
+    let list = &tab.domains;
     let key = view.org.space_key.as_str();
     let body = html! {
         p { "Verify the domains your people's email addresses use: managed accounts can only be created in verified domains." }

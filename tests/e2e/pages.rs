@@ -314,6 +314,7 @@ fn settings_tabs_read_in_one_batch(w: &World) {
         ("/groups", 1),
         ("/managed-accounts", 1),
         ("/authentication", 1),
+        ("/domains", 1),
         // The invitations themselves are a second read, for administrators.
         ("/invitations", 2),
     ] {

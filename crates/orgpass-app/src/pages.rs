@@ -10,15 +10,16 @@
 use orgpass_core::{
     policy::{authorize, OrgAction},
     project::{self, effective, ProjectAction},
-    Role,
+    Role, SpaceKey,
 };
 
 use super::{
     members::{Members, DEFAULT_PAGE, MAX_PAGE},
-    orgs::OrgView,
+    orgs::{decide, OrgView},
     ports::{
-        AccountStore, DiagramRecord, GroupRecord, InvitationRecord, InvitationStore, MemberRecord,
-        MemberStore, OrgStore, PasswordHasher, ProjectRecord, ProjectStore, Random,
+        AccountStore, DiagramRecord, DomainRecord, DomainStore, GroupRecord, InvitationRecord,
+        InvitationStore, MemberRecord, MemberStore, OrgStore, PasswordHasher, ProjectRecord,
+        ProjectStore, Random,
     },
     projects::EffectiveMember,
     App, AppError,
@@ -40,6 +41,15 @@ pub struct PlanTab {
     pub view: OrgView,
     /// The viewer may apply, upgrade or cancel.
     pub may_manage: bool,
+}
+
+/// The domains tab (administrators).
+#[derive(Debug, Clone)]
+pub struct DomainsTab {
+    /// The viewer and the organization.
+    pub view: OrgView,
+    /// The organization's domains, by name.
+    pub domains: Vec<DomainRecord>,
 }
 
 /// The members tab.
@@ -170,6 +180,29 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
         let view = self.get_org(token, key).await?;
         let may_manage = authorize(view.membership, OrgAction::ManagePlan).is_ok();
         Ok(PlanTab { view, may_manage })
+    }
+}
+
+impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
+    /// The domains tab (administrators; one round trip).
+    ///
+    /// # Errors
+    /// [`AppError::Forbidden`], [`AppError::NotFound`], [`AppError::Unauthenticated`].
+    pub async fn domains_tab(
+        &self,
+        token: &orgpass_core::TokenHash,
+        key: &str,
+    ) -> Result<DomainsTab, AppError> {
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let (context, domains) = self
+            .store
+            .domains_page(token, self.now, &space_key)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let (view, _) = decide(context, OrgAction::ManagePlan)?;
+        Ok(DomainsTab { view, domains })
     }
 }
 

@@ -1,6 +1,6 @@
 //! Verified domains and the DNS resolver.
 
-use orgpass_core::{policy::Permit, SpaceKey, Timestamp};
+use orgpass_core::{policy::Permit, SpaceKey, Timestamp, TokenHash};
 
 use super::*;
 
@@ -38,6 +38,18 @@ pub trait DomainStore {
     /// # Errors
     /// [`PortError`] when the store fails.
     async fn domains(&self, space_key: &SpaceKey) -> Result<Vec<DomainRecord>, PortError>;
+
+    /// The viewer's context and the organization's domains, in one round trip (the
+    /// domains tab; the use case decides what the viewer sees).
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn domains_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<(MemberContext, Vec<DomainRecord>)>, PortError>;
 
     /// Records a check: the new state and what was found, if the stored state is still
     /// `domain.state` (compare-and-set); `false` otherwise. When `notify` is set, a copy
