@@ -4,8 +4,8 @@
 //! whose `accept_id` the invitation then carries.
 
 use orgpass_app::ports::{
-    Acceptance, AccountRecord, InvitationLookup, InvitationRecord, InvitationStore, InviteFacts,
-    Joiner, NewInvitation, PortError,
+    Acceptance, AccountRecord, InvitationLookup, InvitationRecord, InvitationStore,
+    InvitationsPage, InviteFacts, Joiner, NewInvitation, PortError,
 };
 use orgpass_core::{
     invitation::InvitationState, policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash,
@@ -15,6 +15,8 @@ use serde_json::json;
 
 use crate::{
     accounts::store::live_account,
+    members::store::{group_records, groups_sql},
+    organizations::store::{context_from, CONTEXT_STATEMENTS},
     platform::d1::{changes, found, int, millis, opt_text, rows, text, time, D1Store},
 };
 
@@ -292,6 +294,52 @@ impl InvitationStore for D1Store {
             .into_iter()
             .map(Row::into_record)
             .collect()
+    }
+
+    async fn invitations_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<InvitationsPage>, PortError> {
+        let key = text(space_key.as_str());
+        let session = text(&token.to_hex());
+        let mut statements = self.context_statements(token, now, space_key)?;
+        // The groups for a member of the organization; the invitations for an
+        // administrator only (the use case decides again with the policy).
+        statements.push(self.stmt(
+            &format!(
+                "{groups} AND EXISTS (SELECT 1 FROM sessions s \
+                   JOIN memberships v ON v.account_id = s.account_id AND v.space_key = ?1 \
+                   WHERE s.token_hash = ?2 AND s.revoked_at IS NULL AND s.expires_at > ?3) \
+                 ORDER BY g.name_key",
+                groups = groups_sql("?1")
+            ),
+            &[key.clone(), session.clone(), time(now)],
+        )?);
+        statements.push(self.stmt(
+            &format!(
+                "SELECT {COLUMNS} FROM invitations i WHERE i.space_key = ?1 \
+                   AND EXISTS (SELECT 1 FROM sessions s \
+                     JOIN memberships v ON v.account_id = s.account_id AND v.space_key = ?1 \
+                       AND v.role = 'administrator' \
+                     WHERE s.token_hash = ?2 AND s.revoked_at IS NULL AND s.expires_at > ?3) \
+                 ORDER BY i.created_at DESC, i.email LIMIT 500"
+            ),
+            &[key, session, time(now)],
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        Ok(Some(InvitationsPage {
+            context,
+            groups: group_records(results.get(CONTEXT_STATEMENTS))?,
+            invitations: rows::<Row>(results.get(CONTEXT_STATEMENTS + 1))?
+                .into_iter()
+                .map(Row::into_record)
+                .collect::<Result<_, _>>()?,
+        }))
     }
 
     async fn invitation(

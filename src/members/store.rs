@@ -147,7 +147,7 @@ impl D1Store {
 
 /// The groups of the space bound at `space` (e.g. `?1`) with their member ids in the
 /// order they were added; the caller appends further conditions and the order.
-fn groups_sql(space: &str) -> String {
+pub(crate) fn groups_sql(space: &str) -> String {
     format!(
         "SELECT g.id, g.name, (SELECT json_group_array(account_id) FROM \
            (SELECT account_id FROM group_members WHERE group_id = g.id ORDER BY added_at)) AS member_ids \
@@ -156,7 +156,9 @@ fn groups_sql(space: &str) -> String {
 }
 
 /// Reads the rows of a [`groups_sql`] statement.
-fn group_records(result: Option<&worker::D1Result>) -> Result<Vec<GroupRecord>, PortError> {
+pub(crate) fn group_records(
+    result: Option<&worker::D1Result>,
+) -> Result<Vec<GroupRecord>, PortError> {
     rows::<GroupRow>(result)?
         .into_iter()
         .map(|g| {

@@ -2,13 +2,13 @@
 //! handler, with the policy's decisions about what the viewer may do there (`may_*`).
 //! The edge renders these and decides nothing.
 //!
-//! The members, groups and managed-accounts tabs read everything in one round trip
-//! (context, members and groups in one batch); the invitations tab adds the
-//! invitations for administrators; the projects tab and the project page still make
-//! the reads of their use cases one after another (see docs/performance.md).
+//! The profile, plan, members, groups, invitations, managed-accounts, authentication
+//! and domains tabs read everything in one round trip (the caller's context and the
+//! tab's rows in one batch); the projects tab and the project page still make the
+//! reads of their use cases one after another.
 
 use orgpass_core::{
-    policy::{authorize, OrgAction},
+    policy::{authorize, sees_group, OrgAction},
     project::{self, effective, ProjectAction},
     Role, SpaceKey,
 };
@@ -288,33 +288,45 @@ where
         })
     }
 
-    /// The invitations tab (one round trip, two for those who manage invitations).
+    /// The invitations tab (one round trip).
     ///
     /// # Errors
-    /// As [`Self::list_members`].
+    /// [`AppError::NotFound`], [`AppError::Unauthenticated`].
     pub async fn invitations_tab(
         &self,
         token: &orgpass_core::TokenHash,
         key: &str,
     ) -> Result<InvitationsTab, AppError> {
-        let Members { view, groups, .. } = self.list_members(token, key, None, 0).await?;
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let page = self
+            .store
+            .invitations_page(token, self.now, &space_key)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let (view, _) = decide(page.context, OrgAction::View)?;
         let membership = view.membership;
+        let groups = page
+            .groups
+            .into_iter()
+            .filter(|g| sees_group(membership, g.member_ids.contains(&view.viewer.id)))
+            .collect();
         let roles = [Role::Administrator, Role::Member, Role::Guest]
             .into_iter()
             .filter(|r| authorize(membership, OrgAction::Invite(*r)).is_ok())
             .collect();
-        let invitations = if authorize(membership, OrgAction::ManageInvitations).is_ok() {
-            let mut list = self
-                .store
-                .invitations(&view.org.space_key, None, self.now)
-                .await?;
-            for invitation in &mut list {
-                invitation.state = invitation.state.at(self.now);
-            }
-            Some(list)
-        } else {
-            None
-        };
+        let invitations = authorize(membership, OrgAction::ManageInvitations)
+            .is_ok()
+            .then(|| {
+                page.invitations
+                    .into_iter()
+                    .map(|mut i| {
+                        i.state = i.state.at(self.now);
+                        i
+                    })
+                    .collect()
+            });
         Ok(InvitationsTab {
             view,
             groups,

@@ -88,6 +88,17 @@ pub struct Joiner<'a> {
     pub accept_id: &'a str,
 }
 
+/// What the invitations tab reads in one batch.
+#[derive(Debug, Clone)]
+pub struct InvitationsPage {
+    /// The viewer and the organization.
+    pub context: MemberContext,
+    /// The organization's groups (empty unless the viewer is a member).
+    pub groups: Vec<GroupRecord>,
+    /// Its invitations, newest first (empty unless the viewer is an administrator).
+    pub invitations: Vec<InvitationRecord>,
+}
+
 /// Invitations.
 pub trait InvitationStore {
     /// Which of `emails` are members already, and the organization's group ids.
@@ -170,6 +181,18 @@ pub trait InvitationStore {
         &self,
         token: &TokenHash,
     ) -> Result<Option<InvitationLookup>, PortError>;
+
+    /// The viewer's context, the groups (for a member) and the invitations (for an
+    /// administrator) of an organization, in one round trip: the invitations tab.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn invitations_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<InvitationsPage>, PortError>;
 
     /// The account of a live `session` (if any) and the invitation of `token`, in one
     /// round trip: what the invitation page and its accept path start from.
