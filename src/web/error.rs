@@ -66,17 +66,13 @@ pub fn form_refusal(error: AppError, path: &str) -> Result<Again, Handled> {
             Err(error_page(&e.into(), None))
         }
         e => {
+            let d = describe_app(&e);
             let alert = match &e {
                 AppError::InvalidEmails(bad) => {
-                    format!(
-                        "{} Not addresses: {}",
-                        describe_app(&e).message,
-                        bad.join(", ")
-                    )
+                    format!("{} Not addresses: {}", d.message, bad.join(", "))
                 }
-                _ => describe_app(&e).message.to_owned(),
+                _ => d.message.to_owned(),
             };
-            let d = describe_app(&e);
             Ok(Again {
                 status: d.status,
                 errors: d.fields,
@@ -86,6 +82,7 @@ pub fn form_refusal(error: AppError, path: &str) -> Result<Again, Handled> {
     }
 }
 
+/// [`describe`] of a use case's refusal.
 fn describe_app(error: &AppError) -> Described {
     describe(&ApiError::App(error.clone()))
 }
