@@ -172,19 +172,22 @@ pub(crate) fn group_records(
         .collect()
 }
 
-impl MemberStore for D1Store {
-    async fn members_page(
+impl D1Store {
+    /// The two statements of a team read, to follow a member context in a batch: one
+    /// page of the members the session's account may see (by email, after `after`, at
+    /// most `limit`), and the organization's groups (for a member of it). `?1` token
+    /// hash, `?2` now, `?3` space key.
+    pub(crate) fn team_statements(
         &self,
         token: &TokenHash,
         now: Timestamp,
         space_key: &SpaceKey,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Option<MembersPage>, PortError> {
-        let mut statements = self.context_statements(token, now, space_key)?;
+    ) -> Result<[worker::D1PreparedStatement; 2], PortError> {
         // The page is chosen first (by email, after the cursor, without the people a
         // guest may not see); its group lists are then read for those rows only.
-        statements.push(self.stmt(
+        let members = self.stmt(
             &format!(
                 "WITH viewer AS (SELECT v.account_id, v.role FROM sessions s \
                    JOIN memberships v ON v.account_id = s.account_id AND v.space_key = ?3 \
@@ -205,8 +208,8 @@ impl MemberStore for D1Store {
                 text(after.unwrap_or("")),
                 int(i64::from(limit)),
             ],
-        )?);
-        statements.push(self.stmt(
+        )?;
+        let groups = self.stmt(
             &format!(
                 "{groups} AND EXISTS (SELECT 1 FROM sessions s \
                    JOIN memberships v ON v.account_id = s.account_id AND v.space_key = ?3 \
@@ -215,16 +218,39 @@ impl MemberStore for D1Store {
                 groups = groups_sql("?3")
             ),
             &[text(&token.to_hex()), time(now), text(space_key.as_str())],
-        )?);
+        )?;
+        Ok([members, groups])
+    }
+}
+
+/// Reads the results of [`D1Store::team_statements`] at `at` and `at + 1`.
+pub(crate) fn team_from(
+    results: &[worker::D1Result],
+    at: usize,
+) -> Result<(Vec<MemberRecord>, Vec<GroupRecord>), PortError> {
+    let members = rows::<MemberRow>(results.get(at))?
+        .into_iter()
+        .map(MemberRow::into_record)
+        .collect::<Result<_, _>>()?;
+    Ok((members, group_records(results.get(at + 1))?))
+}
+
+impl MemberStore for D1Store {
+    async fn members_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<MembersPage>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        statements.extend(self.team_statements(token, now, space_key, after, limit)?);
         let results = self.batch(statements).await?;
         let Some(context) = context_from(&results)? else {
             return Ok(None);
         };
-        let members = rows::<MemberRow>(results.get(CONTEXT_STATEMENTS))?
-            .into_iter()
-            .map(MemberRow::into_record)
-            .collect::<Result<_, _>>()?;
-        let groups = group_records(results.get(CONTEXT_STATEMENTS + 1))?;
+        let (members, groups) = team_from(&results, CONTEXT_STATEMENTS)?;
         Ok(Some(MembersPage {
             context,
             members,

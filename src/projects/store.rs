@@ -1,9 +1,12 @@
 //! Project creators, projects, project roles and diagrams in D1. Rows carry the space
 //! key; a project named by id is only ever read together with its organization's key.
 
-use orgpass_app::ports::{
-    DiagramRecord, PortError, ProjectContext, ProjectMemberRecord, ProjectRecord, ProjectStore,
-    ProjectTarget, Written,
+use orgpass_app::{
+    members::MAX_PAGE,
+    ports::{
+        DiagramRecord, PortError, ProjectContext, ProjectMemberRecord, ProjectPageRead,
+        ProjectRecord, ProjectStore, ProjectTarget, ProjectsPage, Written,
+    },
 };
 use orgpass_core::{
     policy::Permit,
@@ -13,6 +16,7 @@ use orgpass_core::{
 use serde::Deserialize;
 
 use crate::{
+    members::store::team_from,
     organizations::store::{context_from, CONTEXT_STATEMENTS},
     platform::d1::{changes, found, millis, opt_text, rows, text, time, D1Store},
 };
@@ -111,15 +115,25 @@ fn grants_sql(key: &str, who: &str, project: &str) -> String {
     )
 }
 
-impl ProjectStore for D1Store {
-    async fn project_context(
+/// The caller of a batch that binds `?1` token hash and `?2` now.
+const CALLER: &str =
+    "(SELECT account_id FROM sessions WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2)";
+
+/// How many statements [`D1Store::project_context_statements`] makes.
+const PROJECT_CONTEXT_STATEMENTS: usize = CONTEXT_STATEMENTS + 6;
+
+impl D1Store {
+    /// The statements of a project context (the member context, the creator right, the
+    /// project or diagram named, the caller's and the subject's grants), to lead a
+    /// batch; [`project_context_from`] reads them.
+    fn project_context_statements(
         &self,
         token: &TokenHash,
         now: Timestamp,
         space_key: &SpaceKey,
         subject: Option<&str>,
         target: ProjectTarget<'_>,
-    ) -> Result<Option<ProjectContext>, PortError> {
+    ) -> Result<Vec<worker::D1PreparedStatement>, PortError> {
         let (project_id, diagram_id) = match target {
             ProjectTarget::None => (None, None),
             ProjectTarget::Project(p) => (Some(p), None),
@@ -135,7 +149,7 @@ impl ProjectStore for D1Store {
             opt_text(diagram_id),
             opt_text(subject),
         ];
-        let caller = "(SELECT account_id FROM sessions WHERE token_hash = ?1 AND revoked_at IS NULL AND expires_at > ?2)";
+        let caller = CALLER;
         let project =
             "coalesce(?4, (SELECT project_id FROM diagrams WHERE space_key = ?3 AND id = ?5))";
         let mut statements = self.context_statements(token, now, space_key)?;
@@ -169,43 +183,213 @@ impl ProjectStore for D1Store {
                 &args,
             )?,
         ]);
+        Ok(statements)
+    }
+
+    /// Everyone with a role in a project, with their grants (one row per grant).
+    fn project_members_stmt(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+    ) -> Result<worker::D1PreparedStatement, PortError> {
+        self.stmt(
+            PROJECT_MEMBERS_SQL,
+            &[text(space_key.as_str()), text(project_id)],
+        )
+    }
+
+    /// A project's diagrams, by creation time.
+    fn diagrams_stmt(
+        &self,
+        space_key: &SpaceKey,
+        project_id: &str,
+    ) -> Result<worker::D1PreparedStatement, PortError> {
+        self.stmt(
+            "SELECT id, project_id, title, created_at, updated_at FROM diagrams \
+             WHERE space_key = ?1 AND project_id = ?2 ORDER BY created_at, id",
+            &[text(space_key.as_str()), text(project_id)],
+        )
+    }
+}
+
+/// Reads the results of [`D1Store::project_context_statements`].
+fn project_context_from(results: &[worker::D1Result]) -> Result<Option<ProjectContext>, PortError> {
+    let Some(context) = context_from(results)? else {
+        return Ok(None);
+    };
+    let at = |i: usize| results.get(CONTEXT_STATEMENTS + i);
+    Ok(Some(ProjectContext {
+        context,
+        creator: found(at(0))?,
+        project: rows::<ProjectRow>(at(1))?
+            .into_iter()
+            .next()
+            .map(Into::into),
+        diagram: rows::<DiagramRow>(at(2))?
+            .into_iter()
+            .next()
+            .map(Into::into),
+        grants: grants(at(3))?,
+        subject_role: org_role(at(4))?,
+        subject_grants: grants(at(5))?,
+    }))
+}
+
+/// Everyone with a role in project `?2` of `?1`: direct grants and group grants, one row
+/// per grant, by account.
+const PROJECT_MEMBERS_SQL: &str = "SELECT pm.account_id, m.role AS org_role, pm.role, NULL AS group_id \
+                   FROM project_members pm JOIN memberships m \
+                     ON m.space_key = pm.space_key AND m.account_id = pm.account_id \
+                   WHERE pm.space_key = ?1 AND pm.project_id = ?2 \
+                 UNION ALL \
+                 SELECT gm.account_id, m.role, pg.role, pg.group_id FROM project_groups pg \
+                   JOIN groups g ON g.id = pg.group_id AND g.space_key = ?1 \
+                   JOIN group_members gm ON gm.group_id = pg.group_id \
+                   JOIN memberships m ON m.space_key = gm.space_key AND m.account_id = gm.account_id \
+                   WHERE pg.project_id = ?2 \
+                 ORDER BY 1";
+
+/// Reads a [`PROJECT_MEMBERS_SQL`] result into one record per account.
+fn project_members_from(
+    result: Option<&worker::D1Result>,
+) -> Result<Vec<ProjectMemberRecord>, PortError> {
+    let mut members: Vec<ProjectMemberRecord> = Vec::new();
+    for row in rows::<MemberGrantRow>(result)? {
+        let g = grant(&row.role, row.group_id)?;
+        match members.last_mut() {
+            Some(last) if last.account_id == row.account_id => last.grants.push(g),
+            _ => members.push(ProjectMemberRecord {
+                org_role: Role::parse(&row.org_role)
+                    .map_err(|_| PortError(format!("d1: unknown role {}", row.org_role)))?,
+                account_id: row.account_id,
+                grants: vec![g],
+            }),
+        }
+    }
+    Ok(members)
+}
+
+/// Reads the account ids of a project-creators statement.
+fn creators_from(result: Option<&worker::D1Result>) -> Result<Vec<String>, PortError> {
+    #[derive(Deserialize)]
+    struct Row {
+        account_id: String,
+    }
+    Ok(rows::<Row>(result)?
+        .into_iter()
+        .map(|r| r.account_id)
+        .collect())
+}
+
+impl ProjectStore for D1Store {
+    async fn project_context(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        subject: Option<&str>,
+        target: ProjectTarget<'_>,
+    ) -> Result<Option<ProjectContext>, PortError> {
+        let statements = self.project_context_statements(token, now, space_key, subject, target)?;
         let results = self.batch(statements).await?;
-        let Some(context) = context_from(&results)? else {
+        project_context_from(&results)
+    }
+
+    async fn projects_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<ProjectsPage>, PortError> {
+        let mut statements =
+            self.project_context_statements(token, now, space_key, None, ProjectTarget::None)?;
+        let args = [text(&token.to_hex()), time(now), text(space_key.as_str())];
+        // Administrators see every project; the others those they have a role in.
+        statements.push(self.stmt(
+            &format!(
+                "SELECT id, name, created_at FROM projects WHERE space_key = ?3 AND ( \
+                   EXISTS (SELECT 1 FROM memberships WHERE space_key = ?3 AND account_id = {CALLER} \
+                     AND role = 'administrator') \
+                   OR id IN (SELECT project_id FROM project_members WHERE space_key = ?3 AND account_id = {CALLER}) \
+                   OR id IN (SELECT pg.project_id FROM group_members gm \
+                     JOIN project_groups pg ON pg.group_id = gm.group_id \
+                     WHERE gm.space_key = ?3 AND gm.account_id = {CALLER})) \
+                 ORDER BY created_at, id"
+            ),
+            &args,
+        )?);
+        // The creators, for an administrator only (the use case decides again).
+        statements.push(self.stmt(
+            &format!(
+                "SELECT account_id FROM project_creators WHERE space_key = ?3 \
+                   AND EXISTS (SELECT 1 FROM memberships WHERE space_key = ?3 AND account_id = {CALLER} \
+                     AND role = 'administrator') \
+                 ORDER BY added_at"
+            ),
+            &args,
+        )?);
+        statements.extend(self.team_statements(token, now, space_key, None, MAX_PAGE)?);
+        let results = self.batch(statements).await?;
+        let Some(cx) = project_context_from(&results)? else {
             return Ok(None);
         };
-        let at = |i: usize| results.get(CONTEXT_STATEMENTS + i);
-        Ok(Some(ProjectContext {
-            context,
-            creator: found(at(0))?,
-            project: rows::<ProjectRow>(at(1))?
+        let at = |i: usize| results.get(PROJECT_CONTEXT_STATEMENTS + i);
+        let (people, groups) = team_from(&results, PROJECT_CONTEXT_STATEMENTS + 2)?;
+        Ok(Some(ProjectsPage {
+            cx,
+            projects: rows::<ProjectRow>(at(0))?
                 .into_iter()
-                .next()
-                .map(Into::into),
-            diagram: rows::<DiagramRow>(at(2))?
+                .map(Into::into)
+                .collect(),
+            creators: creators_from(at(1))?,
+            people,
+            groups,
+        }))
+    }
+
+    async fn project_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        project_id: &str,
+    ) -> Result<Option<ProjectPageRead>, PortError> {
+        let mut statements = self.project_context_statements(
+            token,
+            now,
+            space_key,
+            None,
+            ProjectTarget::Project(project_id),
+        )?;
+        statements.push(self.project_members_stmt(space_key, project_id)?);
+        statements.push(self.diagrams_stmt(space_key, project_id)?);
+        statements.extend(self.team_statements(token, now, space_key, None, MAX_PAGE)?);
+        let results = self.batch(statements).await?;
+        let Some(cx) = project_context_from(&results)? else {
+            return Ok(None);
+        };
+        let at = |i: usize| results.get(PROJECT_CONTEXT_STATEMENTS + i);
+        let (people, groups) = team_from(&results, PROJECT_CONTEXT_STATEMENTS + 2)?;
+        Ok(Some(ProjectPageRead {
+            cx,
+            members: project_members_from(at(0))?,
+            diagrams: rows::<DiagramRow>(at(1))?
                 .into_iter()
-                .next()
-                .map(Into::into),
-            grants: grants(at(3))?,
-            subject_role: org_role(at(4))?,
-            subject_grants: grants(at(5))?,
+                .map(Into::into)
+                .collect(),
+            people,
+            groups,
         }))
     }
 
     async fn project_creators(&self, space_key: &SpaceKey) -> Result<Vec<String>, PortError> {
-        #[derive(Deserialize)]
-        struct Row {
-            account_id: String,
-        }
         let result = self
             .one(self.stmt(
                 "SELECT account_id FROM project_creators WHERE space_key = ?1 ORDER BY added_at",
                 &[text(space_key.as_str())],
             )?)
             .await?;
-        Ok(rows::<Row>(Some(&result))?
-            .into_iter()
-            .map(|r| r.account_id)
-            .collect())
+        creators_from(Some(&result))
     }
 
     async fn write_project_creator(
@@ -305,35 +489,9 @@ impl ProjectStore for D1Store {
         project_id: &str,
     ) -> Result<Vec<ProjectMemberRecord>, PortError> {
         let result = self
-            .one(self.stmt(
-                "SELECT pm.account_id, m.role AS org_role, pm.role, NULL AS group_id \
-                   FROM project_members pm JOIN memberships m \
-                     ON m.space_key = pm.space_key AND m.account_id = pm.account_id \
-                   WHERE pm.space_key = ?1 AND pm.project_id = ?2 \
-                 UNION ALL \
-                 SELECT gm.account_id, m.role, pg.role, pg.group_id FROM project_groups pg \
-                   JOIN groups g ON g.id = pg.group_id AND g.space_key = ?1 \
-                   JOIN group_members gm ON gm.group_id = pg.group_id \
-                   JOIN memberships m ON m.space_key = gm.space_key AND m.account_id = gm.account_id \
-                   WHERE pg.project_id = ?2 \
-                 ORDER BY 1",
-                &[text(space_key.as_str()), text(project_id)],
-            )?)
+            .one(self.project_members_stmt(space_key, project_id)?)
             .await?;
-        let mut members: Vec<ProjectMemberRecord> = Vec::new();
-        for row in rows::<MemberGrantRow>(Some(&result))? {
-            let g = grant(&row.role, row.group_id)?;
-            match members.last_mut() {
-                Some(last) if last.account_id == row.account_id => last.grants.push(g),
-                _ => members.push(ProjectMemberRecord {
-                    org_role: Role::parse(&row.org_role)
-                        .map_err(|_| PortError(format!("d1: unknown role {}", row.org_role)))?,
-                    account_id: row.account_id,
-                    grants: vec![g],
-                }),
-            }
-        }
-        Ok(members)
+        project_members_from(Some(&result))
     }
 
     async fn write_project_member(
@@ -460,13 +618,7 @@ impl ProjectStore for D1Store {
         space_key: &SpaceKey,
         project_id: &str,
     ) -> Result<Vec<DiagramRecord>, PortError> {
-        let result = self
-            .one(self.stmt(
-                "SELECT id, project_id, title, created_at, updated_at FROM diagrams \
-                 WHERE space_key = ?1 AND project_id = ?2 ORDER BY created_at, id",
-                &[text(space_key.as_str()), text(project_id)],
-            )?)
-            .await?;
+        let result = self.one(self.diagrams_stmt(space_key, project_id)?).await?;
         Ok(rows::<DiagramRow>(Some(&result))?
             .into_iter()
             .map(Into::into)

@@ -316,9 +316,23 @@ fn settings_tabs_read_in_one_batch(w: &World) {
         ("/authentication", 1),
         ("/domains", 1),
         ("/invitations", 1),
+        ("/projects", 1),
     ] {
         assert_eq!(get(&format!("{settings}{tab}")), trips, "{settings}{tab}");
     }
+    let project = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/projects"),
+        Some(&session),
+        &serde_json::json!({"name": "Roadmap"}),
+    );
+    assert_eq!(project.status, 201, "{}", project.body);
+    let id = project.json()["project"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        get(&format!("{settings}/projects/{id}")),
+        1,
+        "a project's page"
+    );
     // The invitation page reads the visitor's session and the invitation together.
     let invitee = unique_email("tabs-invitee");
     let r = crate::team::invite(&c, &session, &key, &[&invitee], "member");

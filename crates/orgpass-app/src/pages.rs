@@ -2,14 +2,13 @@
 //! handler, with the policy's decisions about what the viewer may do there (`may_*`).
 //! The edge renders these and decides nothing.
 //!
-//! The profile, plan, members, groups, invitations, managed-accounts, authentication
-//! and domains tabs read everything in one round trip (the caller's context and the
-//! tab's rows in one batch); the projects tab and the project page still make the
-//! reads of their use cases one after another.
+//! Every one reads what it shows in one round trip: the caller's context and the
+//! page's rows in one batch (the e2e test `pages::settings_tabs_read_in_one_batch`
+//! asserts it).
 
 use orgpass_core::{
-    policy::{authorize, sees_group, OrgAction},
-    project::{self, effective, ProjectAction},
+    policy::{authorize, sees_group, sees_member, OrgAction},
+    project::ProjectAction,
     Role, SpaceKey,
 };
 
@@ -19,9 +18,9 @@ use super::{
     ports::{
         AccountStore, DiagramRecord, DomainRecord, DomainStore, GroupRecord, InvitationRecord,
         InvitationStore, MemberRecord, MemberStore, OrgStore, PasswordHasher, ProjectRecord,
-        ProjectStore, Random,
+        ProjectStore, ProjectTarget, Random,
     },
-    projects::EffectiveMember,
+    projects::{effective_member, EffectiveMember, Loaded},
     App, AppError,
 };
 
@@ -335,71 +334,99 @@ where
         })
     }
 
-    /// The projects tab.
+    /// The projects tab (one round trip).
     ///
     /// # Errors
-    /// As [`Self::list_projects`].
+    /// [`AppError::NotFound`], [`AppError::Unauthenticated`].
     pub async fn projects_tab(
         &self,
         token: &orgpass_core::TokenHash,
         key: &str,
     ) -> Result<ProjectsTab, AppError> {
-        let (view, projects, may_create) = self.list_projects(token, key).await?;
-        let creators = if authorize(view.membership, OrgAction::ManageProjectCreators).is_ok() {
-            Some(Creators {
-                ids: self.store.project_creators(&view.org.space_key).await?,
-                people: self.list_members(token, key, None, MAX_PAGE).await?.members,
-            })
-        } else {
-            None
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
         };
+        let page = self
+            .store
+            .projects_page(token, self.now, &space_key)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let creator = page.cx.creator;
+        let Loaded { view, .. } = Loaded::of(page.cx)?;
+        let membership = view.membership;
+        let may_create = authorize(membership, OrgAction::CreateProject { creator }).is_ok();
+        let creators = authorize(membership, OrgAction::ManageProjectCreators)
+            .is_ok()
+            .then(|| Creators {
+                ids: page.creators,
+                people: visible_people(&view, page.people),
+            });
         Ok(ProjectsTab {
             view,
-            projects,
+            projects: page.projects,
             may_create,
             creators,
         })
     }
 
-    /// One project's page, with what the viewer may do there.
+    /// One project's page, with what the viewer may do there (one round trip).
     ///
     /// # Errors
-    /// [`AppError::NotFound`] (also for a project the viewer cannot view), and as
-    /// [`Self::list_members`].
+    /// [`AppError::NotFound`] (also for a project the viewer cannot view),
+    /// [`AppError::Unauthenticated`].
     pub async fn project_page(
         &self,
         token: &orgpass_core::TokenHash,
         key: &str,
         project_id: &str,
     ) -> Result<ProjectPage, AppError> {
-        let (project, members) = self.project_members(token, key, project_id).await?;
-        let diagrams = self.list_diagrams(token, key, project_id).await?;
-        let Members {
-            view,
-            members: people,
-            groups,
-            ..
-        } = self.list_members(token, key, None, MAX_PAGE).await?;
-        let grants: Vec<project::Grant> = members
-            .iter()
-            .filter(|m| m.account_id == view.viewer.id)
-            .map(|m| project::Grant {
-                role: m.role,
-                via: project::Via::Direct,
-            })
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let read = self
+            .store
+            .project_page(token, self.now, &space_key, project_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let loaded = Loaded::of(read.cx)?;
+        let target = ProjectTarget::Project(project_id);
+        let (project, _) = loaded.judge(target, ProjectAction::View)?;
+        let may = |action| loaded.judge(target, action).is_ok();
+        let (may_manage, may_edit) = (
+            may(ProjectAction::Manage),
+            may(ProjectAction::DiagramCreate),
+        );
+        let Loaded { view, .. } = loaded;
+        let membership = view.membership;
+        let groups = read
+            .groups
+            .into_iter()
+            .filter(|g| sees_group(membership, g.member_ids.contains(&view.viewer.id)))
             .collect();
-        let own = effective(view.membership.role, &grants);
-        let org_role = Some(view.membership.role);
-        let may = |action| project::authorize(org_role, own, action).is_ok();
         Ok(ProjectPage {
-            may_manage: may(ProjectAction::Manage),
-            may_edit: may(ProjectAction::DiagramCreate),
-            view,
-            project,
-            members,
-            diagrams,
-            people,
+            members: read.members.iter().filter_map(effective_member).collect(),
+            diagrams: read.diagrams,
+            people: visible_people(&view, read.people),
             groups,
+            may_manage,
+            may_edit,
+            project,
+            view,
         })
     }
+}
+
+/// The members a viewer may see (the store already leaves out the others; the policy
+/// checks again).
+fn visible_people(view: &OrgView, people: Vec<MemberRecord>) -> Vec<MemberRecord> {
+    people
+        .into_iter()
+        .filter(|m| {
+            sees_member(
+                view.membership,
+                m.shares_group,
+                m.account_id == view.viewer.id,
+            )
+        })
+        .collect()
 }

@@ -41,9 +41,54 @@ pub struct Decision {
 }
 
 /// The caller's view of the organization, and the loaded project context.
-struct Loaded {
-    view: OrgView,
-    cx: ProjectContext,
+pub(super) struct Loaded {
+    pub(super) view: OrgView,
+    pub(super) cx: ProjectContext,
+}
+
+impl Loaded {
+    /// The caller's view and project context, from a context read for it (not a member
+    /// of the organization → not found).
+    pub(super) fn of(cx: ProjectContext) -> Result<Self, AppError> {
+        let (org, membership) = cx.context.org.clone().ok_or(AppError::NotFound)?;
+        let view = OrgView {
+            org,
+            membership,
+            viewer: cx.context.account.clone(),
+        };
+        Ok(Self { view, cx })
+    }
+
+    /// The caller's effective role in the project the context names.
+    pub(super) fn role(&self) -> Option<ProjectRole> {
+        effective(self.view.membership.role, &self.cx.grants)
+    }
+
+    /// Decides `action` on the project the context names; a project the caller may not
+    /// even view is not found.
+    pub(super) fn judge(
+        &self,
+        target: ProjectTarget<'_>,
+        action: ProjectAction,
+    ) -> Result<(ProjectRecord, ProjectPermit), AppError> {
+        let project = self.cx.project.clone().ok_or(AppError::NotFound)?;
+        if matches!(target, ProjectTarget::Diagram(_)) && self.cx.diagram.is_none() {
+            return Err(AppError::NotFound);
+        }
+        let (org_role, role) = (Some(self.view.membership.role), self.role());
+        if project::authorize(org_role, role, ProjectAction::View).is_err() {
+            return Err(AppError::NotFound);
+        }
+        let permit = project::permit(
+            self.view.org.space_key.clone(),
+            &project.id,
+            org_role,
+            role,
+            action,
+        )
+        .map_err(|_| AppError::Forbidden)?;
+        Ok((project, permit))
+    }
 }
 
 impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
@@ -62,13 +107,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             .project_context(token, self.now, &space_key, subject, target)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let (org, membership) = cx.context.org.clone().ok_or(AppError::NotFound)?;
-        let view = OrgView {
-            org,
-            membership,
-            viewer: cx.context.account.clone(),
-        };
-        Ok(Loaded { view, cx })
+        Loaded::of(cx)
     }
 
     /// Loads a project (or a diagram's project) and decides `action` for the caller. A
@@ -81,23 +120,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         action: ProjectAction,
     ) -> Result<(Loaded, ProjectRecord, ProjectPermit), AppError> {
         let loaded = self.load(token, key, None, target).await?;
-        let project = loaded.cx.project.clone().ok_or(AppError::NotFound)?;
-        if matches!(target, ProjectTarget::Diagram(_)) && loaded.cx.diagram.is_none() {
-            return Err(AppError::NotFound);
-        }
-        let role = effective(loaded.view.membership.role, &loaded.cx.grants);
-        let org_role = Some(loaded.view.membership.role);
-        if project::authorize(org_role, role, ProjectAction::View).is_err() {
-            return Err(AppError::NotFound);
-        }
-        let permit = project::permit(
-            loaded.view.org.space_key.clone(),
-            &project.id,
-            org_role,
-            role,
-            action,
-        )
-        .map_err(|_| AppError::Forbidden)?;
+        let (project, permit) = loaded.judge(target, action)?;
         Ok((loaded, project, permit))
     }
 
@@ -472,7 +495,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
     }
 }
 
-fn effective_member(m: &ProjectMemberRecord) -> Option<EffectiveMember> {
+pub(super) fn effective_member(m: &ProjectMemberRecord) -> Option<EffectiveMember> {
     let role = effective(m.org_role, &m.grants)?;
     let mut via: Vec<&orgpass_core::project::Via> = m.grants.iter().map(|g| &g.via).collect();
     via.sort();

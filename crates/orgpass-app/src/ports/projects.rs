@@ -51,6 +51,36 @@ pub struct ProjectContext {
     pub subject_grants: Vec<orgpass_core::project::Grant>,
 }
 
+/// What the projects tab reads in one batch.
+#[derive(Debug, Clone)]
+pub struct ProjectsPage {
+    /// The caller's project context (no project named).
+    pub cx: ProjectContext,
+    /// The projects the caller sees (administrators: all), by creation time.
+    pub projects: Vec<ProjectRecord>,
+    /// The project creators (read for administrators only).
+    pub creators: Vec<String>,
+    /// The members the caller may see.
+    pub people: Vec<MemberRecord>,
+    /// The organization's groups.
+    pub groups: Vec<GroupRecord>,
+}
+
+/// What one project's page reads in one batch.
+#[derive(Debug, Clone)]
+pub struct ProjectPageRead {
+    /// The caller's context for that project.
+    pub cx: ProjectContext,
+    /// Everyone with a role in it, with their grants.
+    pub members: Vec<ProjectMemberRecord>,
+    /// Its diagrams.
+    pub diagrams: Vec<DiagramRecord>,
+    /// The members the caller may see.
+    pub people: Vec<MemberRecord>,
+    /// The organization's groups.
+    pub groups: Vec<GroupRecord>,
+}
+
 /// Which project (or diagram) a request is about.
 #[derive(Debug, Clone, Copy)]
 pub enum ProjectTarget<'a> {
@@ -75,6 +105,32 @@ pub struct ProjectMemberRecord {
 
 /// Project creators, projects, their members and groups, diagrams.
 pub trait ProjectStore {
+    /// The projects tab in one round trip: the caller's context, the projects they see,
+    /// the project creators (for an administrator), the members they may see and the
+    /// groups.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn projects_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<ProjectsPage>, PortError>;
+
+    /// One project's page in one round trip: the caller's context for the project, its
+    /// members and diagrams, the members the caller may see and the groups.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn project_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        project_id: &str,
+    ) -> Result<Option<ProjectPageRead>, PortError>;
+
     /// The caller's context with `subject`'s standing (the caller when `None`) in the
     /// target project: one round trip.
     ///
