@@ -99,7 +99,7 @@ fn domains_from(result: Option<&worker::D1Result>) -> Result<Vec<DomainRecord>, 
 }
 
 impl DomainStore for D1Store {
-    async fn insert_domain(&self, d: &DomainRecord) -> Result<bool, PortError> {
+    async fn insert_domain(&self, permit: &Permit, d: &DomainRecord) -> Result<bool, PortError> {
         let c = d.state.columns();
         let result = self
             .one(self.stmt(
@@ -107,7 +107,7 @@ impl DomainStore for D1Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (space_key, name) DO NOTHING",
                 &[
                     text(&d.id),
-                    text(d.space_key.as_str()),
+                    text(permit.space_key().as_str()),
                     text(d.name.as_str()),
                     text(&d.txt_value),
                     text(c.status),

@@ -75,11 +75,11 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         name: &str,
     ) -> Result<DomainRecord, AppError> {
         let name = DomainName::parse(name)?;
-        let (view, _) = self.sso_admin(token, key).await?;
+        let (_, permit) = self.sso_admin(token, key).await?;
         let value: [u8; 16] = self.random_bytes()?;
         let domain = DomainRecord {
             id: self.new_id("dom")?,
-            space_key: view.org.space_key,
+            space_key: permit.space_key().clone(),
             name,
             txt_value: format!("orgpass-verification={}", hex::encode(value)),
             state: DomainState::added(self.now),
@@ -87,7 +87,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
             last_found: Vec::new(),
             created_at: self.now,
         };
-        if self.store.insert_domain(&domain).await? {
+        if self.store.insert_domain(&permit, &domain).await? {
             Ok(domain)
         } else {
             Err(AppError::DomainExists)

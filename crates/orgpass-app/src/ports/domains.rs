@@ -31,7 +31,11 @@ pub trait DomainStore {
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn insert_domain(&self, domain: &DomainRecord) -> Result<bool, PortError>;
+    async fn insert_domain(
+        &self,
+        permit: &Permit,
+        domain: &DomainRecord,
+    ) -> Result<bool, PortError>;
 
     /// The organization's domains, by name.
     ///
