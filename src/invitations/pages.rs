@@ -12,7 +12,7 @@ use crate::{
     web::{
         auth::check_form,
         context::Ctx,
-        error::{error_page, form_refusal, page_refusal, ApiError},
+        error::{error_page, page_refusal, settle, ApiError},
         http::{self, see_other, set_cookie, SESSION_COOKIE},
         page::{cookie_session, csrf, done_notice, html, login_redirect, posted},
         Handled,
@@ -118,18 +118,11 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Ha
         [id, "revoke"] => app.revoke_invitation(token, key, id).await,
         _ => return Err(ApiError::RouteNotFound),
     };
-    let again = match result {
-        Ok(()) => return Ok(see_other(&format!("{back}?done=1"))?),
-        Err(e) => match form_refusal(e, &back) {
-            Ok(again) => again,
-            Err(answer) => return answer,
-        },
+    let again = match settle(result, &back) {
+        Ok(again) => again,
+        Err(answer) => return answer,
     };
-    let feedback = Feedback {
-        errors: &again.errors,
-        notice: None,
-        alert: Some(&again.alert),
-    };
+    let feedback = again.feedback();
     render(req, cx, token, key, again.status, &feedback, &form).await
 }
 

@@ -9,8 +9,8 @@ use crate::{
     views::{Chrome, Feedback},
     web::{
         context::Ctx,
-        error::{form_refusal, page_refusal, ApiError},
-        http::{self, see_other},
+        error::{page_refusal, settle, ApiError},
+        http::{self},
         page::{cookie_session, csrf, done_notice, html, login_redirect, posted},
         Handled,
     },
@@ -75,18 +75,11 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Ha
         [id, "remove"] => app.remove_member(&form.token, key, id).await,
         _ => return Err(ApiError::RouteNotFound),
     };
-    let again = match result {
-        Ok(()) => return Ok(see_other(&format!("{back}?done=1"))?),
-        Err(e) => match form_refusal(e, &back) {
-            Ok(again) => again,
-            Err(answer) => return answer,
-        },
+    let again = match settle(result, &back) {
+        Ok(again) => again,
+        Err(answer) => return answer,
     };
-    let feedback = Feedback {
-        errors: &again.errors,
-        notice: None,
-        alert: Some(&again.alert),
-    };
+    let feedback = again.feedback();
     render(req, cx, &form.token, key, again.status, &feedback).await
 }
 

@@ -10,7 +10,7 @@ use crate::{
     views::{Chrome, Feedback},
     web::{
         context::Ctx,
-        error::{form_refusal, page_refusal, ApiError},
+        error::{page_refusal, settle, ApiError},
         http::{self, see_other},
         page::{cookie_session, csrf, done_notice, html, login_redirect, posted},
         Handled,
@@ -133,18 +133,11 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Ha
         }
         _ => return Err(ApiError::RouteNotFound),
     };
-    let again = match result {
-        Ok(()) => return Ok(see_other(&format!("{back}?done=1"))?),
-        Err(e) => match form_refusal(e, &back) {
-            Ok(again) => again,
-            Err(answer) => return answer,
-        },
+    let again = match settle(result, &back) {
+        Ok(again) => again,
+        Err(answer) => return answer,
     };
-    let feedback = Feedback {
-        errors: &again.errors,
-        notice: None,
-        alert: Some(&again.alert),
-    };
+    let feedback = again.feedback();
     match rest {
         ["projects", id, _] => {
             render_project(req, cx, token, key, id, again.status, &feedback).await

@@ -6,8 +6,9 @@ use orgpass_core::FieldError;
 use worker::Response;
 
 use crate::{
-    views::Chrome,
+    views::{Chrome, Feedback},
     web::{
+        http::see_other,
         page::{html, login_redirect},
         Handled,
     },
@@ -78,6 +79,31 @@ pub fn form_refusal(error: AppError, path: &str) -> Result<Again, Handled> {
                 errors: d.fields,
                 alert,
             })
+        }
+    }
+}
+
+/// The end of a settings form post: done → 303 back to `back` with `?done=1`; a
+/// refusal with no form to go back to → its answer (`Err` both); else `Ok`, what the
+/// form shows again ([`form_refusal`]).
+///
+/// # Errors
+/// The final answer, as above.
+pub fn settle(result: Result<(), AppError>, back: &str) -> Result<Again, Handled> {
+    match result {
+        Ok(()) => Err(see_other(&format!("{back}?done=1")).map_err(ApiError::from)),
+        Err(e) => form_refusal(e, back),
+    }
+}
+
+impl Again {
+    /// The feedback of the form shown again: the refused fields and the alert.
+    #[must_use]
+    pub fn feedback(&self) -> Feedback<'_> {
+        Feedback {
+            errors: &self.errors,
+            notice: None,
+            alert: Some(&self.alert),
         }
     }
 }

@@ -17,8 +17,8 @@ use super::{
     orgs::{decide, OrgView},
     ports::{
         AccountStore, DiagramRecord, DomainRecord, DomainStore, GroupRecord, InvitationRecord,
-        InvitationStore, MemberRecord, MemberStore, OrgStore, PasswordHasher, ProjectRecord,
-        ProjectStore, ProjectTarget, Random,
+        InvitationStore, MemberRecord, MemberStore, OrgStore, ProjectRecord, ProjectStore,
+        ProjectTarget, Random,
     },
     projects::{effective_member, EffectiveMember, Loaded},
     App, AppError,
@@ -208,7 +208,6 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
 impl<S, H, R> App<S, H, R>
 where
     S: AccountStore + OrgStore + MemberStore + InvitationStore + ProjectStore,
-    H: PasswordHasher,
     R: Random,
 {
     /// The members tab: one page after `cursor` (one round trip).
