@@ -39,6 +39,7 @@ pub mod plan;
 pub mod platform;
 pub mod projects;
 pub mod routes;
+pub mod self_service;
 pub mod single_sign_on;
 pub mod views;
 pub mod web;
@@ -112,6 +113,11 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
         }
     };
     http::secure(&mut response, !cx.settings.development)?;
+    if response.status_code() < 400 {
+        if let Some((token, _)) = web::auth::session_token(&req) {
+            cx.touch_session_soon(token.hash());
+        }
+    }
     if cx.settings.development {
         // Lets tests and benchmarks check the D1 and DoH round trips of each route.
         response.headers_mut().set(

@@ -6,7 +6,7 @@ use worker::{Method, Request, Response};
 
 use crate::{
     accounts, domains, groups, invitations, mail, members, organizations, plan, projects,
-    single_sign_on, views,
+    self_service, single_sign_on, views,
     web::{context::Ctx, error::ApiError, http::json_response, Handled},
 };
 
@@ -55,6 +55,20 @@ routes! {
     Post ["api", "v1", "sessions"] => accounts::api::log_in(req, cx).await,
     Delete ["api", "v1", "sessions", "current"] => accounts::api::log_out(req, cx).await,
     Get ["api", "v1", "me"] => accounts::api::me(req, cx).await,
+    Patch ["api", "v1", "me"] => self_service::api::rename(req, cx).await,
+    Delete ["api", "v1", "me"] => self_service::api::delete_account(req, cx).await,
+    Put ["api", "v1", "me", "password"] => self_service::api::change_password(req, cx).await,
+    Post ["api", "v1", "me", "email"] => self_service::api::change_email(req, cx).await,
+    Get ["api", "v1", "me", "sessions"] => self_service::api::sessions(req, cx).await,
+    Delete ["api", "v1", "me", "sessions", id] => self_service::api::end_session(req, cx, id).await,
+    Post ["api", "v1", "accounts", "password-reset"] =>
+        self_service::api::request_reset(req, cx).await,
+    Post ["api", "v1", "accounts", "password-reset", "confirm"] =>
+        self_service::api::confirm_reset(req, cx).await,
+    Post ["api", "v1", "accounts", "verify-email", "resend"] =>
+        self_service::api::resend_verification(req, cx).await,
+    Post ["api", "v1", "accounts", "confirm-email"] =>
+        self_service::api::confirm_email(req, cx).await,
     Post ["api", "v1", "orgs"] => organizations::api::create_org(req, cx).await,
     Get ["api", "v1", "orgs", org] => organizations::api::get_org(req, cx, org).await,
     Patch ["api", "v1", "orgs", org] => organizations::api::update_org(req, cx, org).await,
@@ -89,6 +103,8 @@ routes! {
         single_sign_on::pages::submit(req, cx, org, tab, rest).await,
     Get ["api", "v1", "orgs", org, "members"] => members::api::list(req, cx, org).await,
     Patch ["api", "v1", "orgs", org, "members", id] => members::api::change(req, cx, org, id).await,
+    Delete ["api", "v1", "orgs", org, "members", "me"] =>
+        self_service::api::leave(req, cx, org).await,
     Delete ["api", "v1", "orgs", org, "members", id] =>
         members::api::remove(req, cx, org, id).await,
     Post ["api", "v1", "orgs", org, "invitations"] => invitations::api::invite(req, cx, org).await,

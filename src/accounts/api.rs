@@ -84,8 +84,10 @@ pub(crate) struct LoginBody {
 /// `POST /api/v1/sessions`: the token in the body and as the session cookie.
 pub async fn log_in(req: &mut Request, cx: &Ctx) -> Handled {
     let body: LoginBody = http::json(req).await?;
-    let ip = http::client_ip(req);
-    let session = cx.app().log_in(&body.email, &body.password, &ip).await?;
+    let session = cx
+        .app()
+        .log_in(&body.email, &body.password, &http::client(req))
+        .await?;
     let response = json_response(
         201,
         &json!({ "token": session.token.expose(), "account": account_json(&session.account) }),

@@ -235,8 +235,11 @@ pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
     check_form(req, form.get("csrf"))?;
     let email = field(&form, "email");
     let return_to = safe_return_to(form.get("return_to").map(String::as_str));
-    let ip = http::client_ip(req);
-    match cx.app().log_in(email, field(&form, "password"), &ip).await {
+    match cx
+        .app()
+        .log_in(email, field(&form, "password"), &http::client(req))
+        .await
+    {
         Ok(session) => {
             let mut response = see_other(&return_to)?;
             response.headers_mut().append(

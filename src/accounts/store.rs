@@ -67,6 +67,28 @@ impl D1Store {
     }
 }
 
+/// The parameters that name one spend of a token, for the statements that follow it
+/// in the spending batch: `?1` the token's hash, `?2` now, `?3` the spend's marker.
+pub(crate) struct Spent {
+    pub hash: JsValue,
+    pub now: JsValue,
+    pub marker: JsValue,
+}
+
+impl Spent {
+    /// `?1`–`?3` followed by `more`.
+    pub(crate) fn args(&self, more: &[JsValue]) -> Vec<JsValue> {
+        let mut args = vec![self.hash.clone(), self.now.clone(), self.marker.clone()];
+        args.extend_from_slice(more);
+        args
+    }
+}
+
+/// The SQL condition, over `?1` and `?3` of [`Spent`], that picks the spent token's
+/// account id.
+pub(crate) const SPENT_ACCOUNT: &str =
+    "(SELECT account_id FROM account_tokens WHERE token_hash = ?1 AND spent_by = ?3)";
+
 #[derive(Deserialize)]
 struct TokenRow {
     used_at: Option<f64>,
@@ -126,49 +148,65 @@ impl D1Store {
         )
     }
 
+    /// A fresh random marker for one spend of a token (`account_tokens.spent_by`): the
+    /// statements after the spend act only where their own batch spent it.
+    pub(crate) fn spend_marker() -> Result<String, PortError> {
+        let mut bytes = [0u8; 16];
+        orgpass_app::ports::Random::fill(&crate::platform::crypto::PlatformRandom, &mut bytes)?;
+        Ok(hex::encode(bytes))
+    }
+
     /// Spends a single-use account token of `purpose` and applies `set` (extra
-    /// `accounts` assignments, parameters from `?3` on) to its account, which also
-    /// becomes email-verified (the link reached the address). One batch; exactly one of
+    /// `accounts` assignments, parameters from `?4` on) to its account, which also
+    /// becomes email-verified (the link reached the address); then runs `then`, built
+    /// by [`Spent`] from the spend's own condition. One batch; exactly one of
     /// concurrent callers gets [`TokenUse::Spent`].
     pub(crate) async fn spend_token(
         &self,
         token: &TokenHash,
         purpose: &str,
         now: Timestamp,
-        set: &str,
-        set_args: &[JsValue],
+        (set, set_args): (&str, &[JsValue]),
+        then: impl FnOnce(&Spent) -> Result<Vec<worker::D1PreparedStatement>, PortError>,
     ) -> Result<TokenUse<AccountRecord>, PortError> {
         let hash = text(&token.to_hex());
+        let marker = text(&Self::spend_marker()?);
         let purpose = text(purpose);
-        let mut update_args = vec![hash.clone(), time(now), purpose.clone()];
+        let mut update_args = vec![hash.clone(), time(now), marker.clone()];
         update_args.extend_from_slice(set_args);
-        let results = self
-            .batch(vec![
-                self.stmt(
-                    "UPDATE account_tokens SET used_at = ?2 WHERE token_hash = ?1 \
-                     AND purpose = ?3 AND used_at IS NULL AND expires_at > ?2",
-                    &[hash.clone(), time(now), purpose.clone()],
-                )?,
-                self.stmt(
-                    &format!(
-                        "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, ?2){set} \
-                         WHERE id = (SELECT account_id FROM account_tokens \
-                                     WHERE token_hash = ?1 AND purpose = ?3 AND used_at = ?2)"
-                    ),
-                    &update_args,
-                )?,
-                self.stmt(
-                    &format!(
-                        "SELECT t.used_at, {ACCOUNT_COLUMNS} FROM account_tokens t \
-                         JOIN accounts a ON a.id = t.account_id \
-                         WHERE t.token_hash = ?1 AND t.purpose = ?2"
-                    ),
-                    &[hash, purpose],
-                )?,
-            ])
-            .await?;
+        let spent = Spent {
+            hash: hash.clone(),
+            now: time(now),
+            marker: marker.clone(),
+        };
+        let mut statements = vec![
+            self.stmt(
+                "UPDATE account_tokens SET used_at = ?2, spent_by = ?3 WHERE token_hash = ?1 \
+                 AND purpose = ?4 AND used_at IS NULL AND expires_at > ?2",
+                &[hash.clone(), time(now), marker, purpose.clone()],
+            )?,
+            self.stmt(
+                &format!(
+                    "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, ?2){set} \
+                     WHERE id = (SELECT account_id FROM account_tokens \
+                                 WHERE token_hash = ?1 AND spent_by = ?3)"
+                ),
+                &update_args,
+            )?,
+        ];
+        statements.extend(then(&spent)?);
+        statements.push(self.stmt(
+            &format!(
+                "SELECT t.used_at, {ACCOUNT_COLUMNS} FROM account_tokens t \
+                 JOIN accounts a ON a.id = t.account_id \
+                 WHERE t.token_hash = ?1 AND t.purpose = ?2"
+            ),
+            &[hash, purpose],
+        )?);
+        let last = statements.len() - 1;
+        let results = self.batch(statements).await?;
         let spent = changes(results.first())? == 1;
-        let Some(row) = rows::<TokenRow>(results.get(2))?.into_iter().next() else {
+        let Some(row) = rows::<TokenRow>(results.get(last))?.into_iter().next() else {
             return Ok(TokenUse::Unknown);
         };
         let used = row.used_at.is_some();
@@ -266,7 +304,8 @@ impl AccountStore for D1Store {
         token: &TokenHash,
         now: Timestamp,
     ) -> Result<TokenUse<AccountRecord>, PortError> {
-        self.spend_token(token, "verify_email", now, "", &[]).await
+        self.spend_token(token, "verify_email", now, ("", &[]), |_| Ok(vec![]))
+            .await
     }
 
     async fn reserve_login(
@@ -308,12 +347,16 @@ impl AccountStore for D1Store {
     ) -> Result<(), PortError> {
         self.batch(vec![
             self.stmt(
-                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, id, ip, user_agent, last_used_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?3)",
                 &[
                     text(&session.token_hash.to_hex()),
                     text(&session.account_id),
                     time(session.created_at),
                     time(session.expires_at),
+                    text(&session.id),
+                    text(&session.client.ip),
+                    text(&session.client.user_agent),
                 ],
             )?,
             self.stmt(

@@ -154,7 +154,7 @@ pub async fn sign_up(req: &mut Request, cx: &Ctx, token: &str) -> Handled {
     let body: SignUpBody = http::json(req).await?;
     let (session, joined) = cx
         .app()
-        .sign_up_by_invitation(token, &body.name, &body.password)
+        .sign_up_by_invitation(token, &body.name, &body.password, &http::client(req))
         .await?;
     let response = json_response(
         201,

@@ -170,7 +170,10 @@ pub async fn sign_up(req: &mut Request, cx: &Ctx, token: &str) -> Handled {
     let app = cx.app();
     let name = form.get("name").map_or("", String::as_str);
     let password = form.get("password").map_or("", String::as_str);
-    match app.sign_up_by_invitation(token, name, password).await {
+    match app
+        .sign_up_by_invitation(token, name, password, &http::client(req))
+        .await
+    {
         Ok((session, joined)) => {
             let mut response = see_other(&format!("/orgs/{}/settings", joined.space_key))?;
             response.headers_mut().set(

@@ -518,14 +518,17 @@ impl InvitationStore for D1Store {
         )?);
         if let Some((_, session)) = joiner.signup {
             statements.push(self.stmt(
-                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) \
-                 SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM invitations WHERE accept_id = ?5)",
+                "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, id, ip, user_agent, last_used_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?6, ?7, ?8, ?3 WHERE EXISTS (SELECT 1 FROM invitations WHERE accept_id = ?5)",
                 &[
                     text(&session.token_hash.to_hex()),
                     text(&session.account_id),
                     time(session.created_at),
                     time(session.expires_at),
                     accept_id,
+                    text(&session.id),
+                    text(&session.client.ip),
+                    text(&session.client.user_agent),
                 ],
             )?);
         }

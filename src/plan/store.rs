@@ -424,8 +424,8 @@ impl PassStore for D1Store {
             token,
             "set_password",
             now,
-            ", password_hash = ?4",
-            &[text(password_record)],
+            (", password_hash = ?4", &[text(password_record)]),
+            |_| Ok(vec![]),
         )
         .await
     }

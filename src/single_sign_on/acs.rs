@@ -59,7 +59,7 @@ pub async fn acs(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
             response_field.as_deref(),
             relay_state.as_deref(),
             browser.as_deref(),
-            &http::client_ip(req),
+            &http::client(req),
         )
         .await
     {

@@ -535,6 +535,9 @@ impl SsoStore for D1Store {
             time(now),
             time(c.session.expires_at),
             text(c.email.as_str()),
+            text(&c.session.id),
+            text(&c.session.client.ip),
+            text(&c.session.client.user_agent),
         ];
         let won = "EXISTS (SELECT 1 FROM saml_replays WHERE space_key = ?1 AND assertion_id = ?2 AND session_hash = ?4)";
         let results = self
@@ -559,8 +562,8 @@ impl SsoStore for D1Store {
                 // 3. The session of the organization's managed account with this email.
                 self.stmt(
                     &format!(
-                        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) \
-                         SELECT ?4, a.id, ?6, ?7 FROM accounts a \
+                        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, id, ip, user_agent, last_used_at) \
+                         SELECT ?4, a.id, ?6, ?7, ?9, ?10, ?11, ?6 FROM accounts a \
                          JOIN memberships m ON m.account_id = a.id AND m.space_key = ?1 \
                          WHERE a.email = ?8 AND a.managed_by = ?1 AND {won}"
                     ),

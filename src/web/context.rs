@@ -152,6 +152,20 @@ impl Ctx {
         }
     }
 
+    /// Records, after the response has gone, that the session `token` was used now (a
+    /// guarded write that changes the row at most every few minutes).
+    pub fn touch_session_soon(&self, token: orgpass_core::TokenHash) {
+        let Some(runtime) = self.runtime.as_ref() else {
+            return;
+        };
+        let app = self.app();
+        runtime.wait_until(async move {
+            if let Err(e) = app.touch_session(&token).await {
+                worker::console_error!("session touch: {e}");
+            }
+        });
+    }
+
     /// Delivers queued mail after the response has gone, when a provider is
     /// configured (otherwise mail stays in the outbox, readable in development).
     pub fn deliver_mail_soon(&self) {

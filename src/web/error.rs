@@ -201,6 +201,14 @@ pub fn describe(error: &ApiError) -> Described {
                 "invalid_credentials",
                 "The email or password is not right.",
             ),
+            AppError::WrongPassword => Described {
+                fields: vec![FieldError::new(
+                    "current_password",
+                    "invalid_credentials",
+                    "The current password is not right.",
+                )],
+                ..simple(403, "invalid_credentials", "The current password is not right.")
+            },
             AppError::EmailNotVerified => simple(
                 403,
                 "email_not_verified",
@@ -468,6 +476,7 @@ mod tests {
             (AppError::EmailTaken.into(), 409, "email_taken"),
             (AppError::NotFound.into(), 404, "not_found"),
             (AppError::ManagedAccount.into(), 403, "managed_account"),
+            (AppError::WrongPassword.into(), 403, "invalid_credentials"),
             (AppError::Forbidden.into(), 403, "forbidden"),
             (
                 AppError::OrganizationIdTaken.into(),

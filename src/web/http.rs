@@ -115,6 +115,15 @@ pub fn client_ip(req: &Request) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The client as a session records it: its address and user agent.
+#[must_use]
+pub fn client(req: &Request) -> orgpass_app::ports::Client {
+    orgpass_app::ports::Client::new(
+        &client_ip(req),
+        &header(req, "user-agent").unwrap_or_default(),
+    )
+}
+
 /// A `Set-Cookie` value. Always `Secure` (browsers accept it on `http://127.0.0.1`
 /// and `localhost`), `HttpOnly` and `SameSite=Lax`.
 #[must_use]

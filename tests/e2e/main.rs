@@ -31,6 +31,7 @@ mod pages;
 mod pass;
 mod platform;
 mod security;
+mod self_service;
 mod server;
 mod sso;
 mod team;
@@ -206,6 +207,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(mail::TESTS.iter().copied());
     all.extend(sso::TESTS.iter().copied());
     all.extend(security::TESTS.iter().copied());
+    all.extend(self_service::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }

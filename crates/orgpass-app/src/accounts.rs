@@ -5,13 +5,13 @@ use orgpass_core::{
     account::{PASSWORD_ITERATIONS, SALT_LEN},
     ratelimit,
     token::TOKEN_BYTES,
-    DisplayName, Email, Invalid, Password, PasswordRecord, SecretToken, TokenHash,
+    DisplayName, Email, Invalid, Password, PasswordRecord, SecretToken, Timestamp, TokenHash,
 };
 
 use super::{
     mail,
     ports::{
-        AccountRecord, AccountStore, MembershipSummary, NewSession, NewVerification,
+        AccountRecord, AccountStore, Client, MembershipSummary, NewSession, NewVerification,
         PasswordHasher, PendingVerification, Random, TokenUse,
     },
     App, AppError,
@@ -57,6 +57,28 @@ pub struct LoggedIn {
     pub token: SecretToken,
     /// The account.
     pub account: AccountRecord,
+}
+
+impl<S, H, R: Random> App<S, H, R> {
+    /// A fresh session for `account_id`, lasting until `expires_at`, started by `client`:
+    /// the secret for the client and the record for the store.
+    pub(super) fn new_session(
+        &self,
+        account_id: &str,
+        expires_at: Timestamp,
+        client: &Client,
+    ) -> Result<(SecretToken, NewSession), AppError> {
+        let token = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
+        let session = NewSession {
+            id: self.new_id("sess")?,
+            token_hash: token.hash(),
+            account_id: account_id.to_owned(),
+            created_at: self.now,
+            expires_at,
+            client: client.clone(),
+        };
+        Ok((token, session))
+    }
 }
 
 impl<S, H: PasswordHasher, R: Random> App<S, H, R> {
@@ -219,7 +241,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         self.verify_email(token).await
     }
 
-    /// Logs in with email and password from client address `ip`.
+    /// Logs in with email and password from `client`.
     ///
     /// The attempt is counted against the limits before the password is derived (one
     /// conditional write), so parallel guesses cannot outrun the counter. Unknown email,
@@ -235,8 +257,9 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         &self,
         email: &str,
         password: &str,
-        ip: &str,
+        client: &Client,
     ) -> Result<LoggedIn, AppError> {
+        let ip = client.ip.as_str();
         let password = Password::attempt(password)?;
         // A malformed email cannot have an account: same answer as an unknown one.
         let Ok(email) = Email::parse(email) else {
@@ -282,13 +305,8 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         if !account.email_verified {
             return Err(AppError::EmailNotVerified);
         }
-        let token = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
-        let session = NewSession {
-            token_hash: token.hash(),
-            account_id: account.id.clone(),
-            created_at: self.now,
-            expires_at: self.now.plus_days(SESSION_DAYS),
-        };
+        let (token, session) =
+            self.new_session(&account.id, self.now.plus_days(SESSION_DAYS), client)?;
         self.store
             .create_session(&session, &email, ip, window)
             .await?;

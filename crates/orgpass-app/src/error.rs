@@ -16,6 +16,8 @@ pub enum AppError {
     Unauthenticated,
     /// Unknown email or wrong password (deliberately the same).
     InvalidCredentials,
+    /// A signed-in person's current password was not right (their session is fine).
+    WrongPassword,
     /// The password was right but the email is not confirmed yet.
     EmailNotVerified,
     /// A managed account asked for something only a normal account may do: it belongs

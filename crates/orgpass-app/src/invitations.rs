@@ -16,9 +16,8 @@ use super::{
     mail::{self, InvitationMail},
     orgs::OrgView,
     ports::{
-        Acceptance, AccountRecord, AccountStore, InvitationLookup, InvitationRecord,
-        InvitationStore, Joiner, MemberStore, NewInvitation, NewSession, OrgStore, PasswordHasher,
-        Random,
+        Acceptance, AccountRecord, AccountStore, Client, InvitationLookup, InvitationRecord,
+        InvitationStore, Joiner, MemberStore, NewInvitation, OrgStore, PasswordHasher, Random,
     },
     App, AppError,
 };
@@ -400,6 +399,7 @@ where
         token: &str,
         name: &str,
         password: &str,
+        client: &Client,
     ) -> Result<(LoggedIn, Joined), AppError> {
         let mut invalid = Invalid::default();
         let password = invalid.check(Password::new_password(password));
@@ -423,13 +423,8 @@ where
             email_verified: true,
             created_at: self.now,
         };
-        let secret = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
-        let session = NewSession {
-            token_hash: secret.hash(),
-            account_id: account.id.clone(),
-            created_at: self.now,
-            expires_at: self.now.plus_days(SESSION_DAYS),
-        };
+        let (secret, session) =
+            self.new_session(&account.id, self.now.plus_days(SESSION_DAYS), client)?;
         let accept_id = self.new_id("acc")?;
         let joiner = Joiner {
             account: &account,

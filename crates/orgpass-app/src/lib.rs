@@ -21,6 +21,7 @@ pub mod pages;
 pub mod pass;
 pub mod ports;
 pub mod projects;
+pub mod self_service;
 pub mod sso;
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,173 @@ pub fn verification(
     }
 }
 
+/// A short letter: a greeting, paragraphs, an optional button link and a closing
+/// line, as plain text and HTML (every piece escaped once, here).
+#[derive(Debug, Clone, Copy)]
+pub struct Letter<'a> {
+    /// Subject line.
+    pub subject: &'a str,
+    /// The name after "Hello" (empty: "Hello,").
+    pub name: &'a str,
+    /// The paragraphs before the link.
+    pub lines: &'a [&'a str],
+    /// The link: its label in HTML, and the URL.
+    pub link: Option<(&'a str, &'a str)>,
+    /// The paragraph after the link.
+    pub closing: &'a str,
+}
+
+impl Letter<'_> {
+    /// The letter as a template (recipient chosen later).
+    #[must_use]
+    pub fn template(&self) -> super::ports::MailTemplate {
+        let hello = if self.name.is_empty() {
+            "Hello,".to_owned()
+        } else {
+            format!("Hello {},", self.name)
+        };
+        let mut text = format!("{hello}\n\n");
+        let mut html = format!("<p>{}</p>", escape(&hello));
+        for line in self.lines {
+            text.push_str(line);
+            text.push_str("\n\n");
+            html.push_str(&format!("<p>{}</p>", escape(line)));
+        }
+        if let Some((label, url)) = self.link {
+            text.push_str(url);
+            text.push_str("\n\n");
+            html.push_str(&format!(
+                "<p><a href=\"{}\">{}</a></p>",
+                escape(url),
+                escape(label)
+            ));
+        }
+        text.push_str(self.closing);
+        text.push('\n');
+        html.push_str(&format!("<p>{}</p>", escape(self.closing)));
+        super::ports::MailTemplate {
+            subject: self.subject.to_owned(),
+            text,
+            html,
+        }
+    }
+
+    /// The letter to `to`, as mail `id`.
+    #[must_use]
+    pub fn to(&self, id: String, to: &Email) -> NewMail {
+        addressed(self.template(), id, to)
+    }
+}
+
+/// A template sent to one recipient, as mail `id`.
+#[must_use]
+pub fn addressed(template: super::ports::MailTemplate, id: String, to: &Email) -> NewMail {
+    NewMail {
+        id,
+        to: to.clone(),
+        subject: template.subject,
+        text: template.text,
+        html: template.html,
+    }
+}
+
+/// The "forgot password" link.
+#[must_use]
+pub fn password_reset(
+    id: String,
+    to: &Email,
+    name: &str,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
+    let link = format!("{base_url}/reset-password?token={}", token.expose());
+    Letter {
+        subject: "Reset your orgpass password",
+        name,
+        lines: &["Someone (we hope you) asked to reset the password of your orgpass account. Choose a new one here:"],
+        link: Some(("Choose a new password", &link)),
+        closing: "The link works once and expires in 1 hour. Setting a new password signs you out everywhere. If you did not ask for this, ignore this email: your password stays as it is.",
+    }
+    .to(id, to)
+}
+
+/// A fresh email-verification link (the old one keeps working until it expires).
+#[must_use]
+pub fn verification_again(
+    id: String,
+    to: &Email,
+    name: &str,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
+    let link = format!("{base_url}/verify-email?token={}", token.expose());
+    Letter {
+        subject: "Confirm your email address for orgpass",
+        name,
+        lines: &["Here is a new link to confirm your email address for orgpass:"],
+        link: Some(("Confirm my email address", &link)),
+        closing: "The link works once and expires in 24 hours. If you did not sign up, ignore this email.",
+    }
+    .to(id, to)
+}
+
+/// The notice that an account's password was changed (or reset).
+#[must_use]
+pub fn password_changed(base_url: &str) -> super::ports::MailTemplate {
+    let link = format!("{base_url}/forgot-password");
+    Letter {
+        subject: "Your orgpass password was changed",
+        name: "",
+        lines: &["The password of your orgpass account was just changed, and your other sessions were ended."],
+        link: Some(("Reset it now", &link)),
+        closing: "If this was not you, reset your password at once with the link above.",
+    }
+    .template()
+}
+
+/// The link that confirms a new address (sent to the new address).
+#[must_use]
+pub fn email_change(
+    id: String,
+    to: &Email,
+    name: &str,
+    base_url: &str,
+    token: &SecretToken,
+) -> NewMail {
+    let link = format!("{base_url}/confirm-email?token={}", token.expose());
+    Letter {
+        subject: "Confirm your new email address for orgpass",
+        name,
+        lines: &["Please confirm that this is the new email address of your orgpass account:"],
+        link: Some(("Confirm my new address", &link)),
+        closing: "The link works once and expires in 24 hours. Until then the account keeps its old address. If you did not ask for this, ignore this email.",
+    }
+    .to(id, to)
+}
+
+/// The notice to the old address that a change to `new_email` was asked for.
+#[must_use]
+pub fn email_change_notice(
+    id: String,
+    to: &Email,
+    name: &str,
+    new_email: &Email,
+    base_url: &str,
+) -> NewMail {
+    let line = format!(
+        "Someone signed in to your orgpass account asked to change its email address to {new_email}. The change takes effect once the new address confirms it."
+    );
+    let link = format!("{base_url}/account");
+    Letter {
+        subject: "Your orgpass email address is being changed",
+        name,
+        lines: &[&line],
+        link: Some(("Review your account", &link)),
+        closing: "If this was not you, change your password now: the request needed it.",
+    }
+    .to(id, to)
+}
+
 /// What one delivery run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DeliveryReport {

@@ -201,6 +201,29 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         }
     }
 
+    /// Leaves the organization (one's own membership, with its groups and project
+    /// roles). Managed accounts cannot: they belong to their organization.
+    ///
+    /// # Errors
+    /// [`AppError::ManagedAccount`], [`AppError::LastAdmin`],
+    /// [`AppError::LastUnmanagedAdmin`], [`AppError::NotFound`].
+    pub async fn leave_organization(&self, token: &TokenHash, key: &str) -> Result<(), AppError> {
+        let (view, permit) = self.member(token, key, OrgAction::Leave).await?;
+        if view.viewer.managed {
+            return Err(AppError::ManagedAccount);
+        }
+        match self
+            .store
+            .delete_membership(&permit, &view.viewer.id)
+            .await?
+        {
+            AdminChange::Done => Ok(()),
+            AdminChange::Missing => Err(AppError::NotFound),
+            AdminChange::LastAdmin => Err(AppError::LastAdmin),
+            AdminChange::LastNormalAdmin => Err(AppError::LastUnmanagedAdmin),
+        }
+    }
+
     /// The groups the caller may see, with the caller's view of the organization.
     ///
     /// # Errors

@@ -28,8 +28,8 @@ use saml_sp::{request::AuthnRequest, verify_response, Expectations, SamlError};
 use super::{
     orgs::{decide, OrgView},
     ports::{
-        AccountRecord, AccountStore, AdminChange, DomainStore, FailureKind, ManagedRefusal,
-        MemberRecord, NewManagedAccount, NewSession, NewSsoRequest, OrgStore, Random, SamlRecord,
+        AccountRecord, AccountStore, AdminChange, Client, DomainStore, FailureKind, ManagedRefusal,
+        MemberRecord, NewManagedAccount, NewSsoRequest, OrgStore, Random, SamlRecord,
         SettingsCache, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStarted,
         SsoStore,
     },
@@ -598,13 +598,19 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         saml_response: Option<&str>,
         relay_state: Option<&str>,
         browser: Option<&str>,
-        ip: &str,
+        client: &Client,
     ) -> Result<SsoLogin, Refusal> {
         let Some(space_key) = SpaceKey::parse(key) else {
             return Err(self.refusal(SsoFailure::UnknownOrganization, None, None, None));
         };
         match self
-            .consume(cache, &space_key, saml_response, relay_state, browser)
+            .consume(
+                cache,
+                &space_key,
+                (saml_response, relay_state),
+                browser,
+                client,
+            )
             .await
         {
             Ok(login) => Ok(login),
@@ -619,7 +625,10 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
                             name_id: refusal.name_id.clone(),
                             kind,
                         };
-                        if let Err(e) = self.store.record_sso_failure(space_key, &record, ip).await
+                        if let Err(e) = self
+                            .store
+                            .record_sso_failure(space_key, &record, &client.ip)
+                            .await
                         {
                             refusal.detail = Some(e.to_string());
                         }
@@ -651,9 +660,9 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         &self,
         cache: &impl SettingsCache,
         space_key: &SpaceKey,
-        saml_response: Option<&str>,
-        relay_state: Option<&str>,
+        (saml_response, relay_state): (Option<&str>, Option<&str>),
         browser: Option<&str>,
+        client: &Client,
     ) -> Result<SsoLogin, (SsoFailure, Option<String>, Option<String>, FailureKind)> {
         let unavailable = |e: super::ports::PortError| {
             (
@@ -764,23 +773,16 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
                 FailureKind::Verified,
             ));
         };
-        let token = SecretToken::from_random(
-            &self
-                .random_bytes::<TOKEN_BYTES>()
-                .map_err(|_| fail(SsoFailure::Unavailable))?,
-        );
         // Ours last SSO_SESSION_HOURS, never past the IdP's SessionNotOnOrAfter
         // (profiles §4.1.4.3).
         let ours = self.now.plus_millis(SSO_SESSION_HOURS * 60 * MINUTE_MS);
         let expires_at = verified
             .session_not_on_or_after()
             .map_or(ours, |end| end.min(ours));
-        let session = NewSession {
-            token_hash: token.hash(),
-            account_id: String::new(),
-            created_at: self.now,
-            expires_at,
-        };
+        // The store fills in the account the NameID names.
+        let (token, session) = self
+            .new_session("", expires_at, client)
+            .map_err(|_| fail(SsoFailure::Unavailable))?;
         let completion = SsoCompletion {
             space_key,
             assertion_id: verified.assertion_id(),

@@ -7,6 +7,7 @@ use super::{
     fake::{app, CountingRandom, MemoryStore, NativePbkdf2},
     mail::links,
     orgs::{CreateOrg, UpdateOrg},
+    ports::Client,
     App, AppError,
 };
 
@@ -31,11 +32,15 @@ fn token_from_last_mail(app: &TestApp) -> String {
 async fn signed_in(app: &TestApp, email: &str) -> TokenHash {
     app.sign_up(sign_up(email)).await.unwrap();
     app.verify_email(&token_from_last_mail(app)).await.unwrap();
-    app.log_in(email, "correct horse battery", "192.0.2.1")
-        .await
-        .unwrap()
-        .token
-        .hash()
+    app.log_in(
+        email,
+        "correct horse battery",
+        &Client::new("192.0.2.1", "test"),
+    )
+    .await
+    .unwrap()
+    .token
+    .hash()
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -59,7 +64,11 @@ fn sign_up_verify_log_in_me_log_out() {
 
         // Before verification the right password is answered with email_not_verified.
         let refused = app
-            .log_in("ada@example.com", "correct horse battery", "ip")
+            .log_in(
+                "ada@example.com",
+                "correct horse battery",
+                &Client::new("ip", "test"),
+            )
             .await;
         assert!(matches!(refused, Err(AppError::EmailNotVerified)));
 
@@ -71,7 +80,11 @@ fn sign_up_verify_log_in_me_log_out() {
         ));
 
         let session = app
-            .log_in("ADA@example.com", "correct horse battery", "ip")
+            .log_in(
+                "ADA@example.com",
+                "correct horse battery",
+                &Client::new("ip", "test"),
+            )
             .await
             .unwrap();
         let (me, orgs) = app.me(&session.token.hash()).await.unwrap();
@@ -145,14 +158,28 @@ fn unknown_email_and_wrong_password_look_the_same_and_cost_the_same() {
         let app = app(NOW);
         signed_in(&app, "a@example.com").await;
         let before = app.hasher.calls.get();
-        let unknown = app.log_in("nobody@example.com", "whatever pw", "ip").await;
+        let unknown = app
+            .log_in(
+                "nobody@example.com",
+                "whatever pw",
+                &Client::new("ip", "test"),
+            )
+            .await;
         let after_unknown = app.hasher.calls.get();
-        let wrong = app.log_in("a@example.com", "wrong password", "ip").await;
+        let wrong = app
+            .log_in(
+                "a@example.com",
+                "wrong password",
+                &Client::new("ip", "test"),
+            )
+            .await;
         assert!(matches!(unknown, Err(AppError::InvalidCredentials)));
         assert!(matches!(wrong, Err(AppError::InvalidCredentials)));
         assert_eq!(after_unknown - before, 1);
         assert_eq!(app.hasher.calls.get() - after_unknown, 1);
-        let malformed = app.log_in("not an email", "whatever pw", "ip").await;
+        let malformed = app
+            .log_in("not an email", "whatever pw", &Client::new("ip", "test"))
+            .await;
         assert!(matches!(malformed, Err(AppError::InvalidCredentials)));
     });
 }
@@ -163,12 +190,22 @@ fn failed_logins_are_limited_per_account_then_released() {
         let mut app = app(NOW);
         signed_in(&app, "a@example.com").await;
         for _ in 0..ratelimit::PER_ACCOUNT {
-            let r = app.log_in("a@example.com", "wrong password", "ip").await;
+            let r = app
+                .log_in(
+                    "a@example.com",
+                    "wrong password",
+                    &Client::new("ip", "test"),
+                )
+                .await;
             assert!(matches!(r, Err(AppError::InvalidCredentials)));
         }
         // Even the right password waits now.
         let limited = app
-            .log_in("a@example.com", "correct horse battery", "ip")
+            .log_in(
+                "a@example.com",
+                "correct horse battery",
+                &Client::new("ip", "test"),
+            )
             .await;
         let Err(AppError::RateLimited {
             retry_after_seconds,
@@ -179,7 +216,11 @@ fn failed_logins_are_limited_per_account_then_released() {
         assert!((1..=900).contains(&retry_after_seconds));
         app.now = app.now.plus_millis(retry_after_seconds * 1000);
         assert!(app
-            .log_in("a@example.com", "correct horse battery", "ip")
+            .log_in(
+                "a@example.com",
+                "correct horse battery",
+                &Client::new("ip", "test")
+            )
             .await
             .is_ok());
     });
@@ -195,17 +236,25 @@ fn failed_logins_are_limited_per_ip_across_accounts() {
                 .log_in(
                     &format!("u{i}@example.com"),
                     "wrong password",
-                    "203.0.113.9",
+                    &Client::new("203.0.113.9", "test"),
                 )
                 .await;
         }
         let limited = app
-            .log_in("a@example.com", "correct horse battery", "203.0.113.9")
+            .log_in(
+                "a@example.com",
+                "correct horse battery",
+                &Client::new("203.0.113.9", "test"),
+            )
             .await;
         assert!(matches!(limited, Err(AppError::RateLimited { .. })));
         // Another address is not affected.
         assert!(app
-            .log_in("a@example.com", "correct horse battery", "198.51.100.1")
+            .log_in(
+                "a@example.com",
+                "correct horse battery",
+                &Client::new("198.51.100.1", "test")
+            )
             .await
             .is_ok());
     });
@@ -383,15 +432,29 @@ fn managed_accounts_answer_like_unknown_ones_and_count() {
         app.store.insert_managed("m@corp.example", app.now);
         let before = app.hasher.calls.get();
         for password in ["anything at all", ""] {
-            let r = app.log_in("M@corp.example", password, "ip").await;
+            let r = app
+                .log_in("M@corp.example", password, &Client::new("ip", "test"))
+                .await;
             assert!(matches!(r, Err(AppError::InvalidCredentials)), "{r:?}");
         }
         // The same work as for an unknown address: one derivation per attempt.
         assert_eq!(app.hasher.calls.get() - before, 2);
         for _ in 2..ratelimit::PER_ACCOUNT {
-            let _ = app.log_in("m@corp.example", "anything at all", "ip").await;
+            let _ = app
+                .log_in(
+                    "m@corp.example",
+                    "anything at all",
+                    &Client::new("ip", "test"),
+                )
+                .await;
         }
-        let r = app.log_in("m@corp.example", "anything at all", "ip").await;
+        let r = app
+            .log_in(
+                "m@corp.example",
+                "anything at all",
+                &Client::new("ip", "test"),
+            )
+            .await;
         assert!(matches!(r, Err(AppError::RateLimited { .. })), "{r:?}");
     });
 }
@@ -413,7 +476,11 @@ fn unconfirmed_sign_ups_are_purged_after_seven_days_and_free_the_address() {
         assert!(app.sign_up(sign_up("squatted@example.com")).await.is_ok());
         // A confirmed account stays whatever its age.
         assert!(app
-            .log_in("owner@example.com", "correct horse battery", "192.0.2.1")
+            .log_in(
+                "owner@example.com",
+                "correct horse battery",
+                &Client::new("192.0.2.1", "test")
+            )
             .await
             .is_ok());
     });
@@ -446,7 +513,11 @@ fn a_link_confirms_at_once_only_in_the_browser_that_signed_up() {
             "{guess:?}"
         );
         let still = app
-            .log_in("squatted@example.com", "correct horse battery", "192.0.2.1")
+            .log_in(
+                "squatted@example.com",
+                "correct horse battery",
+                &Client::new("192.0.2.1", "test"),
+            )
             .await;
         assert!(
             matches!(still, Err(AppError::EmailNotVerified)),

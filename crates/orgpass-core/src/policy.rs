@@ -10,6 +10,7 @@
 //! | action | administrator | member | guest |
 //! |---|---|---|---|
 //! | view the organization, list members and groups | yes | yes (all) | yes (only people and groups they share a group with) |
+//! | leave it | yes | yes | yes |
 //! | edit profile, plan, change roles, remove members, group roles, project creators | yes | no | no |
 //! | invite | any role | `member`/`guest` with **can invite** | no |
 //! | list, resend, revoke invitations | yes | no | no |
@@ -57,6 +58,8 @@ pub enum OrgAction {
     },
     /// Choose the project creators.
     ManageProjectCreators,
+    /// Leave the organization (one's own membership only).
+    Leave,
     /// Create a project.
     CreateProject {
         /// The actor is one of the chosen project creators.
@@ -129,7 +132,7 @@ pub fn authorize(membership: Membership, action: OrgAction) -> Result<Authorized
     use OrgAction as A;
     use Role::{Administrator, Guest, Member};
     let allowed = match (membership.role, action) {
-        (_, A::View | A::ListMembers) | (Administrator, _) => true,
+        (_, A::View | A::ListMembers | A::Leave) | (Administrator, _) => true,
         (Member, A::Invite(Member | Guest)) => membership.can_invite,
         (Member, A::CreateGroup) => true,
         (Member, A::ManageGroup { belongs }) => belongs,

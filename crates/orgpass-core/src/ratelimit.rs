@@ -21,6 +21,11 @@ pub const PER_IP: i64 = 50;
 /// per start, without authentication). Generous: a company behind one address starts
 /// many in the morning.
 pub const SSO_STARTS_PER_IP: i64 = 100;
+/// Emailed links (password reset, verification resend) an address may be sent in a
+/// window, whether or not it has an account (the limit tells nothing either way).
+pub const LINKS_PER_EMAIL: i64 = 3;
+/// Emailed-link requests a client IP may make in a window.
+pub const LINKS_PER_IP: i64 = 20;
 
 /// The window that `now` falls in, by its start.
 #[must_use]

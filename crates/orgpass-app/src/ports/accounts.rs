@@ -31,9 +31,34 @@ pub struct LoginAttempt {
     pub reserved: bool,
 }
 
+/// The client a request came from, as recorded with the sessions it starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Client {
+    /// The client's IP address (`CF-Connecting-IP`).
+    pub ip: String,
+    /// Its `User-Agent`, shortened to [`Client::USER_AGENT_MAX`] characters.
+    pub user_agent: String,
+}
+
+impl Client {
+    /// The longest user agent kept.
+    pub const USER_AGENT_MAX: usize = 256;
+
+    /// A client from its address and user agent (shortened).
+    #[must_use]
+    pub fn new(ip: &str, user_agent: &str) -> Self {
+        Self {
+            ip: ip.to_owned(),
+            user_agent: user_agent.chars().take(Self::USER_AGENT_MAX).collect(),
+        }
+    }
+}
+
 /// A new session to store.
 #[derive(Debug, Clone)]
 pub struct NewSession {
+    /// Public id (`sess_…`), shown in the account's session list.
+    pub id: String,
     /// Hash of the token given to the client.
     pub token_hash: TokenHash,
     /// Whose session.
@@ -42,6 +67,8 @@ pub struct NewSession {
     pub created_at: Timestamp,
     /// Absolute end.
     pub expires_at: Timestamp,
+    /// Who signed in from where.
+    pub client: Client,
 }
 
 /// The result of spending a single-use token.

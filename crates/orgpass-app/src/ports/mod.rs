@@ -19,6 +19,7 @@ mod members;
 mod organizations;
 mod plan;
 mod projects;
+mod self_service;
 mod sso;
 
 pub use accounts::*;
@@ -30,6 +31,7 @@ pub use organizations::*;
 use orgpass_core::{account::HASH_LEN, Password};
 pub use plan::*;
 pub use projects::*;
+pub use self_service::*;
 pub use sso::*;
 
 /// A dependency (database, runtime crypto, network) failed. The text is for logs
