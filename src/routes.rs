@@ -6,7 +6,9 @@ use worker::{Method, Request, Response};
 
 use crate::{
     accounts, domains, groups, invitations, mail, members, organizations, plan, projects,
-    self_service, single_sign_on, views,
+    self_service,
+    self_service::pages::Ask,
+    single_sign_on, views,
     web::{context::Ctx, error::ApiError, http::json_response, Handled},
 };
 
@@ -204,6 +206,17 @@ routes! {
     Get ["login"] => accounts::pages::login_form(req),
     Post ["login"] => accounts::pages::login_submit(req, cx).await,
     Post ["logout"] => accounts::pages::logout(req, cx).await,
+    Get ["forgot-password"] => self_service::pages::ask_form(req, Ask::Reset),
+    Post ["forgot-password"] => self_service::pages::ask_submit(req, cx, Ask::Reset).await,
+    Get ["verify-email", "resend"] => self_service::pages::ask_form(req, Ask::Verification),
+    Post ["verify-email", "resend"] =>
+        self_service::pages::ask_submit(req, cx, Ask::Verification).await,
+    Get ["reset-password"] => self_service::pages::reset_form(req),
+    Post ["reset-password"] => self_service::pages::reset_submit(req, cx).await,
+    Get ["confirm-email"] => self_service::pages::confirm_email_form(req),
+    Post ["confirm-email"] => self_service::pages::confirm_email_submit(req, cx).await,
+    Get ["account"] => self_service::pages::account(req, cx).await,
+    Post ["account", rest @ ..] => self_service::pages::submit(req, cx, rest).await,
     Get ["orgs", "new"] => organizations::pages::new_org_form(req, cx).await,
     Post ["orgs", "new"] => organizations::pages::new_org_submit(req, cx).await,
     Get ["orgs", org, "settings"] => organizations::pages::settings(req, cx, org).await,

@@ -57,7 +57,40 @@ pub(crate) fn live_account(rows_of: Vec<AccountRow>) -> Result<Option<AccountRec
         .transpose()
 }
 
+/// The rows of [`D1Store::memberships_stmt`].
+pub(crate) fn summaries(
+    result: Option<&worker::D1Result>,
+) -> Result<Vec<MembershipSummary>, PortError> {
+    rows::<SummaryRow>(result)?
+        .into_iter()
+        .map(|r| {
+            Ok(MembershipSummary {
+                membership: membership(&r.role, r.can_invite)?,
+                space_key: r.space_key,
+                organization_id: r.organization_id,
+                name: r.name,
+            })
+        })
+        .collect()
+}
+
 impl D1Store {
+    /// The memberships of the live session's account, by organization name.
+    pub(crate) fn memberships_stmt(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+    ) -> Result<worker::D1PreparedStatement, PortError> {
+        self.stmt(
+            "SELECT o.space_key, o.organization_id, o.name, m.role, m.can_invite \
+             FROM sessions s JOIN memberships m ON m.account_id = s.account_id \
+             JOIN organizations o ON o.space_key = m.space_key \
+             WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 \
+             ORDER BY o.name COLLATE NOCASE, o.space_key",
+            &[text(&token.to_hex()), time(now)],
+        )
+    }
+
     pub(crate) fn live_account_stmt(
         &self,
         token: &TokenHash,
@@ -389,31 +422,13 @@ impl AccountStore for D1Store {
         let results = self
             .batch(vec![
                 self.live_account_stmt(token, now)?,
-                self.stmt(
-                    "SELECT o.space_key, o.organization_id, o.name, m.role, m.can_invite \
-                     FROM sessions s JOIN memberships m ON m.account_id = s.account_id \
-                     JOIN organizations o ON o.space_key = m.space_key \
-                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 \
-                     ORDER BY o.name COLLATE NOCASE, o.space_key",
-                    &[text(&token.to_hex()), time(now)],
-                )?,
+                self.memberships_stmt(token, now)?,
             ])
             .await?;
         let Some(account) = live_account(rows(results.first())?)? else {
             return Ok(None);
         };
-        let orgs = rows::<SummaryRow>(results.get(1))?
-            .into_iter()
-            .map(|r| {
-                Ok(MembershipSummary {
-                    membership: membership(&r.role, r.can_invite)?,
-                    space_key: r.space_key,
-                    organization_id: r.organization_id,
-                    name: r.name,
-                })
-            })
-            .collect::<Result<_, PortError>>()?;
-        Ok(Some((account, orgs)))
+        Ok(Some((account, summaries(results.get(1))?)))
     }
 
     async fn delete_expired(&self, now: Timestamp) -> Result<u64, PortError> {

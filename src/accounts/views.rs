@@ -60,8 +60,10 @@ pub fn login(
                 (Field::new("Password", "password", "password", "", &[]).autocomplete("current-password").required())
                 button type="submit" { "Log in" }
             }
+            p { a href="/forgot-password" id="forgot-password" { "Forgot password?" } }
             p { a.button.secondary href=(sso) id="sso-login" { "Log in with managed account" } }
-            p.muted { "No account yet? " a href="/signup" { "Sign up" } "." }
+            p.muted { "No account yet? " a href="/signup" { "Sign up" } ". No confirmation email? "
+                a href="/verify-email/resend" { "Send it again" } "." }
         }
     };
     page("Log in", chrome, &body)
@@ -90,7 +92,7 @@ pub fn dashboard(
                     }
                 }
             }
-            p { a.button href="/orgs/new" { "Create an organization" } }
+            p { a.button href="/orgs/new" { "Create an organization" } " " a href="/account" { "Account settings" } }
         }
     };
     page("Dashboard", chrome, &body)
@@ -130,8 +132,12 @@ pub fn set_password(chrome: &Chrome<'_>, csrf: &str, token: &str, errors: &[Fiel
 /// "Check your email" after signing up (in development, with a link to the mailbox).
 #[must_use]
 pub fn check_email(chrome: &Chrome<'_>, email: &str, development: bool) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", email)
+        .finish();
     let body = html! {
         p { "We sent a confirmation link to " strong { (email) } ". Open it to activate your account, then log in." }
+        p.muted { "Nothing arrived? " a href={ "/verify-email/resend?" (query) } { "Send it again" } "." }
         @if development {
             p.muted {
                 "Development: the message is in the "

@@ -174,10 +174,10 @@ pub async fn change_email(req: &mut Request, cx: &Ctx) -> Handled {
 /// `GET /api/v1/me/sessions`
 pub async fn sessions(req: &mut Request, cx: &Ctx) -> Handled {
     let token = require_session(req)?;
-    let (_, sessions) = cx.app().own_sessions(&token).await?;
+    let overview = cx.app().account_overview(&token).await?;
     Ok(json_response(
         200,
-        &json!({ "sessions": sessions.iter().map(session_json).collect::<Vec<_>>() }),
+        &json!({ "sessions": overview.sessions.iter().map(session_json).collect::<Vec<_>>() }),
     )?)
 }
 

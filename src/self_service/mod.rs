@@ -3,4 +3,6 @@
 //! their sessions, leaves organizations and deletes the account.
 
 pub mod api;
+pub mod pages;
 pub mod store;
+pub mod views;

@@ -3,9 +3,9 @@
 
 use orgpass_app::{
     ports::{
-        AccountDeletion, AccountRecord, CredentialCheck, EmailConfirmation, LinkAttempt,
-        LinkPurpose, MailTemplate, NewEmailChange, NewLink, NewMail, PortError, Release,
-        SelfServiceStore, SessionRecord, TokenUse,
+        AccountDeletion, AccountOverview, AccountRecord, CredentialCheck, EmailConfirmation,
+        LinkAttempt, LinkPurpose, MailTemplate, NewEmailChange, NewLink, NewMail, PortError,
+        Release, SelfServiceStore, SessionRecord, TokenUse,
     },
     self_service::TOUCH_EVERY_MINUTES,
 };
@@ -367,11 +367,11 @@ impl SelfServiceStore for D1Store {
         })
     }
 
-    async fn account_sessions(
+    async fn account_overview(
         &self,
         session: &TokenHash,
         now: Timestamp,
-    ) -> Result<Option<(AccountRecord, Vec<SessionRecord>)>, PortError> {
+    ) -> Result<Option<AccountOverview>, PortError> {
         #[derive(Deserialize)]
         struct Row {
             id: Option<String>,
@@ -397,11 +397,13 @@ impl SelfServiceStore for D1Store {
                     ),
                     &args,
                 )?,
+                self.memberships_stmt(session, now)?,
             ])
             .await?;
         let Some(account) = live_account(rows(results.first())?)? else {
             return Ok(None);
         };
+        let organizations = crate::accounts::store::summaries(results.get(2))?;
         let sessions = rows::<Row>(results.get(1))?
             .into_iter()
             .map(|r| SessionRecord {
@@ -413,7 +415,11 @@ impl SelfServiceStore for D1Store {
                 current: r.current != 0.0,
             })
             .collect();
-        Ok(Some((account, sessions)))
+        Ok(Some(AccountOverview {
+            account,
+            sessions,
+            organizations,
+        }))
     }
 
     async fn end_own_session(

@@ -53,7 +53,7 @@ pub fn page(title: &str, chrome: &Chrome<'_>, body: &Markup) -> String {
                     a.brand href="/" { "orgpass" }
                     nav {
                         @if let Some(account) = chrome.account {
-                            span.who { (account.email.as_str()) }
+                            a.who href="/account" title="Your account" { (account.email.as_str()) }
                             form.inline method="post" action="/logout" {
                                 (csrf_input(chrome.csrf))
                                 button.link type="submit" { "Log out" }
@@ -190,6 +190,7 @@ pub fn select(
 pub struct Field<'a> {
     label: &'a str,
     name: &'a str,
+    id: &'a str,
     kind: &'a str,
     value: &'a str,
     errors: &'a [FieldError],
@@ -215,6 +216,7 @@ impl<'a> Field<'a> {
         Self {
             label,
             name,
+            id: name,
             kind,
             value,
             errors,
@@ -226,6 +228,12 @@ impl<'a> Field<'a> {
             range: None,
             verbatim: false,
         }
+    }
+
+    /// The input's `id` when two forms of one page have a field of this name (it is
+    /// the name otherwise).
+    pub const fn id(self, id: &'a str) -> Self {
+        Self { id, ..self }
     }
 
     /// `required`.
@@ -288,11 +296,11 @@ impl<'a> Field<'a> {
 impl Render for Field<'_> {
     fn render(&self) -> Markup {
         let error = self.errors.iter().find(|e| e.field == self.name);
-        let error_id = format!("{}-error", self.name);
+        let error_id = format!("{}-error", self.id);
         html! {
             div.field.invalid[error.is_some()] {
-                label for=(self.name) { (self.label) }
-                input id=(self.name) name=(self.name) type=(self.kind) value=(self.value)
+                label for=(self.id) { (self.label) }
+                input id=(self.id) name=(self.name) type=(self.kind) value=(self.value)
                     aria-invalid=[error.map(|_| "true")]
                     aria-describedby=[error.map(|_| error_id.as_str())]
                     autocomplete=[self.autocomplete]

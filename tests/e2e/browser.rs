@@ -27,6 +27,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "browser::saml_configured_from_metadata_and_a_managed_login",
         saml_configured_and_managed_login,
     ),
+    (
+        "browser::forgot_password_back_in_and_the_account_page",
+        forgot_password_and_account_page,
+    ),
 ];
 
 struct Driver {
@@ -112,6 +116,18 @@ async fn click_and_wait(b: &Client, target: Locator<'_>) {
         assert!(Instant::now() < deadline, "the click did not navigate");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Types into the input `name` of the form posting to `form_action`.
+async fn fill_in(b: &Client, form_action: &str, name: &str, value: &str) {
+    let field = b
+        .find(Locator::Css(&format!(
+            "form[action='{form_action}'] input[name='{name}']"
+        )))
+        .await
+        .unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
 }
 
 async fn submit(b: &Client, form_action: &str) {
@@ -530,4 +546,104 @@ fn saml_configured_and_managed_login(w: &World) {
         screenshot(&b, "sso-dashboard").await;
         b.close().await.unwrap();
     });
+}
+
+/// Someone who forgot their password gets back in from the login page alone, then
+/// manages their account on its page.
+fn forgot_password_and_account_page(w: &World) {
+    let http = w.client();
+    let base = http.base.clone();
+    let email = unique_email("forgetful").to_lowercase();
+    crate::verified_session(&http, &email);
+    let new_password = "remembered at last";
+    let driver = Driver::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let b = browser(&driver).await;
+        b.goto(&format!("{base}/login")).await.unwrap();
+        click_and_wait(&b, Locator::LinkText("Forgot password?")).await;
+        assert_eq!(heading(&b).await, "Forgot your password?");
+        fill(&b, "email", &email).await;
+        submit(&b, "/forgot-password").await;
+        assert_eq!(heading(&b).await, "Check your email");
+
+        let mail = last_mail(&http, &email);
+        assert_eq!(mail["subject"], "Reset your orgpass password");
+        let link = mail["links"][0].as_str().unwrap().to_owned();
+        b.goto(&link).await.unwrap();
+        assert_eq!(heading(&b).await, "Choose a new password");
+        fill(&b, "password", "short").await;
+        submit(&b, "/reset-password").await;
+        assert!(text_of(&b, "#password-error")
+            .await
+            .contains("10 characters"));
+        fill(&b, "password", new_password).await;
+        submit(&b, "/reset-password").await;
+        assert_eq!(heading(&b).await, "Password changed");
+
+        click_and_wait(&b, Locator::LinkText("Log in")).await;
+        fill(&b, "email", &email).await;
+        fill(&b, "password", new_password).await;
+        submit(&b, "/login").await;
+        assert_eq!(heading(&b).await, "Hello, Test Person");
+
+        click_and_wait(&b, Locator::LinkText("Account settings")).await;
+        assert_eq!(heading(&b).await, "Your account");
+        assert!(b.source().await.unwrap().contains("(this session)"));
+        fill(&b, "name", "Tess Person").await;
+        submit(&b, "/account/name").await;
+        assert_eq!(text_of(&b, ".notice").await, "Your name is saved.");
+        assert_eq!(
+            b.find(Locator::Css("input[name='name']"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("Tess Person")
+        );
+
+        // The password form wants the current password; its error shows there only.
+        fill_in(
+            &b,
+            "/account/password",
+            "current_password",
+            "not my password",
+        )
+        .await;
+        fill_in(
+            &b,
+            "/account/password",
+            "new_password",
+            "another fine passphrase",
+        )
+        .await;
+        submit(&b, "/account/password").await;
+        assert!(text_of(&b, "#password-current-error")
+            .await
+            .contains("not right"));
+        assert!(b.find(Locator::Css("#email-password-error")).await.is_err());
+        fill_in(&b, "/account/password", "current_password", new_password).await;
+        fill_in(
+            &b,
+            "/account/password",
+            "new_password",
+            "another fine passphrase",
+        )
+        .await;
+        submit(&b, "/account/password").await;
+        assert!(text_of(&b, ".notice").await.contains("password is changed"));
+        screenshot(&b, "account").await;
+    });
+    let r = http.json(
+        "POST",
+        "/api/v1/sessions",
+        None,
+        &json!({"email": email, "password": "another fine passphrase"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
 }

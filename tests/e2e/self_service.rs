@@ -58,6 +58,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "self_service::a_managed_account_changes_only_its_name",
         managed_accounts,
     ),
+    (
+        "self_service::each_route_makes_at_most_two_round_trips",
+        round_trips,
+    ),
 ];
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -667,4 +671,92 @@ fn managed_accounts(w: &World) {
     let r = c.json("PATCH", "/api/v1/me", Some(secret), &json!({"name": ""}));
     assert_eq!(r.status, 400);
     assert_eq!(me(&c, secret).json()["account"]["name"], "New Name");
+}
+
+/// The D1 round trips of every self-service route (the development header), pinned:
+/// one read or write batch, or a reservation and then one batch.
+fn round_trips(w: &World) {
+    let c = w.client();
+    let (key, admin) = org_with_admin(&c, "Trips");
+    let person = joined(&c, &admin.token, &key, "member", "Tripper");
+    let email = person.email.to_lowercase();
+    let mut seen = Vec::new();
+    let mut check = |what: &str, r: Resp, status: u16, trips: u32| {
+        assert_eq!(r.status, status, "{what}: {}", r.body);
+        seen.push((what.to_owned(), r.round_trips()));
+        assert_eq!(r.round_trips(), trips, "{what}");
+    };
+    check("reset request", request_reset(&c, &email), 202, 2);
+    let token = reset_token(&c, &email);
+    check(
+        "reset confirm",
+        confirm_reset(&c, &token, NEW_PASSWORD),
+        200,
+        1,
+    );
+    let t = token_of(&log_in(&c, &email, NEW_PASSWORD));
+    let t = t.as_str();
+    check(
+        "resend",
+        c.json(
+            "POST",
+            "/api/v1/accounts/verify-email/resend",
+            None,
+            &json!({"email": email}),
+        ),
+        202,
+        2,
+    );
+    check(
+        "rename",
+        c.json("PATCH", "/api/v1/me", Some(t), &json!({"name": "Trip"})),
+        200,
+        1,
+    );
+    check(
+        "password",
+        put_password(&c, t, NEW_PASSWORD, PASSWORD),
+        204,
+        2,
+    );
+    let new = unique_email("TripsNew");
+    check("email", post_email(&c, t, &new, PASSWORD), 202, 2);
+    let link = mailed_token(&c, &new);
+    check("confirm email", confirm_email(&c, &link), 200, 1);
+    check("sessions", c.get("/api/v1/me/sessions", Some(t)), 200, 1);
+    check(
+        "end session",
+        c.json(
+            "DELETE",
+            "/api/v1/me/sessions/sess_unknown",
+            Some(t),
+            &json!({}),
+        ),
+        404,
+        1,
+    );
+    check(
+        "account page",
+        c.send(
+            "GET",
+            "/account",
+            &[("cookie", &format!("orgpass_session={t}"))],
+            None,
+        ),
+        200,
+        1,
+    );
+    check(
+        "leave",
+        c.json(
+            "DELETE",
+            &format!("/api/v1/orgs/{key}/members/me"),
+            Some(t),
+            &json!({}),
+        ),
+        204,
+        2,
+    );
+    check("delete", delete_me(&c, t, PASSWORD), 204, 2);
+    println!("round trips per route: {seen:?}");
 }

@@ -22,9 +22,9 @@ use orgpass_core::{
 use super::{
     mail,
     ports::{
-        AccountDeletion, AccountRecord, AccountStore, CredentialCheck, EmailConfirmation,
-        LinkPurpose, NewEmailChange, NewLink, PasswordHasher, Random, Release, SelfServiceStore,
-        SessionRecord, TokenUse,
+        AccountDeletion, AccountOverview, AccountRecord, AccountStore, CredentialCheck,
+        EmailConfirmation, LinkPurpose, NewEmailChange, NewLink, PasswordHasher, Random, Release,
+        SelfServiceStore, TokenUse,
     },
     App, AppError,
 };
@@ -303,16 +303,14 @@ impl<S: AccountStore + SelfServiceStore, H: PasswordHasher, R: Random> App<S, H,
         }
     }
 
-    /// The session's account and its live sessions.
+    /// The session's account, its live sessions and its organizations (the account
+    /// page, and the API's session list).
     ///
     /// # Errors
     /// [`AppError::Unauthenticated`], [`AppError::Unavailable`].
-    pub async fn own_sessions(
-        &self,
-        session: &TokenHash,
-    ) -> Result<(AccountRecord, Vec<SessionRecord>), AppError> {
+    pub async fn account_overview(&self, session: &TokenHash) -> Result<AccountOverview, AppError> {
         self.store
-            .account_sessions(session, self.now)
+            .account_overview(session, self.now)
             .await?
             .ok_or(AppError::Unauthenticated)
     }

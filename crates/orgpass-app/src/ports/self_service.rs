@@ -90,6 +90,17 @@ pub struct SessionRecord {
     pub current: bool,
 }
 
+/// What the account page shows: the account, its live sessions, its organizations.
+#[derive(Debug, Clone)]
+pub struct AccountOverview {
+    /// The session's account.
+    pub account: AccountRecord,
+    /// Its live sessions, newest first.
+    pub sessions: Vec<SessionRecord>,
+    /// Its memberships.
+    pub organizations: Vec<MembershipSummary>,
+}
+
 /// A requested email change, confirmed by the link sent to the new address.
 #[derive(Debug, Clone)]
 pub struct NewEmailChange<'a> {
@@ -226,16 +237,16 @@ pub trait SelfServiceStore {
         now: Timestamp,
     ) -> Result<EmailConfirmation, PortError>;
 
-    /// The session's account and its live sessions, newest first; `None` without a
+    /// The session's account, its live sessions and its memberships; `None` without a
     /// live session.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn account_sessions(
+    async fn account_overview(
         &self,
         session: &TokenHash,
         now: Timestamp,
-    ) -> Result<Option<(AccountRecord, Vec<SessionRecord>)>, PortError>;
+    ) -> Result<Option<AccountOverview>, PortError>;
 
     /// Ends the session `session_id` of the account of `session`. `None` without a
     /// live session; `Some(false)` when the account has no such live session.
