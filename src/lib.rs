@@ -41,6 +41,7 @@ pub mod projects;
 pub mod routes;
 pub mod self_service;
 pub mod single_sign_on;
+pub mod two_step;
 pub mod views;
 pub mod web;
 

@@ -8,7 +8,7 @@ use crate::{
     accounts, domains, groups, invitations, mail, members, organizations, plan, projects,
     self_service,
     self_service::pages::Ask,
-    single_sign_on, views,
+    single_sign_on, two_step, views,
     web::{context::Ctx, error::ApiError, http::json_response, Handled},
 };
 
@@ -61,6 +61,10 @@ routes! {
     Delete ["api", "v1", "me"] => self_service::api::delete_account(req, cx).await,
     Put ["api", "v1", "me", "password"] => self_service::api::change_password(req, cx).await,
     Post ["api", "v1", "me", "email"] => self_service::api::change_email(req, cx).await,
+    Post ["api", "v1", "me", "two-step"] => two_step::api::start(req, cx).await,
+    Post ["api", "v1", "me", "two-step", "confirm"] => two_step::api::confirm(req, cx).await,
+    Delete ["api", "v1", "me", "two-step"] => two_step::api::disable(req, cx).await,
+    Post ["api", "v1", "sessions", "two-step"] => two_step::api::complete(req, cx).await,
     Get ["api", "v1", "me", "sessions"] => self_service::api::sessions(req, cx).await,
     Delete ["api", "v1", "me", "sessions", id] => self_service::api::end_session(req, cx, id).await,
     Post ["api", "v1", "accounts", "password-reset"] =>
@@ -216,6 +220,10 @@ routes! {
     Get ["confirm-email"] => self_service::pages::confirm_email_form(req),
     Post ["confirm-email"] => self_service::pages::confirm_email_submit(req, cx).await,
     Get ["account"] => self_service::pages::account(req, cx).await,
+    Post ["login", "two-step"] => two_step::pages::complete(req, cx).await,
+    Post ["account", "two-step"] => two_step::pages::start(req, cx).await,
+    Post ["account", "two-step", "confirm"] => two_step::pages::confirm(req, cx).await,
+    Post ["account", "two-step", "disable"] => two_step::pages::disable(req, cx).await,
     Post ["account", rest @ ..] => self_service::pages::submit(req, cx, rest).await,
     Get ["orgs", "new"] => organizations::pages::new_org_form(req, cx).await,
     Post ["orgs", "new"] => organizations::pages::new_org_submit(req, cx).await,

@@ -2,7 +2,7 @@
 //! confirmation, log-in and log-out, `me`, setting a password from an emailed link.
 
 use orgpass_app::{
-    accounts::{session_seconds, SignUp},
+    accounts::{session_seconds, LogIn, LoggedIn, SignUp},
     ports::AccountRecord,
 };
 use serde::Deserialize;
@@ -29,6 +29,7 @@ pub fn account_json(a: &AccountRecord) -> Value {
         "name": a.name,
         "managed": a.managed,
         "email_verified": a.email_verified,
+        "two_step_enabled": a.two_step,
         "created_at": a.created_at.to_rfc3339(),
     })
 }
@@ -81,13 +82,26 @@ pub(crate) struct LoginBody {
     password: String,
 }
 
-/// `POST /api/v1/sessions`: the token in the body and as the session cookie.
+/// `POST /api/v1/sessions`: the token in the body and as the session cookie — or,
+/// with two-step verification on, the token of the second step
+/// (`POST /api/v1/sessions/two-step`).
 pub async fn log_in(req: &mut Request, cx: &Ctx) -> Handled {
     let body: LoginBody = http::json(req).await?;
-    let session = cx
+    match cx
         .app()
         .log_in(&body.email, &body.password, &http::client(req))
-        .await?;
+        .await?
+    {
+        LogIn::Done(session) => logged_in(&session),
+        LogIn::SecondStep(token) => Ok(json_response(
+            200,
+            &json!({ "two_step_required": true, "two_step_token": token.expose() }),
+        )?),
+    }
+}
+
+/// 201 with the session's token in the body and as the cookie.
+pub(crate) fn logged_in(session: &LoggedIn) -> Handled {
     let response = json_response(
         201,
         &json!({ "token": session.token.expose(), "account": account_json(&session.account) }),

@@ -3,7 +3,7 @@
 //! setting a password from an emailed link.
 
 use orgpass_app::{
-    accounts::{session_seconds, SignUp, Verifying},
+    accounts::{session_seconds, LogIn, LoggedIn, SignUp, Verifying},
     ports::{AccountRecord, Random},
     AppError,
 };
@@ -240,13 +240,9 @@ pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
         .log_in(email, field(&form, "password"), &http::client(req))
         .await
     {
-        Ok(session) => {
-            let mut response = see_other(&return_to)?;
-            response.headers_mut().append(
-                "set-cookie",
-                &set_cookie(SESSION_COOKIE, session.token.expose(), session_seconds()),
-            )?;
-            Ok(response)
+        Ok(LogIn::Done(session)) => signed_in(&session, &return_to),
+        Ok(LogIn::SecondStep(token)) => {
+            crate::two_step::pages::second_step(req, token.expose(), &return_to, &[], None)
         }
         Err(e @ AppError::Unavailable(_)) => error_page(&e.into(), None),
         Err(e) => {
@@ -265,6 +261,36 @@ pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
             with_retry_after(response, d.retry_after)
         }
     }
+}
+
+/// 303 to `return_to` with the session cookie of `session`.
+pub(crate) fn signed_in(session: &LoggedIn, return_to: &str) -> Handled {
+    let mut response = see_other(return_to)?;
+    response.headers_mut().append(
+        "set-cookie",
+        &set_cookie(SESSION_COOKIE, session.token.expose(), session_seconds()),
+    )?;
+    Ok(response)
+}
+
+/// The login page again, with `alert` (`status`).
+pub(crate) fn login_again(
+    req: &Request,
+    email: &str,
+    return_to: &str,
+    status: u16,
+    alert: &str,
+) -> Handled {
+    let (csrf, cookies) = csrf(req)?;
+    let chrome = Chrome {
+        account: None,
+        csrf: &csrf,
+    };
+    html(
+        status,
+        &views::login(&chrome, &csrf, email, return_to, Some(alert)),
+        &cookies,
+    )
 }
 
 /// `POST /logout`

@@ -1,8 +1,8 @@
 //! Accounts, sessions, account tokens and login failure counters in D1.
 
 use orgpass_app::ports::{
-    AccountRecord, AccountStore, LoginAttempt, MembershipSummary, NewMail, NewSession,
-    NewVerification, PendingVerification, PortError, TokenUse,
+    AccountRecord, AccountStore, LoginAttempt, MembershipSummary, NewChallenge, NewMail,
+    NewSession, NewVerification, PendingVerification, PortError, TokenUse,
 };
 use orgpass_core::{ratelimit, Email, Membership, Role, Timestamp, TokenHash};
 use serde::Deserialize;
@@ -187,6 +187,40 @@ impl D1Store {
         let mut bytes = [0u8; 16];
         orgpass_app::ports::Random::fill(&crate::platform::crypto::PlatformRandom, &mut bytes)?;
         Ok(hex::encode(bytes))
+    }
+
+    /// The reservation of [`Self::reserve_stmt`] for two keys when the first is only
+    /// known inside the database: `first` is a scalar subquery yielding it (over the
+    /// parameters `args`, `NULL` when there is nothing to count for), `second` the
+    /// other key. Both keys are counted, or neither (none when `first` is `NULL`).
+    pub(crate) fn reserve_via_stmt(
+        &self,
+        (first, first_limit): (&str, i64),
+        mut args: Vec<JsValue>,
+        (second, second_limit): (&str, i64),
+        window: Timestamp,
+    ) -> Result<worker::D1PreparedStatement, PortError> {
+        let k = args.len();
+        let (n1, key2, n2, w) = (k + 1, k + 2, k + 3, k + 4);
+        args.extend([
+            int(first_limit),
+            text(second),
+            int(second_limit),
+            time(window),
+        ]);
+        self.stmt(
+            &format!(
+                "WITH k (key, n) AS ( \
+                   SELECT ({first}), ?{n1} WHERE ({first}) IS NOT NULL \
+                   UNION ALL SELECT ?{key2}, ?{n2} WHERE ({first}) IS NOT NULL) \
+                 INSERT INTO login_failures (key, window_start, count) \
+                 SELECT key, ?{w}, 1 FROM k WHERE (SELECT count(*) FROM k) = 2 \
+                   AND NOT EXISTS (SELECT 1 FROM k l JOIN login_failures f \
+                     ON f.key = l.key AND f.window_start = ?{w} WHERE f.count >= l.n) \
+                 ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1"
+            ),
+            &args,
+        )
     }
 
     /// Spends a single-use account token of `purpose` and applies `set` (extra
@@ -405,6 +439,37 @@ impl AccountStore for D1Store {
         Ok(())
     }
 
+    async fn insert_challenge(
+        &self,
+        challenge: &NewChallenge<'_>,
+        email: &Email,
+        ip: &str,
+        window: Timestamp,
+    ) -> Result<(), PortError> {
+        self.batch(vec![
+            self.stmt(
+                "INSERT INTO two_step_challenges (token_hash, account_id, created_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                &[
+                    text(&challenge.token.to_hex()),
+                    text(challenge.account_id),
+                    time(challenge.created_at),
+                    time(challenge.expires_at),
+                ],
+            )?,
+            self.stmt(
+                "DELETE FROM login_failures WHERE key = ?1 AND window_start = ?2",
+                &[text(&email_key(email)), time(window)],
+            )?,
+            self.stmt(
+                "UPDATE login_failures SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
+                &[text(&ip_key(ip)), time(window)],
+            )?,
+        ])
+        .await?;
+        Ok(())
+    }
+
     async fn revoke_session(&self, token: &TokenHash, now: Timestamp) -> Result<(), PortError> {
         self.one(self.stmt(
             "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
@@ -441,6 +506,10 @@ impl AccountStore for D1Store {
                 self.stmt(
                     "DELETE FROM account_tokens WHERE expires_at <= ?1 OR used_at <= ?1",
                     &[int(now.millis() - KEEP_SPENT_TOKENS_MS)],
+                )?,
+                self.stmt(
+                    "DELETE FROM two_step_challenges WHERE expires_at <= ?1",
+                    &[time(now)],
                 )?,
                 self.stmt(
                     "DELETE FROM login_failures WHERE window_start < ?1",

@@ -36,6 +36,7 @@ pub fn org_json(o: &OrgRecord, now: Timestamp) -> Value {
             "trial_ends_at": rfc3339(p.trial_ends_at),
         })).collect::<Vec<_>>(),
         "pass": pass_json(o.pass, now),
+        "require_two_step": o.require_two_step,
     })
 }
 
@@ -92,6 +93,7 @@ pub async fn get_org(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled {
 pub(crate) struct UpdateOrgBody {
     name: Option<String>,
     organization_id: Option<String>,
+    require_two_step: Option<bool>,
 }
 
 /// `PATCH /api/v1/orgs/{org}`
@@ -106,6 +108,7 @@ pub async fn update_org(req: &mut Request, cx: &Ctx, space_key: &str) -> Handled
             UpdateOrg {
                 name: body.name.as_deref(),
                 organization_id: body.organization_id.as_deref(),
+                require_two_step: body.require_two_step,
             },
         )
         .await?;

@@ -147,12 +147,21 @@ pub async fn settings_submit(req: &mut Request, cx: &Ctx, space_key: &str) -> Ha
             UpdateOrg {
                 name: Some(name),
                 organization_id: Some(id),
+                require_two_step: Some(form.contains_key("require_two_step")),
             },
         )
         .await;
     let (errors, status) = match result {
         Ok(_) => return Ok(see_other(&format!("{path}?saved=1"))?),
         Err(AppError::Unauthenticated) => return login_redirect(&path),
+        Err(AppError::TwoStepNotEnabled) => (
+            vec![orgpass_core::FieldError::new(
+                "require_two_step",
+                "two_step_not_enabled",
+                "Turn on two-step verification for your own account first.",
+            )],
+            409,
+        ),
         Err(e @ (AppError::Invalid(_) | AppError::OrganizationIdTaken)) => {
             let d = describe(&e.into());
             (d.fields, d.status)

@@ -1,7 +1,8 @@
 //! Organizations, their products, claimed organization IDs and memberships in D1.
 
 use orgpass_app::ports::{
-    MemberContext, OrgRecord, OrgStore, OrgUpdate, PassApplication, PortError, ProductRecord,
+    MemberContext, OrgChange, OrgRecord, OrgStore, OrgUpdate, PassApplication, PortError,
+    ProductRecord,
 };
 use orgpass_core::{
     pass::Pass, policy::Permit, Email, OrganizationId, OrganizationName, Role, SpaceKey, Timestamp,
@@ -11,13 +12,13 @@ use serde::Deserialize;
 
 use crate::{
     accounts::store::{live_account, membership},
-    platform::d1::{changes, millis, opt_text, rows, text, time, D1Store},
+    platform::d1::{changes, int, millis, opt_text, rows, text, time, D1Store},
 };
 
 pub(crate) const ORG_COLUMNS: &str = "o.space_key, o.organization_id, o.name, o.created_at, \
      o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, o.pass_cancel_at, \
      o.pass_admin_name, o.pass_admin_email, o.pass_company_name, o.pass_applied_at, \
-     o.billing_subscription_id";
+     o.billing_subscription_id, o.require_two_step";
 
 #[derive(Deserialize)]
 pub(crate) struct OrgRow {
@@ -34,6 +35,7 @@ pub(crate) struct OrgRow {
     pass_company_name: Option<String>,
     pass_applied_at: Option<f64>,
     billing_subscription_id: Option<String>,
+    require_two_step: f64,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +101,7 @@ impl OrgRow {
                 _ => None,
             },
             subscription_id: self.billing_subscription_id,
+            require_two_step: self.require_two_step != 0.0,
         })
     }
 }
@@ -187,10 +190,10 @@ impl OrgStore for D1Store {
     async fn update_organization(
         &self,
         permit: &Permit,
-        name: Option<&OrganizationName>,
-        organization_id: Option<&OrganizationId>,
+        change: &OrgChange<'_>,
         now: Timestamp,
     ) -> Result<OrgUpdate, PortError> {
+        let (name, organization_id) = (change.name, change.organization_id);
         let space_key = permit.space_key();
         let key = text(space_key.as_str());
         let name = opt_text(name.map(OrganizationName::as_str));
@@ -215,6 +218,20 @@ impl OrgStore for D1Store {
             )?);
         }
         let update_index = statements.len() - 1;
+        // Only with the rename or ID change above (all or nothing), and turning it on
+        // only while the actor has two-step verification on.
+        let (two_step, actor) = change.require_two_step.map_or(
+            (
+                worker::wasm_bindgen::JsValue::NULL,
+                worker::wasm_bindgen::JsValue::NULL,
+            ),
+            |(on, actor)| (int(i64::from(on)), text(actor)),
+        );
+        statements.push(self.stmt(
+            "UPDATE organizations SET require_two_step = ?2 WHERE space_key = ?1 AND ?2 IS NOT NULL \
+             AND (?2 = 0 OR EXISTS (SELECT 1 FROM accounts WHERE id = ?3 AND totp_enabled_at IS NOT NULL))",
+            &[key.clone(), two_step, actor],
+        )?);
         statements.push(self.stmt(
             &format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.space_key = ?1"),
             std::slice::from_ref(&key),
@@ -222,7 +239,7 @@ impl OrgStore for D1Store {
         statements.push(self.stmt(PRODUCTS_SQL, &[key])?);
         let results = self.batch(statements).await?;
         let updated = changes(results.get(update_index))? == 1;
-        let Some(row) = rows::<OrgRow>(results.get(update_index + 1))?
+        let Some(row) = rows::<OrgRow>(results.get(update_index + 2))?
             .into_iter()
             .next()
         else {
@@ -231,9 +248,13 @@ impl OrgStore for D1Store {
         if !updated {
             return Ok(OrgUpdate::IdTaken);
         }
-        Ok(OrgUpdate::Updated(Box::new(
-            row.into_record(rows(results.get(update_index + 2))?)?,
-        )))
+        let org = row.into_record(rows(results.get(update_index + 3))?)?;
+        if let Some((on, _)) = change.require_two_step {
+            if org.require_two_step != on {
+                return Ok(OrgUpdate::TwoStepNotEnabled);
+            }
+        }
+        Ok(OrgUpdate::Updated(Box::new(org)))
     }
 }
 

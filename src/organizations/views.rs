@@ -3,7 +3,9 @@
 use orgpass_app::pages::ProfileTab;
 use orgpass_core::{organization::CATALOGUE, FieldError};
 
-use crate::views::{csrf_input, html, page, settings_frame, Chrome, Feedback, Field};
+use crate::views::{
+    checkbox, csrf_input, field_error, html, page, settings_frame, Chrome, Feedback, Field,
+};
 
 /// The form that creates an organization.
 #[must_use]
@@ -62,6 +64,7 @@ pub fn settings_profile(
             dt { "Your role" } dd { (view.membership.role.as_str()) }
             dt { "Created" } dd { (org.created_at.to_rfc3339()) }
             dt { "Single sign-on add-on" } dd { (org.pass.status()) }
+            dt { "Two-step verification" } dd { @if org.require_two_step { "required of every member" } @else { "up to each member" } }
         }
         h2 { "Products" }
         ul {
@@ -81,6 +84,11 @@ pub fn settings_profile(
                 (csrf_input(csrf))
                 (Field::new("Organization name", "name", "text", form.0, errors).required())
                 (Field::new("Organization ID", "organization_id", "text", form.1, errors).required())
+                (checkbox("Require two-step verification of every member (managed accounts are exempt: their IdP decides)", "require_two_step", org.require_two_step))
+                @if !view.viewer.two_step {
+                    p.muted { "To require it, first " a href="/account#two-step" { "turn it on for your own account" } "." }
+                }
+                (field_error(errors, "require_two_step"))
                 button type="submit" { "Save" }
             }
         } @else {

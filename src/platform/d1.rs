@@ -37,12 +37,16 @@ impl D1Store {
         self.trips.get()
     }
 
+    /// A prepared statement. D1 refuses a statement bound with more parameters than
+    /// its highest `?N`, so statements of one batch can share one argument list: the
+    /// list is cut after the highest parameter `sql` names.
     pub(crate) fn stmt(
         &self,
         sql: &str,
         args: &[JsValue],
     ) -> Result<D1PreparedStatement, PortError> {
-        self.db.prepare(sql).bind(args).map_err(port)
+        let used = args.get(..highest_param(sql)).unwrap_or(args);
+        self.db.prepare(sql).bind(used).map_err(port)
     }
 
     pub(crate) async fn batch(
@@ -57,6 +61,25 @@ impl D1Store {
         self.trips.set(self.trips.get() + 1);
         statement.all().await.map_err(port)
     }
+}
+
+/// The highest `?N` that `sql` names (0 for none).
+fn highest_param(sql: &str) -> usize {
+    let bytes = sql.as_bytes();
+    let mut highest = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'?' {
+            let digits: String = bytes
+                .get(i + 1..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|d| d.is_ascii_digit())
+                .map(|d| char::from(*d))
+                .collect();
+            highest = highest.max(digits.parse().unwrap_or(0));
+        }
+    }
+    highest
 }
 
 pub(crate) fn port(error: worker::Error) -> PortError {
@@ -114,7 +137,8 @@ pub(crate) fn total_changes(results: &[D1Result]) -> Result<u64, PortError> {
 
 /// The account columns, in the order [`AccountRow`] reads them.
 pub(crate) const ACCOUNT_COLUMNS: &str =
-    "a.id, a.email, a.name, a.password_hash, a.managed_by, a.email_verified_at, a.created_at";
+    "a.id, a.email, a.name, a.password_hash, a.managed_by, a.email_verified_at, a.created_at, \
+     a.totp_enabled_at";
 
 /// An `accounts` row.
 #[derive(Deserialize)]
@@ -126,6 +150,7 @@ pub(crate) struct AccountRow {
     managed_by: Option<String>,
     email_verified_at: Option<f64>,
     created_at: f64,
+    totp_enabled_at: Option<f64>,
 }
 
 impl AccountRow {
@@ -138,6 +163,7 @@ impl AccountRow {
                 name: self.name,
                 managed: self.managed_by.is_some(),
                 email_verified: self.email_verified_at.is_some(),
+                two_step: self.totp_enabled_at.is_some(),
                 created_at: millis(self.created_at),
             },
             self.password_hash,
@@ -148,4 +174,16 @@ impl AccountRow {
 #[allow(clippy::cast_possible_truncation)]
 pub(crate) fn millis(n: f64) -> Timestamp {
     Timestamp::from_millis(n as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_highest_parameter_is_found() {
+        assert_eq!(super::highest_param("SELECT 1"), 0);
+        assert_eq!(
+            super::highest_param("WHERE a = ?2 AND b = ?10 OR c = ?3"),
+            10
+        );
+    }
 }

@@ -176,6 +176,21 @@ fn done_notice(done: &str) -> Option<&'static str> {
         "password" => "Your password is changed, and your other sessions have ended.",
         "session" => "The session is ended.",
         "left" => "You left the organization.",
+        "two-step-off" => "Two-step verification is off.",
+        _ => return None,
+    })
+}
+
+/// The alert after a refused two-step form (`?refused=` names the refusal's code; only
+/// these are shown, so the query cannot put words on the page).
+fn refused_alert(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "invalid_code" => "That code is not right.",
+        "two_step_enabled" => "Two-step verification is already on.",
+        "two_step_disabled" => "Two-step verification is off: set it up first.",
+        "rate_limited" => "Too many attempts. Try again later.",
+        "managed_account" => "This account is managed by its organization.",
+        "conflict" => "Two-step verification was set up again meanwhile: start over.",
         _ => return None,
     })
 }
@@ -210,8 +225,10 @@ async fn render(
 /// `GET /account`
 pub async fn account(req: &mut Request, cx: &Ctx) -> Handled {
     let done = http::query(req, "done").unwrap_or_default();
+    let refused = http::query(req, "refused").unwrap_or_default();
     let feedback = Feedback {
         notice: done_notice(&done),
+        alert: refused_alert(&refused),
         ..Feedback::default()
     };
     render(req, cx, 200, (Section::Other, &feedback), Typed::default()).await

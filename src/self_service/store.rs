@@ -71,7 +71,7 @@ impl D1Store {
 }
 
 /// The live session's account (`?1` token hash, `?2` now) as a subquery of ids.
-fn live_ids() -> String {
+pub(crate) fn live_ids() -> String {
     format!(
         "(SELECT a.id FROM sessions s JOIN accounts a ON a.id = s.account_id \
           WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 AND {})",
@@ -199,28 +199,18 @@ impl SelfServiceStore for D1Store {
         window: Timestamp,
         now: Timestamp,
     ) -> Result<Option<CredentialCheck>, PortError> {
-        // The login reservation of `reserve_stmt`, with the email key read from the
-        // session inside the statement (all or none: both keys, or no row).
-        let reserve = self.stmt(
-            &format!(
-                "WITH k (key, n) AS ( \
-                   SELECT 'email:' || a.email, ?4 FROM accounts a WHERE a.id IN {live} \
-                   UNION ALL SELECT 'ip:' || ?3, ?5 WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.id IN {live})) \
-                 INSERT INTO login_failures (key, window_start, count) \
-                 SELECT key, ?6, 1 FROM k WHERE (SELECT count(*) FROM k) = 2 \
-                   AND NOT EXISTS (SELECT 1 FROM k l JOIN login_failures f \
-                     ON f.key = l.key AND f.window_start = ?6 WHERE f.count >= l.n) \
-                 ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
-                live = live_ids()
+        // The login reservation, with the email key read from the session.
+        let reserve = self.reserve_via_stmt(
+            (
+                &format!(
+                    "SELECT 'email:' || a.email FROM accounts a WHERE a.id IN {}",
+                    live_ids()
+                ),
+                ratelimit::PER_ACCOUNT,
             ),
-            &[
-                text(&session.to_hex()),
-                time(now),
-                text(ip),
-                int(ratelimit::PER_ACCOUNT),
-                int(ratelimit::PER_IP),
-                time(window),
-            ],
+            vec![text(&session.to_hex()), time(now)],
+            (&format!("ip:{ip}"), ratelimit::PER_IP),
+            window,
         )?;
         let results = self
             .batch(vec![
@@ -482,6 +472,8 @@ impl SelfServiceStore for D1Store {
             "memberships",
             "sessions",
             "account_tokens",
+            "recovery_codes",
+            "two_step_challenges",
         ] {
             statements.push(self.stmt(
                 &format!("DELETE FROM {table} WHERE account_id = ?1 AND {guard}"),

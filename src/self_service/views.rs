@@ -223,6 +223,20 @@ pub fn account(
                     button type="submit" { "Change the password" }
                 }
                 p.muted { "Changing it signs you out everywhere else." }
+
+                h2 id="two-step" { "Two-step verification" }
+                @if a.two_step {
+                    p { strong { "On." } " Logging in asks for a code from your authenticator app (or a recovery code)." }
+                    form method="post" action="/account/two-step/disable" novalidate {
+                        (csrf_input(csrf))
+                        (Field::new("Code from the app, or a recovery code", "code", "text", "", &[])
+                            .id("disable-code").autocomplete("one-time-code").verbatim().required())
+                        button type="submit" { "Turn off two-step verification" }
+                    }
+                } @else {
+                    p { strong { "Off." } " Add a code from an authenticator app to every login: a stolen password alone no longer gets in." }
+                    (post_button("/account/two-step", csrf, "Set up two-step verification", ""))
+                }
             }
 
             h2 { "Sessions" }

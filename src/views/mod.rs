@@ -7,7 +7,7 @@
 //! A room's `views.rs` holds its templates; each returns the whole page as a `String`
 //! (through [`page`] or [`settings_frame`]) or a [`Markup`] fragment.
 
-pub use maud::{html, Markup, Render, DOCTYPE};
+pub use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 use orgpass_app::{orgs::OrgView, ports::AccountRecord};
 use orgpass_core::FieldError;
 

@@ -39,6 +39,7 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
 pub fn page_refusal(error: ApiError, path: &str) -> Handled {
     match error {
         ApiError::App(AppError::Unauthenticated) => login_redirect(path),
+        ApiError::App(AppError::TwoStepRequired) => crate::two_step::pages::required(None),
         e => error_page(&e, None),
     }
 }
@@ -63,6 +64,7 @@ pub struct Again {
 pub fn form_refusal(error: AppError, path: &str) -> Result<Again, Handled> {
     match error {
         AppError::Unauthenticated => Err(login_redirect(path)),
+        AppError::TwoStepRequired => Err(crate::two_step::pages::required(None)),
         e @ (AppError::NotFound | AppError::Forbidden | AppError::Unavailable(_)) => {
             Err(error_page(&e.into(), None))
         }
@@ -208,6 +210,35 @@ pub fn describe(error: &ApiError) -> Described {
                     "The current password is not right.",
                 )],
                 ..simple(403, "invalid_credentials", "The current password is not right.")
+            },
+            AppError::TwoStepRequired => simple(
+                403,
+                "two_step_required",
+                "This organization requires two-step verification: turn it on in your account first.",
+            ),
+            AppError::TwoStepNotEnabled => simple(
+                409,
+                "two_step_not_enabled",
+                "Turn on two-step verification for your own account first.",
+            ),
+            AppError::TwoStepAlreadyOn => simple(
+                409,
+                "two_step_enabled",
+                "Two-step verification is already on.",
+            ),
+            AppError::TwoStepOff => simple(409, "two_step_disabled", "Two-step verification is off."),
+            AppError::InvalidCode => Described {
+                fields: vec![FieldError::new("code", "invalid_code", "That code is not right.")],
+                ..simple(400, "invalid_code", "That code is not right.")
+            },
+            AppError::ChallengeInvalid => simple(
+                401,
+                "invalid_token",
+                "This sign-in has expired. Log in again.",
+            ),
+            AppError::LoginCodeRefused => Described {
+                fields: vec![FieldError::new("code", "invalid_code", "That code is not right.")],
+                ..simple(401, "invalid_code", "That code is not right.")
             },
             AppError::EmailNotVerified => simple(
                 403,
@@ -477,6 +508,17 @@ mod tests {
             (AppError::NotFound.into(), 404, "not_found"),
             (AppError::ManagedAccount.into(), 403, "managed_account"),
             (AppError::WrongPassword.into(), 403, "invalid_credentials"),
+            (AppError::TwoStepRequired.into(), 403, "two_step_required"),
+            (
+                AppError::TwoStepNotEnabled.into(),
+                409,
+                "two_step_not_enabled",
+            ),
+            (AppError::TwoStepAlreadyOn.into(), 409, "two_step_enabled"),
+            (AppError::TwoStepOff.into(), 409, "two_step_disabled"),
+            (AppError::InvalidCode.into(), 400, "invalid_code"),
+            (AppError::LoginCodeRefused.into(), 401, "invalid_code"),
+            (AppError::ChallengeInvalid.into(), 401, "invalid_token"),
             (AppError::Forbidden.into(), 403, "forbidden"),
             (
                 AppError::OrganizationIdTaken.into(),

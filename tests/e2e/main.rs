@@ -35,6 +35,7 @@ mod self_service;
 mod server;
 mod sso;
 mod team;
+mod two_step;
 
 use std::sync::{
     atomic::{AtomicU64, Ordering},
@@ -208,6 +209,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(sso::TESTS.iter().copied());
     all.extend(security::TESTS.iter().copied());
     all.extend(self_service::TESTS.iter().copied());
+    all.extend(two_step::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }

@@ -614,19 +614,21 @@ fn leave_and_delete(w: &World) {
     assert_eq!(members.json()["members"].as_array().unwrap().len(), 1);
 }
 
-fn managed_accounts(w: &World) {
-    let c = w.client();
-    let (key, _admin) = org_with_admin(&c, "ManagedOwner");
-    // A managed account of an organization in its SSO trial, with a live session
-    // (what the ACS would have made).
-    let secret = "managedsessiontoken0123456789abcdefghijklmn";
+/// A managed account of the organization `key`, put in its SSO trial, with a live
+/// session (what the ACS would have made): the session token and the email.
+pub fn managed_session(w: &World, key: &str) -> (String, String) {
+    let email = unique_email("Managed");
+    let secret: String = {
+        use sha2::Digest;
+        let seed = hex::encode(sha2::Sha256::digest(email.as_bytes()));
+        format!("m{}", &seed[..42])
+    };
     assert_eq!(secret.len(), 43);
     let hash = {
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(secret.as_bytes()))
     };
     let id = format!("acct_managed_{}", &hash[..12]);
-    let email = unique_email("Managed");
     w.dev.sql(&format!(
         "UPDATE organizations SET pass_status = 'trial', pass_trial_ends_at = 99999999999999 WHERE space_key = '{key}'; \
          INSERT INTO accounts (id, email, name, managed_by, email_verified_at, created_at) \
@@ -636,6 +638,14 @@ fn managed_accounts(w: &World) {
            VALUES ('{hash}', '{id}', 1, 99999999999999, 'sess_managed{}', 1);",
         &hash[..8]
     ));
+    (secret, email)
+}
+
+fn managed_accounts(w: &World) {
+    let c = w.client();
+    let (key, _admin) = org_with_admin(&c, "ManagedOwner");
+    let (secret, email) = managed_session(w, &key);
+    let secret = secret.as_str();
     assert_eq!(me(&c, secret).status, 200);
     for r in [
         put_password(&c, secret, "anything at all", NEW_PASSWORD),

@@ -11,8 +11,8 @@ use orgpass_core::{
 use super::{
     mail,
     ports::{
-        AccountRecord, AccountStore, Client, MembershipSummary, NewSession, NewVerification,
-        PasswordHasher, PendingVerification, Random, TokenUse,
+        AccountRecord, AccountStore, Client, MembershipSummary, NewChallenge, NewSession,
+        NewVerification, PasswordHasher, PendingVerification, Random, TokenUse,
     },
     App, AppError,
 };
@@ -48,6 +48,27 @@ pub enum Verifying {
     /// Anywhere else: the password chosen at sign-up is asked for first, so that
     /// confirming never activates a password the confirmer did not choose.
     NeedsPassword(AccountRecord),
+}
+
+/// What a right password came to.
+#[derive(Debug)]
+pub enum LogIn {
+    /// Logged in.
+    Done(LoggedIn),
+    /// Two-step verification is on: the second step needs this short-lived token and
+    /// a code ([`App::complete_login`]).
+    SecondStep(SecretToken),
+}
+
+impl LogIn {
+    /// The session, when the login is complete.
+    #[must_use]
+    pub fn session(self) -> Option<LoggedIn> {
+        match self {
+            Self::Done(session) => Some(session),
+            Self::SecondStep(_) => None,
+        }
+    }
 }
 
 /// A successful login: the secret to hand to the client, and who it is.
@@ -121,6 +142,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             name: name.as_str().to_owned(),
             managed: false,
             email_verified: false,
+            two_step: false,
             created_at: self.now,
         };
         let token = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
@@ -258,7 +280,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         email: &str,
         password: &str,
         client: &Client,
-    ) -> Result<LoggedIn, AppError> {
+    ) -> Result<LogIn, AppError> {
         let ip = client.ip.as_str();
         let password = Password::attempt(password)?;
         // A malformed email cannot have an account: same answer as an unknown one.
@@ -305,12 +327,27 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         if !account.email_verified {
             return Err(AppError::EmailNotVerified);
         }
+        if account.two_step {
+            let token = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
+            let challenge = NewChallenge {
+                token: token.hash(),
+                account_id: &account.id,
+                created_at: self.now,
+                expires_at: self
+                    .now
+                    .plus_millis(super::two_step::CHALLENGE_MINUTES * 60_000),
+            };
+            self.store
+                .insert_challenge(&challenge, &email, ip, window)
+                .await?;
+            return Ok(LogIn::SecondStep(token));
+        }
         let (token, session) =
             self.new_session(&account.id, self.now.plus_days(SESSION_DAYS), client)?;
         self.store
             .create_session(&session, &email, ip, window)
             .await?;
-        Ok(LoggedIn { token, account })
+        Ok(LogIn::Done(LoggedIn { token, account }))
     }
 
     /// Ends the session (both its cookie and bearer uses: they are one secret).

@@ -18,6 +18,21 @@ pub enum AppError {
     InvalidCredentials,
     /// A signed-in person's current password was not right (their session is fine).
     WrongPassword,
+    /// The organization requires two-step verification and the caller has not turned
+    /// it on.
+    TwoStepRequired,
+    /// Requiring two-step verification needs the caller to have it on first.
+    TwoStepNotEnabled,
+    /// Two-step verification is on already (enrol again after turning it off).
+    TwoStepAlreadyOn,
+    /// Two-step verification is off (nothing to confirm or turn off).
+    TwoStepOff,
+    /// A two-step code that is not right (or was used).
+    InvalidCode,
+    /// A login's second-step token that is unknown, expired, spent or out of attempts.
+    ChallengeInvalid,
+    /// The second step of a login with a code that is not right (or was used).
+    LoginCodeRefused,
     /// The password was right but the email is not confirmed yet.
     EmailNotVerified,
     /// A managed account asked for something only a normal account may do: it belongs

@@ -11,8 +11,7 @@ use std::{
 use orgpass_core::{
     account::HASH_LEN,
     policy::{Membership, Permit},
-    ratelimit, Email, OrganizationId, OrganizationName, Password, Role, SpaceKey, Timestamp,
-    TokenHash,
+    ratelimit, Email, Password, Role, SpaceKey, Timestamp, TokenHash,
 };
 use sha2::{Digest, Sha256};
 
@@ -130,6 +129,7 @@ impl MemoryStore {
             name: "Managed".to_owned(),
             managed: true,
             email_verified: true,
+            two_step: false,
             created_at: now,
         };
         self.state.borrow_mut().accounts.push((account, None));
@@ -287,6 +287,23 @@ impl AccountStore for MemoryStore {
         Ok(())
     }
 
+    async fn insert_challenge(
+        &self,
+        _challenge: &NewChallenge<'_>,
+        email: &Email,
+        _ip: &str,
+        window: Timestamp,
+    ) -> Result<(), PortError> {
+        // The fakes' accounts never turn two-step verification on (the end-to-end
+        // suite covers it); the reservation is given back as for a session.
+        self.trip();
+        self.state
+            .borrow_mut()
+            .failures
+            .remove(&(format!("email:{email}"), window.millis()));
+        Ok(())
+    }
+
     async fn revoke_session(&self, token: &TokenHash, _now: Timestamp) -> Result<(), PortError> {
         self.trip();
         if let Some(s) = self.state.borrow_mut().sessions.get_mut(token) {
@@ -392,10 +409,10 @@ impl OrgStore for MemoryStore {
     async fn update_organization(
         &self,
         permit: &Permit,
-        name: Option<&OrganizationName>,
-        organization_id: Option<&OrganizationId>,
+        change: &OrgChange<'_>,
         _now: Timestamp,
     ) -> Result<OrgUpdate, PortError> {
+        let (name, organization_id) = (change.name, change.organization_id);
         let space_key = permit.space_key();
         self.trip();
         let mut s = self.state.borrow_mut();
@@ -415,6 +432,13 @@ impl OrgStore for MemoryStore {
         }
         if let Some(id) = organization_id {
             org.organization_id = id.clone();
+        }
+        if let Some((on, _)) = change.require_two_step {
+            // The fakes' accounts never have two-step verification on.
+            if on {
+                return Ok(OrgUpdate::TwoStepNotEnabled);
+            }
+            org.require_two_step = false;
         }
         Ok(OrgUpdate::Updated(Box::new(org.clone())))
     }

@@ -421,6 +421,7 @@ where
             name: name.as_str().to_owned(),
             managed: false,
             email_verified: true,
+            two_step: false,
             created_at: self.now,
         };
         let (secret, session) =

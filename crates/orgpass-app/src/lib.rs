@@ -25,6 +25,7 @@ pub mod self_service;
 pub mod sso;
 #[cfg(test)]
 mod tests;
+pub mod two_step;
 
 pub use error::AppError;
 use orgpass_core::Timestamp;

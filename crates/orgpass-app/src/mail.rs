@@ -168,6 +168,31 @@ pub fn password_changed(base_url: &str) -> super::ports::MailTemplate {
     .template()
 }
 
+/// The notice that two-step verification was turned on (`on`) or off.
+#[must_use]
+pub fn two_step_changed(id: String, to: &Email, base_url: &str, on: bool) -> NewMail {
+    let link = format!("{base_url}/account");
+    let (subject, line) = if on {
+        (
+            "Two-step verification is on for your orgpass account",
+            "Two-step verification was just turned on for your orgpass account: logging in now asks for a code from your authenticator app. Keep your recovery codes somewhere safe.",
+        )
+    } else {
+        (
+            "Two-step verification is off for your orgpass account",
+            "Two-step verification was just turned off for your orgpass account: logging in asks for the password only.",
+        )
+    };
+    Letter {
+        subject,
+        name: "",
+        lines: &[line],
+        link: Some(("Review your account", &link)),
+        closing: "If this was not you, reset your password at once and turn two-step verification back on.",
+    }
+    .to(id, to)
+}
+
 /// The link that confirms a new address (sent to the new address).
 #[must_use]
 pub fn email_change(

@@ -110,8 +110,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             .members_page(token, self.now, &space_key, after.as_deref(), limit)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let account = page.context.account;
-        let (org, membership) = page.context.org.ok_or(AppError::NotFound)?;
+        let (account, org, membership) = super::orgs::admitted(page.context, false)?;
         authorize(membership, OrgAction::ListMembers).map_err(|_| AppError::Forbidden)?;
         let full = u32::try_from(page.members.len()).unwrap_or(u32::MAX) >= limit;
         let next = page

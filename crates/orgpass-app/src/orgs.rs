@@ -9,8 +9,8 @@ use orgpass_core::{
 
 use super::{
     ports::{
-        AccountRecord, AccountStore, MemberContext, OrgRecord, OrgStore, OrgUpdate, ProductRecord,
-        Random,
+        AccountRecord, AccountStore, MemberContext, OrgChange, OrgRecord, OrgStore, OrgUpdate,
+        ProductRecord, Random,
     },
     App, AppError,
 };
@@ -33,6 +33,8 @@ pub struct UpdateOrg<'a> {
     pub name: Option<&'a str>,
     /// New organization ID.
     pub organization_id: Option<&'a str>,
+    /// Require two-step verification of normal members (or no longer).
+    pub require_two_step: Option<bool>,
 }
 
 /// An organization as seen by one of its members.
@@ -112,6 +114,7 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
                 pass: Pass::None,
                 application: None,
                 subscription_id: None,
+                require_two_step: false,
             };
             if self
                 .store
@@ -166,16 +169,29 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             .await?;
         let name = name.flatten();
         let id = id.flatten().filter(|id| *id != view.org.organization_id);
-        if name.is_none() && id.is_none() {
+        let two_step = input
+            .require_two_step
+            .filter(|on| *on != view.org.require_two_step);
+        if name.is_none() && id.is_none() && two_step.is_none() {
             return Ok(view);
         }
+        // Requiring it of others needs it of oneself (the store re-checks in its write).
+        if two_step == Some(true) && !view.viewer.two_step {
+            return Err(AppError::TwoStepNotEnabled);
+        }
+        let change = OrgChange {
+            name: name.as_ref(),
+            organization_id: id.as_ref(),
+            require_two_step: two_step.map(|on| (on, view.viewer.id.as_str())),
+        };
         match self
             .store
-            .update_organization(&permit, name.as_ref(), id.as_ref(), self.now)
+            .update_organization(&permit, &change, self.now)
             .await?
         {
             OrgUpdate::Updated(org) => Ok(OrgView { org: *org, ..view }),
             OrgUpdate::IdTaken => Err(AppError::OrganizationIdTaken),
+            OrgUpdate::TwoStepNotEnabled => Err(AppError::TwoStepNotEnabled),
             OrgUpdate::Missing => Err(AppError::NotFound),
         }
     }
@@ -232,11 +248,31 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
 ///
 /// # Errors
 /// [`AppError::NotFound`], [`AppError::Forbidden`].
-pub(super) fn decide(
+/// The caller's organization and membership from a context read for them: not a
+/// member → not found; kept out by the organization's two-step requirement →
+/// [`AppError::TwoStepRequired`] (leaving is let through: `leaving`).
+pub(super) fn admitted(
     MemberContext { account, org }: MemberContext,
+    leaving: bool,
+) -> Result<(AccountRecord, OrgRecord, orgpass_core::Membership), AppError> {
+    let (org, membership) = org.ok_or(AppError::NotFound)?;
+    if !leaving
+        && orgpass_core::two_step::keeps_out(
+            org.require_two_step,
+            account.managed,
+            account.two_step,
+        )
+    {
+        return Err(AppError::TwoStepRequired);
+    }
+    Ok((account, org, membership))
+}
+
+pub(super) fn decide(
+    context: MemberContext,
     action: OrgAction,
 ) -> Result<(OrgView, Permit), AppError> {
-    let (org, membership) = org.ok_or(AppError::NotFound)?;
+    let (account, org, membership) = admitted(context, action == OrgAction::Leave)?;
     let permit =
         permit(org.space_key.clone(), membership, action).map_err(|_| AppError::Forbidden)?;
     Ok((

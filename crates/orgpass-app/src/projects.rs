@@ -50,11 +50,11 @@ impl Loaded {
     /// The caller's view and project context, from a context read for it (not a member
     /// of the organization → not found).
     pub(super) fn of(cx: ProjectContext) -> Result<Self, AppError> {
-        let (org, membership) = cx.context.org.clone().ok_or(AppError::NotFound)?;
+        let (viewer, org, membership) = super::orgs::admitted(cx.context.clone(), false)?;
         let view = OrgView {
             org,
             membership,
-            viewer: cx.context.account.clone(),
+            viewer,
         };
         Ok(Self { view, cx })
     }

@@ -39,6 +39,8 @@ async fn signed_in(app: &TestApp, email: &str) -> TokenHash {
     )
     .await
     .unwrap()
+    .session()
+    .unwrap()
     .token
     .hash()
 }
@@ -86,6 +88,8 @@ fn sign_up_verify_log_in_me_log_out() {
                 &Client::new("ip", "test"),
             )
             .await
+            .unwrap()
+            .session()
             .unwrap();
         let (me, orgs) = app.me(&session.token.hash()).await.unwrap();
         assert_eq!(me.id, account.id);
@@ -330,6 +334,7 @@ fn organizations_are_created_read_and_renamed_by_their_administrators() {
                 UpdateOrg {
                     name: Some("Acme"),
                     organization_id: Some("acme"),
+                    require_two_step: None,
                 },
             )
             .await
@@ -343,6 +348,7 @@ fn organizations_are_created_read_and_renamed_by_their_administrators() {
                 UpdateOrg {
                     name: None,
                     organization_id: Some("-bad"),
+                    require_two_step: None,
                 },
             )
             .await;
@@ -371,6 +377,7 @@ fn an_organization_id_given_up_is_never_handed_to_another_organization() {
         let change = |id| UpdateOrg {
             name: None,
             organization_id: Some(id),
+            require_two_step: None,
         };
         app.update_org(&ada, &key, change("acme-2")).await.unwrap();
         // Given up, but still reserved for its first owner.

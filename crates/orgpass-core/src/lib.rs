@@ -21,6 +21,7 @@ pub mod ratelimit;
 pub mod saml_settings;
 pub mod stripe;
 pub mod token;
+pub mod two_step;
 pub mod validation;
 pub mod verification;
 

@@ -17,6 +17,8 @@ pub struct AccountRecord {
     pub managed: bool,
     /// The email was confirmed (by link, or by accepting an invitation).
     pub email_verified: bool,
+    /// Two-step verification is on (a TOTP secret is confirmed).
+    pub two_step: bool,
     /// Creation time.
     pub created_at: Timestamp,
 }
@@ -167,6 +169,19 @@ pub trait AccountStore {
     async fn create_session(
         &self,
         session: &NewSession,
+        email: &Email,
+        ip: &str,
+        window: Timestamp,
+    ) -> Result<(), PortError>;
+
+    /// Stores a login's two-step challenge (the password was right) and gives the
+    /// attempt's reservation back like [`Self::create_session`], in one batch.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn insert_challenge(
+        &self,
+        challenge: &NewChallenge<'_>,
         email: &Email,
         ip: &str,
         window: Timestamp,

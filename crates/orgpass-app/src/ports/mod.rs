@@ -21,6 +21,7 @@ mod plan;
 mod projects;
 mod self_service;
 mod sso;
+mod two_step;
 
 pub use accounts::*;
 pub use domains::*;
@@ -33,6 +34,7 @@ pub use plan::*;
 pub use projects::*;
 pub use self_service::*;
 pub use sso::*;
+pub use two_step::*;
 
 /// A dependency (database, runtime crypto, network) failed. The text is for logs
 /// only and never reaches a client.

@@ -65,6 +65,8 @@ pub struct OrgRecord {
     pub application: Option<PassApplication>,
     /// The payment provider's subscription, once there is one.
     pub subscription_id: Option<String>,
+    /// Normal members must have two-step verification on to use the organization.
+    pub require_two_step: bool,
 }
 
 /// A signed-in person looking at one organization.
@@ -84,8 +86,23 @@ pub enum OrgUpdate {
     Updated(Box<OrgRecord>),
     /// The ID is, or once was, another organization's.
     IdTaken,
+    /// Requiring two-step verification needs the actor to have it on (they turned it
+    /// off meanwhile); nothing changed.
+    TwoStepNotEnabled,
     /// The organization does not exist (any more).
     Missing,
+}
+
+/// What an organization update changes (`None`: stays).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrgChange<'a> {
+    /// The new name.
+    pub name: Option<&'a OrganizationName>,
+    /// The new organization ID.
+    pub organization_id: Option<&'a OrganizationId>,
+    /// Whether two-step verification is required, and who asks (turning it on needs
+    /// their own on).
+    pub require_two_step: Option<(bool, &'a str)>,
 }
 
 /// Organizations and memberships.
@@ -123,8 +140,7 @@ pub trait OrgStore {
     async fn update_organization(
         &self,
         permit: &Permit,
-        name: Option<&OrganizationName>,
-        organization_id: Option<&OrganizationId>,
+        change: &OrgChange<'_>,
         now: Timestamp,
     ) -> Result<OrgUpdate, PortError>;
 }
