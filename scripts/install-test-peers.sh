@@ -3,7 +3,8 @@
 # Chromium and chromedriver (browser tests), Knot DNS and dnsdist (a DNS-over-HTTPS
 # server for domain verification; see crates/orgpass-core/tests/fixtures/dns/README.md), xmlsec1 and openssl (the
 # pysaml2 IdP signs through xmlsec1), oathtool (OATH Toolkit: the authenticator app of
-# the two-step tests, an RFC 6238 implementation independent of ours); then pysaml2 itself from PyPI into .tools/idp-venv.
+# the two-step tests, an RFC 6238 implementation independent of ours), zbarimg (ZBar:
+# the camera of that app, decoding the enrolment page's QR code); then pysaml2 itself from PyPI into .tools/idp-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -16,6 +17,7 @@ command -v dnsdist >/dev/null || missing+=(dnsdist)
 command -v xmlsec1 >/dev/null || missing+=(xmlsec1)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v oathtool >/dev/null || missing+=(oathtool)
+command -v zbarimg >/dev/null || missing+=(zbar-tools)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing ${missing[*]} (apt)" >&2
   SUDO=""

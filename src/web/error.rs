@@ -16,6 +16,10 @@ use crate::{
 
 /// A page for a refusal that has no form to go back to.
 pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled {
+    if *error == ApiError::App(AppError::TwoStepRequired) {
+        // Not a dead end: the page leads to enrolment.
+        return crate::two_step::pages::required(account);
+    }
     let d = describe(error);
     let chrome = Chrome { account, csrf: "" };
     let title = match d.status {
@@ -39,7 +43,6 @@ pub fn error_page(error: &ApiError, account: Option<&AccountRecord>) -> Handled 
 pub fn page_refusal(error: ApiError, path: &str) -> Handled {
     match error {
         ApiError::App(AppError::Unauthenticated) => login_redirect(path),
-        ApiError::App(AppError::TwoStepRequired) => crate::two_step::pages::required(None),
         e => error_page(&e, None),
     }
 }
@@ -64,7 +67,6 @@ pub struct Again {
 pub fn form_refusal(error: AppError, path: &str) -> Result<Again, Handled> {
     match error {
         AppError::Unauthenticated => Err(login_redirect(path)),
-        AppError::TwoStepRequired => Err(crate::two_step::pages::required(None)),
         e @ (AppError::NotFound | AppError::Forbidden | AppError::Unavailable(_)) => {
             Err(error_page(&e.into(), None))
         }

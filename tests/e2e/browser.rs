@@ -31,6 +31,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "browser::forgot_password_back_in_and_the_account_page",
         forgot_password_and_account_page,
     ),
+    (
+        "browser::an_organization_requiring_two_step_walks_a_member_through_enrolment",
+        two_step_enrolment,
+    ),
 ];
 
 struct Driver {
@@ -646,4 +650,100 @@ fn forgot_password_and_account_page(w: &World) {
         &json!({"email": email, "password": "another fine passphrase"}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
+}
+
+/// An organization requires two-step verification; a member without it is led from
+/// the organization to enrolment (the QR code, the secret, a first code the test
+/// computes with oathtool), gets recovery codes, and logs in again with a code.
+fn two_step_enrolment(w: &World) {
+    let http = w.client();
+    let base = http.base.clone();
+    let (key, admin) = crate::team::org_with_admin(&http, "RequiresTwoStep");
+    crate::two_step::enrol(&http, &admin.token);
+    let r = http.json(
+        "PATCH",
+        &format!("/api/v1/orgs/{key}"),
+        Some(&admin.token),
+        &json!({"require_two_step": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let member = crate::team::joined(&http, &admin.token, &key, "member", "Enrolling");
+    let email = member.email.to_lowercase();
+    let driver = Driver::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let b = browser(&driver).await;
+        let settings = format!("{base}/orgs/{key}/settings");
+        b.goto(&format!("{base}/login?return_to=/orgs/{key}/settings"))
+            .await
+            .unwrap();
+        fill(&b, "email", &email).await;
+        fill(&b, "password", PASSWORD).await;
+        submit(&b, "/login").await;
+        assert_eq!(heading(&b).await, "Two-step verification required");
+        click_and_wait(&b, Locator::LinkText("Set up two-step verification")).await;
+        assert_eq!(heading(&b).await, "Your account");
+        submit(&b, "/account/two-step").await;
+        assert_eq!(heading(&b).await, "Set up two-step verification");
+        assert!(
+            b.find(Locator::Css("figure.qr svg")).await.is_ok(),
+            "the QR code is inline SVG"
+        );
+        let secret = text_of(&b, "#totp-secret").await;
+        screenshot(&b, "two-step-enrol").await;
+        // What an authenticator app's camera reads: ZBar decodes the screenshot.
+        let png =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e/two-step-enrol.png");
+        let out = std::process::Command::new("zbarimg")
+            .args(["-q", "--raw"])
+            .arg(&png)
+            .output()
+            .expect("zbarimg (make test installs Debian's zbar-tools)");
+        let decoded = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(
+            decoded.starts_with("otpauth://totp/orgpass%3A")
+                && decoded.contains(&format!("secret={secret}&issuer=orgpass")),
+            "{decoded}"
+        );
+        fill(&b, "code", "12345").await;
+        submit(&b, "/account/two-step/confirm").await;
+        assert!(text_of(&b, "#code-error").await.contains("not right"));
+        assert_eq!(
+            text_of(&b, "#totp-secret").await,
+            secret,
+            "the same secret again"
+        );
+        fill(&b, "code", &crate::two_step::oathtool(&secret, 0)).await;
+        submit(&b, "/account/two-step/confirm").await;
+        assert_eq!(heading(&b).await, "Your recovery codes");
+        let codes = b
+            .find_all(Locator::Css("#recovery-codes li"))
+            .await
+            .unwrap();
+        assert_eq!(codes.len(), 10);
+        screenshot(&b, "two-step-recovery-codes").await;
+
+        b.goto(&settings).await.unwrap();
+        assert_eq!(heading(&b).await, "Team Co");
+
+        // Logging in again asks for the second step.
+        click_and_wait(&b, Locator::Css("form[action='/logout'] button")).await;
+        b.goto(&format!("{base}/login")).await.unwrap();
+        fill(&b, "email", &email).await;
+        fill(&b, "password", PASSWORD).await;
+        submit(&b, "/login").await;
+        assert_eq!(heading(&b).await, "Two-step verification");
+        fill(&b, "code", &crate::two_step::oathtool(&secret, 1)).await;
+        submit(&b, "/login/two-step").await;
+        assert_eq!(heading(&b).await, "Hello, Enrolling");
+        b.goto(&format!("{base}/account")).await.unwrap();
+        assert!(b
+            .source()
+            .await
+            .unwrap()
+            .contains("Turn off two-step verification"));
+    });
 }
