@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: bench-saml-hostile bench-sso bench-saml bench-members help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
+.PHONY: bench-saml-hostile bench-sso bench-saml bench-members bench-self-service help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -81,6 +81,11 @@ bench: build
 # D1 round trips and CPU per request (see docs/performance.md).
 bench-members: build
 	cargo bench --bench members
+
+# CPU per request of the self-service and two-step routes, the password-deriving ones
+# against the rest (see docs/performance.md).
+bench-self-service: build
+	cargo bench --bench self_service
 
 # The DNS codec natively, and a domain check through the Worker against a real DoH
 # server (see docs/performance.md).
