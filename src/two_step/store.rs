@@ -88,13 +88,14 @@ impl D1Store {
 
     /// Accepts `proof` for the account `account` (an SQL expression over `?1`, `?4`),
     /// marking it with `?3`; parameters `?1` `account`'s, `?2` the step or digest,
-    /// `?3` the marker, `?4` now. The condition that it was accepted here follows.
+    /// `?3` the marker, `?4` now. The condition that it was accepted here follows (by
+    /// primary key: the account's row, or its code's).
     fn accept_stmt(
         &self,
         account: &str,
         proof: &CodeProof,
         args: &[JsValue],
-    ) -> Result<(D1PreparedStatement, &'static str), PortError> {
+    ) -> Result<(D1PreparedStatement, String), PortError> {
         Ok(match proof {
             CodeProof::Totp { .. } => (
                 self.stmt(
@@ -105,7 +106,9 @@ impl D1Store {
                     ),
                     args,
                 )?,
-                "EXISTS (SELECT 1 FROM accounts WHERE totp_marker = ?3)",
+                format!(
+                    "EXISTS (SELECT 1 FROM accounts WHERE id = {account} AND totp_marker = ?3)"
+                ),
             ),
             CodeProof::Recovery { .. } => (
                 self.stmt(
@@ -115,7 +118,10 @@ impl D1Store {
                     ),
                     args,
                 )?,
-                "EXISTS (SELECT 1 FROM recovery_codes WHERE spent_by = ?3)",
+                format!(
+                    "EXISTS (SELECT 1 FROM recovery_codes WHERE account_id = {account} \
+                     AND code_hash = ?2 AND spent_by = ?3)"
+                ),
             ),
         })
     }
@@ -292,7 +298,7 @@ impl TwoStepStore for D1Store {
                     ),
                     &args,
                 )?,
-                self.outbox_when(notice, accepted, &args)?,
+                self.outbox_when(notice, &accepted, &args)?,
                 self.stmt(
                     &format!(
                         "DELETE FROM two_step_challenges WHERE account_id = ?1 AND {accepted}"
