@@ -189,6 +189,51 @@ impl D1Store {
         Ok(hex::encode(bytes))
     }
 
+    /// One batch: the reservation of `limits` ([`Self::reserve_stmt`]) and the account
+    /// of `email` with its password record. Whether it was reserved, and the account.
+    pub(crate) async fn reserve_and_read(
+        &self,
+        limits: &[(&str, i64)],
+        email: &Email,
+        window: Timestamp,
+    ) -> Result<(bool, Option<(AccountRecord, Option<String>)>), PortError> {
+        let results = self
+            .batch(vec![
+                self.reserve_stmt(limits, window)?,
+                self.stmt(
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1"),
+                    &[text(email.as_str())],
+                )?,
+            ])
+            .await?;
+        let account = rows::<AccountRow>(results.get(1))?
+            .into_iter()
+            .next()
+            .map(AccountRow::into_record)
+            .transpose()?;
+        Ok((changes(results.first())? > 0, account))
+    }
+
+    /// Gives a login reservation back once the password it guarded was right: the
+    /// email's counter of the window is cleared and the IP's place returned.
+    pub(crate) fn release_stmts(
+        &self,
+        email: &Email,
+        ip: &str,
+        window: Timestamp,
+    ) -> Result<[worker::D1PreparedStatement; 2], PortError> {
+        Ok([
+            self.stmt(
+                "DELETE FROM login_failures WHERE key = ?1 AND window_start = ?2",
+                &[text(&email_key(email)), time(window)],
+            )?,
+            self.stmt(
+                "UPDATE login_failures SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
+                &[text(&ip_key(ip)), time(window)],
+            )?,
+        ])
+    }
+
     /// The reservation of [`Self::reserve_stmt`] for two keys when the first is only
     /// known inside the database: `first` is a scalar subquery yielding it (over the
     /// parameters `args`, `NULL` when there is nothing to count for), `second` the
@@ -381,27 +426,16 @@ impl AccountStore for D1Store {
         ip: &str,
         window: Timestamp,
     ) -> Result<LoginAttempt, PortError> {
-        let results = self
-            .batch(vec![
-                self.reserve_stmt(
-                    &[
-                        (&email_key(email), ratelimit::PER_ACCOUNT),
-                        (&ip_key(ip), ratelimit::PER_IP),
-                    ],
-                    window,
-                )?,
-                self.stmt(
-                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1"),
-                    &[text(email.as_str())],
-                )?,
-            ])
+        let (reserved, account) = self
+            .reserve_and_read(
+                &[
+                    (&email_key(email), ratelimit::PER_ACCOUNT),
+                    (&ip_key(ip), ratelimit::PER_IP),
+                ],
+                email,
+                window,
+            )
             .await?;
-        let reserved = changes(results.first())? > 0;
-        let account = rows::<AccountRow>(results.get(1))?
-            .into_iter()
-            .next()
-            .map(AccountRow::into_record)
-            .transpose()?;
         Ok(LoginAttempt { account, reserved })
     }
 
@@ -412,6 +446,7 @@ impl AccountStore for D1Store {
         ip: &str,
         window: Timestamp,
     ) -> Result<(), PortError> {
+        let [release_email, release_ip] = self.release_stmts(email, ip, window)?;
         self.batch(vec![
             self.stmt(
                 "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, id, ip, user_agent, last_used_at) \
@@ -426,14 +461,8 @@ impl AccountStore for D1Store {
                     text(&session.client.user_agent),
                 ],
             )?,
-            self.stmt(
-                "DELETE FROM login_failures WHERE key = ?1 AND window_start = ?2",
-                &[text(&email_key(email)), time(window)],
-            )?,
-            self.stmt(
-                "UPDATE login_failures SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
-                &[text(&ip_key(ip)), time(window)],
-            )?,
+            release_email,
+            release_ip,
         ])
         .await?;
         Ok(())
@@ -446,6 +475,7 @@ impl AccountStore for D1Store {
         ip: &str,
         window: Timestamp,
     ) -> Result<(), PortError> {
+        let [release_email, release_ip] = self.release_stmts(email, ip, window)?;
         self.batch(vec![
             self.stmt(
                 "INSERT INTO two_step_challenges (token_hash, account_id, created_at, expires_at) \
@@ -457,14 +487,8 @@ impl AccountStore for D1Store {
                     time(challenge.expires_at),
                 ],
             )?,
-            self.stmt(
-                "DELETE FROM login_failures WHERE key = ?1 AND window_start = ?2",
-                &[text(&email_key(email)), time(window)],
-            )?,
-            self.stmt(
-                "UPDATE login_failures SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
-                &[text(&ip_key(ip)), time(window)],
-            )?,
+            release_email,
+            release_ip,
         ])
         .await?;
         Ok(())

@@ -31,21 +31,6 @@ const LAST_NORMAL_ADMIN_ANYWHERE: &str =
             WHERE m.space_key = x.space_key AND m.role = 'administrator' AND a.managed_by IS NULL) <= 1)";
 
 impl D1Store {
-    /// Gives a login-limit reservation back: the email's counter of the window is
-    /// cleared and the IP's place returned.
-    fn release_stmts(&self, release: &Release<'_>) -> Result<Vec<D1PreparedStatement>, PortError> {
-        Ok(vec![
-            self.stmt(
-                "DELETE FROM login_failures WHERE key = ?1 AND window_start = ?2",
-                &[text(&format!("email:{}", release.email)), time(release.window)],
-            )?,
-            self.stmt(
-                "UPDATE login_failures SET count = count - 1 WHERE key = ?1 AND window_start = ?2 AND count > 0",
-                &[text(&format!("ip:{}", release.ip)), time(release.window)],
-            )?,
-        ])
-    }
-
     /// Queues `mail` only if the account token `token` was stored (by this batch).
     fn outbox_if_token(
         &self,
@@ -88,30 +73,20 @@ impl SelfServiceStore for D1Store {
         window: Timestamp,
     ) -> Result<LinkAttempt, PortError> {
         let prefix = purpose.as_str();
-        let results = self
-            .batch(vec![
-                self.reserve_stmt(
-                    &[
-                        (
-                            &format!("{prefix}:email:{email}"),
-                            ratelimit::LINKS_PER_EMAIL,
-                        ),
-                        (&format!("{prefix}:ip:{ip}"), ratelimit::LINKS_PER_IP),
-                    ],
-                    window,
-                )?,
-                self.stmt(
-                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.email = ?1"),
-                    &[text(email.as_str())],
-                )?,
-            ])
+        let (reserved, account) = self
+            .reserve_and_read(
+                &[
+                    (
+                        &format!("{prefix}:email:{email}"),
+                        ratelimit::LINKS_PER_EMAIL,
+                    ),
+                    (&format!("{prefix}:ip:{ip}"), ratelimit::LINKS_PER_IP),
+                ],
+                email,
+                window,
+            )
             .await?;
-        let reserved = changes(results.first())? > 0;
-        let account = rows::<AccountRow>(results.get(1))?
-            .into_iter()
-            .next()
-            .map(|row| row.into_record().map(|(a, _)| a))
-            .transpose()?;
+        let account = account.map(|(a, _)| a);
         Ok(LinkAttempt { account, reserved })
     }
 
@@ -256,7 +231,7 @@ impl SelfServiceStore for D1Store {
             )?,
             self.outbox_insert(notice, now, None)?,
         ];
-        statements.extend(self.release_stmts(release)?);
+        statements.extend(self.release_stmts(release.email, release.ip, release.window)?);
         self.batch(statements).await?;
         Ok(())
     }
@@ -291,7 +266,7 @@ impl SelfServiceStore for D1Store {
             self.outbox_if_token(confirm, &change.token, now)?,
             self.outbox_if_token(notice, &change.token, now)?,
         ];
-        statements.extend(self.release_stmts(release)?);
+        statements.extend(self.release_stmts(release.email, release.ip, release.window)?);
         let results = self.batch(statements).await?;
         Ok(changes(results.get(1))? == 1)
     }

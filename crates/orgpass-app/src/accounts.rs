@@ -117,6 +117,32 @@ impl<S, H: PasswordHasher, R: Random> App<S, H, R> {
         }
         .encode())
     }
+
+    /// Whether `password` is the one of the encoded record `stored`. Without a record
+    /// (an unknown or managed account) the same derivation is made against a dummy one
+    /// and the answer is `false`, so neither the answer nor its timing tells the cases
+    /// apart.
+    pub(super) async fn password_matches(
+        &self,
+        stored: Option<&str>,
+        password: &Password,
+    ) -> Result<bool, AppError> {
+        match stored.and_then(|s| PasswordRecord::decode(s).ok()) {
+            Some(record) => {
+                let derived = self
+                    .hasher
+                    .derive(password, &record.salt, record.iterations)
+                    .await?;
+                Ok(record.matches(&derived))
+            }
+            None => {
+                self.hasher
+                    .derive(password, &[0u8; SALT_LEN], PASSWORD_ITERATIONS)
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
 }
 
 impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
@@ -248,16 +274,10 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
                 retry_after_seconds: ratelimit::retry_after(self.now).0,
             });
         }
-        let record = pending
-            .password_record
-            .as_deref()
-            .and_then(|s| PasswordRecord::decode(s).ok())
-            .ok_or(AppError::InvalidCredentials)?;
-        let derived = self
-            .hasher
-            .derive(&password, &record.salt, record.iterations)
-            .await?;
-        if !record.matches(&derived) {
+        if !self
+            .password_matches(pending.password_record.as_deref(), &password)
+            .await?
+        {
             return Err(AppError::InvalidCredentials);
         }
         self.verify_email(token).await
@@ -300,25 +320,7 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             Some((account, stored)) if !account.managed => (Some(account), stored),
             _ => (None, None),
         };
-        let record = stored
-            .as_deref()
-            .and_then(|s| PasswordRecord::decode(s).ok());
-        let matches = match &record {
-            Some(record) => {
-                let derived = self
-                    .hasher
-                    .derive(&password, &record.salt, record.iterations)
-                    .await?;
-                record.matches(&derived)
-            }
-            None => {
-                // Equalise the work with a real check; the result is ignored.
-                self.hasher
-                    .derive(&password, &[0u8; SALT_LEN], PASSWORD_ITERATIONS)
-                    .await?;
-                false
-            }
-        };
+        let matches = self.password_matches(stored.as_deref(), &password).await?;
         // A failure is already counted: the reservation stays.
         let account = match account {
             Some(account) if matches => account,

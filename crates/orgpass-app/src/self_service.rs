@@ -15,8 +15,7 @@
 //!   their name (403 `managed_account`).
 
 use orgpass_core::{
-    account::SALT_LEN, ratelimit, token::TOKEN_BYTES, DisplayName, Email, FieldError, Password,
-    PasswordRecord, SecretToken, TokenHash,
+    ratelimit, token::TOKEN_BYTES, DisplayName, Email, FieldError, Password, SecretToken, TokenHash,
 };
 
 use super::{
@@ -148,29 +147,9 @@ impl<S: AccountStore + SelfServiceStore, H: PasswordHasher, R: Random> App<S, H,
                 retry_after_seconds: ratelimit::retry_after(self.now).0,
             });
         }
-        let record = check
-            .password_record
-            .as_deref()
-            .and_then(|s| PasswordRecord::decode(s).ok());
-        let matches = match &record {
-            Some(record) => {
-                let derived = self
-                    .hasher
-                    .derive(password, &record.salt, record.iterations)
-                    .await?;
-                record.matches(&derived)
-            }
-            None => {
-                self.hasher
-                    .derive(
-                        password,
-                        &[0u8; SALT_LEN],
-                        orgpass_core::account::PASSWORD_ITERATIONS,
-                    )
-                    .await?;
-                false
-            }
-        };
+        let matches = self
+            .password_matches(check.password_record.as_deref(), password)
+            .await?;
         if matches {
             Ok((check, window))
         } else {
