@@ -34,6 +34,7 @@ pub mod groups;
 pub mod invitations;
 pub mod mail;
 pub mod members;
+pub mod oidc;
 pub mod organizations;
 pub mod plan;
 pub mod platform;

@@ -5,7 +5,7 @@ use serde_json::json;
 use worker::{Method, Request, Response};
 
 use crate::{
-    accounts, domains, groups, invitations, mail, members, organizations, plan, projects,
+    accounts, domains, groups, invitations, mail, members, oidc, organizations, plan, projects,
     self_service,
     self_service::pages::Ask,
     single_sign_on, two_step, views,
@@ -170,6 +170,11 @@ routes! {
         plan::api::operator_decide(req, cx, org, false).await,
     Patch ["api", "v1", "operator", "orgs", org, "pass"] =>
         plan::api::operator_trial(req, cx, org).await,
+    Post ["api", "v1", "operator", "clients"] => oidc::api::register(req, cx).await,
+    Get ["api", "v1", "operator", "clients"] => oidc::api::list(req, cx).await,
+    Delete ["api", "v1", "operator", "clients", id] => oidc::api::remove(req, cx, id).await,
+    Post ["api", "v1", "operator", "clients", id, "secret"] =>
+        oidc::api::rotate(req, cx, id).await,
     Get ["static", "invite.js"] => asset(views::INVITE_JS, "text/javascript; charset=utf-8"),
     Get ["orgs", org, "settings", "members"] => members::pages::tab(req, cx, org).await,
     Get ["orgs", org, "settings", "invitations"] => invitations::pages::tab(req, cx, org).await,

@@ -26,6 +26,7 @@ mod dns_peer;
 mod domains;
 mod idp_peer;
 mod mail;
+mod oidc;
 mod orgs;
 mod pages;
 mod pass;
@@ -210,6 +211,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(security::TESTS.iter().copied());
     all.extend(self_service::TESTS.iter().copied());
     all.extend(two_step::TESTS.iter().copied());
+    all.extend(oidc::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }

@@ -8,6 +8,7 @@
 //! with the fakes of [`fake`].
 
 pub mod accounts;
+pub mod clients;
 pub mod domains;
 pub mod error;
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod account;
 pub mod dns;
 pub mod email;
 pub mod invitation;
+pub mod oidc;
 pub mod organization;
 pub mod pass;
 pub mod policy;

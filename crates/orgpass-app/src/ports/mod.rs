@@ -12,6 +12,7 @@
 use std::fmt;
 
 mod accounts;
+mod clients;
 mod domains;
 mod invitations;
 mod mail;
@@ -24,6 +25,7 @@ mod sso;
 mod two_step;
 
 pub use accounts::*;
+pub use clients::*;
 pub use domains::*;
 pub use invitations::*;
 pub use mail::*;

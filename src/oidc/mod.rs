@@ -1,0 +1,5 @@
+//! The OpenID Connect provider the products sign people in through. So far: the
+//! operator's registry of clients (one or more per product).
+
+pub mod api;
+pub mod store;
