@@ -220,9 +220,9 @@ routes! {
     Get ["verify-email", "resend"] => self_service::pages::ask_form(req, Ask::Verification),
     Post ["verify-email", "resend"] =>
         self_service::pages::ask_submit(req, cx, Ask::Verification).await,
-    Get ["reset-password"] => self_service::pages::reset_form(req),
+    Get ["reset-password"] => self_service::pages::reset_form(req, cx).await,
     Post ["reset-password"] => self_service::pages::reset_submit(req, cx).await,
-    Get ["confirm-email"] => self_service::pages::confirm_email_form(req),
+    Get ["confirm-email"] => self_service::pages::confirm_email_form(req, cx).await,
     Post ["confirm-email"] => self_service::pages::confirm_email_submit(req, cx).await,
     Get ["account"] => self_service::pages::account(req, cx).await,
     Post ["login", "two-step"] => two_step::pages::complete(req, cx).await,

@@ -99,9 +99,12 @@ pub async fn ask_submit(req: &mut Request, cx: &Ctx, ask: Ask) -> Handled {
     }
 }
 
-/// `GET /reset-password?token=`
-pub fn reset_form(req: &mut Request) -> Handled {
+/// `GET /reset-password?token=`: a link that can no longer be used says so at once.
+pub async fn reset_form(req: &mut Request, cx: &Ctx) -> Handled {
     let token = http::query(req, "token").unwrap_or_default();
+    if let Err(e) = cx.app().check_link(&token, "reset_password").await {
+        return error_page(&e.into(), None);
+    }
     let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
         account: None,
@@ -145,9 +148,13 @@ pub async fn reset_submit(req: &mut Request, cx: &Ctx) -> Handled {
     }
 }
 
-/// `GET /confirm-email?token=`: a button, so that a mail scanner's GET changes nothing.
-pub fn confirm_email_form(req: &mut Request) -> Handled {
+/// `GET /confirm-email?token=`: a button, so that a mail scanner's GET changes nothing
+/// (a link that can no longer be used says so at once).
+pub async fn confirm_email_form(req: &mut Request, cx: &Ctx) -> Handled {
     let token = http::query(req, "token").unwrap_or_default();
+    if let Err(e) = cx.app().check_link(&token, "change_email").await {
+        return error_page(&e.into(), None);
+    }
     let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
         account: None,

@@ -118,6 +118,31 @@ impl SelfServiceStore for D1Store {
         Ok(())
     }
 
+    async fn read_link(
+        &self,
+        token: &TokenHash,
+        purpose: &str,
+        now: Timestamp,
+    ) -> Result<TokenUse<()>, PortError> {
+        #[derive(Deserialize)]
+        struct Row {
+            used_at: Option<f64>,
+            expires_at: f64,
+        }
+        let result = self
+            .one(self.stmt(
+                "SELECT used_at, expires_at FROM account_tokens WHERE token_hash = ?1 AND purpose = ?2",
+                &[text(&token.to_hex()), text(purpose)],
+            )?)
+            .await?;
+        Ok(match rows::<Row>(Some(&result))?.into_iter().next() {
+            None => TokenUse::Unknown,
+            Some(r) if r.used_at.is_some() => TokenUse::AlreadyUsed,
+            Some(r) if millis(r.expires_at) <= now => TokenUse::Expired,
+            Some(_) => TokenUse::Spent(()),
+        })
+    }
+
     async fn write_reset_password(
         &self,
         token: &TokenHash,

@@ -140,9 +140,16 @@ fn reset_ends_every_session(w: &World) {
     assert_eq!((r.status, r.code()), (400, "invalid_token".into()));
     assert_eq!(me(&c, &first).status, 200);
 
+    let page = |t: &str| c.get(&format!("/reset-password?token={t}"), None);
+    assert_eq!(page(&token).status, 200, "the link's page opens");
     let r = confirm_reset(&c, &token, NEW_PASSWORD);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["account"]["email"], email);
+    // A used link's page says so before anything is typed.
+    let used = page(&token);
+    assert_eq!(used.status, 410);
+    assert!(used.body.contains("already used"), "{}", used.body);
+    assert_eq!(page("not-a-token").status, 400);
     // Every session ended, bearer and cookie alike (one secret).
     for t in [&first, &second] {
         assert_eq!(me(&c, t).status, 401);

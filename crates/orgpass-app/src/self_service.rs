@@ -96,6 +96,23 @@ impl<S: AccountStore + SelfServiceStore, H: PasswordHasher, R: Random> App<S, H,
         Ok(())
     }
 
+    /// Whether a reset (`reset_password`) or email-change (`change_email`) link can
+    /// still be used, so that its page tells at once (nothing is spent).
+    ///
+    /// # Errors
+    /// [`AppError::TokenInvalid`], [`AppError::TokenExpired`], [`AppError::TokenUsed`].
+    pub async fn check_link(&self, token: &str, purpose: &str) -> Result<(), AppError> {
+        let token = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
+        match self
+            .store
+            .read_link(&token.hash(), purpose, self.now)
+            .await?
+        {
+            TokenUse::Spent(()) => Ok(()),
+            other => Err(link_error(&other)),
+        }
+    }
+
     /// Sets a new password with a reset link; every session of the account ends.
     ///
     /// # Errors

@@ -168,6 +168,18 @@ pub trait SelfServiceStore {
         now: Timestamp,
     ) -> Result<(), PortError>;
 
+    /// The state of an emailed link of `purpose` (`reset_password` or `change_email`),
+    /// without spending it (`TokenUse::Spent(())` here means "still usable").
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn read_link(
+        &self,
+        token: &TokenHash,
+        purpose: &str,
+        now: Timestamp,
+    ) -> Result<TokenUse<()>, PortError>;
+
     /// Spends a reset link and, in the same batch: sets the password record, confirms
     /// the email (the link reached it), ends **every** session of the account, spends
     /// its other reset links and queues `notice` (mail `mail_id`) to the account's
