@@ -44,11 +44,19 @@ build/.fast: $(SOURCES)
 	worker-build --release --no-opt
 	rm -f build/.release && touch $@
 
-dev: build
+# The development signing key of the OpenID Connect provider: made here once, kept in
+# .tools/ (ignored by git), never committed.
+OIDC_DEV_KEY := .tools/oidc-dev-key.b64
+$(OIDC_DEV_KEY):
+	mkdir -p .tools
+	node scripts/oidc-dev-key.mjs > $@.tmp && mv $@.tmp $@
+
+dev: build $(OIDC_DEV_KEY)
 	$(WRANGLER) d1 migrations apply DB --local --persist-to $(STATE_DIR)
 	SKIP_WORKER_BUILD=1 $(WRANGLER) dev --ip 127.0.0.1 --port $(PORT) \
 	  --inspector-port $(INSPECTOR_PORT) --persist-to $(STATE_DIR) \
-	  --var ENVIRONMENT:development --var BASE_URL:http://127.0.0.1:$(PORT) $(WRANGLER_ARGS)
+	  --var ENVIRONMENT:development --var BASE_URL:http://127.0.0.1:$(PORT) \
+	  --var OIDC_SIGNING_KEY:$$(cat $(OIDC_DEV_KEY)) $(WRANGLER_ARGS)
 
 lint: setup
 	cargo fmt --all --check

@@ -51,6 +51,7 @@ macro_rules! routes {
 routes! {
     req, cx, development;
     Get ["healthz"] => health(),
+    Get [".well-known", "jwks.json"] => oidc::api::jwks(cx),
     Get ["static", "orgpass.css"] => asset(views::CSS, "text/css; charset=utf-8"),
     Post ["api", "v1", "accounts"] => accounts::api::sign_up(req, cx).await,
     Post ["api", "v1", "accounts", "verify-email"] => accounts::api::verify_email(req, cx).await,

@@ -1,5 +1,6 @@
 //! The OpenID Connect provider over HTTP: so far the operator's client registry
-//! (`/api/v1/operator/clients`, docs/api.md "Products sign in").
+//! (`/api/v1/operator/clients`) and the published keys (`/.well-known/jwks.json`),
+//! docs/api.md "Products sign in".
 
 use orgpass_app::{clients::NewClient, ports::ClientRecord};
 use serde::Deserialize;
@@ -15,6 +16,37 @@ use crate::{
         Handled,
     },
 };
+
+/// How long relying parties may cache the JWKS. A new key is published through
+/// `OIDC_NEXT_SIGNING_KEY` at least this long before it signs.
+pub const JWKS_MAX_AGE_SECONDS: u32 = 3600;
+
+/// `GET /.well-known/jwks.json`: the public halves of the configured signing keys
+/// (RS256, `kid` = RFC 7638 thumbprint). A key that cannot be read is left out and
+/// logged (never its value).
+pub fn jwks(cx: &Ctx) -> Handled {
+    let keys: Vec<Value> = cx
+        .settings
+        .oidc_keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, key)| match orgpass_core::oidc::PublicJwk::from_pkcs8(key) {
+            Ok(jwk) => Some(json!({
+                "kty": "RSA", "use": "sig", "alg": "RS256", "kid": jwk.kid, "n": jwk.n, "e": jwk.e,
+            })),
+            Err(e) => {
+                worker::console_error!("oidc: signing key {i} refused: {e:?}");
+                None
+            }
+        })
+        .collect();
+    let mut response = json_response(200, &json!({ "keys": keys }))?;
+    response.headers_mut().set(
+        "cache-control",
+        &format!("public, max-age={JWKS_MAX_AGE_SECONDS}"),
+    )?;
+    Ok(response)
+}
 
 /// `client` of docs/api.md (never its secret).
 fn client_json(c: &ClientRecord) -> Value {

@@ -26,6 +26,9 @@ pub struct Settings {
     pub operator_token: Option<String>,
     /// `BILLING_WEBHOOK_SECRET`: the payment provider's webhook signing secret.
     pub webhook_secret: Option<String>,
+    /// `OIDC_SIGNING_KEY` (signs) and `OIDC_NEXT_SIGNING_KEY` (published ahead of a
+    /// rotation): PKCS#8 RSA private keys, PEM or one line of base64 DER.
+    pub oidc_keys: Vec<String>,
     /// The payment provider (`PAYMENT_PROVIDER`: `stripe`, or `development` in
     /// development).
     pub payments: Option<crate::plan::payments::Provider>,
@@ -89,6 +92,11 @@ impl Settings {
             email,
             operator_token: secret("OPERATOR_TOKEN"),
             webhook_secret: secret("BILLING_WEBHOOK_SECRET"),
+            // A secret in production; `make dev` and the tests pass a generated key as a var.
+            oidc_keys: ["OIDC_SIGNING_KEY", "OIDC_NEXT_SIGNING_KEY"]
+                .iter()
+                .filter_map(|name| secret(name).or_else(|| var(name)))
+                .collect(),
             payments,
             doh_url: var("DOH_URL")
                 .unwrap_or_else(|| "https://cloudflare-dns.com/dns-query".to_owned()),

@@ -196,7 +196,10 @@ pub fn secure(response: &mut Response, production: bool) -> worker::Result<()> {
     // them) from other sites.
     h.set("referrer-policy", "same-origin")?;
     h.set("x-frame-options", "DENY")?;
-    h.set("cache-control", "no-store")?;
+    // A response that may be cached (the JWKS) has said so itself.
+    if !h.has("cache-control")? {
+        h.set("cache-control", "no-store")?;
+    }
     if production {
         h.set(
             "strict-transport-security",

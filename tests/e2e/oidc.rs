@@ -4,10 +4,55 @@ use serde_json::json;
 
 use crate::{pass::operator, World};
 
-pub const TESTS: &[(&str, crate::TestFn)] = &[(
-    "oidc::the_operator_registers_lists_rotates_and_deletes_clients",
-    clients,
-)];
+pub const TESTS: &[(&str, crate::TestFn)] = &[
+    (
+        "oidc::the_operator_registers_lists_rotates_and_deletes_clients",
+        clients,
+    ),
+    (
+        "oidc::the_jwks_publishes_the_signing_key_as_node_reads_it",
+        jwks,
+    ),
+];
+
+/// The JWKS against Node's own reading of the configured key (OpenSSL's PKCS#8 parser
+/// and JWK export, sharing no code with ours), and the RFC 7638 thumbprint computed in
+/// JavaScript.
+fn jwks(w: &World) {
+    let c = w.client();
+    let r = c.get("/.well-known/jwks.json", None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("public, max-age=3600"));
+    let keys = r.json()["keys"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let key = &keys[0];
+    assert_eq!(
+        (&key["kty"], &key["alg"], &key["use"]),
+        (&json!("RSA"), &json!("RS256"), &json!("sig"))
+    );
+    assert!(
+        key.get("d").is_none() && key.get("p").is_none(),
+        "no private parts"
+    );
+    let script = "const c = require('node:crypto'); \
+        const k = c.createPrivateKey({ key: Buffer.from(process.argv[1], 'base64'), format: 'der', type: 'pkcs8' }); \
+        const j = c.createPublicKey(k).export({ format: 'jwk' }); \
+        const kid = c.createHash('sha256').update(JSON.stringify({ e: j.e, kty: j.kty, n: j.n })).digest('base64url'); \
+        process.stdout.write(JSON.stringify({ n: j.n, e: j.e, kid }));";
+    let out = std::process::Command::new("node")
+        .args(["-e", script, crate::server::oidc_key()])
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let node: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(key["n"], node["n"]);
+    assert_eq!(key["e"], node["e"]);
+    assert_eq!(key["kid"], node["kid"]);
+}
 
 fn clients(w: &World) {
     let c = w.client();

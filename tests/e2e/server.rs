@@ -39,6 +39,24 @@ fn wrangler() -> Command {
     cmd
 }
 
+/// The OpenID Connect signing key of this test run (base64 of PKCS#8 DER), made once by
+/// `scripts/oidc-dev-key.mjs` like `make dev`'s, never stored.
+pub fn oidc_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let out = Command::new("node")
+            .arg(root().join("scripts/oidc-dev-key.mjs"))
+            .output()
+            .expect("node runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    })
+}
+
 impl Server {
     /// Applies the migrations to a fresh state directory and starts `wrangler dev`
     /// with `vars` (NAME, value) on top of the development defaults.
@@ -73,7 +91,8 @@ impl Server {
             .arg("--persist-to")
             .arg(&state)
             .args(["--var", &format!("BASE_URL:{base}")])
-            .args(["--var", "ENVIRONMENT:development"]);
+            .args(["--var", "ENVIRONMENT:development"])
+            .args(["--var", &format!("OIDC_SIGNING_KEY:{}", oidc_key())]);
         for (k, v) in vars {
             cmd.args(["--var", &format!("{k}:{v}")]);
         }
