@@ -184,10 +184,11 @@ impl TwoStepStore for D1Store {
                 self.live_account_stmt(session, now)?,
             ])
             .await?;
+        let stored = changes(results.first())? == 1;
         Ok(live_account(rows(results.get(1))?)?.map(|account| {
             if account.managed {
                 Enrolment::Managed
-            } else if changes(results.first()).unwrap_or(0) == 1 {
+            } else if stored {
                 Enrolment::Started(account)
             } else {
                 Enrolment::AlreadyOn

@@ -55,7 +55,8 @@ fn jwks(w: &World) {
 }
 
 fn clients(w: &World) {
-    let c = w.client();
+    // Its own Worker: the test reads D1 directly (see `self_service::managed_session`).
+    let c = w.other_client("oidc", &[]);
     let body = json!({
         "name": "Tracker web",
         "product": "tracker",
@@ -84,9 +85,10 @@ fn clients(w: &World) {
     assert_eq!(secret.len(), 43);
 
     // Stored as a hash only; listed without it.
-    let stored = w.dev.query(&format!(
-        "SELECT secret_hash FROM oidc_clients WHERE client_id = '{id}'"
-    ));
+    let stored = w.other_query(
+        "oidc",
+        &format!("SELECT secret_hash FROM oidc_clients WHERE client_id = '{id}'"),
+    );
     let hash = stored[0]["secret_hash"].as_str().unwrap();
     assert_ne!(hash, secret);
     assert_eq!(hash, {
@@ -109,9 +111,10 @@ fn clients(w: &World) {
     assert_eq!(r.status, 200, "{}", r.body);
     let rotated = r.json()["client_secret"].as_str().unwrap().to_owned();
     assert_ne!(rotated, secret);
-    let stored = w.dev.query(&format!(
-        "SELECT secret_hash FROM oidc_clients WHERE client_id = '{id}'"
-    ));
+    let stored = w.other_query(
+        "oidc",
+        &format!("SELECT secret_hash FROM oidc_clients WHERE client_id = '{id}'"),
+    );
     assert_ne!(stored[0]["secret_hash"].as_str().unwrap(), hash);
 
     // Refusals change nothing.

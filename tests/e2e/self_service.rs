@@ -563,7 +563,8 @@ fn delete_me(c: &Client, token: &str, password: &str) -> Resp {
 }
 
 fn leave_and_delete(w: &World) {
-    let c = w.client();
+    // Its own Worker: the test reads D1 directly (see `managed_session`).
+    let c = w.other_client("deletion", &[]);
     let (key, admin) = org_with_admin(&c, "LeaveAdmin");
     let member = joined(&c, &admin.token, &key, "member", "Leaver");
 
@@ -610,12 +611,15 @@ fn leave_and_delete(w: &World) {
     assert_eq!(me(&c, &member.token).status, 401);
     assert_eq!(me(&c, &second).status, 401);
     assert_eq!(log_in(&c, &member.email, PASSWORD).status, 401);
-    let rows = w.dev.query(&format!(
-        "SELECT (SELECT count(*) FROM accounts WHERE id = '{id}') AS a, \
+    let rows = w.other_query(
+        "deletion",
+        &format!(
+            "SELECT (SELECT count(*) FROM accounts WHERE id = '{id}') AS a, \
                 (SELECT count(*) FROM sessions WHERE account_id = '{id}') AS s, \
                 (SELECT count(*) FROM memberships WHERE account_id = '{id}') AS m",
-        id = member.id
-    ));
+            id = member.id
+        ),
+    );
     assert_eq!(rows[0], json!({"a": 0, "s": 0, "m": 0}));
     verified_session(&c, &member.email);
 
@@ -627,9 +631,12 @@ fn leave_and_delete(w: &World) {
     assert_eq!(members.json()["members"].as_array().unwrap().len(), 1);
 }
 
-/// A managed account of the organization `key`, put in its SSO trial, with a live
-/// session (what the ACS would have made): the session token and the email.
-pub fn managed_session(w: &World, key: &str) -> (String, String) {
+/// A managed account of the organization `key` on the Worker started as `server`, put
+/// in its SSO trial, with a live session (what the ACS would have made): the session
+/// token and the email. Tests that write D1 directly use a Worker of their own:
+/// `wrangler d1 execute` beside requests of other tests can leave the Worker's SQLite
+/// busy (`SQLITE_BUSY`, seen once in CI).
+pub fn managed_session(w: &World, server: &str, key: &str) -> (String, String) {
     let email = unique_email("Managed");
     let secret: String = {
         use sha2::Digest;
@@ -642,7 +649,7 @@ pub fn managed_session(w: &World, key: &str) -> (String, String) {
         hex::encode(sha2::Sha256::digest(secret.as_bytes()))
     };
     let id = format!("acct_managed_{}", &hash[..12]);
-    w.dev.sql(&format!(
+    w.other_sql(server, &format!(
         "UPDATE organizations SET pass_status = 'trial', pass_trial_ends_at = 99999999999999 WHERE space_key = '{key}'; \
          INSERT INTO accounts (id, email, name, managed_by, email_verified_at, created_at) \
            VALUES ('{id}', '{email}', 'Managed', '{key}', 1, 1); \
@@ -655,11 +662,27 @@ pub fn managed_session(w: &World, key: &str) -> (String, String) {
 }
 
 fn managed_accounts(w: &World) {
-    let c = w.client();
-    let (key, _admin) = org_with_admin(&c, "ManagedOwner");
-    let (secret, email) = managed_session(w, &key);
+    let c = w.other_client("managed", &[]);
+    let (key, admin) = org_with_admin(&c, "ManagedOwner");
+    // The organization requires two-step verification; managed accounts are exempt
+    // (their IdP decides) and cannot enrol here.
+    crate::two_step::enrol(&c, &admin.token);
+    let r = c.json(
+        "PATCH",
+        &format!("/api/v1/orgs/{key}"),
+        Some(&admin.token),
+        &json!({"require_two_step": true}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (secret, email) = managed_session(w, "managed", &key);
     let secret = secret.as_str();
     assert_eq!(me(&c, secret).status, 200);
+    assert_eq!(
+        c.get(&format!("/api/v1/orgs/{key}"), Some(secret)).status,
+        200
+    );
+    let r = c.json("POST", "/api/v1/me/two-step", Some(secret), &json!({}));
+    assert_eq!((r.status, r.code()), (403, "managed_account".into()));
     for r in [
         put_password(&c, secret, "anything at all", NEW_PASSWORD),
         post_email(&c, secret, &unique_email("Elsewhere"), "anything at all"),
