@@ -144,7 +144,8 @@ fn signed_webhook(c: &Client, event: &Value, timestamp: i64, secret: &[u8]) -> R
 }
 
 fn application_and_operator_decisions(w: &World) {
-    let c = w.client();
+    // Its own Worker: the test reads D1 directly (see `self_service::managed_session`).
+    let c = w.other_client("operator", &[]);
     let token = verified_session(&c, &unique_email("applicant"));
     let key = create_org(&c, &token, "Applicant Org", None)["space_key"]
         .as_str()
@@ -273,9 +274,12 @@ fn application_and_operator_decisions(w: &World) {
         None,
     );
     assert_eq!(unknown.status, 404);
-    let audit = w.dev.query(&format!(
+    let audit = w.other_query(
+        "operator",
+        &format!(
         "SELECT actor, action, detail FROM operator_audit WHERE space_key = '{key}' ORDER BY id"
-    ));
+    ),
+    );
     let actions: Vec<&str> = audit
         .iter()
         .map(|r| r["action"].as_str().unwrap())
