@@ -34,7 +34,7 @@ pub(crate) struct CodeBody {
 pub async fn confirm(req: &mut Request, cx: &Ctx) -> Handled {
     let token = require_session(req)?;
     let body: CodeBody = http::json(req).await?;
-    let codes = cx
+    let (_, codes) = cx
         .app()
         .confirm_two_step(&token, &body.code, &http::client_ip(req))
         .await?;

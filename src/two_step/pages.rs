@@ -1,7 +1,7 @@
 //! Two-step pages: `/login/two-step`, enrolment and turning it off from the account
 //! page (`/account/two-step…`), and the page an organization's requirement shows.
 
-use orgpass_app::AppError;
+use orgpass_app::{ports::AccountRecord, AppError};
 use orgpass_core::FieldError;
 use worker::Request;
 
@@ -82,33 +82,27 @@ pub async fn start(req: &mut Request, cx: &Ctx) -> Handled {
     };
     let app = cx.app();
     match app.start_two_step(&form.token).await {
-        Ok(enrolled) => {
-            enrol_page(
-                req,
-                cx,
-                &form.token,
-                &enrolled.secret,
-                &enrolled.otpauth_uri,
-                &[],
-            )
-            .await
-        }
+        Ok(enrolled) => enrol_page(
+            req,
+            &enrolled.account,
+            &enrolled.secret,
+            &enrolled.otpauth_uri,
+            &[],
+        ),
         Err(e) => refused(e),
     }
 }
 
-async fn enrol_page(
+fn enrol_page(
     req: &Request,
-    cx: &Ctx,
-    token: &orgpass_core::TokenHash,
+    account: &AccountRecord,
     secret: &str,
     uri: &str,
     errors: &[FieldError],
 ) -> Handled {
-    let (account, _) = cx.app().me(token).await?;
     let (csrf, cookies) = csrf(req)?;
     let chrome = Chrome {
-        account: Some(&account),
+        account: Some(account),
         csrf: &csrf,
     };
     html(
@@ -140,9 +134,8 @@ pub async fn confirm(req: &mut Request, cx: &Ctx) -> Handled {
         .confirm_two_step(&form.token, form.one("code"), &ip)
         .await
     {
-        Ok(codes) => {
+        Ok((account, codes)) => {
             cx.deliver_mail_soon();
-            let (account, _) = app.me(&form.token).await?;
             let (csrf, cookies) = csrf(req)?;
             let chrome = Chrome {
                 account: Some(&account),
@@ -161,13 +154,11 @@ pub async fn confirm(req: &mut Request, cx: &Ctx) -> Handled {
             let d = describe(&e.into());
             enrol_page(
                 req,
-                cx,
-                &form.token,
+                &account,
                 &secret.to_base32(),
                 &secret.otpauth_uri(account.email.as_str()),
                 &d.fields,
             )
-            .await
         }
         Err(e) => refused(e),
     }

@@ -20,7 +20,10 @@ use orgpass_core::{
 use super::{
     accounts::{LoggedIn, SESSION_DAYS},
     mail,
-    ports::{AccountStore, Client, CodeProof, Enrolment, Random, TwoStepState, TwoStepStore},
+    ports::{
+        AccountRecord, AccountStore, Client, CodeProof, Enrolment, Random, TwoStepState,
+        TwoStepStore,
+    },
     App, AppError,
 };
 
@@ -40,6 +43,8 @@ pub struct Enrolled {
     pub secret: String,
     /// The `otpauth://` URI (the QR code's content).
     pub otpauth_uri: String,
+    /// Whose (for the page's header).
+    pub account: AccountRecord,
 }
 
 /// The proof a typed code is for `state`, if it is one: an unused recovery code, or
@@ -82,6 +87,7 @@ impl<S: AccountStore + TwoStepStore, H, R: Random> App<S, H, R> {
             Enrolment::Started(account) => Ok(Enrolled {
                 otpauth_uri: secret.otpauth_uri(account.email.as_str()),
                 secret: encoded,
+                account,
             }),
             Enrolment::Managed => Err(AppError::ManagedAccount),
             Enrolment::AlreadyOn => Err(AppError::TwoStepAlreadyOn),
@@ -106,7 +112,8 @@ impl<S: AccountStore + TwoStepStore, H, R: Random> App<S, H, R> {
     }
 
     /// Confirms enrolment with a current code of the pending secret: two-step
-    /// verification is on, and the 10 recovery codes (shown once) are returned.
+    /// verification is on, and the account with its 10 recovery codes (shown once) is
+    /// returned.
     ///
     /// # Errors
     /// [`AppError::InvalidCode`], [`AppError::TwoStepAlreadyOn`],
@@ -117,7 +124,7 @@ impl<S: AccountStore + TwoStepStore, H, R: Random> App<S, H, R> {
         session: &TokenHash,
         code: &str,
         ip: &str,
-    ) -> Result<Vec<String>, AppError> {
+    ) -> Result<(AccountRecord, Vec<String>), AppError> {
         let state = self.code_check(session, ip).await?;
         if state.account.two_step {
             return Err(AppError::TwoStepAlreadyOn);
@@ -143,7 +150,7 @@ impl<S: AccountStore + TwoStepStore, H, R: Random> App<S, H, R> {
             .enable_two_step(&state.account.id, pending, step, &hashes, &notice, self.now)
             .await?
         {
-            Ok(codes)
+            Ok((state.account, codes))
         } else {
             Err(AppError::Conflict)
         }
