@@ -115,7 +115,7 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
         }
     };
     http::secure(&mut response, !cx.settings.development)?;
-    if response.status_code() < 400 {
+    if response.status_code() < 400 && !oidc::provider::is_machine_endpoint(&path) {
         if let Some((token, _)) = web::auth::session_token(&req) {
             cx.touch_session_soon(token.hash());
         }

@@ -14,7 +14,10 @@ use crate::{
 
 /// Whether a path is served as HTML (errors become pages) rather than JSON.
 pub fn is_page(path: &str) -> bool {
-    !(path.starts_with("/api/") || path == "/healthz" || path == "/dev/mail")
+    !(path.starts_with("/api/")
+        || path == "/healthz"
+        || path == "/dev/mail"
+        || oidc::provider::is_machine_endpoint(path))
 }
 
 /// The one route table: each row is a method, a path pattern (segments; a name binds
@@ -52,6 +55,13 @@ routes! {
     req, cx, development;
     Get ["healthz"] => health(),
     Get [".well-known", "jwks.json"] => oidc::api::jwks(cx),
+    Get [".well-known", "openid-configuration"] => oidc::provider::discovery(cx),
+    Get ["oauth2", "authorize"] => oidc::provider::authorize(req, cx).await,
+    Post ["oauth2", "authorize"] => oidc::provider::authorize(req, cx).await,
+    Post ["oauth2", "token"] => oidc::provider::token(req, cx).await,
+    Get ["oauth2", "userinfo"] => oidc::provider::userinfo(req, cx).await,
+    Post ["oauth2", "userinfo"] => oidc::provider::userinfo(req, cx).await,
+    Post ["oauth2", "revoke"] => oidc::provider::revoke(req, cx).await,
     Get ["static", "orgpass.css"] => asset(views::CSS, "text/css; charset=utf-8"),
     Post ["api", "v1", "accounts"] => accounts::api::sign_up(req, cx).await,
     Post ["api", "v1", "accounts", "verify-email"] => accounts::api::verify_email(req, cx).await,

@@ -535,6 +535,15 @@ impl AccountStore for D1Store {
                     "DELETE FROM two_step_challenges WHERE expires_at <= ?1",
                     &[time(now)],
                 )?,
+                // Spent codes stay a day, so that a replay still ends its family.
+                self.stmt(
+                    "DELETE FROM oidc_codes WHERE expires_at <= ?1",
+                    &[time(now.plus_days(-1))],
+                )?,
+                self.stmt(
+                    "DELETE FROM oidc_tokens WHERE expires_at <= ?1",
+                    &[time(now)],
+                )?,
                 self.stmt(
                     "DELETE FROM login_failures WHERE window_start < ?1",
                     &[int(orgpass_core::ratelimit::window_start(now).millis())],

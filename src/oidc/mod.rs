@@ -1,6 +1,7 @@
-//! The OpenID Connect provider the products sign people in through. So far: the
-//! operator's registry of clients (one or more per product) and the published signing
-//! keys.
+//! The OpenID Connect provider the products sign people in through: the operator's
+//! registry of clients (one or more per product) and the published signing keys
+//! ([`api`]), the protocol's endpoints ([`provider`]) and their D1 storage ([`store`]).
 
 pub mod api;
+pub mod provider;
 pub mod store;

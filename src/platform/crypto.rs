@@ -70,3 +70,64 @@ impl PasswordHasher for WebCryptoPbkdf2 {
             .map_err(|_| PortError("webcrypto deriveBits: wrong length".to_owned()))
     }
 }
+
+thread_local! {
+    /// The imported signing key of this isolate, by `kid`: importing a PKCS#8 key costs
+    /// more than a signature, so it happens once per isolate (and again only when the
+    /// configured key changes).
+    static SIGNING_KEY: std::cell::RefCell<Option<(String, web_sys::CryptoKey)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn subtle() -> Result<web_sys::SubtleCrypto, PortError> {
+    let scope: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
+    Ok(scope.crypto().map_err(js_error("crypto"))?.subtle())
+}
+
+fn rs256() -> Result<Object, PortError> {
+    let params = Object::new();
+    for (name, value) in [("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")] {
+        Reflect::set(&params, &JsValue::from_str(name), &JsValue::from_str(value))
+            .map_err(js_error("params"))?;
+    }
+    Ok(params)
+}
+
+/// An RS256 signature (RSASSA-PKCS1-v1_5 with SHA-256) of `data` by the PKCS#8 key
+/// `der` whose `kid` is given, through WebCrypto. The key is imported non-extractable,
+/// for signing only.
+///
+/// # Errors
+/// [`PortError`] when WebCrypto refuses the key or the signature.
+pub async fn sign_rs256(kid: &str, der: &[u8], data: &[u8]) -> Result<Vec<u8>, PortError> {
+    let subtle = subtle()?;
+    let cached = SIGNING_KEY.with(|k| {
+        k.borrow()
+            .as_ref()
+            .filter(|(id, _)| id == kid)
+            .map(|(_, key)| key.clone())
+    });
+    let key = if let Some(key) = cached {
+        key
+    } else {
+        let usages = Array::of1(&JsValue::from_str("sign"));
+        let key: web_sys::CryptoKey = JsFuture::from(
+            subtle
+                .import_key_with_object("pkcs8", &Uint8Array::from(der), &rs256()?, false, &usages)
+                .map_err(js_error("importKey"))?,
+        )
+        .await
+        .map_err(js_error("importKey"))?
+        .unchecked_into();
+        SIGNING_KEY.with(|k| *k.borrow_mut() = Some((kid.to_owned(), key.clone())));
+        key
+    };
+    let signature = JsFuture::from(
+        subtle
+            .sign_with_object_and_u8_array(&rs256()?, &key, data)
+            .map_err(js_error("sign"))?,
+    )
+    .await
+    .map_err(js_error("sign"))?;
+    Ok(Uint8Array::new(&signature).to_vec())
+}

@@ -237,7 +237,7 @@ mod tests {
             assert_eq!(safe_return_to(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_return_to(None), "/");
-        assert_eq!(safe_return_to(Some(&format!("/{}", "a".repeat(2100)))), "/");
+        assert_eq!(safe_return_to(Some(&format!("/{}", "a".repeat(8200)))), "/");
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod orgs;
 mod pages;
 mod pass;
 mod platform;
+mod product;
 mod security;
 mod self_service;
 mod server;

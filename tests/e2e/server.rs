@@ -25,7 +25,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn root() -> &'static Path {
+pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 

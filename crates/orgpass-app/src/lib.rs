@@ -17,6 +17,7 @@ pub mod html;
 pub mod invitations;
 pub mod mail;
 pub mod members;
+pub mod oidc;
 pub mod orgs;
 pub mod pages;
 pub mod pass;

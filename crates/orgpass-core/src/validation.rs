@@ -144,7 +144,7 @@ const fn is_invisible(c: char) -> bool {
 pub fn same_site_path(input: &str) -> Option<&str> {
     let ok = input.starts_with('/')
         && !input.starts_with("//")
-        && input.len() <= 2048
+        && input.len() <= 8192
         && !input.chars().any(|c| c == '\\' || c.is_control());
     ok.then_some(input)
 }
