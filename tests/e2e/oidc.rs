@@ -38,6 +38,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         removal_and_revocation,
     ),
     (
+        "oidc::managed_accounts_sign_in_through_their_idp_and_lose_the_products_when_the_add_on_ends",
+        managed_accounts,
+    ),
+    (
         "oidc::the_operator_registers_lists_rotates_and_deletes_clients",
         clients,
     ),
@@ -835,4 +839,56 @@ fn removal_and_revocation(w: &World) {
         (r.status, r.json()["error"].clone()),
         (401, json!("invalid_client"))
     );
+}
+
+/// The managed-account path through the pysaml2 IdP of the SSO tests: the product sends
+/// a signed-out browser to orgpass, whose login page's "Log in with managed account"
+/// carries the authorization request through the SAML login and back.
+fn managed_accounts(w: &World) {
+    use crate::sso::{managed, peers, session_cookie, sp_login, sso_client, sso_org};
+    let c = sso_client(w);
+    let p = peers(w);
+    let o = sso_org(w, &c, &p.idp, false);
+    let (account, email) = managed(&c, &o, "olga", "member");
+    let product = Product::start(&c, "tracker", &[]);
+    let v = Visitor::new();
+    let (page, visited) = sign_in(&v, &product, "");
+    assert!(visited.last().unwrap().contains("/login?return_to="), "{visited:?}");
+    assert!(page.body.contains("id=\"sso-login\""), "{}", page.body);
+    let return_to = hidden(&page.body, "return_to");
+    assert!(return_to.starts_with("/oauth2/authorize?"), "{return_to}");
+    let (_, acs) = sp_login(&c, &p.idp, &o.org_id, &email, "assertion", &return_to);
+    assert_eq!(acs.status, 303, "{}", acs.body);
+    assert_eq!(acs.header("location"), Some(return_to.as_str()));
+    v.set_cookie(&c.base, "orgpass_session", &session_cookie(&acs).unwrap());
+    let (r, visited) = v.visit(&format!("{}{return_to}", c.base));
+    assert_eq!(r.status, 200, "{visited:?}: {}", r.body);
+    let got = answer(&r);
+    assert_eq!(got["claims"]["sub"], account.as_str());
+    assert_eq!(got["claims"]["email"], email.as_str());
+    let orgs = got["claims"]["organizations"].as_array().unwrap().clone();
+    assert_eq!(orgs.len(), 1, "{orgs:?}");
+    assert_eq!(orgs[0]["space_key"], o.key.as_str());
+    assert_eq!(orgs[0]["managed"], true);
+    assert_eq!(orgs[0]["role"], "member");
+
+    // The operator ends the trial: refresh, userinfo and authorization all refuse.
+    let r = operator(
+        &c,
+        "PATCH",
+        &format!("/api/v1/operator/orgs/{}/pass", o.key),
+        Some(&json!({"trial_ends_at": "2020-01-01T00:00:00Z"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = v.product_post(&product, "/refresh");
+    assert_eq!(answer(&r)["error"], "invalid_grant", "{}", r.body);
+    let access = got["tokens"]["access_token"].as_str().unwrap();
+    assert_eq!(c.get("/oauth2/userinfo", Some(access)).status, 401);
+    let (r, visited) = sign_in(&v, &product, "");
+    // The browser still holds the orgpass session: the answer is access_denied, back at
+    // the product (openid-client reads it as an authorization error).
+    let back = visited.last().unwrap();
+    assert!(back.starts_with(&format!("{}/callback?", product.base)), "{visited:?}");
+    assert_eq!(param(back, "error").as_deref(), Some("access_denied"), "{back}");
+    assert_eq!(answer(&r)["error"], "access_denied", "{}", r.body);
 }
