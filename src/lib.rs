@@ -115,6 +115,9 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
         }
     };
     http::secure(&mut response, !cx.settings.development)?;
+    if cx.store.sessions_ended() {
+        cx.deliver_logouts_soon();
+    }
     if response.status_code() < 400 && !oidc::provider::is_machine_endpoint(&path) {
         if let Some((token, _)) = web::auth::session_token(&req) {
             cx.touch_session_soon(token.hash());
@@ -208,6 +211,16 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
             line.insert("domains_resolver_unavailable".into(), r.unavailable.into())
         }
         Err(e) => line.insert("domains_error".into(), e.to_string().into()),
+    };
+    let channel = oidc::logout::HttpLogoutChannel {
+        keys: cx.settings.oidc_keys.clone(),
+    };
+    match app.deliver_logouts(&channel, 100).await {
+        Ok(r) => {
+            line.insert("logouts_delivered".into(), r.delivered.into());
+            line.insert("logouts_failed".into(), r.failed.into())
+        }
+        Err(e) => line.insert("logouts_error".into(), e.to_string().into()),
     };
     if let Some(mailer) = cx.settings.mailer() {
         match app.deliver_queued(&mailer, 100).await {

@@ -62,6 +62,8 @@ routes! {
     Get ["oauth2", "userinfo"] => oidc::provider::userinfo(req, cx).await,
     Post ["oauth2", "userinfo"] => oidc::provider::userinfo(req, cx).await,
     Post ["oauth2", "revoke"] => oidc::provider::revoke(req, cx).await,
+    Get ["oauth2", "logout"] => oidc::logout::end_session(req, cx).await,
+    Post ["oauth2", "logout"] => oidc::logout::end_session(req, cx).await,
     Get ["static", "orgpass.css"] => asset(views::CSS, "text/css; charset=utf-8"),
     Post ["api", "v1", "accounts"] => accounts::api::sign_up(req, cx).await,
     Post ["api", "v1", "accounts", "verify-email"] => accounts::api::verify_email(req, cx).await,

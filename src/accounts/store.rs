@@ -495,7 +495,7 @@ impl AccountStore for D1Store {
     }
 
     async fn revoke_session(&self, token: &TokenHash, now: Timestamp) -> Result<(), PortError> {
-        self.one(self.stmt(
+        self.one(self.ending_sessions(
             "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
             &[text(&token.to_hex()), time(now)],
         )?)

@@ -32,6 +32,8 @@ pub const TOKEN_PATH: &str = "/oauth2/token";
 pub const USERINFO_PATH: &str = "/oauth2/userinfo";
 /// The revocation endpoint's path.
 pub const REVOKE_PATH: &str = "/oauth2/revoke";
+/// The end-session endpoint's path (RP-Initiated Logout).
+pub const END_SESSION_PATH: &str = "/oauth2/logout";
 
 /// Whether `path` is one of the provider's machine endpoints (JSON errors, never the
 /// session's `last_used_at`: their bearer tokens are not sessions).
@@ -50,6 +52,9 @@ pub fn discovery(cx: &Ctx) -> Handled {
         "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "revocation_endpoint": format!("{issuer}{REVOKE_PATH}"),
+        "end_session_endpoint": format!("{issuer}{END_SESSION_PATH}"),
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "scopes_supported": ["openid", "profile", "email", "organizations", "offline_access"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -214,30 +219,27 @@ pub async fn token(req: &mut Request, cx: &Ctx) -> Handled {
     }
 }
 
-/// The signed ID token of `claims`, by the first configured key.
+/// The compact JWS of `claims` (header `typ`), signed RS256 by the first configured
+/// key (`OIDC_SIGNING_KEY`).
 ///
 /// # Errors
-/// [`ApiError`] 500 when no signing key is configured or WebCrypto refuses.
-pub(crate) async fn sign(cx: &Ctx, typ: &str, claims: &Value) -> Result<String, ApiError> {
-    let unavailable = |m: String| ApiError::from(orgpass_app::AppError::Unavailable(PortError(m)));
-    let key = cx
-        .settings
-        .oidc_keys
+/// [`PortError`] when no signing key is configured, or WebCrypto refuses.
+pub(crate) async fn sign(keys: &[String], typ: &str, claims: &Value) -> Result<String, PortError> {
+    let key = keys
         .first()
-        .ok_or_else(|| unavailable("oidc: no OIDC_SIGNING_KEY configured".to_owned()))?;
-    let jwk = PublicJwk::from_pkcs8(key)
-        .map_err(|e| unavailable(format!("oidc: signing key refused: {e:?}")))?;
-    let der = orgpass_core::oidc::keys::der_of(key)
-        .map_err(|e| unavailable(format!("oidc: signing key refused: {e:?}")))?;
+        .ok_or_else(|| PortError("oidc: no OIDC_SIGNING_KEY configured".to_owned()))?;
+    let refused = |e| PortError(format!("oidc: signing key refused: {e:?}"));
+    let jwk = PublicJwk::from_pkcs8(key).map_err(refused)?;
+    let der = orgpass_core::oidc::keys::der_of(key).map_err(refused)?;
     let input = jws::signing_input(&jws::header(&jwk.kid, typ), claims);
-    let signature = crate::platform::crypto::sign_rs256(&jwk.kid, &der, input.as_bytes())
-        .await
-        .map_err(|e| ApiError::from(orgpass_app::AppError::Unavailable(e)))?;
+    let signature = crate::platform::crypto::sign_rs256(&jwk.kid, &der, input.as_bytes()).await?;
     Ok(jws::compact(&input, &signature))
 }
 
 async fn token_response(cx: &Ctx, grant: Grant) -> Handled {
-    let id_token = sign(cx, "JWT", &grant.id_token).await?;
+    let id_token = sign(&cx.settings.oidc_keys, "JWT", &grant.id_token)
+        .await
+        .map_err(orgpass_app::AppError::Unavailable)?;
     let mut body = json!({
         "access_token": grant.access_token.expose(),
         "token_type": "Bearer",

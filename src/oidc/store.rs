@@ -2,8 +2,9 @@
 //! refresh tokens) with the live session and memberships each one is read with.
 
 use orgpass_app::ports::{
-    AccessFacts, AuthorizationFacts, ClientRecord, ClientStore, GrantClient, GrantFacts, NewCode,
-    NewTokens, OidcStore, PortError, SessionFacts, StoredGrant,
+    AccessFacts, AuthorizationFacts, ClientRecord, ClientStore, EndedByHint, GrantClient,
+    GrantFacts, LogoutAttempt, LogoutStore, NewCode, NewTokens, OidcStore, PendingLogout,
+    PortError, SessionFacts, StoredGrant,
 };
 use orgpass_core::{
     oidc::claims::{OrgFacts, Person, ProductFacts},
@@ -14,7 +15,7 @@ use worker::wasm_bindgen::JsValue;
 
 use crate::{
     accounts::store::sso_allowed_sql,
-    platform::d1::{changes, millis, opt_text, rows, text, time, D1Store},
+    platform::d1::{changes, found, int, millis, opt_text, rows, text, time, D1Store},
 };
 
 #[derive(Deserialize)]
@@ -552,5 +553,141 @@ impl OidcStore for D1Store {
             )?)
             .await?;
         grant_client(Some(&result))
+    }
+}
+
+// ---- Logout: RP-initiated, and the Back-Channel Logout queue ----------------------
+
+#[derive(Deserialize)]
+struct PendingRow {
+    jti: String,
+    client_id: String,
+    uri: String,
+    session_id: String,
+    account_id: String,
+    attempts: f64,
+}
+
+impl LogoutStore for D1Store {
+    async fn lease_logouts(
+        &self,
+        marker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        max_attempts: i64,
+        limit: u32,
+    ) -> Result<Vec<PendingLogout>, PortError> {
+        let args = [
+            text(marker),
+            time(now),
+            time(lease_until),
+            int(max_attempts),
+            int(i64::from(limit)),
+        ];
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "UPDATE oidc_logouts SET leased_by = ?1, next_attempt_at = ?3, \
+                       attempts = attempts + 1 \
+                     WHERE jti IN (SELECT jti FROM oidc_logouts WHERE delivered_at IS NULL \
+                       AND next_attempt_at <= ?2 AND attempts < ?4 \
+                       ORDER BY next_attempt_at LIMIT ?5) \
+                       AND delivered_at IS NULL AND next_attempt_at <= ?2",
+                    &args,
+                )?,
+                self.stmt(
+                    "SELECT l.jti, l.client_id, c.backchannel_logout_uri AS uri, l.session_id, \
+                       l.account_id, l.attempts \
+                     FROM oidc_logouts l JOIN oidc_clients c ON c.client_id = l.client_id \
+                     WHERE l.leased_by = ?1 AND l.next_attempt_at = ?3 \
+                       AND c.backchannel_logout_uri IS NOT NULL",
+                    &args,
+                )?,
+            ])
+            .await?;
+        rows::<PendingRow>(results.get(1))?
+            .into_iter()
+            .map(|r| {
+                Ok(PendingLogout {
+                    jti: r.jti,
+                    client_id: r.client_id,
+                    uri: r.uri,
+                    session_id: r.session_id,
+                    account_id: r.account_id,
+                    #[allow(clippy::cast_possible_truncation)]
+                    attempts: r.attempts as i64,
+                })
+            })
+            .collect()
+    }
+
+    async fn finish_logouts(
+        &self,
+        attempts: &[LogoutAttempt],
+        now: Timestamp,
+    ) -> Result<(), PortError> {
+        let statements = attempts
+            .iter()
+            .map(|a| match &a.error {
+                None => self.stmt(
+                    "UPDATE oidc_logouts SET delivered_at = ?2, leased_by = NULL, last_error = NULL \
+                     WHERE jti = ?1",
+                    &[text(&a.jti), time(now)],
+                ),
+                Some(error) => self.stmt(
+                    // Without a retry time the row keeps its lease's time: it has no
+                    // attempts left, so no lease picks it again.
+                    "UPDATE oidc_logouts SET leased_by = NULL, last_error = ?2, \
+                       next_attempt_at = COALESCE(?3, next_attempt_at) WHERE jti = ?1",
+                    &[
+                        text(&a.jti),
+                        text(&error.chars().take(200).collect::<String>()),
+                        a.retry_at.map_or(JsValue::NULL, time),
+                    ],
+                ),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !statements.is_empty() {
+            self.batch(statements).await?;
+        }
+        Ok(())
+    }
+
+    async fn end_hinted_session(
+        &self,
+        client_id: &str,
+        account_id: &str,
+        session_id: &str,
+        cookie: Option<&TokenHash>,
+        now: Timestamp,
+    ) -> Result<EndedByHint, PortError> {
+        let args = [
+            text(client_id),
+            text(account_id),
+            text(session_id),
+            cookie.map_or(JsValue::NULL, |c| text(&c.to_hex())),
+            time(now),
+        ];
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    &format!("SELECT {CLIENT_COLUMNS} FROM oidc_clients WHERE client_id = ?1"),
+                    &args,
+                )?,
+                self.stmt(
+                    "SELECT 1 AS yes FROM sessions WHERE token_hash = ?4 AND id = ?3",
+                    &args,
+                )?,
+                self.ending_sessions(
+                    "UPDATE sessions SET revoked_at = ?5 WHERE id = ?3 AND account_id = ?2 \
+                       AND revoked_at IS NULL",
+                    &args,
+                )?,
+            ])
+            .await?;
+        Ok(EndedByHint {
+            client: grant_client(results.first())?.map(|c| c.record),
+            was_cookie_session: found(results.get(1))?,
+        })
     }
 }

@@ -250,7 +250,7 @@ impl PassStore for D1Store {
                      WHERE pass_status = 'active' AND pass_current_period_end <= ?1",
                     &[lapsed_before],
                 )?,
-                self.stmt(
+                self.ending_sessions(
                     &format!(
                         "UPDATE sessions SET revoked_at = ?2 WHERE revoked_at IS NULL AND account_id IN \
                          (SELECT a.id FROM accounts a WHERE a.managed_by IS NOT NULL AND NOT {})",

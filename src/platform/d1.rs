@@ -19,6 +19,7 @@ use worker::{wasm_bindgen::JsValue, D1Database, D1PreparedStatement, D1Result};
 pub struct D1Store {
     db: Rc<D1Database>,
     trips: Rc<Cell<u32>>,
+    sessions_ended: Rc<Cell<bool>>,
 }
 
 impl D1Store {
@@ -28,6 +29,7 @@ impl D1Store {
         Self {
             db: Rc::new(db),
             trips: Rc::new(Cell::new(0)),
+            sessions_ended: Rc::new(Cell::new(false)),
         }
     }
 
@@ -35,6 +37,27 @@ impl D1Store {
     #[must_use]
     pub fn round_trips(&self) -> u32 {
         self.trips.get()
+    }
+
+    /// Whether this request prepared a statement that ends sessions
+    /// ([`Self::ending_sessions`]): its Back-Channel Logouts are then delivered right
+    /// after the response.
+    #[must_use]
+    pub fn sessions_ended(&self) -> bool {
+        self.sessions_ended.get()
+    }
+
+    /// A statement that ends sessions (sets `sessions.revoked_at`, or deletes accounts
+    /// with live sessions). The trigger of migrations/0013 queues the Back-Channel
+    /// Logouts whatever prepares the statement; preparing it through here also has them
+    /// delivered right after the response instead of at the next Cron.
+    pub(crate) fn ending_sessions(
+        &self,
+        sql: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, PortError> {
+        self.sessions_ended.set(true);
+        self.stmt(sql, args)
     }
 
     /// A prepared statement. D1 refuses a statement bound with more parameters than

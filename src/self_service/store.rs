@@ -153,7 +153,7 @@ impl SelfServiceStore for D1Store {
         let then = |spent: &crate::accounts::store::Spent| {
             Ok(vec![
                 // Every session ends: whoever knew the old password is out.
-                self.stmt(
+                self.ending_sessions(
                     &format!(
                         "UPDATE sessions SET revoked_at = ?2 WHERE revoked_at IS NULL \
                          AND account_id = {SPENT_ACCOUNT}"
@@ -249,7 +249,7 @@ impl SelfServiceStore for D1Store {
                 "UPDATE accounts SET password_hash = ?2 WHERE id = ?1 AND managed_by IS NULL",
                 &[text(account_id), text(password_record)],
             )?,
-            self.stmt(
+            self.ending_sessions(
                 "UPDATE sessions SET revoked_at = ?3 WHERE account_id = ?1 AND token_hash <> ?2 \
                  AND revoked_at IS NULL",
                 &[text(account_id), text(&keep.to_hex()), time(now)],
@@ -421,7 +421,7 @@ impl SelfServiceStore for D1Store {
         let results = self
             .batch(vec![
                 self.live_account_stmt(session, now)?,
-                self.stmt(
+                self.ending_sessions(
                     &format!(
                         "UPDATE sessions SET revoked_at = ?2 WHERE id = ?3 AND revoked_at IS NULL \
                          AND expires_at > ?2 AND account_id IN {}",
@@ -455,16 +455,30 @@ impl SelfServiceStore for D1Store {
         live_account(rows(results.get(1))?)
     }
 
-    async fn delete_own_account(&self, account_id: &str) -> Result<AccountDeletion, PortError> {
-        // `?2` is the account (the guards' convention); `?1` repeats it.
-        let args = [text(account_id), text(account_id)];
+    async fn delete_own_account(
+        &self,
+        account_id: &str,
+        now: Timestamp,
+    ) -> Result<AccountDeletion, PortError> {
+        // `?2` is the account (the guards' convention); `?1` repeats it; `?3` is now.
+        let args = [text(account_id), text(account_id), time(now)];
         let guard = format!(
             "EXISTS (SELECT 1 FROM accounts WHERE id = ?1 AND managed_by IS NULL) \
              AND NOT ({LAST_ADMIN_ANYWHERE} OR {LAST_NORMAL_ADMIN_ANYWHERE})"
         );
-        let mut statements = Vec::new();
+        // Its live sessions end first, so that the products holding tokens of them
+        // hear of it (the trigger of migrations/0013 queues their Back-Channel Logouts).
+        let mut statements = vec![self.ending_sessions(
+            &format!(
+                "UPDATE sessions SET revoked_at = ?3 \
+                 WHERE account_id = ?1 AND revoked_at IS NULL AND {guard}"
+            ),
+            &args,
+        )?];
         // Every statement sees the same guard (nothing it reads changes before the
-        // last one), so all run or none.
+        // last one), so all run or none. Everything that refers to the account is
+        // deleted by name: D1 counts rows a cascade deletes as changes of the
+        // account's DELETE, whose count of one says the deletion happened.
         for table in [
             "group_members",
             "project_members",
@@ -474,6 +488,8 @@ impl SelfServiceStore for D1Store {
             "account_tokens",
             "recovery_codes",
             "two_step_challenges",
+            "oidc_tokens",
+            "oidc_codes",
         ] {
             statements.push(self.stmt(
                 &format!("DELETE FROM {table} WHERE account_id = ?1 AND {guard}"),

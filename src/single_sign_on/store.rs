@@ -336,7 +336,7 @@ impl SsoStore for D1Store {
         // foreign keys cascade).
         let results = self
             .batch(vec![
-                self.stmt(
+                self.ending_sessions(
                     &format!(
                         "DELETE FROM accounts WHERE id = ?2 AND managed_by = ?1 AND NOT {}",
                         crate::members::store::LAST_ADMIN_ANYWHERE

@@ -174,6 +174,27 @@ impl Ctx {
         });
     }
 
+    /// Posts the Back-Channel Logouts that this request's ended sessions queued, after
+    /// the response has gone (the Cron retries what fails).
+    pub fn deliver_logouts_soon(&self) {
+        let Some(runtime) = self.runtime.as_ref() else {
+            return;
+        };
+        let app = self.app();
+        let channel = crate::oidc::logout::HttpLogoutChannel {
+            keys: self.settings.oidc_keys.clone(),
+        };
+        runtime.wait_until(async move {
+            match app.deliver_logouts(&channel, 20).await {
+                Ok(report) => worker::console_log!(
+                    "{}",
+                    serde_json::json!({"event": "backchannel_logout", "delivered": report.delivered, "failed": report.failed})
+                ),
+                Err(e) => worker::console_error!("backchannel logout: {e}"),
+            }
+        });
+    }
+
     /// Delivers queued mail after the response has gone, when a provider is
     /// configured (otherwise mail stays in the outbox, readable in development).
     pub fn deliver_mail_soon(&self) {

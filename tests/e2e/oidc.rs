@@ -42,6 +42,14 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         managed_accounts,
     ),
     (
+        "oidc::rp_initiated_logout_ends_the_session_and_returns_only_to_registered_uris",
+        rp_initiated_logout,
+    ),
+    (
+        "oidc::back_channel_logout_reaches_each_client_within_seconds_and_the_cron_retries",
+        back_channel_logout,
+    ),
+    (
         "oidc::the_operator_registers_lists_rotates_and_deletes_clients",
         clients,
     ),
@@ -853,7 +861,10 @@ fn managed_accounts(w: &World) {
     let product = Product::start(&c, "tracker", &[]);
     let v = Visitor::new();
     let (page, visited) = sign_in(&v, &product, "");
-    assert!(visited.last().unwrap().contains("/login?return_to="), "{visited:?}");
+    assert!(
+        visited.last().unwrap().contains("/login?return_to="),
+        "{visited:?}"
+    );
     assert!(page.body.contains("id=\"sso-login\""), "{}", page.body);
     let return_to = hidden(&page.body, "return_to");
     assert!(return_to.starts_with("/oauth2/authorize?"), "{return_to}");
@@ -864,6 +875,7 @@ fn managed_accounts(w: &World) {
     let (r, visited) = v.visit(&format!("{}{return_to}", c.base));
     assert_eq!(r.status, 200, "{visited:?}: {}", r.body);
     let got = answer(&r);
+    let got_claims_sid = got["claims"]["sid"].clone();
     assert_eq!(got["claims"]["sub"], account.as_str());
     assert_eq!(got["claims"]["email"], email.as_str());
     let orgs = got["claims"]["organizations"].as_array().unwrap().clone();
@@ -888,7 +900,211 @@ fn managed_accounts(w: &World) {
     // The browser still holds the orgpass session: the answer is access_denied, back at
     // the product (openid-client reads it as an authorization error).
     let back = visited.last().unwrap();
-    assert!(back.starts_with(&format!("{}/callback?", product.base)), "{visited:?}");
-    assert_eq!(param(back, "error").as_deref(), Some("access_denied"), "{back}");
+    assert!(
+        back.starts_with(&format!("{}/callback?", product.base)),
+        "{visited:?}"
+    );
+    assert_eq!(
+        param(back, "error").as_deref(),
+        Some("access_denied"),
+        "{back}"
+    );
     assert_eq!(answer(&r)["error"], "access_denied", "{}", r.body);
+
+    // The administrator deletes the managed account: the product hears of its session.
+    let r = c.send(
+        "DELETE",
+        &format!("/api/v1/orgs/{}/managed-accounts/{account}", o.key),
+        &[("authorization", &format!("Bearer {}", o.admin))],
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let got = logouts_at(&v, &product, 1, 10);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["sub"], account.as_str());
+    assert_eq!(got[0]["sid"], got_claims_sid);
+}
+
+fn rp_initiated_logout(w: &World) {
+    let c = w.client();
+    let p = person(&c, "OidcLogout");
+    let product = Product::start(&c, "tracker", &[]);
+    let v = Visitor::new();
+    v.set_cookie(&c.base, "orgpass_session", &p.token);
+    let (r, _) = sign_in(&v, &product, "");
+    let id_token = answer(&r)["tokens"]["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The product's "log out": orgpass ends the session and comes back with the state.
+    let (r, visited) = v.visit(&format!("{}/logout", product.base));
+    assert_eq!(r.status, 200, "{visited:?}: {}", r.body);
+    assert!(
+        visited[1].starts_with(&format!("{}/oauth2/logout?", c.base)),
+        "{visited:?}"
+    );
+    assert_eq!(
+        visited.last().unwrap(),
+        &format!("{}/?state=bye", product.base)
+    );
+    assert_eq!(answer(&r)["logged_out"], true);
+    assert_eq!(
+        c.get("/api/v1/me", Some(&p.token)).status,
+        401,
+        "the orgpass session ended"
+    );
+
+    // A valid hint with an unregistered post-logout URI: logged out, never redirected.
+    let q = person(&c, "OidcLogoutOther");
+    let v = Visitor::new();
+    v.set_cookie(&c.base, "orgpass_session", &q.token);
+    let (r, _) = sign_in(&v, &product, "");
+    let hint = answer(&r)["tokens"]["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = c.get(
+        &format!(
+            "/oauth2/logout?id_token_hint={hint}&post_logout_redirect_uri={}&state=x",
+            crate::urlencode("https://evil.example/")
+        ),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.header("location").is_none());
+    assert!(r.body.contains("You are logged out"), "{}", r.body);
+    assert_eq!(c.get("/api/v1/me", Some(&q.token)).status, 401);
+
+    // No hint (or a forged one): a signed-in person is asked, and nothing ends until
+    // they confirm.
+    let s = person(&c, "OidcLogoutAsk");
+    let cookie = format!("orgpass_session={}", s.token);
+    let mut forged = id_token.clone();
+    forged.pop();
+    forged.push(if id_token.ends_with('A') { 'B' } else { 'A' });
+    for query in [
+        format!(
+            "post_logout_redirect_uri={}",
+            crate::urlencode(&format!("{}/", product.base))
+        ),
+        format!(
+            "id_token_hint={forged}&post_logout_redirect_uri={}",
+            crate::urlencode(&format!("{}/", product.base))
+        ),
+    ] {
+        let r = c.send(
+            "GET",
+            &format!("/oauth2/logout?{query}"),
+            &[("cookie", &cookie)],
+            None,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.header("location").is_none(), "{query}");
+        assert!(r.body.contains("id=\"confirm-logout\""), "{}", r.body);
+        assert_eq!(c.get("/api/v1/me", Some(&s.token)).status, 200, "not yet");
+    }
+    let v = Visitor::new();
+    v.set_cookie(&c.base, "orgpass_session", &s.token);
+    let (page, _) = v.visit(&format!("{}/oauth2/logout", c.base));
+    let (r, _) = v.post(
+        &format!("{}/oauth2/logout", c.base),
+        &[("csrf", &crate::csrf_in(&page.body)), ("confirm", "1")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("You are logged out"));
+    assert_eq!(c.get("/api/v1/me", Some(&s.token)).status, 401);
+}
+
+/// The logout tokens a product received, polled for up to `seconds`.
+fn logouts_at(v: &Visitor, product: &Product, at_least: usize, seconds: u64) -> Vec<Value> {
+    let started = std::time::Instant::now();
+    loop {
+        let (r, _) = v.visit(&format!("{}/backchannel-log", product.base));
+        let list = answer(&r).as_array().unwrap().clone();
+        if list.len() >= at_least || started.elapsed().as_secs() >= seconds {
+            return list;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+fn back_channel_logout(w: &World) {
+    // Its own Worker: the test runs the Cron at a later time.
+    let c = w.other_client("oidc-logout", &[]);
+    let p = person(&c, "OidcBackChannel");
+    let a = Product::start(&c, "tracker", &[]);
+    let b = Product::start(&c, "tracker", &[("FAIL_BACKCHANNEL", "1")]);
+    let v = Visitor::new();
+    v.set_cookie(&c.base, "orgpass_session", &p.token);
+    let claims_a = answer(&sign_in(&v, &a, "").0)["claims"].clone();
+    let claims_b = answer(&sign_in(&v, &b, "").0)["claims"].clone();
+    assert_eq!(claims_a["sid"], claims_b["sid"]);
+    // A product that never got tokens of this session gets nothing.
+    let idle = Product::start(&c, "tracker", &[]);
+
+    // The person logs out of orgpass (through the API here).
+    let r = c.send(
+        "DELETE",
+        "/api/v1/sessions/current",
+        &[("authorization", &format!("Bearer {}", p.token))],
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let got = logouts_at(&v, &a, 1, 10);
+    assert_eq!(got.len(), 1, "within seconds: {got:?}");
+    let token = &got[0];
+    assert_eq!(token["sid"], claims_a["sid"]);
+    assert_eq!(token["sub"], claims_a["sub"]);
+    assert_eq!(token["aud"], a.client_id.as_str());
+    assert_eq!(token["iss"], c.base.as_str());
+    // The product ended its own session of that sid.
+    let (r, _) = v.visit(&format!("{}/me", a.base));
+    assert_eq!(r.status, 401, "{}", r.body);
+    // B answered 500 the first time; the Cron tries again after a minute.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(logouts_at(&v, &b, 1, 0).is_empty());
+    let later = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 120_000;
+    let r = c.get(
+        &format!("/cdn-cgi/handler/scheduled?cron=0+*+*+*+*&time={later}"),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got_b = logouts_at(&v, &b, 1, 10);
+    assert_eq!(got_b.len(), 1, "{got_b:?}");
+    assert_eq!(got_b[0]["sid"], claims_b["sid"]);
+    assert_ne!(got_b[0]["jti"], token["jti"], "each logout its own jti");
+    assert!(logouts_at(&v, &idle, 1, 0).is_empty());
+    // Delivered ones are not sent again.
+    let r = c.get(
+        &format!(
+            "/cdn-cgi/handler/scheduled?cron=0+*+*+*+*&time={}",
+            later + 3_600_000
+        ),
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(logouts_at(&v, &a, 2, 1).len(), 1);
+    assert_eq!(logouts_at(&v, &b, 2, 1).len(), 1);
+
+    // Deleting an account logs its live sessions out of the products too.
+    let admin = crate::pass::log_in(&c, &p.email);
+    let member = crate::team::joined(&c, &admin, &p.key, "member", "OidcLeaver");
+    let v = Visitor::new();
+    v.set_cookie(&c.base, "orgpass_session", &member.token);
+    let claims = answer(&sign_in(&v, &a, "").0)["claims"].clone();
+    let r = c.json(
+        "DELETE",
+        "/api/v1/me",
+        Some(&member.token),
+        &json!({"current_password": crate::PASSWORD}),
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let got = logouts_at(&v, &a, 2, 10);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1]["sid"], claims["sid"]);
+    assert_eq!(got[1]["sub"], member.id.as_str());
 }

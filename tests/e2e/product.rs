@@ -40,6 +40,7 @@ impl Product {
                 "product": product,
                 "redirect_uris": [format!("{base}/callback")],
                 "post_logout_redirect_uris": [format!("{base}/")],
+                "backchannel_logout_uri": format!("{base}/backchannel"),
             })),
         );
         assert_eq!(r.status, 201, "{}", r.body);

@@ -11,6 +11,10 @@
 // GET /me                        → userinfo with the access token
 // POST /refresh                  → the refresh grant (new tokens, fresh claims)
 // POST /revoke                   → revokes the refresh token
+// GET /logout                    → RP-initiated logout at orgpass, back to GET /
+// POST /backchannel              → Back-Channel Logout: ends the sessions of that sid
+// GET /backchannel-log           → the logout tokens received (verified claims)
+// FAIL_BACKCHANNEL=n answers the first n back-channel posts with 500 (retry tests).
 // CLIENT_AUTH=basic (default) or post chooses client_secret_basic or client_secret_post.
 // Answers are JSON. `tokens` is there for the tests only: a real product keeps them.
 import { createServer } from 'node:http';
@@ -33,7 +37,15 @@ client.enableNonRepudiationChecks(config);
 const jwks = jose.createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
 
 const logins = new Map(); // pending logins: state, nonce, PKCE verifier
-const sessions = new Map(); // signed-in people: their tokens
+const sessions = new Map(); // signed-in people: their tokens (and the orgpass sid)
+const logouts = []; // verified logout tokens received
+let failBackchannel = Number(process.env.FAIL_BACKCHANNEL ?? 0);
+
+async function readBody(req) {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  return new URLSearchParams(body);
+}
 
 function cookie(req, name) {
   const found = (req.headers.cookie ?? '').split(';').map((c) => c.trim().split('='));
@@ -109,8 +121,34 @@ const server = createServer(async (req, res) => {
       });
       const session = await signedIn(tokens);
       const id = randomUUID();
-      sessions.set(id, session.tokens);
+      sessions.set(id, { ...session.tokens, sid: session.claims.sid });
       return send(res, 200, session, { 'set-cookie': `product_session=${id}; Path=/; HttpOnly` });
+    }
+    if (url.pathname === '/backchannel' && req.method === 'POST') {
+      if (failBackchannel > 0) {
+        failBackchannel -= 1;
+        return send(res, 500, { error: 'temporarily_unavailable' });
+      }
+      const token = (await readBody(req)).get('logout_token');
+      // Back-Channel Logout 1.0 §2.6: signature, iss, aud, iat, typ, the event, a sid
+      // or sub, and no nonce.
+      const { payload } = await jose.jwtVerify(token, jwks, {
+        // Three minutes of clock skew either way (the retry test runs orgpass's Cron
+        // two minutes ahead of this clock).
+        issuer: ISSUER, audience: CLIENT_ID, typ: 'logout+jwt', maxTokenAge: '5m', clockTolerance: '3m',
+        requiredClaims: ['iat', 'jti', 'events', 'sid', 'sub'],
+      });
+      if (!('http://schemas.openid.net/event/backchannel-logout' in payload.events) || 'nonce' in payload) {
+        return send(res, 400, { error: 'invalid_request' });
+      }
+      logouts.push(payload);
+      for (const [id, s] of sessions) if (s.sid === payload.sid) sessions.delete(id);
+      res.writeHead(200, { 'cache-control': 'no-store' });
+      return res.end();
+    }
+    if (url.pathname === '/backchannel-log') return send(res, 200, logouts);
+    if (url.pathname === '/') {
+      return send(res, 200, { logged_out: true, state: url.searchParams.get('state') });
     }
     const id = cookie(req, 'product_session');
     const tokens = sessions.get(id);
@@ -120,8 +158,18 @@ const server = createServer(async (req, res) => {
     }
     if (url.pathname === '/refresh' && req.method === 'POST') {
       const session = await signedIn(await client.refreshTokenGrant(config, tokens.refresh_token), tokens);
-      sessions.set(id, session.tokens);
+      sessions.set(id, { ...session.tokens, sid: tokens.sid });
       return send(res, 200, session);
+    }
+    if (url.pathname === '/logout') {
+      sessions.delete(id);
+      const to = client.buildEndSessionUrl(config, {
+        id_token_hint: tokens.id_token,
+        post_logout_redirect_uri: `http://127.0.0.1:${PORT}/`,
+        state: 'bye',
+      });
+      res.writeHead(302, { location: to.href, 'set-cookie': 'product_session=; Path=/; Max-Age=0' });
+      return res.end();
     }
     if (url.pathname === '/revoke' && req.method === 'POST') {
       await client.tokenRevocation(config, tokens.refresh_token);

@@ -15,6 +15,7 @@ pub mod error;
 pub mod fake;
 pub mod html;
 pub mod invitations;
+pub mod logout;
 pub mod mail;
 pub mod members;
 pub mod oidc;

@@ -355,7 +355,11 @@ impl<S: AccountStore + SelfServiceStore, H: PasswordHasher, R: Random> App<S, H,
     ) -> Result<(), AppError> {
         let current = Password::attempt(current)?;
         let (check, _) = self.check_password(session, &current, ip).await?;
-        match self.store.delete_own_account(&check.account.id).await? {
+        match self
+            .store
+            .delete_own_account(&check.account.id, self.now)
+            .await?
+        {
             AccountDeletion::Done => Ok(()),
             AccountDeletion::LastAdmin => Err(AppError::LastAdmin),
             AccountDeletion::LastNormalAdmin => Err(AppError::LastUnmanagedAdmin),

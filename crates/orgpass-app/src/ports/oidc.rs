@@ -212,3 +212,94 @@ pub trait OidcStore {
     /// [`PortError`] when the store fails.
     async fn read_grant_client(&self, client_id: &str) -> Result<Option<GrantClient>, PortError>;
 }
+
+/// A Back-Channel Logout waiting to be delivered (leased by one deliverer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLogout {
+    /// The logout token's `jti` (the same on every attempt).
+    pub jti: String,
+    /// The client (`aud`).
+    pub client_id: String,
+    /// Its `backchannel_logout_uri`.
+    pub uri: String,
+    /// The ended session (`sid`).
+    pub session_id: String,
+    /// Its account (`sub`).
+    pub account_id: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// How one delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoutAttempt {
+    /// The row.
+    pub jti: String,
+    /// `None`: delivered; `Some(error)`: failed, try again at `retry_at`.
+    pub error: Option<String>,
+    /// When to try again after a failure (`None`: no attempts left).
+    pub retry_at: Option<Timestamp>,
+}
+
+/// What RP-initiated logout found and did with a verified hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedByHint {
+    /// The hint's client, if still registered.
+    pub client: Option<ClientRecord>,
+    /// The browser's cookie session was the ended one (its cookie is cleared).
+    pub was_cookie_session: bool,
+}
+
+/// Back-Channel Logout delivery and RP-initiated logout in the store. Each method is
+/// one round trip.
+pub trait LogoutStore {
+    /// Leases up to `limit` due logouts (not delivered, attempts left, due at `now`)
+    /// under `marker` until `lease_until`, counting the attempt.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn lease_logouts(
+        &self,
+        marker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        max_attempts: i64,
+        limit: u32,
+    ) -> Result<Vec<PendingLogout>, PortError>;
+
+    /// Records the attempts' outcomes.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn finish_logouts(
+        &self,
+        attempts: &[LogoutAttempt],
+        now: Timestamp,
+    ) -> Result<(), PortError>;
+
+    /// Ends session `session_id` of `account_id` (if live) and reads the hint's client
+    /// and whether `cookie` is that session.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn end_hinted_session(
+        &self,
+        client_id: &str,
+        account_id: &str,
+        session_id: &str,
+        cookie: Option<&TokenHash>,
+        now: Timestamp,
+    ) -> Result<EndedByHint, PortError>;
+}
+
+/// Where logout tokens go: the runtime signs them and posts them.
+pub trait LogoutChannel {
+    /// The compact JWS of `claims`, typed `logout+jwt`.
+    ///
+    /// # Errors
+    /// [`PortError`] when signing fails.
+    async fn sign(&self, claims: &serde_json::Value) -> Result<String, PortError>;
+
+    /// POSTs `logout_token` to `uri`; `Err` with what went wrong (status, timeout).
+    async fn post(&self, uri: &str, logout_token: &str) -> Result<(), String>;
+}

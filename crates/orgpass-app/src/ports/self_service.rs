@@ -289,7 +289,11 @@ pub trait SelfServiceStore {
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn delete_own_account(&self, account_id: &str) -> Result<AccountDeletion, PortError>;
+    async fn delete_own_account(
+        &self,
+        account_id: &str,
+        now: Timestamp,
+    ) -> Result<AccountDeletion, PortError>;
 
     /// Records that the session was used now from `client`, at most once per
     /// [`crate::self_service::TOUCH_EVERY_MINUTES`] (a guarded write; the edge makes

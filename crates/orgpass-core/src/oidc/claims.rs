@@ -199,6 +199,36 @@ pub fn at_hash(access_token: &str) -> String {
     B64URL.encode(digest.get(..16).unwrap_or_default())
 }
 
+/// The `events` member of a logout token (Back-Channel Logout 1.0 §2.4).
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// How long a logout token is valid (`exp` − `iat`).
+pub const LOGOUT_TOKEN_SECONDS: i64 = 120;
+
+/// A logout token's claims (Back-Channel Logout 1.0 §2.4): `iss, aud, iat, exp, jti,
+/// sub, sid, events`, and never a `nonce`.
+#[must_use]
+pub fn logout_token(
+    issuer: &str,
+    client_id: &str,
+    account_id: &str,
+    session_id: &str,
+    jti: &str,
+    now: Timestamp,
+) -> Value {
+    let iat = seconds(now);
+    json!({
+        "iss": issuer,
+        "aud": client_id,
+        "iat": iat,
+        "exp": iat + LOGOUT_TOKEN_SECONDS,
+        "jti": jti,
+        "sub": account_id,
+        "sid": session_id,
+        "events": { BACKCHANNEL_LOGOUT_EVENT: {} },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +343,25 @@ mod tests {
         );
         assert_eq!(token["auth_time"], 5);
         assert_eq!(token["name"], "A");
+    }
+
+    #[test]
+    fn logout_tokens_name_the_session_and_the_event() {
+        let t = logout_token(
+            "https://id.example",
+            "cli_1",
+            "acct_1",
+            "sess_1",
+            "j1",
+            Timestamp::from_millis(5_000),
+        );
+        assert_eq!(t["events"][BACKCHANNEL_LOGOUT_EVENT], json!({}));
+        assert_eq!((t["iat"].as_i64(), t["exp"].as_i64()), (Some(5), Some(125)));
+        assert!(t.get("nonce").is_none());
+        assert_eq!(
+            (&t["sid"], &t["sub"], &t["aud"]),
+            (&json!("sess_1"), &json!("acct_1"), &json!("cli_1"))
+        );
     }
 
     /// OIDC Core §A.3's example: access token and its at_hash.

@@ -1,7 +1,8 @@
 //! OpenID Connect provider rules that need no IO (docs/api.md "Products sign in"):
 //! what a client registration may contain (here), the signing keys ([`keys`]), the
 //! authorization request and PKCE ([`authorize`]), the claims a product receives
-//! ([`claims`]) and the compact JWS the tokens are sent as ([`jws`]).
+//! ([`claims`]), the compact JWS the tokens are sent as ([`jws`]) and the ID tokens
+//! products send back as logout hints ([`hint`]).
 //!
 //! - A **redirect URI** (and a post-logout redirect or back-channel logout URI) is an
 //!   absolute `https` URL, or `http` on a loopback host (RFC 8252 §7.3, for development),
@@ -11,6 +12,7 @@
 
 pub mod authorize;
 pub mod claims;
+pub mod hint;
 pub mod jws;
 pub mod keys;
 
