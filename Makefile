@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: bench-saml-hostile bench-sso bench-saml bench-members bench-self-service help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
+.PHONY: bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -94,6 +94,11 @@ bench-members: build
 # against the rest (see docs/performance.md).
 bench-self-service: build
 	cargo bench --bench self_service
+
+# The OpenID Connect provider: CPU per request of its endpoints, the token endpoint's
+# RS256 signature included (see docs/performance.md).
+bench-oidc: build
+	cargo bench --bench oidc
 
 # The DNS codec natively, and a domain check through the Worker against a real DoH
 # server (see docs/performance.md).

@@ -263,9 +263,9 @@ pub async fn login_submit(req: &mut Request, cx: &Ctx) -> Handled {
     }
 }
 
-/// 303 to `return_to` with the session cookie of `session`.
+/// On to `return_to` (`web::page::go_on`) with the session cookie of `session`.
 pub(crate) fn signed_in(session: &LoggedIn, return_to: &str) -> Handled {
-    let mut response = see_other(return_to)?;
+    let mut response = crate::web::page::go_on(return_to)?;
     response.headers_mut().append(
         "set-cookie",
         &set_cookie(SESSION_COOKIE, session.token.expose(), session_seconds()),

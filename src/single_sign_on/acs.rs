@@ -82,7 +82,9 @@ pub async fn acs(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
                 )?;
                 return Ok(response);
             }
-            let mut response = see_other(&login.return_to)?;
+            // (An authorization request of a product goes on from a page: the IdP's
+            // auto-submitted form may carry a CSP `form-action` too.)
+            let mut response = crate::web::page::go_on(&login.return_to)?;
             response.headers_mut().append(
                 "set-cookie",
                 &set_cookie(SESSION_COOKIE, login.token.expose(), login.max_age_seconds),

@@ -107,7 +107,7 @@ pub async fn continue_login(req: &mut Request, cx: &Ctx, confirmed: bool) -> Han
         "{}",
         json!({"event": "sso_login_continued", "account": login.id})
     );
-    let mut response = see_other(&return_to)?;
+    let mut response = crate::web::page::go_on(&return_to)?;
     response.headers_mut().append(
         "set-cookie",
         &set_cookie(

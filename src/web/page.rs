@@ -56,6 +56,32 @@ pub(crate) fn login_redirect(path: &str) -> Handled {
     Ok(see_other(&format!("/login?{target}"))?)
 }
 
+/// Where a form that logged someone in sends the browser: `return_to`, with 303 — but
+/// an authorization request of a product is continued from a page instead
+/// (`<meta http-equiv="refresh">` and a link). The authorization endpoint redirects to the
+/// product's origin, and browsers check a form's CSP `form-action 'self'` against every
+/// redirect that follows its submission (Chromium refuses the product's callback there);
+/// a new navigation from a page is not a form submission.
+pub(crate) fn go_on(return_to: &str) -> Handled {
+    if !return_to.starts_with(orgpass_app::oidc::AUTHORIZE_PATH) {
+        return Ok(see_other(return_to)?);
+    }
+    let chrome = crate::views::Chrome {
+        account: None,
+        csrf: "",
+    };
+    let body = maud::html! {
+        meta http-equiv="refresh" content=(format!("0; url={return_to}"));
+        p { "You are logged in. Taking you back to the application…" }
+        p { a href=(return_to) id="continue" { "Continue" } }
+    };
+    html(
+        200,
+        &crate::views::message(&chrome, "Logged in", &body),
+        &[],
+    )
+}
+
 /// A form field's value ("" when absent).
 pub(crate) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
     form.get(name).map_or("", String::as_str)

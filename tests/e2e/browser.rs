@@ -35,6 +35,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "browser::an_organization_requiring_two_step_walks_a_member_through_enrolment",
         two_step_enrolment,
     ),
+    (
+        "browser::a_product_sends_a_signed_out_browser_through_orgpass_login_and_back",
+        product_sign_in,
+    ),
 ];
 
 struct Driver {
@@ -757,5 +761,54 @@ fn two_step_enrolment(w: &World) {
             .await
             .unwrap()
             .contains("Turn off two-step verification"));
+    });
+}
+
+/// The OpenID Connect flow as a person sees it: a product's page (openid-client,
+/// `tests/oidc/product.mjs`) sends the signed-out browser to orgpass's login page, which
+/// comes back to the product signed in; the product's "Log out" logs out of orgpass too.
+fn product_sign_in(w: &World) {
+    let http = w.client();
+    let base = http.base.clone();
+    let email = unique_email("product").to_lowercase();
+    let token = crate::verified_session(&http, &email);
+    crate::create_org(&http, &token, "Product People", None);
+    let product = crate::product::Product::start(&http, "tracker", &[]);
+    let driver = Driver::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let b = browser(&driver).await;
+        b.goto(&format!("{}/home", product.base)).await.unwrap();
+        click_and_wait(&b, Locator::Id("login")).await;
+        assert_eq!(heading(&b).await, "Log in");
+        assert!(b
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .starts_with(&format!("{base}/login?return_to=")));
+        fill(&b, "email", &email).await;
+        fill(&b, "password", PASSWORD).await;
+        submit(&b, "/login").await;
+        assert_eq!(heading(&b).await, "Signed in");
+        assert_eq!(
+            b.current_url().await.unwrap().as_str(),
+            format!("{}/home", product.base)
+        );
+        assert!(text_of(&b, "#who").await.contains(&email));
+        assert_eq!(
+            text_of(&b, "#organizations").await,
+            "Product People: administrator"
+        );
+        screenshot(&b, "product-signed-in").await;
+        // Log out at the product: orgpass's session ends as well.
+        click_and_wait(&b, Locator::Id("logout")).await;
+        assert_eq!(heading(&b).await, "Tracker");
+        b.goto(&format!("{base}/account")).await.unwrap();
+        assert_eq!(heading(&b).await, "Log in");
+        b.close().await.unwrap();
     });
 }

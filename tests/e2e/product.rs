@@ -173,13 +173,19 @@ impl Visitor {
         let mut visited = vec![from.to_owned()];
         let mut r = first;
         for _ in 0..12 {
-            if !matches!(r.status, 301 | 302 | 303 | 307) {
+            // A page that goes on by itself (`<meta http-equiv="refresh">`), as orgpass
+            // continues a product's authorization request after a login form.
+            let refresh = (r.status == 200).then(|| meta_refresh(&r.body)).flatten();
+            if !matches!(r.status, 301 | 302 | 303 | 307) && refresh.is_none() {
                 break;
             }
-            let location = r
-                .header("location")
-                .expect("a redirect's Location")
-                .to_owned();
+            let location = match refresh {
+                Some(to) => to,
+                None => r
+                    .header("location")
+                    .expect("a redirect's Location")
+                    .to_owned(),
+            };
             let next = if location.starts_with('/') {
                 format!("{}{location}", split(visited.last().unwrap()).0)
             } else {
@@ -212,6 +218,21 @@ impl Visitor {
     pub fn product_post(&self, product: &Product, path: &str) -> Resp {
         self.send("POST", &format!("{}{path}", product.base), Some(""))
     }
+}
+
+/// The URL a page's `<meta http-equiv="refresh" content="0; url=…">` goes on to.
+pub fn meta_refresh(body: &str) -> Option<String> {
+    let rest = body.split("http-equiv=\"refresh\" content=\"").nth(1)?;
+    let content = rest.split('"').next()?;
+    let url = content.split_once("url=")?.1;
+    Some(unescape(url))
+}
+
+fn unescape(v: &str) -> String {
+    v.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// The value of the hidden field `name` of a page (unescaped).

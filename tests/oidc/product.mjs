@@ -7,7 +7,10 @@
 //   ISSUER=http://127.0.0.1:8787 CLIENT_ID=cli_… CLIENT_SECRET=… PORT=3000 \
 //     node tests/oidc/product.mjs
 //
-// GET /login[?prompt=&max_age=]  → to orgpass; GET /callback → signed in (JSON below)
+// GET /home                      → the product's page (HTML): "Sign in with orgpass", or who
+//                                  is signed in and their organizations
+// GET /login[?prompt=&max_age=]  → to orgpass; GET /callback → signed in (JSON below; a
+//                                  browser asking for HTML goes on to /home)
 // GET /me                        → userinfo with the access token
 // POST /refresh                  → the refresh grant (new tokens, fresh claims)
 // POST /revoke                   → revokes the refresh token
@@ -75,6 +78,20 @@ async function signedIn(tokens, previous) {
   };
 }
 
+const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const wantsHtml = (req) => (req.headers.accept ?? '').includes('text/html');
+
+function home(res, session) {
+  const body = session
+    ? `<h1>Signed in</h1><p id="who">${escape(session.claims.name)} (${escape(session.claims.email)})</p>
+       <ul id="organizations">${(session.claims.organizations ?? []).map((o) =>
+         `<li>${escape(o.name)}: ${escape(o.role)}</li>`).join('')}</ul>
+       <p><a id="logout" href="/logout">Log out</a></p>`
+    : '<h1>Tracker</h1><p><a id="login" href="/login">Sign in with orgpass</a></p>';
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(`<!DOCTYPE html><html lang="en"><head><title>Test product</title></head><body>${body}</body></html>`);
+}
+
 function failure(res, e) {
   // openid-client's errors carry the OAuth error (`error`) and the HTTP status.
   const error = e.error ?? e.cause?.error ?? e.code ?? 'error';
@@ -121,8 +138,13 @@ const server = createServer(async (req, res) => {
       });
       const session = await signedIn(tokens);
       const id = randomUUID();
-      sessions.set(id, { ...session.tokens, sid: session.claims.sid });
-      return send(res, 200, session, { 'set-cookie': `product_session=${id}; Path=/; HttpOnly` });
+      sessions.set(id, { ...session.tokens, sid: session.claims.sid, claims: session.claims });
+      const setCookie = `product_session=${id}; Path=/; HttpOnly`;
+      if (wantsHtml(req)) {
+        res.writeHead(303, { location: '/home', 'set-cookie': setCookie });
+        return res.end();
+      }
+      return send(res, 200, session, { 'set-cookie': setCookie });
     }
     if (url.pathname === '/backchannel' && req.method === 'POST') {
       if (failBackchannel > 0) {
@@ -147,7 +169,9 @@ const server = createServer(async (req, res) => {
       return res.end();
     }
     if (url.pathname === '/backchannel-log') return send(res, 200, logouts);
+    if (url.pathname === '/home') return home(res, sessions.get(cookie(req, 'product_session')));
     if (url.pathname === '/') {
+      if (wantsHtml(req)) return home(res, undefined);
       return send(res, 200, { logged_out: true, state: url.searchParams.get('state') });
     }
     const id = cookie(req, 'product_session');
@@ -158,7 +182,7 @@ const server = createServer(async (req, res) => {
     }
     if (url.pathname === '/refresh' && req.method === 'POST') {
       const session = await signedIn(await client.refreshTokenGrant(config, tokens.refresh_token), tokens);
-      sessions.set(id, { ...session.tokens, sid: tokens.sid });
+      sessions.set(id, { ...session.tokens, sid: tokens.sid, claims: session.claims });
       return send(res, 200, session);
     }
     if (url.pathname === '/logout') {
