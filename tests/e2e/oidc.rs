@@ -42,6 +42,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         managed_accounts,
     ),
     (
+        "oidc::the_openidconnect_crate_signs_in_verifies_the_id_token_and_refreshes",
+        openidconnect_crate,
+    ),
+    (
         "oidc::rp_initiated_logout_ends_the_session_and_returns_only_to_registered_uris",
         rp_initiated_logout,
     ),
@@ -1112,4 +1116,127 @@ fn back_channel_logout(w: &World) {
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(got[1]["sid"], claims["sid"]);
     assert_eq!(got[1]["sub"], member.id.as_str());
+}
+
+/// The `openidconnect` crate's HTTP, over ureq (it brings no client of its own here).
+fn rp_http(req: openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, std::io::Error> {
+    use std::io::Read;
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let mut r = agent.request(req.method().as_str(), &req.uri().to_string());
+    for (k, v) in req.headers() {
+        r = r.set(k.as_str(), v.to_str().unwrap());
+    }
+    let sent = if req.body().is_empty() {
+        r.call()
+    } else {
+        r.send_bytes(req.body())
+    };
+    let resp = match sent {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return Err(std::io::Error::other(e.to_string())),
+    };
+    let mut builder = openidconnect::http::Response::builder().status(resp.status());
+    for name in resp.headers_names() {
+        if let Some(v) = resp.header(&name) {
+            builder = builder.header(name.as_str(), v);
+        }
+    }
+    let mut body = Vec::new();
+    resp.into_reader().read_to_end(&mut body)?;
+    builder.body(body).map_err(std::io::Error::other)
+}
+
+/// A second opinion: the `openidconnect` crate (Rust) discovers orgpass, runs the code
+/// flow with PKCE, verifies the ID token's signature against the JWKS, nonce, audience
+/// and issuer, reads userinfo and refreshes.
+fn openidconnect_crate(w: &World) {
+    use openidconnect::{
+        core::{CoreClient, CoreProviderMetadata, CoreResponseType, CoreUserInfoClaims},
+        AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
+        OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+    };
+    let c = w.client();
+    let p = person(&c, "OidcRust");
+    let redirect = "http://127.0.0.1:9/callback";
+    let r = operator(
+        &c,
+        "POST",
+        "/api/v1/operator/clients",
+        Some(&json!({"name": "Rust RP", "product": "tracker", "redirect_uris": [redirect]})),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let client_id = r.json()["client"]["client_id"].as_str().unwrap().to_owned();
+    let secret = r.json()["client_secret"].as_str().unwrap().to_owned();
+
+    let issuer = IssuerUrl::new(c.base.clone()).unwrap();
+    let metadata = CoreProviderMetadata::discover(&issuer, &rp_http).expect("discovery");
+    let rp = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(client_id),
+        Some(ClientSecret::new(secret)),
+    )
+    .set_redirect_uri(RedirectUrl::new(redirect.to_owned()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state, nonce) = rp
+        .authorize_url(
+            AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".to_owned()))
+        .add_scope(Scope::new("offline_access".to_owned()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let path = url.as_str().strip_prefix(&c.base).unwrap().to_owned();
+    let r = c.send(
+        "GET",
+        &path,
+        &[("cookie", &format!("orgpass_session={}", p.token))],
+        None,
+    );
+    let to = r.header("location").unwrap().to_owned();
+    assert_eq!(
+        param(&to, "state").as_deref(),
+        Some(state.secret().as_str())
+    );
+    let code = param(&to, "code").unwrap();
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request(&rp_http)
+        .expect("the code exchange");
+    let claims = tokens
+        .id_token()
+        .expect("an ID token")
+        .claims(&rp.id_token_verifier(), &nonce)
+        .expect("a valid ID token");
+    let me = c.get("/api/v1/me", Some(&p.token)).json();
+    assert_eq!(
+        claims.subject().as_str(),
+        me["account"]["id"].as_str().unwrap()
+    );
+    assert_eq!(claims.email().unwrap().as_str(), p.email);
+    assert_eq!(claims.email_verified(), Some(true));
+    let info: CoreUserInfoClaims = rp
+        .user_info(tokens.access_token().clone(), None)
+        .unwrap()
+        .request(&rp_http)
+        .expect("userinfo");
+    assert_eq!(info.email().unwrap().as_str(), p.email);
+    let refreshed = rp
+        .exchange_refresh_token(tokens.refresh_token().expect("offline_access"))
+        .unwrap()
+        .request(&rp_http)
+        .expect("the refresh");
+    assert_ne!(
+        refreshed.refresh_token().unwrap().secret(),
+        tokens.refresh_token().unwrap().secret()
+    );
+    let again = refreshed
+        .id_token()
+        .unwrap()
+        .claims(&rp.id_token_verifier(), |_: Option<&Nonce>| Ok(()))
+        .expect("a valid refreshed ID token");
+    assert_eq!(again.subject(), claims.subject());
 }
