@@ -856,15 +856,18 @@ fn removal_and_revocation(w: &World) {
 /// The managed-account path through the pysaml2 IdP of the SSO tests: the product sends
 /// a signed-out browser to orgpass, whose login page's "Log in with managed account"
 /// carries the authorization request through the SAML login and back.
-fn managed_accounts(w: &World) {
-    use crate::sso::{managed, peers, session_cookie, sp_login, sso_client, sso_org};
-    let c = sso_client(w);
-    let p = peers(w);
-    let o = sso_org(w, &c, &p.idp, false);
-    let (account, email) = managed(&c, &o, "olga", "member");
-    let product = Product::start(&c, "tracker", &[]);
+/// A managed account's sign-in to `product` through the pysaml2 IdP, from the product's
+/// "log in" on: the visitor and the product's answer.
+fn managed_sign_in(
+    c: &Client,
+    idp: &crate::idp_peer::IdpPeer,
+    o: &crate::sso::SsoOrg,
+    product: &Product,
+    email: &str,
+) -> (Visitor, Value) {
+    use crate::sso::{session_cookie, sp_login};
     let v = Visitor::new();
-    let (page, visited) = sign_in(&v, &product, "");
+    let (page, visited) = sign_in(&v, product, "");
     assert!(
         visited.last().unwrap().contains("/login?return_to="),
         "{visited:?}"
@@ -872,7 +875,7 @@ fn managed_accounts(w: &World) {
     assert!(page.body.contains("id=\"sso-login\""), "{}", page.body);
     let return_to = hidden(&page.body, "return_to");
     assert!(return_to.starts_with("/oauth2/authorize?"), "{return_to}");
-    let (_, acs) = sp_login(&c, &p.idp, &o.org_id, &email, "assertion", &return_to);
+    let (_, acs) = sp_login(c, idp, &o.org_id, email, "assertion", &return_to);
     // The ACS goes on to the authorization request from a page (not a redirect after
     // the IdP's form: a CSP form-action there would have the browser refuse the product).
     assert_eq!(acs.status, 200, "{}", acs.body);
@@ -883,7 +886,17 @@ fn managed_accounts(w: &World) {
     v.set_cookie(&c.base, "orgpass_session", &session_cookie(&acs).unwrap());
     let (r, visited) = v.visit(&format!("{}{return_to}", c.base));
     assert_eq!(r.status, 200, "{visited:?}: {}", r.body);
-    let got = answer(&r);
+    (v, answer(&r))
+}
+
+fn managed_accounts(w: &World) {
+    use crate::sso::{managed, peers, sso_client, sso_org};
+    let c = sso_client(w);
+    let p = peers(w);
+    let o = sso_org(w, &c, &p.idp, false);
+    let (account, email) = managed(&c, &o, "olga", "member");
+    let product = Product::start(&c, "tracker", &[]);
+    let (v, got) = managed_sign_in(&c, &p.idp, &o, &product, &email);
     let got_claims_sid = got["claims"]["sid"].clone();
     assert_eq!(got["claims"]["sub"], account.as_str());
     assert_eq!(got["claims"]["email"], email.as_str());
@@ -892,6 +905,22 @@ fn managed_accounts(w: &World) {
     assert_eq!(orgs[0]["space_key"], o.key.as_str());
     assert_eq!(orgs[0]["managed"], true);
     assert_eq!(orgs[0]["role"], "member");
+
+    // The administrator deletes another managed account: the product hears of its
+    // session (the account's deletion queues it, migrations/0013).
+    let (mia, mia_email) = managed(&c, &o, "mia", "member");
+    let (_, mia_got) = managed_sign_in(&c, &p.idp, &o, &product, &mia_email);
+    let r = c.send(
+        "DELETE",
+        &format!("/api/v1/orgs/{}/managed-accounts/{mia}", o.key),
+        &[("authorization", &format!("Bearer {}", o.admin))],
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let got_logouts = logouts_at(&v, &product, 1, 10);
+    assert_eq!(got_logouts.len(), 1, "{got_logouts:?}");
+    assert_eq!(got_logouts[0]["sub"], mia.as_str());
+    assert_eq!(got_logouts[0]["sid"], mia_got["claims"]["sid"]);
 
     // The operator ends the trial: refresh, userinfo and authorization all refuse.
     let r = operator(
@@ -920,18 +949,20 @@ fn managed_accounts(w: &World) {
     );
     assert_eq!(answer(&r)["error"], "access_denied", "{}", r.body);
 
-    // The administrator deletes the managed account: the product hears of its session.
-    let r = c.send(
-        "DELETE",
-        &format!("/api/v1/orgs/{}/managed-accounts/{account}", o.key),
-        &[("authorization", &format!("Bearer {}", o.admin))],
+    // The Cron ends the managed session for good: the product hears of it.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let r = c.get(
+        &format!("/cdn-cgi/handler/scheduled?cron=0+*+*+*+*&time={now}"),
         None,
     );
-    assert_eq!(r.status, 204, "{}", r.body);
-    let got = logouts_at(&v, &product, 1, 10);
-    assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!(got[0]["sub"], account.as_str());
-    assert_eq!(got[0]["sid"], got_claims_sid);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = logouts_at(&v, &product, 2, 10);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1]["sub"], account.as_str());
+    assert_eq!(got[1]["sid"], got_claims_sid);
 }
 
 fn rp_initiated_logout(w: &World) {
