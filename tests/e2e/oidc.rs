@@ -750,6 +750,40 @@ fn codes(w: &World) {
         "{answers:?}"
     );
 
+    // Eight refreshes of one refresh token at once: one gets tokens, the others count
+    // as reuse, so the family ends (the winner's new refresh token too).
+    let code = code_of(&authorize(&c, Some(&p.token), &query));
+    let r = token(&c, &product, &exchange(&code, &verifier));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let body = format!(
+        "grant_type=refresh_token&refresh_token={}",
+        r.json()["refresh_token"].as_str().unwrap()
+    );
+    let answers: Vec<(u16, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    let r = token(&c, &product, &body);
+                    (r.status, r.json())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let winners: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    let next = winners[0]["refresh_token"].as_str().unwrap();
+    let r = token(
+        &c,
+        &product,
+        &format!("grant_type=refresh_token&refresh_token={next}"),
+    );
+    assert_eq!(r.json()["error"], "invalid_grant", "{}", r.body);
+
     // Another client cannot use this client's code.
     let other = Product::start(&c, "tracker", &[]);
     let code = code_of(&authorize(&c, Some(&p.token), &query));
