@@ -203,14 +203,20 @@ async fn form_body(req: &mut Request) -> Result<Vec<(String, String)>, Handled> 
     http::form_pairs(req).await.map_err(Err)
 }
 
+/// The form body and client credentials of a token or revocation request, or the
+/// refusal that answers it.
+async fn client_request(
+    req: &mut Request,
+) -> Result<(Vec<(String, String)>, ClientCredentials), Handled> {
+    let body = form_body(req).await?;
+    let credentials = credentials(req, &body)?;
+    Ok((body, credentials))
+}
+
 /// `POST /oauth2/token`
 pub async fn token(req: &mut Request, cx: &Ctx) -> Handled {
-    let body = match form_body(req).await {
-        Ok(body) => body,
-        Err(answer) => return answer,
-    };
-    let credentials = match credentials(req, &body) {
-        Ok(c) => c,
+    let (body, credentials) = match client_request(req).await {
+        Ok(read) => read,
         Err(answer) => return answer,
     };
     match cx.app().grant(&credentials, &body).await {
@@ -280,12 +286,8 @@ pub async fn userinfo(req: &mut Request, cx: &Ctx) -> Handled {
 
 /// `POST /oauth2/revoke` (RFC 7009): 200 whether or not the token was known.
 pub async fn revoke(req: &mut Request, cx: &Ctx) -> Handled {
-    let body = match form_body(req).await {
-        Ok(body) => body,
-        Err(answer) => return answer,
-    };
-    let credentials = match credentials(req, &body) {
-        Ok(c) => c,
+    let (body, credentials) = match client_request(req).await {
+        Ok(read) => read,
         Err(answer) => return answer,
     };
     match cx.app().revoke(&credentials, &body).await {

@@ -216,13 +216,8 @@ fn org_facts(result: Option<&worker::D1Result>) -> Result<Vec<OrgFacts>, PortErr
 
 #[derive(Deserialize)]
 struct SecretRow {
-    client_id: String,
-    name: String,
-    product: String,
-    redirect_uris: String,
-    post_logout_redirect_uris: String,
-    backchannel_logout_uri: Option<String>,
-    created_at: f64,
+    #[serde(flatten)]
+    client: ClientRow,
     secret_hash: String,
 }
 
@@ -235,17 +230,8 @@ fn grant_client(result: Option<&worker::D1Result>) -> Result<Option<GrantClient>
         .next()
         .map(|r| {
             let secret_hash = TokenHash::from_hex(&r.secret_hash)
-                .ok_or_else(|| PortError(format!("d1: secret hash of {}", r.client_id)))?;
-            let record = ClientRow {
-                client_id: r.client_id,
-                name: r.name,
-                product: r.product,
-                redirect_uris: r.redirect_uris,
-                post_logout_redirect_uris: r.post_logout_redirect_uris,
-                backchannel_logout_uri: r.backchannel_logout_uri,
-                created_at: r.created_at,
-            }
-            .into_record()?;
+                .ok_or_else(|| PortError(format!("d1: secret hash of {}", r.client.client_id)))?;
+            let record = r.client.into_record()?;
             Ok(GrantClient {
                 record,
                 secret_hash,

@@ -42,6 +42,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         managed_accounts,
     ),
     (
+        "oidc::expired_codes_access_and_refresh_tokens_are_refused",
+        expiry,
+    ),
+    (
         "oidc::the_openidconnect_crate_signs_in_verifies_the_id_token_and_refreshes",
         openidconnect_crate,
     ),
@@ -421,6 +425,17 @@ fn chrono_seconds(rfc3339: &str) -> i64 {
         .unwrap()
 }
 
+/// Logs the session `token` out through the API.
+fn log_out(c: &Client, token: &str) {
+    let r = c.send(
+        "DELETE",
+        "/api/v1/sessions/current",
+        &[("authorization", &format!("Bearer {token}"))],
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+}
+
 /// A token request with the product's Basic credentials.
 fn token(c: &Client, product: &Product, body: &str) -> Resp {
     c.send(
@@ -789,16 +804,9 @@ fn codes(w: &World) {
     let code = code_of(&authorize(&c, Some(&p.token), &query));
     let r = token(&c, &other, &exchange(&code, &verifier));
     assert_eq!(r.json()["error"], "invalid_grant");
-    // A code expires after 60 seconds (checked in D1 time, not waited for here: the
-    // unit tests pin the rule); a logged-out session's code stops at once.
+    // A logged-out session's code stops at once (expiry: `expiry` below).
     let code = code_of(&authorize(&c, Some(&p.token), &query));
-    let r = c.send(
-        "DELETE",
-        "/api/v1/sessions/current",
-        &[("authorization", &format!("Bearer {}", p.token))],
-        None,
-    );
-    assert_eq!(r.status, 204, "{}", r.body);
+    log_out(&c, &p.token);
     let r = token(&c, &product, &exchange(&code, &verifier));
     assert_eq!(r.json()["error"], "invalid_grant", "{}", r.body);
 }
@@ -1117,13 +1125,7 @@ fn back_channel_logout(w: &World) {
     let idle = Product::start(&c, "tracker", &[]);
 
     // The person logs out of orgpass (through the API here).
-    let r = c.send(
-        "DELETE",
-        "/api/v1/sessions/current",
-        &[("authorization", &format!("Bearer {}", p.token))],
-        None,
-    );
-    assert_eq!(r.status, 204, "{}", r.body);
+    log_out(&c, &p.token);
     let got = logouts_at(&v, &a, 1, 10);
     assert_eq!(got.len(), 1, "within seconds: {got:?}");
     let token = &got[0];
@@ -1304,4 +1306,54 @@ fn openidconnect_crate(w: &World) {
         .claims(&rp.id_token_verifier(), |_: Option<&Nonce>| Ok(()))
         .expect("a valid refreshed ID token");
     assert_eq!(again.subject(), claims.subject());
+}
+
+/// Codes (60 seconds), access tokens (10 minutes) and refresh tokens (30 days) past
+/// their time, set back in D1 (on a Worker of its own) rather than waited for.
+fn expiry(w: &World) {
+    let c = w.other_client("oidc-expiry", &[]);
+    let p = person(&c, "OidcExpiry");
+    let product = Product::start(&c, "tracker", &[]);
+    let (verifier, challenge) = pkce("expiry");
+    let query = request(&product, &challenge, "");
+    let redirect = crate::urlencode(&format!("{}/callback", product.base));
+    let exchange = |code: &str| {
+        format!("grant_type=authorization_code&code={code}&redirect_uri={redirect}&code_verifier={verifier}")
+    };
+    let hash = |t: &str| {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(t.as_bytes()))
+    };
+    let code = code_of(&authorize(&c, Some(&p.token), &query));
+    let r = token(&c, &product, &exchange(&code));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (access, refresh) = (
+        r.json()["access_token"].as_str().unwrap().to_owned(),
+        r.json()["refresh_token"].as_str().unwrap().to_owned(),
+    );
+    let late = code_of(&authorize(&c, Some(&p.token), &query));
+    w.other_sql(
+        "oidc-expiry",
+        &format!(
+            "UPDATE oidc_codes SET expires_at = 1000 WHERE code_hash = '{}'; \
+             UPDATE oidc_tokens SET expires_at = 1000 WHERE token_hash IN ('{}', '{}');",
+            hash(&late),
+            hash(&access),
+            hash(&refresh)
+        ),
+    );
+    let r = token(&c, &product, &exchange(&late));
+    assert_eq!(
+        (r.status, r.json()["error"].clone()),
+        (400, json!("invalid_grant")),
+        "{}",
+        r.body
+    );
+    assert_eq!(c.get("/oauth2/userinfo", Some(&access)).status, 401);
+    let r = token(
+        &c,
+        &product,
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+    );
+    assert_eq!(r.json()["error"], "invalid_grant", "{}", r.body);
 }
