@@ -473,6 +473,22 @@ fn signed_out_browser(w: &World) {
         p.key.as_str()
     );
 
+    // max_age=0 (openid-client then checks auth_time): the signed-in browser logs in
+    // again, and comes back with a fresh auth_time.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (page, visited) = sign_in(&v, &product, "?max_age=0");
+    assert!(
+        visited.last().unwrap().contains("/login?return_to="),
+        "{visited:?}"
+    );
+    let (r, visited) = v.log_in(visited.last().unwrap(), &page, &p.email);
+    assert_eq!(r.status, 200, "{visited:?}: {}", r.body);
+    let again = answer(&r);
+    assert!(
+        again["claims"]["auth_time"].as_i64() > got["claims"]["auth_time"].as_i64(),
+        "{again}"
+    );
+
     // With two-step verification on, the second step comes between.
     let q = person(&c, "OidcTwoStep");
     let (secret, _) = crate::two_step::enrol(&c, &q.token);
@@ -591,8 +607,8 @@ fn authorization_refusals(w: &World) {
         param(r.header("location").unwrap(), "error").as_deref(),
         Some("login_required")
     );
-    // prompt=login and an exceeded max_age: log in again, and come back without the
-    // prompt (the login that follows is the one asked for).
+    // prompt=login and an exceeded max_age: log in again, and come back without them
+    // (the login that follows is the one they asked for).
     for extra in ["&prompt=login", "&max_age=0"] {
         if extra == "&max_age=0" {
             std::thread::sleep(std::time::Duration::from_millis(1100));
@@ -602,7 +618,10 @@ fn authorization_refusals(w: &World) {
         let to = r.header("location").unwrap();
         assert!(to.starts_with("/login?return_to="), "{extra}: {to}");
         let back = param(to, "return_to").unwrap();
-        assert!(!back.contains("prompt"), "{back}");
+        assert!(
+            !back.contains("prompt") && !back.contains("max_age"),
+            "{back}"
+        );
     }
     let r = authorize(&c, Some(&p.token), &format!("{good}&max_age=3600"));
     assert!(param(r.header("location").unwrap(), "code").is_some());

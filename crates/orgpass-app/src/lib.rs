@@ -69,6 +69,14 @@ impl<S, H, R: Random> App<S, H, R> {
     fn new_id(&self, prefix: &str) -> Result<String, AppError> {
         Ok(orgpass_core::token::new_id(prefix, &self.random_bytes()?))
     }
+
+    /// [`Self::new_id`] for the use cases whose only failure is a port's (the OAuth
+    /// endpoints answer in their own error format).
+    fn fresh_id(&self, prefix: &str) -> Result<String, PortError> {
+        let mut bytes = [0u8; 16];
+        self.random.fill(&mut bytes)?;
+        Ok(orgpass_core::token::new_id(prefix, &bytes))
+    }
 }
 
 impl From<PortError> for AppError {

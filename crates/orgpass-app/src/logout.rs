@@ -150,9 +150,7 @@ impl<S: LogoutStore, H, R: Random> App<S, H, R> {
         channel: &impl LogoutChannel,
         limit: u32,
     ) -> Result<LogoutReport, PortError> {
-        let mut marker = [0u8; 16];
-        self.random.fill(&mut marker)?;
-        let marker = orgpass_core::token::new_id("lease", &marker);
+        let marker = self.fresh_id("lease")?;
         let due = self
             .store
             .lease_logouts(

@@ -180,7 +180,7 @@ impl<S: OidcStore, H, R: Random> App<S, H, R> {
             .insert_code(
                 &NewCode {
                     hash: code.hash(),
-                    family_id: self.new_id("fam").map_err(unavailable)?,
+                    family_id: self.fresh_id("fam")?,
                     client_id: &request.client_id,
                     account_id: &found.person.id,
                     session_id: &found.session_id,
@@ -324,7 +324,7 @@ impl<S: OidcStore, H, R: Random> App<S, H, R> {
             None
         };
         let scope = scopes.granted();
-        let marker = self.new_id("spend").map_err(unavailable)?;
+        let marker = self.fresh_id("spend")?;
         let stored = self
             .store
             .spend_grant(
@@ -451,12 +451,5 @@ impl<S: OidcStore, H, R: Random> App<S, H, R> {
                 .await?;
         }
         Ok(())
-    }
-}
-
-fn unavailable(e: super::AppError) -> PortError {
-    match e {
-        super::AppError::Unavailable(p) => p,
-        other => PortError(format!("{other:?}")),
     }
 }

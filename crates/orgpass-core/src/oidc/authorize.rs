@@ -310,12 +310,16 @@ impl AuthorizationRequest {
 }
 
 /// The authorization request to come back to after a login: the same parameters,
-/// without `prompt` (the login that follows is the one `prompt=login` asked for; a
-/// `max_age` stays, and the fresh login meets it).
+/// without `prompt` and `max_age` (the login that follows is the one they asked for;
+/// kept, `max_age=0` would send the person back to log in again whenever the login
+/// took a second).
 #[must_use]
 pub fn return_after_login(path: &str, pairs: &[(String, String)]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs.iter().filter(|(k, _)| k != "prompt") {
+    for (k, v) in pairs
+        .iter()
+        .filter(|(k, _)| k != "prompt" && k != "max_age")
+    {
         query.append_pair(k, v);
     }
     format!("{path}?{}", query.finish())
@@ -537,8 +541,14 @@ mod tests {
             check(&format!("{OK}&prompt=consent")).unwrap().prompt,
             Prompt::Auto
         );
-        let back = return_after_login("/oauth2/authorize", &pairs(&format!("{OK}&prompt=login")));
-        assert!(!back.contains("prompt"));
+        let back = return_after_login(
+            "/oauth2/authorize",
+            &pairs(&format!("{OK}&prompt=login&max_age=0")),
+        );
+        assert!(
+            !back.contains("prompt") && !back.contains("max_age"),
+            "{back}"
+        );
         assert!(back.starts_with("/oauth2/authorize?client_id=cli_1&"));
     }
 
