@@ -258,6 +258,7 @@ fn discovery(w: &World) {
         ("token_endpoint", "/oauth2/token"),
         ("userinfo_endpoint", "/oauth2/userinfo"),
         ("revocation_endpoint", "/oauth2/revoke"),
+        ("end_session_endpoint", "/oauth2/logout"),
         ("jwks_uri", "/.well-known/jwks.json"),
     ] {
         assert_eq!(d[name], format!("{}{path}", c.base).as_str(), "{name}");
@@ -266,6 +267,8 @@ fn discovery(w: &World) {
     assert_eq!(d["response_types_supported"], json!(["code"]));
     assert_eq!(d["id_token_signing_alg_values_supported"], json!(["RS256"]));
     assert_eq!(d["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(d["backchannel_logout_supported"], true);
+    assert_eq!(d["backchannel_logout_session_supported"], true);
 }
 
 /// A normal account in an organization with the product, and one without it.
