@@ -74,10 +74,25 @@ for (const c of cases) {
   const ourSamples = profile.samples.filter(inOurs).length;
   const busyUs = ourSamples * INTERVAL_US;
   if (process.env.CPU_PROFILE_DEBUG) {
+    // Where the counted samples are: microseconds per request by the sampled (leaf)
+    // function, over the samples counted above.
     const byName = new Map();
-    const name = new Map(profile.nodes.map((n) => [n.id, `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url}:${n.callFrame.lineNumber}`]));
-    profile.samples.forEach((node, i) => byName.set(name.get(node), (byName.get(name.get(node)) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-    console.error([...byName].sort((a, b) => b[1] - a[1]).slice(0, 12));
+    const name = new Map(profile.nodes.map((n) => [n.id, `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*\//, "")}`]));
+    for (const node of profile.samples.filter(inOurs)) byName.set(name.get(node), (byName.get(name.get(node)) ?? 0) + INTERVAL_US / c.n);
+    // And inclusive time of our own Rust functions (a sample counts once for each
+    // distinct one on its stack).
+    const inclusive = new Map();
+    for (const node of profile.samples.filter(inOurs)) {
+      const seen = new Set();
+      for (let id = node; id !== undefined; id = parent.get(id)) {
+        const f = byId.get(id).callFrame.functionName;
+        const m = /^<?(orgpass[a-z_]*::[A-Za-z0-9_:]+)/.exec(f);
+        if (m) seen.add(m[1].replace(/::h[0-9a-f]{16}$/, "").replace(/::\{\{closure\}\}/g, ""));
+      }
+      for (const f of seen) inclusive.set(f, (inclusive.get(f) ?? 0) + INTERVAL_US / c.n);
+    }
+    console.error(c.label, "inclusive", [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, v]) => `${v.toFixed(0)}us ${k}`));
+    console.error(c.label, [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${v.toFixed(0)}us ${k.slice(0, 110)}`));
   }
   console.log(JSON.stringify({
     label: c.label,

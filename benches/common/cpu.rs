@@ -22,7 +22,7 @@ pub fn profile(inspector: u16, cases: &[Value]) -> Vec<(String, f64)> {
         .output()
         .expect("node runs");
     let _ = std::fs::remove_file(&file);
-    if !out.status.success() {
+    if !out.status.success() || std::env::var_os("CPU_PROFILE_DEBUG").is_some() {
         eprintln!(
             "cpu-profile failed: {}",
             String::from_utf8_lossy(&out.stderr)

@@ -9,7 +9,7 @@ use orgpass_app::{
 };
 use orgpass_core::oidc::{
     authorize::{client_credentials, ClientCredentials, CredentialsError},
-    jws, PublicJwk,
+    jws,
 };
 use serde_json::{json, Value};
 use worker::{Method, Request, Response};
@@ -234,12 +234,9 @@ pub(crate) async fn sign(keys: &[String], typ: &str, claims: &Value) -> Result<S
     let key = keys
         .first()
         .ok_or_else(|| PortError("oidc: no OIDC_SIGNING_KEY configured".to_owned()))?;
-    let refused = |e| PortError(format!("oidc: signing key refused: {e:?}"));
-    let jwk = PublicJwk::from_pkcs8(key).map_err(refused)?;
-    let der = orgpass_core::oidc::keys::der_of(key).map_err(refused)?;
-    let input = jws::signing_input(&jws::header(&jwk.kid, typ), claims);
-    let signature = crate::platform::crypto::sign_rs256(&jwk.kid, &der, input.as_bytes()).await?;
-    Ok(jws::compact(&input, &signature))
+    let key = crate::platform::crypto::SigningKey::of(key).await?;
+    let input = jws::signing_input(&jws::header(&key.kid, typ), claims);
+    Ok(jws::compact(&input, &key.sign(input.as_bytes()).await?))
 }
 
 async fn token_response(cx: &Ctx, grant: Grant) -> Handled {

@@ -79,8 +79,9 @@ impl ClientStore for D1Store {
     async fn read_clients(&self) -> Result<Vec<ClientRecord>, PortError> {
         let result = self
             .one(self.stmt(
-                "SELECT client_id, name, product, redirect_uris, post_logout_redirect_uris, \
-                   backchannel_logout_uri, created_at FROM oidc_clients ORDER BY created_at, client_id",
+                &format!(
+                    "SELECT {CLIENT_COLUMNS} FROM oidc_clients ORDER BY created_at, client_id"
+                ),
                 &[],
             )?)
             .await?;
@@ -214,31 +215,41 @@ fn org_facts(result: Option<&worker::D1Result>) -> Result<Vec<OrgFacts>, PortErr
         .collect()
 }
 
-#[derive(Deserialize)]
-struct SecretRow {
-    #[serde(flatten)]
-    client: ClientRow,
-    secret_hash: String,
+const CLIENT_COLUMNS: &str = "client_id, name, product, redirect_uris, post_logout_redirect_uris, \
+     backchannel_logout_uri, created_at";
+
+/// The registration of the client a statement's first result names.
+fn client_record(result: Option<&worker::D1Result>) -> Result<Option<ClientRecord>, PortError> {
+    rows::<ClientRow>(result)?
+        .into_iter()
+        .next()
+        .map(ClientRow::into_record)
+        .transpose()
 }
 
-const CLIENT_COLUMNS: &str = "client_id, name, product, redirect_uris, post_logout_redirect_uris, \
-     backchannel_logout_uri, created_at, secret_hash";
-
+/// The client that a statement over `SECRET_COLUMNS` found, by its secret's hash.
 fn grant_client(result: Option<&worker::D1Result>) -> Result<Option<GrantClient>, PortError> {
+    #[derive(Deserialize)]
+    struct SecretRow {
+        client_id: String,
+        secret_hash: String,
+    }
     rows::<SecretRow>(result)?
         .into_iter()
         .next()
         .map(|r| {
-            let secret_hash = TokenHash::from_hex(&r.secret_hash)
-                .ok_or_else(|| PortError(format!("d1: secret hash of {}", r.client.client_id)))?;
-            let record = r.client.into_record()?;
             Ok(GrantClient {
-                record,
-                secret_hash,
+                secret_hash: TokenHash::from_hex(&r.secret_hash)
+                    .ok_or_else(|| PortError(format!("d1: secret hash of {}", r.client_id)))?,
+                client_id: r.client_id,
             })
         })
         .transpose()
 }
+
+/// What authenticates a client (`?1` its id).
+const CLIENT_SECRET_SQL: &str =
+    "SELECT client_id, secret_hash FROM oidc_clients WHERE client_id = ?1";
 
 #[derive(Deserialize)]
 struct GrantRow {
@@ -296,7 +307,7 @@ impl OidcStore for D1Store {
                 )?,
             ])
             .await?;
-        let client = grant_client(results.first())?.map(|c| c.record);
+        let client = client_record(results.first())?;
         let orgs = org_facts(results.get(2))?;
         let session = rows::<PersonRow>(results.get(1))?
             .into_iter()
@@ -361,10 +372,7 @@ impl OidcStore for D1Store {
         };
         let results = self
             .batch(vec![
-                self.stmt(
-                    &format!("SELECT {CLIENT_COLUMNS} FROM oidc_clients WHERE client_id = ?1"),
-                    &args,
-                )?,
+                self.stmt(CLIENT_SECRET_SQL, &args)?,
                 self.stmt(&row_sql, &args)?,
                 self.stmt(
                     &orgs_sql(
@@ -533,10 +541,7 @@ impl OidcStore for D1Store {
 
     async fn read_grant_client(&self, client_id: &str) -> Result<Option<GrantClient>, PortError> {
         let result = self
-            .one(self.stmt(
-                &format!("SELECT {CLIENT_COLUMNS} FROM oidc_clients WHERE client_id = ?1"),
-                &[text(client_id)],
-            )?)
+            .one(self.stmt(CLIENT_SECRET_SQL, &[text(client_id)])?)
             .await?;
         grant_client(Some(&result))
     }
@@ -672,7 +677,7 @@ impl LogoutStore for D1Store {
             ])
             .await?;
         Ok(EndedByHint {
-            client: grant_client(results.first())?.map(|c| c.record),
+            client: client_record(results.first())?,
             was_cookie_session: found(results.get(1))?,
         })
     }

@@ -72,10 +72,11 @@ impl PasswordHasher for WebCryptoPbkdf2 {
 }
 
 thread_local! {
-    /// The imported signing key of this isolate, by `kid`: importing a PKCS#8 key costs
-    /// more than a signature, so it happens once per isolate (and again only when the
-    /// configured key changes).
-    static SIGNING_KEY: std::cell::RefCell<Option<(String, web_sys::CryptoKey)>> =
+    /// The signing key of this isolate: the configured key's text, its `kid` and the
+    /// imported key. Reading the PKCS#8 key and importing it cost more than a
+    /// signature, so they happen once per isolate (and again only when the configured
+    /// key changes).
+    static SIGNING_KEY: std::cell::RefCell<Option<(String, String, web_sys::CryptoKey)>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -93,41 +94,67 @@ fn rs256() -> Result<Object, PortError> {
     Ok(params)
 }
 
-/// An RS256 signature (RSASSA-PKCS1-v1_5 with SHA-256) of `data` by the PKCS#8 key
-/// `der` whose `kid` is given, through WebCrypto. The key is imported non-extractable,
-/// for signing only.
-///
-/// # Errors
-/// [`PortError`] when WebCrypto refuses the key or the signature.
-pub async fn sign_rs256(kid: &str, der: &[u8], data: &[u8]) -> Result<Vec<u8>, PortError> {
-    let subtle = subtle()?;
-    let cached = SIGNING_KEY.with(|k| {
-        k.borrow()
-            .as_ref()
-            .filter(|(id, _)| id == kid)
-            .map(|(_, key)| key.clone())
-    });
-    let key = if let Some(key) = cached {
-        key
-    } else {
+/// An RS256 signing key: the `kid` of the configured PKCS#8 key `key_text` (PEM or
+/// base64 DER) and the key, imported into WebCrypto non-extractable, for signing only.
+pub struct SigningKey {
+    /// RFC 7638 thumbprint.
+    pub kid: String,
+    key: web_sys::CryptoKey,
+}
+
+impl SigningKey {
+    /// The key of `key_text`, from this isolate's cache when it is the same key.
+    ///
+    /// # Errors
+    /// [`PortError`] when the key cannot be read or WebCrypto refuses it.
+    pub async fn of(key_text: &str) -> Result<Self, PortError> {
+        let cached = SIGNING_KEY.with(|k| {
+            k.borrow()
+                .as_ref()
+                .filter(|(text, _, _)| text == key_text)
+                .map(|(_, kid, key)| (kid.clone(), key.clone()))
+        });
+        if let Some((kid, key)) = cached {
+            return Ok(Self { kid, key });
+        }
+        let refused = |e| PortError(format!("oidc: signing key refused: {e:?}"));
+        let kid = orgpass_core::oidc::PublicJwk::from_pkcs8(key_text)
+            .map_err(refused)?
+            .kid;
+        let der = orgpass_core::oidc::keys::der_of(key_text).map_err(refused)?;
         let usages = Array::of1(&JsValue::from_str("sign"));
         let key: web_sys::CryptoKey = JsFuture::from(
-            subtle
-                .import_key_with_object("pkcs8", &Uint8Array::from(der), &rs256()?, false, &usages)
+            subtle()?
+                .import_key_with_object(
+                    "pkcs8",
+                    &Uint8Array::from(der.as_slice()),
+                    &rs256()?,
+                    false,
+                    &usages,
+                )
                 .map_err(js_error("importKey"))?,
         )
         .await
         .map_err(js_error("importKey"))?
         .unchecked_into();
-        SIGNING_KEY.with(|k| *k.borrow_mut() = Some((kid.to_owned(), key.clone())));
-        key
-    };
-    let signature = JsFuture::from(
-        subtle
-            .sign_with_object_and_u8_array(&rs256()?, &key, data)
-            .map_err(js_error("sign"))?,
-    )
-    .await
-    .map_err(js_error("sign"))?;
-    Ok(Uint8Array::new(&signature).to_vec())
+        SIGNING_KEY.with(|k| {
+            *k.borrow_mut() = Some((key_text.to_owned(), kid.clone(), key.clone()));
+        });
+        Ok(Self { kid, key })
+    }
+
+    /// The RS256 signature (RSASSA-PKCS1-v1_5 with SHA-256) of `data`.
+    ///
+    /// # Errors
+    /// [`PortError`] when WebCrypto refuses.
+    pub async fn sign(&self, data: &[u8]) -> Result<Vec<u8>, PortError> {
+        let signature = JsFuture::from(
+            subtle()?
+                .sign_with_object_and_u8_array(&rs256()?, &self.key, data)
+                .map_err(js_error("sign"))?,
+        )
+        .await
+        .map_err(js_error("sign"))?;
+        Ok(Uint8Array::new(&signature).to_vec())
+    }
 }

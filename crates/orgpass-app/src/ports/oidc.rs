@@ -8,11 +8,11 @@ use orgpass_core::{
 
 use super::*;
 
-/// A client as the grant endpoints need it.
+/// A client as the token and revocation endpoints need it: what authenticates it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantClient {
-    /// The registration.
-    pub record: ClientRecord,
+    /// `client_id`.
+    pub client_id: String,
     /// SHA-256 of its secret.
     pub secret_hash: TokenHash,
 }
