@@ -544,6 +544,12 @@ impl AccountStore for D1Store {
                     "DELETE FROM oidc_tokens WHERE expires_at <= ?1",
                     &[time(now)],
                 )?,
+                // Back-Channel Logouts stay a week after delivery (or after their first
+                // attempt, when every attempt failed: the last is about a day later).
+                self.stmt(
+                    "DELETE FROM oidc_logouts WHERE created_at <= ?1",
+                    &[time(now.plus_days(-7))],
+                )?,
                 self.stmt(
                     "DELETE FROM login_failures WHERE window_start < ?1",
                     &[int(orgpass_core::ratelimit::window_start(now).millis())],
