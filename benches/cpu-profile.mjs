@@ -91,6 +91,25 @@ for (const c of cases) {
       }
       for (const f of seen) inclusive.set(f, (inclusive.get(f) ?? 0) + INTERVAL_US / c.n);
     }
+    // And by the crate (or runtime part) of the sampled function: where a route's CPU
+    // goes in kinds of work (XML, c14n, digests, RSA, D1 decoding, JS glue, …).
+    const kind = (frame) => {
+      const f = frame.functionName;
+      if (frame.url.startsWith("wasm://")) {
+        const m = /^<?(?:&(?:mut )?)?([a-z_][a-z0-9_]*)(?:\[[0-9a-f]+\])?::([a-z_][a-z0-9_]*)?/.exec(f);
+        if (!m) return "wasm (other)";
+        return ["saml_sp", "orgpass", "orgpass_core", "orgpass_app"].includes(m[1]) && m[2] ? `${m[1]}::${m[2]}` : m[1];
+      }
+      if (/shim\.js$|index\.js$/.test(frame.url)) return "js glue (wasm-bindgen, worker)";
+      if (frame.url.includes("d1-api")) return "D1 client (runtime JS)";
+      return `runtime: ${f || "(anonymous)"}`;
+    };
+    const byKind = new Map();
+    for (const node of profile.samples.filter(inOurs)) {
+      const k = kind(byId.get(node).callFrame);
+      byKind.set(k, (byKind.get(k) ?? 0) + INTERVAL_US / c.n);
+    }
+    console.error(c.label, "by kind", [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 24).map(([k, v]) => `${v.toFixed(0)}us ${k}`));
     console.error(c.label, "inclusive", [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, v]) => `${v.toFixed(0)}us ${k}`));
     console.error(c.label, [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => `${v.toFixed(0)}us ${k.slice(0, 110)}`));
   }
