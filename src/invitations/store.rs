@@ -5,7 +5,7 @@
 
 use orgpass_app::ports::{
     Acceptance, AccountRecord, InvitationLookup, InvitationRecord, InvitationStore,
-    InvitationsPage, InviteFacts, Joiner, NewInvitation, PortError,
+    InvitationsPage, InviteFacts, Joiner, MemberContext, NewInvitation, PortError,
 };
 use orgpass_core::{
     invitation::InvitationState, policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash,
@@ -141,34 +141,38 @@ fn lookup_from(result: Option<&worker::D1Result>) -> Result<Option<InvitationLoo
 impl InvitationStore for D1Store {
     async fn invite_facts(
         &self,
+        token: &TokenHash,
+        now: Timestamp,
         space_key: &SpaceKey,
         emails: &[Email],
-        inviter: &str,
-        now: Timestamp,
-    ) -> Result<InviteFacts, PortError> {
+    ) -> Result<Option<(MemberContext, InviteFacts)>, PortError> {
         let list: Vec<&str> = emails.iter().map(Email::as_str).collect();
         let list = serde_json::to_string(&list).map_err(|e| PortError(format!("json: {e}")))?;
-        let key = text(space_key.as_str());
-        let results = self
-            .batch(vec![
-                self.stmt(
-                    "SELECT a.email FROM accounts a \
-                     JOIN memberships m ON m.account_id = a.id AND m.space_key = ?1 \
-                     WHERE a.email IN (SELECT value FROM json_each(?2))",
-                    &[key.clone(), text(&list)],
-                )?,
-                self.stmt("SELECT id FROM groups WHERE space_key = ?1", std::slice::from_ref(&key))?,
-                self.stmt(
-                    "SELECT group_id AS id FROM group_members WHERE space_key = ?1 AND account_id = ?2",
-                    &[key.clone(), text(inviter)],
-                )?,
-                self.stmt(
-                    "SELECT DISTINCT email FROM invitations WHERE space_key = ?1 AND status = 'pending' \
-                       AND expires_at > ?3 AND email IN (SELECT value FROM json_each(?2))",
-                    &[key, text(&list), time(now)],
-                )?,
-            ])
-            .await?;
+        // `?1`–`?3` are the context's (token hash, now, space key); `?4` the emails.
+        let args = [
+            text(&token.to_hex()),
+            time(now),
+            text(space_key.as_str()),
+            text(&list),
+        ];
+        let mut statements = self.context_statements(token, now, space_key)?;
+        for sql in [
+            "SELECT a.email FROM accounts a \
+             JOIN memberships m ON m.account_id = a.id AND m.space_key = ?3 \
+             WHERE a.email IN (SELECT value FROM json_each(?4))",
+            "SELECT id FROM groups WHERE space_key = ?3",
+            "SELECT group_id AS id FROM group_members WHERE space_key = ?3 AND account_id = \
+               (SELECT account_id FROM sessions WHERE token_hash = ?1)",
+            "SELECT DISTINCT email FROM invitations WHERE space_key = ?3 AND status = 'pending' \
+               AND expires_at > ?2 AND email IN (SELECT value FROM json_each(?4))",
+        ] {
+            statements.push(self.stmt(sql, &args)?);
+        }
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        let at = CONTEXT_STATEMENTS;
         let emails_of = |i: usize| -> Result<Vec<Email>, PortError> {
             Ok(rows::<EmailRow>(results.get(i))?
                 .into_iter()
@@ -181,12 +185,15 @@ impl InvitationStore for D1Store {
                 .map(|r| r.id)
                 .collect())
         };
-        Ok(InviteFacts {
-            members: emails_of(0)?,
-            group_ids: ids_of(1)?,
-            inviter_group_ids: ids_of(2)?,
-            pending: emails_of(3)?,
-        })
+        Ok(Some((
+            context,
+            InviteFacts {
+                members: emails_of(at)?,
+                group_ids: ids_of(at + 1)?,
+                inviter_group_ids: ids_of(at + 2)?,
+                pending: emails_of(at + 3)?,
+            },
+        )))
     }
 
     async fn create_invitations(
@@ -344,22 +351,31 @@ impl InvitationStore for D1Store {
 
     async fn invitation(
         &self,
+        token: &TokenHash,
+        now: Timestamp,
         space_key: &SpaceKey,
         id: &str,
-    ) -> Result<Option<InvitationRecord>, PortError> {
-        let result = self
-            .one(self.stmt(
-                &format!(
-                    "SELECT {COLUMNS} FROM invitations i WHERE i.space_key = ?1 AND i.id = ?2"
-                ),
-                &[text(space_key.as_str()), text(id)],
-            )?)
-            .await?;
-        rows::<Row>(Some(&result))?
+    ) -> Result<Option<(MemberContext, Option<InvitationRecord>)>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        statements.push(self.stmt(
+            &format!("SELECT {COLUMNS} FROM invitations i WHERE i.space_key = ?3 AND i.id = ?4"),
+            &[
+                text(&token.to_hex()),
+                time(now),
+                text(space_key.as_str()),
+                text(id),
+            ],
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        let invitation = rows::<Row>(results.get(CONTEXT_STATEMENTS))?
             .into_iter()
             .next()
             .map(Row::into_record)
-            .transpose()
+            .transpose()?;
+        Ok(Some((context, invitation)))
     }
 
     async fn refresh_invitation(

@@ -2,8 +2,8 @@
 //! id from another organization matches nothing.
 
 use orgpass_app::ports::{
-    AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore, MemberUpdate, MembersPage,
-    PortError, Written,
+    AdminChange, GroupRecord, MemberChange, MemberContext, MemberRecord, MemberStore, MemberUpdate,
+    MembersPage, PortError, Written,
 };
 use orgpass_core::{
     invitation::group_name_key, policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash,
@@ -258,6 +258,27 @@ impl MemberStore for D1Store {
         }))
     }
 
+    async fn groups_with_context(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<(MemberContext, Vec<GroupRecord>)>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        statements.push(self.stmt(
+            &format!("{} ORDER BY g.name_key", groups_sql("?3")),
+            &[text(&token.to_hex()), time(now), text(space_key.as_str())],
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            context,
+            group_records(results.get(CONTEXT_STATEMENTS))?,
+        )))
+    }
+
     async fn update_member(
         &self,
         permit: &Permit,
@@ -364,16 +385,6 @@ impl MemberStore for D1Store {
         } else {
             AdminChange::LastAdmin
         })
-    }
-
-    async fn groups(&self, space_key: &SpaceKey) -> Result<Vec<GroupRecord>, PortError> {
-        let result = self
-            .one(self.stmt(
-                &format!("{} ORDER BY g.name_key", groups_sql("?1")),
-                &[text(space_key.as_str())],
-            )?)
-            .await?;
-        group_records(Some(&result))
     }
 
     async fn insert_group(

@@ -32,6 +32,7 @@ mod pages;
 mod pass;
 mod platform;
 mod product;
+mod round_trips;
 mod security;
 mod self_service;
 mod server;
@@ -212,6 +213,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(security::TESTS.iter().copied());
     all.extend(self_service::TESTS.iter().copied());
     all.extend(two_step::TESTS.iter().copied());
+    all.extend(round_trips::TESTS.iter().copied());
     all.extend(oidc::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all

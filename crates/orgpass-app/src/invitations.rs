@@ -6,7 +6,7 @@
 
 use orgpass_core::{
     invitation::{self, InvitationState, Refusal},
-    policy::{authorize, OrgAction},
+    policy::{authorize, OrgAction, Permit},
     token::TOKEN_BYTES,
     DisplayName, Email, Invalid, Password, Role, SecretToken, SpaceKey, TokenHash,
 };
@@ -14,7 +14,7 @@ use orgpass_core::{
 use super::{
     accounts::{LoggedIn, SESSION_DAYS},
     mail::{self, InvitationMail},
-    orgs::OrgView,
+    orgs::{decide, OrgView},
     ports::{
         Acceptance, AccountRecord, AccountStore, Client, InvitationLookup, InvitationRecord,
         InvitationStore, Joiner, MemberStore, NewInvitation, OrgStore, PasswordHasher, Random,
@@ -96,16 +96,15 @@ where
         if !invitees.malformed.is_empty() {
             return Err(AppError::InvalidEmails(invitees.malformed));
         }
-        let (view, permit) = self.member(token, key, OrgAction::Invite(role)).await?;
-        let facts = self
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let (context, facts) = self
             .store
-            .invite_facts(
-                &view.org.space_key,
-                &invitees.emails,
-                &view.viewer.id,
-                self.now,
-            )
-            .await?;
+            .invite_facts(token, self.now, &space_key, &invitees.emails)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let (view, permit) = decide(context, OrgAction::Invite(role))?;
         let mut group_ids: Vec<String> = Vec::new();
         for id in &input.group_ids {
             if !facts.group_ids.iter().any(|g| g == id) {
@@ -225,6 +224,26 @@ where
         Ok((view, list))
     }
 
+    /// The viewer's view and permit to manage invitations, and invitation `id`, from one
+    /// round trip.
+    async fn managed_invitation(
+        &self,
+        token: &TokenHash,
+        key: &str,
+        id: &str,
+    ) -> Result<(OrgView, Permit, InvitationRecord), AppError> {
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let (context, record) = self
+            .store
+            .invitation(token, self.now, &space_key, id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let (view, permit) = decide(context, OrgAction::ManageInvitations)?;
+        Ok((view, permit, record.ok_or(AppError::NotFound)?))
+    }
+
     /// Sends a pending (or expired) invitation again with a new link; the old link
     /// stops working.
     ///
@@ -237,14 +256,7 @@ where
         key: &str,
         id: &str,
     ) -> Result<InvitationRecord, AppError> {
-        let (view, permit) = self
-            .member(token, key, OrgAction::ManageInvitations)
-            .await?;
-        let record = self
-            .store
-            .invitation(&view.org.space_key, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (view, permit, record) = self.managed_invitation(token, key, id).await?;
         let state = record
             .state
             .resend(self.now)
@@ -279,14 +291,7 @@ where
         key: &str,
         id: &str,
     ) -> Result<(), AppError> {
-        let (view, permit) = self
-            .member(token, key, OrgAction::ManageInvitations)
-            .await?;
-        let record = self
-            .store
-            .invitation(&view.org.space_key, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let (_, permit, record) = self.managed_invitation(token, key, id).await?;
         record
             .state
             .revoke(self.now)

@@ -12,7 +12,7 @@ use orgpass_core::{
 };
 
 use super::{
-    orgs::OrgView,
+    orgs::{decide, OrgView},
     ports::{
         AccountStore, AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore,
         MemberUpdate, OrgStore, Random, Written,
@@ -232,11 +232,16 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         token: &TokenHash,
         key: &str,
     ) -> Result<(OrgView, Vec<GroupRecord>), AppError> {
-        let (view, _) = self.member(token, key, OrgAction::ListMembers).await?;
-        let groups = self
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let (context, groups) = self
             .store
-            .groups(&view.org.space_key)
+            .groups_with_context(token, self.now, &space_key)
             .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let (view, _) = decide(context, OrgAction::ListMembers)?;
+        let groups = groups
             .into_iter()
             .filter(|g| sees_group(view.membership, g.member_ids.contains(&view.viewer.id)))
             .collect();

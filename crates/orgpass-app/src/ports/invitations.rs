@@ -101,17 +101,19 @@ pub struct InvitationsPage {
 
 /// Invitations.
 pub trait InvitationStore {
-    /// Which of `emails` are members already, and the organization's group ids.
+    /// The inviter's context (the session's) with which of `emails` are members
+    /// already, which have a live pending invitation, the organization's group ids and
+    /// the inviter's own groups, in one round trip; `None` without a live session.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
     async fn invite_facts(
         &self,
+        token: &TokenHash,
+        now: Timestamp,
         space_key: &SpaceKey,
         emails: &[Email],
-        inviter: &str,
-        now: Timestamp,
-    ) -> Result<InviteFacts, PortError>;
+    ) -> Result<Option<(MemberContext, InviteFacts)>, PortError>;
 
     /// Stores the invitations and queues their emails, atomically. With
     /// `replace_pending` (a sender who may revoke invitations) an earlier pending
@@ -140,15 +142,18 @@ pub trait InvitationStore {
         now: Timestamp,
     ) -> Result<Vec<InvitationRecord>, PortError>;
 
-    /// One invitation of the organization.
+    /// The viewer's context and one invitation of the organization, in one round trip;
+    /// `None` without a live session.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
     async fn invitation(
         &self,
+        token: &TokenHash,
+        now: Timestamp,
         space_key: &SpaceKey,
         id: &str,
-    ) -> Result<Option<InvitationRecord>, PortError>;
+    ) -> Result<Option<(MemberContext, Option<InvitationRecord>)>, PortError>;
 
     /// Gives a pending or expired invitation a new token and end, and queues the email;
     /// `false` when it is no longer pending or expired.

@@ -108,6 +108,18 @@ pub trait MemberStore {
         limit: u32,
     ) -> Result<Option<MembersPage>, PortError>;
 
+    /// The viewer's context and the organization's groups, in one round trip (the
+    /// group routes decide on them before they write).
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn groups_with_context(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<(MemberContext, Vec<GroupRecord>)>, PortError>;
+
     /// Changes a member in one guarded statement over their current row: the fields
     /// not given keep their current values, the last-administrator guards look at the
     /// current role, and a guest loses `can_invite`, project creation and direct project
@@ -134,12 +146,6 @@ pub trait MemberStore {
         permit: &Permit,
         account_id: &str,
     ) -> Result<AdminChange, PortError>;
-
-    /// The organization's groups, by name.
-    ///
-    /// # Errors
-    /// [`PortError`] when the store fails.
-    async fn groups(&self, space_key: &SpaceKey) -> Result<Vec<GroupRecord>, PortError>;
 
     /// Creates a group (with its first member, if given); [`Written::Refused`] when the
     /// name is taken.
