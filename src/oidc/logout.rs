@@ -46,7 +46,8 @@ pub async fn end_session(req: &mut Request, cx: &Ctx) -> Handled {
             .filter(|v| !v.is_empty())
     };
     let cookie = cookie_session(req);
-    if get("confirm").is_some() {
+    // The confirmation is the form's POST only.
+    if req.method() == Method::Post && get("confirm").is_some() {
         check_form(req, pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v))?;
         if let Some(token) = &cookie {
             cx.app().log_out(token).await?;
