@@ -121,11 +121,6 @@ impl DomainStore for D1Store {
         Ok(changes(Some(&result))? == 1)
     }
 
-    async fn domains(&self, space_key: &SpaceKey) -> Result<Vec<DomainRecord>, PortError> {
-        let result = self.one(self.domains_stmt(space_key)?).await?;
-        domains_from(Some(&result))
-    }
-
     async fn domains_page(
         &self,
         token: &TokenHash,

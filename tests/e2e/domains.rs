@@ -48,6 +48,7 @@ fn verify(c: &Client, token: &str, key: &str, id: &str) -> Resp {
 fn status_of(c: &Client, token: &str, key: &str, id: &str) -> Value {
     let list = c.get(&format!("/api/v1/orgs/{key}/domains"), Some(token));
     assert_eq!(list.status, 200, "{}", list.body);
+    assert_eq!(list.round_trips(), 1, "the list: one read");
     list.json()["domains"]
         .as_array()
         .unwrap()
@@ -114,9 +115,10 @@ fn verification_through_real_doh(w: &World) {
     // But not see or verify this one.
     assert_eq!(verify(&c, &token2, &key2, &id).status, 404);
 
-    // Absent: NXDOMAIN, nothing found, still pending.
+    // Absent: NXDOMAIN, nothing found, still pending. One read, one write (#12).
     let r = verify(&c, &token, &key, &id);
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.round_trips(), 2, "a check: one read batch, one write");
     assert_eq!(
         (
             r.json()["domain"]["status"].clone(),

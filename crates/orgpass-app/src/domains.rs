@@ -5,11 +5,11 @@
 use orgpass_core::{
     policy::{OrgAction, Permit},
     verification::{Check, DomainName, DomainState},
-    TokenHash,
+    SpaceKey, TokenHash,
 };
 
 use super::{
-    orgs::OrgView,
+    orgs::{decide, OrgView},
     ports::{AccountStore, DomainRecord, DomainStore, OrgStore, Random, Resolver},
     App, AppError,
 };
@@ -103,8 +103,27 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         token: &TokenHash,
         key: &str,
     ) -> Result<Vec<DomainRecord>, AppError> {
-        let (view, _) = self.member(token, key, OrgAction::ManagePlan).await?;
-        Ok(self.store.domains(&view.org.space_key).await?)
+        let (_, _, domains) = self.admin_domains(token, key).await?;
+        Ok(domains)
+    }
+
+    /// An administrator's view and permit with the organization's domains, from one
+    /// round trip.
+    async fn admin_domains(
+        &self,
+        token: &TokenHash,
+        key: &str,
+    ) -> Result<(OrgView, Permit, Vec<DomainRecord>), AppError> {
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let (context, domains) = self
+            .store
+            .domains_page(token, self.now, &space_key)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let (view, permit) = decide(context, OrgAction::ManagePlan)?;
+        Ok((view, permit, domains))
     }
 
     /// Checks a domain now and records the outcome.
@@ -119,11 +138,11 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         id: &str,
         resolver: &impl Resolver,
     ) -> Result<Verification, AppError> {
-        let (view, _) = self.sso_admin(token, key).await?;
-        let domain = self
-            .store
-            .domains(&view.org.space_key)
-            .await?
+        let (view, _, domains) = self.admin_domains(token, key).await?;
+        if !view.org.pass.sso_allowed(self.now) {
+            return Err(AppError::PassInactive);
+        }
+        let domain = domains
             .into_iter()
             .find(|d| d.id == id)
             .ok_or(AppError::NotFound)?;

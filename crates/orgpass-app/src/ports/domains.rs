@@ -37,14 +37,9 @@ pub trait DomainStore {
         domain: &DomainRecord,
     ) -> Result<bool, PortError>;
 
-    /// The organization's domains, by name.
-    ///
-    /// # Errors
-    /// [`PortError`] when the store fails.
-    async fn domains(&self, space_key: &SpaceKey) -> Result<Vec<DomainRecord>, PortError>;
-
     /// The viewer's context and the organization's domains, in one round trip (the
-    /// domains tab; the use case decides what the viewer sees).
+    /// domains tab, the list and an on-demand check; the use case decides what the
+    /// viewer sees).
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
