@@ -389,6 +389,7 @@ fn settings(w: &World) {
         "idp_certificates": [cert(&p.idp), cert(&p.idp4096)], "allow_idp_initiated": true, "clock_skew_seconds": 60}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.round_trips(), 2, "saving settings: one read, one write");
     let s = r.json()["saml"].clone();
     assert_eq!(s["configured"], true);
     assert_eq!(s["idp_certificates"].as_array().unwrap().len(), 2);
