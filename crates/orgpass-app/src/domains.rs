@@ -108,8 +108,8 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
     }
 
     /// An administrator's view and permit with the organization's domains, from one
-    /// round trip.
-    async fn admin_domains(
+    /// round trip (the domains tab, the list, an on-demand check).
+    pub(super) async fn admin_domains(
         &self,
         token: &TokenHash,
         key: &str,

@@ -192,15 +192,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         token: &orgpass_core::TokenHash,
         key: &str,
     ) -> Result<DomainsTab, AppError> {
-        let Some(space_key) = SpaceKey::parse(key) else {
-            return Err(self.unknown_org(token).await);
-        };
-        let (context, domains) = self
-            .store
-            .domains_page(token, self.now, &space_key)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let (view, _) = decide(context, OrgAction::ManagePlan)?;
+        let (view, _, domains) = self.admin_domains(token, key).await?;
         Ok(DomainsTab { view, domains })
     }
 }
