@@ -247,6 +247,9 @@ fn grant_client(result: Option<&worker::D1Result>) -> Result<Option<GrantClient>
         .transpose()
 }
 
+/// The product of the client `?1` (an SQL expression for [`orgs_sql`]).
+const CLIENT_PRODUCT: &str = "(SELECT product FROM oidc_clients WHERE client_id = ?1)";
+
 /// What authenticates a client (`?1` its id).
 const CLIENT_SECRET_SQL: &str =
     "SELECT client_id, secret_hash FROM oidc_clients WHERE client_id = ?1";
@@ -300,7 +303,7 @@ impl OidcStore for D1Store {
                 self.stmt(
                     &orgs_sql(
                         live,
-                        "(SELECT product FROM oidc_clients WHERE client_id = ?1)",
+                        CLIENT_PRODUCT,
                         "?3",
                     ),
                     &args,
@@ -374,14 +377,7 @@ impl OidcStore for D1Store {
             .batch(vec![
                 self.stmt(CLIENT_SECRET_SQL, &args)?,
                 self.stmt(&row_sql, &args)?,
-                self.stmt(
-                    &orgs_sql(
-                        account,
-                        "(SELECT product FROM oidc_clients WHERE client_id = ?1)",
-                        "?3",
-                    ),
-                    &args,
-                )?,
+                self.stmt(&orgs_sql(account, CLIENT_PRODUCT, "?3"), &args)?,
             ])
             .await?;
         let client = grant_client(results.first())?;
