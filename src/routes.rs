@@ -17,6 +17,7 @@ pub fn is_page(path: &str) -> bool {
     !(path.starts_with("/api/")
         || path == "/healthz"
         || path == "/dev/mail"
+        || path == "/dev/saml/verify"
         || oidc::provider::is_machine_endpoint(path))
 }
 
@@ -220,6 +221,7 @@ routes! {
     Post ["set-password"] => accounts::pages::set_password_submit(req, cx).await,
     Get ["dev", "mail"] if development => mail::api::dev_mail(req, cx).await,
     Get ["dev", "mailbox"] if development => mail::pages::mailbox(req, cx).await,
+    Post ["dev", "saml", "verify"] if development => single_sign_on::api::dev_verify(req, cx).await,
     Get [""] => accounts::pages::home(req, cx).await,
     Get ["signup"] => accounts::pages::signup_form(req),
     Post ["signup"] => accounts::pages::signup_submit(req, cx).await,

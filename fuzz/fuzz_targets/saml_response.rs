@@ -21,12 +21,12 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let Ok(cert) = Certificate::parse(CERT) else { return };
-    let certs = [cert];
+    let certs = [cert.key().clone()];
     let expect = Expectations {
         idp_entity_id: "https://idp.example.com/metadata",
         sp_entity_id: "https://sp.example.com/saml/acme",
         acs_url: "https://sp.example.com/saml/acme/acs",
-        certificates: &certs,
+        keys: &certs,
         in_response_to: Some("_req5e1a0c"),
         allow_idp_initiated: false,
         allow_sha1: true,

@@ -1,9 +1,16 @@
 //! The runtime's cryptography behind the ports: PBKDF2 through WebCrypto
-//! (`crypto.subtle.deriveBits`, native speed inside workerd) and randomness through
-//! `getrandom` (which calls `crypto.getRandomValues` in the Worker).
+//! (`crypto.subtle.deriveBits`, native speed inside workerd), randomness through
+//! `getrandom` (which calls `crypto.getRandomValues` in the Worker), the OpenID Connect
+//! signing key, and the SAML signature checks (`crypto.subtle.verify`).
 
-use orgpass_app::ports::{PasswordHasher, PortError, Random};
+use std::{cell::RefCell, collections::HashMap};
+
+use orgpass_app::ports::{PasswordHasher, PortError, Random, SignatureVerifier};
 use orgpass_core::{account::HASH_LEN, Password};
+use saml_sp::{
+    dsig::{DigestAlg, SignatureAlg},
+    KeyKind, SignatureCheck,
+};
 use worker::{
     js_sys::{Array, Object, Reflect, Uint8Array},
     wasm_bindgen::{JsCast, JsValue},
@@ -76,22 +83,36 @@ thread_local! {
     /// imported key. Reading the PKCS#8 key and importing it cost more than a
     /// signature, so they happen once per isolate (and again only when the configured
     /// key changes).
-    static SIGNING_KEY: std::cell::RefCell<Option<(String, String, web_sys::CryptoKey)>> =
-        const { std::cell::RefCell::new(None) };
+    static SIGNING_KEY: RefCell<Option<(String, String, web_sys::CryptoKey)>> =
+        const { RefCell::new(None) };
+
+    /// The IdP keys this isolate has imported for SAML signature checks, by SPKI and
+    /// import parameters (an RSA key is imported for one hash). Importing costs more
+    /// than a check, so it happens once per key and isolate.
+    static SAML_KEYS: RefCell<HashMap<(Vec<u8>, &'static str), web_sys::CryptoKey>> =
+        RefCell::new(HashMap::new());
 }
+
+/// At most this many imported IdP keys are kept per isolate (then the cache starts over).
+const SAML_KEYS_MAX: usize = 256;
 
 fn subtle() -> Result<web_sys::SubtleCrypto, PortError> {
     let scope: web_sys::WorkerGlobalScope = worker::js_sys::global().unchecked_into();
     Ok(scope.crypto().map_err(js_error("crypto"))?.subtle())
 }
 
-fn rs256() -> Result<Object, PortError> {
+/// An algorithm object of string members, e.g. `{name: "ECDSA", hash: "SHA-256"}`.
+fn params(members: &[(&str, &str)]) -> Result<Object, PortError> {
     let params = Object::new();
-    for (name, value) in [("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")] {
+    for (name, value) in members {
         Reflect::set(&params, &JsValue::from_str(name), &JsValue::from_str(value))
             .map_err(js_error("params"))?;
     }
     Ok(params)
+}
+
+fn rs256() -> Result<Object, PortError> {
+    params(&[("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")])
 }
 
 /// An RS256 signing key: the `kid` of the configured PKCS#8 key `key_text` (PEM or
@@ -156,5 +177,95 @@ impl SigningKey {
         .await
         .map_err(js_error("sign"))?;
         Ok(Uint8Array::new(&signature).to_vec())
+    }
+}
+
+/// SAML signature checks through WebCrypto: RSASSA-PKCS1-v1_5 with SHA-1/256/384/512
+/// and ECDSA on P-256 and P-384, whose IEEE P1363 signature format (r ‖ s) is
+/// XML-DSig's. The differential test (tests/e2e/saml_backends.rs) holds these verdicts
+/// to RustCrypto's on every fixture and attack case.
+pub struct WebCryptoSignatures;
+
+const fn hash_name(digest: DigestAlg) -> &'static str {
+    match digest {
+        DigestAlg::Sha1 => "SHA-1",
+        DigestAlg::Sha256 => "SHA-256",
+        DigestAlg::Sha384 => "SHA-384",
+        DigestAlg::Sha512 => "SHA-512",
+    }
+}
+
+/// The `importKey` parameters of a check's key: `(algorithm name, hash or curve)`.
+const fn import_params(check: &SignatureCheck<'_>) -> (&'static str, &'static str, &'static str) {
+    match (check.key.kind(), check.algorithm) {
+        (KeyKind::P256, _) => ("ECDSA", "namedCurve", "P-256"),
+        (KeyKind::P384, _) => ("ECDSA", "namedCurve", "P-384"),
+        (KeyKind::Rsa { .. }, alg) => ("RSASSA-PKCS1-v1_5", "hash", hash_name(alg.digest())),
+    }
+}
+
+impl WebCryptoSignatures {
+    /// The imported key of `check`, from this isolate's cache when it was seen before.
+    /// `None` when WebCrypto refuses the key (an EC point off its curve, say): no
+    /// signature verifies with it.
+    async fn key(check: &SignatureCheck<'_>) -> Result<Option<web_sys::CryptoKey>, PortError> {
+        let (name, member, value) = import_params(check);
+        let id = (check.key.spki().to_vec(), value);
+        if let Some(key) = SAML_KEYS.with(|k| k.borrow().get(&id).cloned()) {
+            return Ok(Some(key));
+        }
+        let usages = Array::of1(&JsValue::from_str("verify"));
+        let import = subtle()?
+            .import_key_with_object(
+                "spki",
+                &Uint8Array::from(check.key.spki()),
+                &params(&[("name", name), (member, value)])?,
+                false,
+                &usages,
+            )
+            .map_err(js_error("importKey"))?;
+        let Ok(key) = JsFuture::from(import).await else {
+            return Ok(None);
+        };
+        let key: web_sys::CryptoKey = key.unchecked_into();
+        SAML_KEYS.with(|k| {
+            let mut keys = k.borrow_mut();
+            if keys.len() >= SAML_KEYS_MAX {
+                keys.clear();
+            }
+            keys.insert(id, key.clone());
+        });
+        Ok(Some(key))
+    }
+}
+
+impl SignatureVerifier for WebCryptoSignatures {
+    async fn verify(&self, checks: &[SignatureCheck<'_>]) -> Result<Vec<bool>, PortError> {
+        let mut verdicts = Vec::with_capacity(checks.len());
+        for check in checks {
+            let Some(key) = Self::key(check).await? else {
+                verdicts.push(false);
+                continue;
+            };
+            let algorithm = match check.algorithm {
+                SignatureAlg::Rsa(_) => params(&[("name", "RSASSA-PKCS1-v1_5")])?,
+                SignatureAlg::Ecdsa(d) => params(&[("name", "ECDSA"), ("hash", hash_name(d))])?,
+            };
+            // A rejected promise (a signature of the wrong length, say) is a signature
+            // that does not verify.
+            let verified = match subtle()?.verify_with_object_and_u8_array_and_u8_array(
+                &algorithm,
+                &key,
+                check.signature,
+                check.message,
+            ) {
+                Ok(promise) => JsFuture::from(promise)
+                    .await
+                    .is_ok_and(|v| v.as_bool() == Some(true)),
+                Err(_) => false,
+            };
+            verdicts.push(verified);
+        }
+        Ok(verdicts)
     }
 }

@@ -8,6 +8,7 @@ use worker::{Request, Response};
 
 use super::views;
 use crate::{
+    platform::crypto::WebCryptoSignatures,
     single_sign_on::login::{binding_cookie, pending_cookie, BINDING_COOKIE, PENDING_SECONDS},
     views::Chrome,
     web::{
@@ -55,9 +56,9 @@ pub async fn acs(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
         .app()
         .acs(
             &cx.saml_cache(),
+            &WebCryptoSignatures,
             key,
-            response_field.as_deref(),
-            relay_state.as_deref(),
+            (response_field.as_deref(), relay_state.as_deref()),
             browser.as_deref(),
             &http::client(req),
         )

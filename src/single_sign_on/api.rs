@@ -194,3 +194,78 @@ pub async fn delete_managed(req: &mut Request, cx: &Ctx, key: &str, id: &str) ->
     cx.app().remove_managed_account(&token, key, id).await?;
     Ok(Response::empty()?.with_status(204))
 }
+
+/// What `POST /dev/saml/verify` verifies: a response and everything a login expects.
+#[derive(Deserialize)]
+pub(crate) struct DevVerifyBody {
+    /// The `SAMLResponse` (base64, as the HTTP-POST binding carries it).
+    response: String,
+    /// PEM certificates.
+    certificates: Vec<String>,
+    idp_entity_id: String,
+    sp_entity_id: String,
+    acs_url: String,
+    in_response_to: Option<String>,
+    #[serde(default)]
+    allow_idp_initiated: bool,
+    #[serde(default)]
+    allow_sha1: bool,
+    clock_skew_seconds: i64,
+    /// RFC 3339.
+    now: String,
+}
+
+/// `POST /dev/saml/verify` (development only): the Worker's SAML verifier on demand,
+/// its signature checks performed by WebCrypto as at the ACS. The answer is the one
+/// `saml-verify` gives (`ok`, the login or the error code) plus `checks`, how many
+/// signature checks WebCrypto performed. For the differential test of the two signature
+/// back ends and for support.
+pub async fn dev_verify(req: &mut Request, _cx: &Ctx) -> Handled {
+    use orgpass_app::ports::SignatureVerifier as _;
+    let body: DevVerifyBody = http::json(req).await?;
+    let refused = |e: saml_sp::SamlError| json!({"ok": false, "error": e.code()});
+    let answer = async {
+        let keys = body
+            .certificates
+            .iter()
+            .map(|pem| Certificate::parse(pem).map(|c| c.key().clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(refused)?;
+        let now = Timestamp::parse_rfc3339(&body.now)
+            .ok_or_else(|| refused(saml_sp::SamlError::InvalidTimestamp))?;
+        let expect = saml_sp::Expectations {
+            idp_entity_id: &body.idp_entity_id,
+            sp_entity_id: &body.sp_entity_id,
+            acs_url: &body.acs_url,
+            keys: &keys,
+            in_response_to: body.in_response_to.as_deref(),
+            allow_idp_initiated: body.allow_idp_initiated,
+            allow_sha1: body.allow_sha1,
+            clock_skew_seconds: body.clock_skew_seconds,
+            now,
+        };
+        let xml = saml_sp::decode_base64(body.response.as_bytes()).map_err(refused)?;
+        let pending = saml_sp::Pending::start(&xml, &expect).map_err(refused)?;
+        let checks = pending.checks();
+        let verdicts = crate::platform::crypto::WebCryptoSignatures
+            .verify(&checks)
+            .await
+            .map_err(|e| json!({"ok": false, "error": "unavailable", "detail": e.0}))?;
+        let count = checks.len();
+        drop(checks);
+        let login = pending
+            .finish(&verdicts)
+            .map_err(|e| json!({"ok": false, "error": e.code(), "checks": count}))?;
+        Ok::<Value, Value>(json!({
+            "ok": true,
+            "checks": count,
+            "name_id": login.name_id(),
+            "assertion_id": login.assertion_id(),
+            "certificate_fingerprint": login.certificate_fingerprint(),
+            "response_signed": login.response_signed(),
+            "assertion_signed": login.assertion_signed(),
+        }))
+    };
+    let answer = answer.await.unwrap_or_else(|refusal| refusal);
+    Ok(json_response(200, &answer)?)
+}

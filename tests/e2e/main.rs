@@ -33,6 +33,7 @@ mod pass;
 mod platform;
 mod product;
 mod round_trips;
+mod saml_backends;
 mod security;
 mod self_service;
 mod server;
@@ -215,6 +216,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(two_step::TESTS.iter().copied());
     all.extend(round_trips::TESTS.iter().copied());
     all.extend(oidc::TESTS.iter().copied());
+    all.extend(saml_backends::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }

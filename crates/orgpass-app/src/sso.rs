@@ -23,15 +23,15 @@ use orgpass_core::{
     validation::{bounded_name, same_site_path},
     Email, FieldError, Invalid, Membership, OrganizationId, Role, SecretToken, SpaceKey, TokenHash,
 };
-use saml_sp::{request::AuthnRequest, verify_response, Expectations, SamlError};
+use saml_sp::{request::AuthnRequest, Expectations, Pending, SamlError};
 
 use super::{
     orgs::{decide, OrgView},
     ports::{
         AccountRecord, AccountStore, AdminChange, Client, DomainStore, FailureKind, ManagedRefusal,
         MemberRecord, NewManagedAccount, NewSsoRequest, OrgStore, Random, SamlRecord,
-        SettingsCache, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord, SsoStarted,
-        SsoStore,
+        SettingsCache, SignatureVerifier, SsoCompletion, SsoFailureRecord, SsoOutcome,
+        SsoRequestRecord, SsoStarted, SsoStore,
     },
     App, AppError,
 };
@@ -594,9 +594,9 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     pub async fn acs(
         &self,
         cache: &impl SettingsCache,
+        signatures: &impl SignatureVerifier,
         key: &str,
-        saml_response: Option<&str>,
-        relay_state: Option<&str>,
+        (saml_response, relay_state): (Option<&str>, Option<&str>),
         browser: Option<&str>,
         client: &Client,
     ) -> Result<SsoLogin, Refusal> {
@@ -605,7 +605,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         };
         match self
             .consume(
-                cache,
+                (cache, signatures),
                 &space_key,
                 (saml_response, relay_state),
                 browser,
@@ -658,7 +658,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
 
     async fn consume(
         &self,
-        cache: &impl SettingsCache,
+        (cache, signatures): (&impl SettingsCache, &impl SignatureVerifier),
         space_key: &SpaceKey,
         (saml_response, relay_state): (Option<&str>, Option<&str>),
         browser: Option<&str>,
@@ -740,18 +740,23 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         let xml =
             saml_sp::decode_base64(encoded.as_bytes()).map_err(|e| fail(SsoFailure::Saml(e)))?;
         let sp = SpUrls::new(&self.config.base_url, space_key.as_str());
+        let keys: Vec<_> = settings
+            .certificates
+            .iter()
+            .map(|c| c.key().clone())
+            .collect();
         let expect = Expectations {
             idp_entity_id: &settings.idp_entity_id,
             sp_entity_id: &sp.entity_id,
             acs_url: &sp.acs_url,
-            certificates: &settings.certificates,
+            keys: &keys,
             in_response_to: in_response_to.as_deref(),
             allow_idp_initiated: settings.allow_idp_initiated,
             allow_sha1: settings.allow_sha1,
             clock_skew_seconds: settings.clock_skew_seconds,
             now: self.now,
         };
-        let verified = verify_response(&xml, &expect).map_err(|e| {
+        let refused = |e: SamlError| {
             // Refused before anything was verified: a response that names this
             // organization's IdP (a forged signature, say) is kept apart from junk.
             let names_our_idp = !e.is_unreadable()
@@ -763,7 +768,14 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
                 FailureKind::Anonymous
             };
             (SsoFailure::Saml(e), None, None, kind)
-        })?;
+        };
+        // Sans-IO: the core names the signature checks, the port performs them.
+        let pending = Pending::start(&xml, &expect).map_err(refused)?;
+        let verdicts = signatures
+            .verify(&pending.checks())
+            .await
+            .map_err(unavailable)?;
+        let verified = pending.finish(&verdicts).map_err(refused)?;
         let name_id = Some(verified.name_id().to_owned());
         let Ok(email) = Email::parse(verified.name_id()) else {
             return Err((

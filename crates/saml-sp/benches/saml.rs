@@ -26,7 +26,7 @@ use fixtures::DIR;
 const SECONDS: u64 = 3;
 
 fn ours(xml: &[u8], cert: &Certificate) -> f64 {
-    let certs = [cert.clone()];
+    let certs = [cert.key().clone()];
     let expect = fixtures::expectations(&certs);
     verify_response(xml, &expect).expect("the fixture verifies");
     let start = Instant::now();

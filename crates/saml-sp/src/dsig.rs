@@ -10,15 +10,19 @@
 //!   digest. A bare `#id` reference selects the element without comments (XML-DSig
 //!   §4.4.3.3), whatever the c14n flavour says.
 //!
-//! Only [`verify`] constructs a [`Verified`], the proof that an element was signed by
-//! a configured certificate.
+//! Sans-IO: [`prepare`] reads the signature, checks its structure and canonicalises
+//! `SignedInfo`; it names the [`SignatureCheck`]s it needs (one per configured key that
+//! fits the algorithm), which a back end performs (RustCrypto in `crate::native`,
+//! WebCrypto in the Worker). [`Prepared::conclude`] takes their verdicts, then checks
+//! the reference's digest, and only it constructs a [`Verified`], the proof that an
+//! element was signed by a configured certificate.
 
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::{
     c14n::{self, Options},
-    cert::{Certificate, PublicKey},
+    cert::{KeyKind, VerificationKey},
     xml::{Document, NodeId},
     SamlError, DSIG_NS,
 };
@@ -51,29 +55,9 @@ impl DigestAlg {
         })
     }
 
-    /// The DER of DigestInfo up to the hash itself (RFC 8017 §9.2, note 1).
-    fn digest_info_prefix(self) -> &'static [u8] {
-        match self {
-            Self::Sha1 => &[
-                0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
-                0x14,
-            ],
-            Self::Sha256 => &[
-                0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x01, 0x05, 0x00, 0x04, 0x20,
-            ],
-            Self::Sha384 => &[
-                0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x02, 0x05, 0x00, 0x04, 0x30,
-            ],
-            Self::Sha512 => &[
-                0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-                0x03, 0x05, 0x00, 0x04, 0x40,
-            ],
-        }
-    }
-
-    fn digest(self, data: &[u8]) -> Vec<u8> {
+    /// The digest of `data`.
+    #[must_use]
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
             Self::Sha1 => Sha1::digest(data).to_vec(),
             Self::Sha256 => Sha256::digest(data).to_vec(),
@@ -105,15 +89,17 @@ impl SignatureAlg {
         })
     }
 
-    fn digest(self) -> DigestAlg {
+    /// The digest the signature is over.
+    #[must_use]
+    pub const fn digest(self) -> DigestAlg {
         match self {
             Self::Rsa(d) | Self::Ecdsa(d) => d,
         }
     }
 }
 
-/// Proof that element `node` was signed by a configured certificate. Only [`verify`]
-/// makes one.
+/// Proof that element `node` was signed by a configured certificate. Only
+/// [`Prepared::conclude`] makes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
     node: NodeId,
@@ -147,17 +133,47 @@ pub fn signature_of(doc: &Document, element: NodeId) -> Result<Option<NodeId>, S
     Ok(first)
 }
 
-/// Verifies the enveloped signature `signature`, a child of the element it signs, with
-/// the configured `certificates`.
+/// One signature check a back end performs: does `signature` verify over `message`
+/// with `key`, by `algorithm`?
+#[derive(Debug, Clone, Copy)]
+pub struct SignatureCheck<'a> {
+    /// The signature method (for ECDSA the curve is the key's).
+    pub algorithm: SignatureAlg,
+    /// The configured key.
+    pub key: &'a VerificationKey,
+    /// The canonical `SignedInfo`.
+    pub message: &'a [u8],
+    /// The `SignatureValue` (RSA: the integer's bytes; ECDSA: r ‖ s, RFC 4050).
+    pub signature: &'a [u8],
+}
+
+/// A signature whose structure is sound, waiting for its checks.
+#[derive(Debug)]
+pub struct Prepared {
+    signed: NodeId,
+    signature: NodeId,
+    key_info: Option<NodeId>,
+    algorithm: SignatureAlg,
+    digest_alg: DigestAlg,
+    ref_prefixes: Vec<String>,
+    expected_digest: Vec<u8>,
+    signed_info: Vec<u8>,
+    signature_value: Vec<u8>,
+    /// The configured keys (by index) that fit the algorithm, in order.
+    candidates: Vec<usize>,
+}
+
+/// Reads the enveloped signature `signature`, a child of the element it signs, and
+/// canonicalises its `SignedInfo`.
 ///
 /// # Errors
-/// The [`SamlError`] naming the first rule broken.
-pub fn verify(
+/// The [`SamlError`] naming the first rule of structure or algorithm broken.
+pub fn prepare(
     doc: &Document,
     signature: NodeId,
-    certificates: &[Certificate],
+    keys: &[VerificationKey],
     allow_sha1: bool,
-) -> Result<Verified, SamlError> {
+) -> Result<Prepared, SamlError> {
     let signed = doc
         .element(signature)
         .and_then(|e| e.parent)
@@ -191,11 +207,11 @@ pub fn verify(
     }
     let (info_comments, info_prefixes) =
         exclusive_c14n(doc, *cm, SamlError::UnsupportedCanonicalization)?;
-    let alg = doc
+    let algorithm = doc
         .attr(*sm, "Algorithm")
         .and_then(SignatureAlg::from_uri)
         .ok_or(SamlError::UnsupportedSignatureAlgorithm)?;
-    if alg.digest() == DigestAlg::Sha1 && !allow_sha1 {
+    if algorithm.digest() == DigestAlg::Sha1 && !allow_sha1 {
         return Err(SamlError::Sha1NotAllowed);
     }
 
@@ -232,10 +248,9 @@ pub fn verify(
         return Err(SamlError::Sha1NotAllowed);
     }
     let expected_digest = base64(&doc.text(*dv))?;
-    let signature_bytes = base64(&doc.text(signature_value))?;
+    let signature_value = base64(&doc.text(signature_value))?;
 
-    // The signature over SignedInfo first: it authenticates the reference.
-    let info_c14n = c14n::canonicalize(
+    let signed_info = c14n::canonicalize(
         doc,
         signed_info,
         Options {
@@ -244,51 +259,109 @@ pub fn verify(
             exclude: None,
         },
     );
-    let hashed = alg.digest().digest(&info_c14n);
-    let mut usable = false;
-    let mut signer = None;
-    for cert in certificates {
-        match verify_with(cert.key(), alg, &hashed, &signature_bytes) {
-            Some(true) => {
-                signer = Some(cert);
-                break;
-            }
-            Some(false) => usable = true,
-            None => {}
-        }
-    }
-    let Some(signer) = signer else {
-        if names_other_certificate(doc, key_info, certificates) {
-            return Err(SamlError::UntrustedCertificate);
-        }
-        return Err(if usable {
-            SamlError::SignatureInvalid
-        } else {
-            SamlError::KeyTypeMismatch
-        });
-    };
-
-    // Then the digest of the element, without its signature and without comments.
-    let content = c14n::canonicalize(
-        doc,
+    let candidates = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, key)| fits(key.kind(), algorithm))
+        .map(|(i, _)| i)
+        .collect();
+    Ok(Prepared {
         signed,
-        Options {
-            with_comments: false,
-            inclusive_prefixes: &ref_prefixes,
-            exclude: Some(signature),
-        },
-    );
-    let actual = digest_alg.digest(&content);
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(
-        actual.as_slice(),
-        expected_digest.as_slice(),
-    )) {
-        return Err(SamlError::DigestMismatch);
-    }
-    Ok(Verified {
-        node: signed,
-        fingerprint: signer.fingerprint_sha256(),
+        signature,
+        key_info,
+        algorithm,
+        digest_alg,
+        ref_prefixes,
+        expected_digest,
+        signed_info,
+        signature_value,
+        candidates,
     })
+}
+
+/// Whether a key of `kind` can make a signature by `algorithm`.
+const fn fits(kind: KeyKind, algorithm: SignatureAlg) -> bool {
+    matches!(
+        (kind, algorithm),
+        (KeyKind::Rsa { .. }, SignatureAlg::Rsa(_))
+            | (KeyKind::P256 | KeyKind::P384, SignatureAlg::Ecdsa(_))
+    )
+}
+
+impl Prepared {
+    /// The checks this signature needs, one per configured key that fits, in the order
+    /// of `keys` (the ones [`prepare`] was given).
+    pub fn checks<'a>(
+        &'a self,
+        keys: &'a [VerificationKey],
+    ) -> impl Iterator<Item = SignatureCheck<'a>> {
+        self.candidates.iter().filter_map(move |i| {
+            Some(SignatureCheck {
+                algorithm: self.algorithm,
+                key: keys.get(*i)?,
+                message: &self.signed_info,
+                signature: &self.signature_value,
+            })
+        })
+    }
+
+    /// How many checks [`Self::checks`] names.
+    #[must_use]
+    pub fn check_count(&self) -> usize {
+        self.candidates.len()
+    }
+
+    /// The proof, given the verdicts of [`Self::checks`] in their order (a missing
+    /// verdict is a failed check): the first key whose check passed signed it; then
+    /// the element's digest, without its signature and without comments, must match.
+    ///
+    /// # Errors
+    /// [`SamlError::UntrustedCertificate`], [`SamlError::SignatureInvalid`] or
+    /// [`SamlError::KeyTypeMismatch`] when no check passed;
+    /// [`SamlError::DigestMismatch`].
+    pub fn conclude(
+        &self,
+        doc: &Document,
+        keys: &[VerificationKey],
+        verdicts: &[bool],
+    ) -> Result<Verified, SamlError> {
+        let signer = self
+            .candidates
+            .iter()
+            .zip(verdicts)
+            .find(|(_, ok)| **ok)
+            .and_then(|(i, _)| keys.get(*i));
+        let Some(signer) = signer else {
+            if names_other_certificate(doc, self.key_info, keys) {
+                return Err(SamlError::UntrustedCertificate);
+            }
+            return Err(if self.candidates.is_empty() {
+                SamlError::KeyTypeMismatch
+            } else {
+                SamlError::SignatureInvalid
+            });
+        };
+        let content = c14n::canonicalize(
+            doc,
+            self.signed,
+            Options {
+                with_comments: false,
+                inclusive_prefixes: &self.ref_prefixes,
+                exclude: Some(self.signature),
+            },
+        );
+        let actual = self.digest_alg.digest(&content);
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            actual.as_slice(),
+            self.expected_digest.as_slice(),
+        )) {
+            return Err(SamlError::DigestMismatch);
+        }
+        Ok(Verified {
+            node: self.signed,
+            fingerprint: signer.fingerprint_sha256(),
+        })
+    }
 }
 
 fn is_ds(e: &super::xml::Element, local: &str) -> bool {
@@ -332,37 +405,11 @@ fn base64(text: &str) -> Result<Vec<u8>, SamlError> {
     super::decode_base64(text.as_bytes()).map_err(|_| SamlError::MalformedSignature)
 }
 
-/// `Some(verified?)` when the key fits the algorithm, `None` when it does not.
-fn verify_with(key: &PublicKey, alg: SignatureAlg, hashed: &[u8], sig: &[u8]) -> Option<bool> {
-    use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
-    match (key, alg) {
-        // The digest is ours (sha2 0.10), so the DigestInfo that PKCS#1 v1.5 wraps it
-        // in is given whole, and `rsa` compares the full encoded message with it.
-        (PublicKey::Rsa(k), SignatureAlg::Rsa(d)) => {
-            let digest_info = [d.digest_info_prefix(), hashed].concat();
-            Some(
-                k.verify(rsa::Pkcs1v15Sign::new_unprefixed(), &digest_info, sig)
-                    .is_ok(),
-            )
-        }
-        // XML-DSig carries ECDSA signatures as r || s (RFC 4050), not DER.
-        (PublicKey::P256(k), SignatureAlg::Ecdsa(_)) => Some(
-            p256::ecdsa::Signature::from_slice(sig)
-                .is_ok_and(|s| k.verify_prehash(hashed, &s).is_ok()),
-        ),
-        (PublicKey::P384(k), SignatureAlg::Ecdsa(_)) => Some(
-            p384::ecdsa::Signature::from_slice(sig)
-                .is_ok_and(|s| k.verify_prehash(hashed, &s).is_ok()),
-        ),
-        _ => None,
-    }
-}
-
 /// Whether KeyInfo carries an X509Certificate that is none of the configured ones.
 fn names_other_certificate(
     doc: &Document,
     key_info: Option<NodeId>,
-    certificates: &[Certificate],
+    keys: &[VerificationKey],
 ) -> bool {
     let Some(key_info) = key_info else {
         return false;
@@ -370,5 +417,6 @@ fn names_other_certificate(
     doc.children_named(key_info, DSIG_NS, "X509Data")
         .flat_map(|data| doc.children_named(data, DSIG_NS, "X509Certificate"))
         .filter_map(|c| base64(&doc.text(c)).ok())
-        .any(|der| certificates.iter().all(|cert| cert.der() != der.as_slice()))
+        .map(|der| <[u8; 32]>::from(Sha256::digest(der)))
+        .any(|sha| keys.iter().all(|key| key.certificate_sha256() != &sha))
 }

@@ -11,25 +11,39 @@
 //! allow-listed. Every refusal is its own [`SamlError`] variant.
 //!
 //! ```text
-//!   bytes ─► xml::Document ─► dsig::verify (Response and/or Assertion) ─► VerifiedLogin
-//!                                  │ keys: cert::Certificate (configured only)
-//!                                  └ c14n::canonicalize (exclusive, enveloped)
+//!   bytes ─► Pending::start ─► checks ─► (a back end) ─► verdicts ─► Pending::finish ─► VerifiedLogin
+//!              xml::Document     dsig::prepare               RustCrypto: native   dsig::conclude
+//!              (Response and/or Assertion; keys: cert::VerificationKey, configured only;
+//!               c14n::canonicalize, exclusive, enveloped)
 //! ```
+//!
+//! The signature arithmetic is sans-IO: the core names each check it needs (algorithm,
+//! key, canonical `SignedInfo`, signature value) and takes the verdicts back, so the
+//! Worker performs them with the runtime's native WebCrypto while native builds (the
+//! `saml-verify` command, tests, fuzzing, benches) use RustCrypto behind the
+//! `rustcrypto` feature ([`native`]).
 
 pub mod c14n;
 pub mod cert;
 pub mod dsig;
 pub mod metadata;
+#[cfg(feature = "rustcrypto")]
+pub mod native;
 pub mod request;
 pub mod response;
 pub mod time;
 pub mod xml;
 
+// The tests verify with the native back end.
 #[cfg(test)]
+#[cfg(feature = "rustcrypto")]
 mod tests;
 
-pub use cert::Certificate;
-pub use response::{verify_response, Expectations, VerifiedLogin};
+pub use cert::{Certificate, KeyKind, VerificationKey};
+pub use dsig::SignatureCheck;
+#[cfg(feature = "rustcrypto")]
+pub use native::verify_response;
+pub use response::{Expectations, Pending, VerifiedLogin};
 pub use time::Timestamp;
 
 /// The SAML protocol namespace (`samlp:`).

@@ -11,9 +11,10 @@
 use std::collections::BTreeMap;
 
 use super::{
-    dsig::{self, Verified},
+    cert::VerificationKey,
+    dsig::{self, Prepared, SignatureCheck, Verified},
     xml::{Document, NodeId},
-    Certificate, SamlError, ASSERTION_NS, DSIG_NS, PROTOCOL_NS,
+    SamlError, ASSERTION_NS, DSIG_NS, PROTOCOL_NS,
 };
 use crate::time::Timestamp;
 
@@ -32,8 +33,8 @@ pub struct Expectations<'a> {
     pub sp_entity_id: &'a str,
     /// Our ACS URL (the Destination and the Recipient).
     pub acs_url: &'a str,
-    /// The configured signing certificates.
-    pub certificates: &'a [Certificate],
+    /// The keys of the configured signing certificates.
+    pub keys: &'a [VerificationKey],
     /// The ID of the AuthnRequest this browser started, if any.
     pub in_response_to: Option<&'a str>,
     /// Whether unsolicited (IdP-initiated) responses are accepted.
@@ -46,7 +47,7 @@ pub struct Expectations<'a> {
     pub now: Timestamp,
 }
 
-/// A login proven by a configured IdP. Only [`verify_response`] makes one, and its
+/// A login proven by a configured IdP. Only [`Pending::finish`] makes one, and its
 /// fields are private: what it says cannot be changed after the signature check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedLogin {
@@ -177,34 +178,123 @@ pub fn claimed_issuer(xml: &[u8]) -> Option<String> {
         .map(|i| i.trim().to_owned())
 }
 
-/// Verifies `xml` (a decoded `SAMLResponse`) against what we `expect`.
-///
-/// # Errors
-/// The [`SamlError`] naming the first rule broken.
-pub fn verify_response(xml: &[u8], expect: &Expectations<'_>) -> Result<VerifiedLogin, SamlError> {
-    let doc = Document::parse(xml)?;
-    let response = doc.root();
-    let r = doc.element(response).ok_or(SamlError::NotAResponse)?;
-    if !r.name.is(PROTOCOL_NS, "Response") {
-        return Err(SamlError::NotAResponse);
-    }
-    check_ids_unique(&doc)?;
+/// A response whose structure is sound and whose signatures are prepared, waiting for
+/// the verdicts of its [`SignatureCheck`]s (sans-IO: the caller performs them, with
+/// RustCrypto natively or with WebCrypto in the Worker).
+#[derive(Debug)]
+pub struct Pending<'a> {
+    expect: Expectations<'a>,
+    doc: Document,
+    response: NodeId,
+    assertion: NodeId,
+    response_sig: Option<Prepared>,
+    /// Kept as a result: the Response's verdict comes first, as in a sequential check.
+    assertion_sig: Option<Result<Prepared, SamlError>>,
+}
 
-    // Exactly one Assertion in the whole document, and it is a child of the Response.
-    let assertion = the_assertion(&doc, response)?;
-    // Signatures only where they belong: one on the Response, one on the Assertion.
-    let response_sig = dsig::signature_of(&doc, response)?;
-    let assertion_sig = dsig::signature_of(&doc, assertion)?;
-    let placed = doc
-        .elements()
-        .filter(|(_, e)| e.name.is(DSIG_NS, "Signature"))
-        .count();
-    if placed != usize::from(response_sig.is_some()) + usize::from(assertion_sig.is_some()) {
-        return Err(SamlError::UnexpectedSignature);
+impl<'a> Pending<'a> {
+    /// Parses `xml` (a decoded `SAMLResponse`), checks the tree (no duplicate IDs, one
+    /// Assertion, no signature out of place) and prepares its signatures.
+    ///
+    /// # Errors
+    /// The [`SamlError`] naming the first rule broken.
+    pub fn start(xml: &[u8], expect: &Expectations<'a>) -> Result<Self, SamlError> {
+        let doc = Document::parse(xml)?;
+        let response = doc.root();
+        let r = doc.element(response).ok_or(SamlError::NotAResponse)?;
+        if !r.name.is(PROTOCOL_NS, "Response") {
+            return Err(SamlError::NotAResponse);
+        }
+        check_ids_unique(&doc)?;
+
+        // Exactly one Assertion in the whole document, and it is a child of the Response.
+        let assertion = the_assertion(&doc, response)?;
+        // Signatures only where they belong: one on the Response, one on the Assertion.
+        let response_sig = dsig::signature_of(&doc, response)?;
+        let assertion_sig = dsig::signature_of(&doc, assertion)?;
+        let placed = doc
+            .elements()
+            .filter(|(_, e)| e.name.is(DSIG_NS, "Signature"))
+            .count();
+        if placed != usize::from(response_sig.is_some()) + usize::from(assertion_sig.is_some()) {
+            return Err(SamlError::UnexpectedSignature);
+        }
+        if response_sig.is_none() && assertion_sig.is_none() {
+            return Err(SamlError::SignatureMissing);
+        }
+        let prepare = |sig| dsig::prepare(&doc, sig, expect.keys, expect.allow_sha1);
+        let response_sig = response_sig.map(prepare).transpose()?;
+        let assertion_sig = assertion_sig.map(prepare);
+        Ok(Self {
+            expect: *expect,
+            response,
+            assertion,
+            response_sig,
+            assertion_sig,
+            doc,
+        })
     }
-    let verify = |sig| dsig::verify(&doc, sig, expect.certificates, expect.allow_sha1);
-    let response_ok: Option<Verified> = response_sig.map(verify).transpose()?;
-    let assertion_ok: Option<Verified> = assertion_sig.map(verify).transpose()?;
+
+    /// The signature checks to perform: the Response's, then the Assertion's.
+    #[must_use]
+    pub fn checks(&self) -> Vec<SignatureCheck<'_>> {
+        self.prepared()
+            .flat_map(|p| p.checks(self.expect.keys))
+            .collect()
+    }
+
+    fn prepared(&self) -> impl Iterator<Item = &Prepared> {
+        self.response_sig
+            .iter()
+            .chain(self.assertion_sig.iter().filter_map(|r| r.as_ref().ok()))
+    }
+
+    /// Concludes with the `verdicts` of [`Self::checks`], in their order: every
+    /// signature present must verify, then what the verified element says is checked
+    /// (status, issuer, destination, InResponseTo, subject confirmation, conditions,
+    /// audience).
+    ///
+    /// # Errors
+    /// The [`SamlError`] naming the first rule broken.
+    pub fn finish(self, verdicts: &[bool]) -> Result<VerifiedLogin, SamlError> {
+        let Self {
+            expect,
+            doc,
+            response,
+            assertion,
+            response_sig,
+            assertion_sig,
+        } = self;
+        let keys = expect.keys;
+        let split = response_sig.as_ref().map_or(0, Prepared::check_count);
+        let (first, rest) = verdicts.split_at(split.min(verdicts.len()));
+        let response_ok: Option<Verified> = response_sig
+            .map(|p| p.conclude(&doc, keys, first))
+            .transpose()?;
+        let assertion_ok: Option<Verified> = assertion_sig
+            .map(|p| p.and_then(|p| p.conclude(&doc, keys, rest)))
+            .transpose()?;
+        conclude(
+            &expect,
+            &doc,
+            response,
+            assertion,
+            response_ok,
+            assertion_ok,
+        )
+    }
+}
+
+/// What the verified response says, checked (see [`Pending::finish`]).
+#[allow(clippy::too_many_lines, reason = "the profile's checks in their order")]
+fn conclude(
+    expect: &Expectations<'_>,
+    doc: &Document,
+    response: NodeId,
+    assertion: NodeId,
+    response_ok: Option<Verified>,
+    assertion_ok: Option<Verified>,
+) -> Result<VerifiedLogin, SamlError> {
     let proof = match (&response_ok, &assertion_ok) {
         (Some(v), _) | (None, Some(v)) => v,
         (None, None) => return Err(SamlError::SignatureMissing),
@@ -215,22 +305,22 @@ pub fn verify_response(xml: &[u8], expect: &Expectations<'_>) -> Result<Verified
         return Err(SamlError::ReferenceMismatch);
     }
 
-    version(&doc, response)?;
-    version(&doc, assertion)?;
-    status(&doc, response)?;
-    if let Some(node) = one_child(&doc, response, ASSERTION_NS, "Issuer") {
+    version(doc, response)?;
+    version(doc, assertion)?;
+    status(doc, response)?;
+    if let Some(node) = one_child(doc, response, ASSERTION_NS, "Issuer") {
         if doc.text(node).trim() != expect.idp_entity_id {
             return Err(SamlError::WrongIssuer);
         }
-        entity_format(&doc, node)?;
+        entity_format(doc, node)?;
     }
     let issuer_node =
-        one_child(&doc, assertion, ASSERTION_NS, "Issuer").ok_or(SamlError::WrongIssuer)?;
+        one_child(doc, assertion, ASSERTION_NS, "Issuer").ok_or(SamlError::WrongIssuer)?;
     let issuer = doc.text(issuer_node);
     if issuer.trim() != expect.idp_entity_id {
         return Err(SamlError::WrongIssuer);
     }
-    entity_format(&doc, issuer_node)?;
+    entity_format(doc, issuer_node)?;
     if doc.attr(response, "Destination") != Some(expect.acs_url) {
         return Err(SamlError::WrongDestination);
     }
@@ -242,16 +332,16 @@ pub fn verify_response(xml: &[u8], expect: &Expectations<'_>) -> Result<Verified
         .ok_or(SamlError::MissingAssertionId)?
         .to_owned();
     let subject =
-        one_child(&doc, assertion, ASSERTION_NS, "Subject").ok_or(SamlError::MissingNameId)?;
+        one_child(doc, assertion, ASSERTION_NS, "Subject").ok_or(SamlError::MissingNameId)?;
     let name_id_node =
-        one_child(&doc, subject, ASSERTION_NS, "NameID").ok_or(SamlError::MissingNameId)?;
+        one_child(doc, subject, ASSERTION_NS, "NameID").ok_or(SamlError::MissingNameId)?;
     let name_id = doc.text(name_id_node).trim().to_owned();
     if name_id.is_empty() {
         return Err(SamlError::MissingNameId);
     }
-    let confirmation_until = bearer_confirmation(&doc, subject, expect, in_response_to)?;
-    let conditions_until = conditions(&doc, assertion, expect)?;
-    let session_not_on_or_after = authn_statements(&doc, assertion, expect)?;
+    let confirmation_until = bearer_confirmation(doc, subject, expect, in_response_to)?;
+    let conditions_until = conditions(doc, assertion, expect)?;
+    let session_not_on_or_after = authn_statements(doc, assertion, expect)?;
     let not_on_or_after = match conditions_until {
         Some(c) if c < confirmation_until => c,
         _ => confirmation_until,

@@ -94,12 +94,12 @@ fn cert(pem: &str) -> Certificate {
     Certificate::parse(pem).unwrap()
 }
 
-fn expectations(certificates: &[Certificate]) -> Expectations<'_> {
+fn expectations(keys: &[VerificationKey]) -> Expectations<'_> {
     Expectations {
         idp_entity_id: IDP,
         sp_entity_id: SP,
         acs_url: ACS,
-        certificates,
+        keys,
         in_response_to: Some(REQUEST),
         allow_idp_initiated: false,
         allow_sha1: false,
@@ -113,8 +113,8 @@ fn check_with(
     pem: &str,
     tweak: impl FnOnce(&mut Expectations<'_>),
 ) -> Result<VerifiedLogin, SamlError> {
-    let certs = [cert(pem)];
-    let mut expect = expectations(&certs);
+    let keys = [cert(pem).key().clone()];
+    let mut expect = expectations(&keys);
     tweak(&mut expect);
     verify_response(xml.as_bytes(), &expect)
 }
@@ -403,8 +403,8 @@ fn keys_come_only_from_configuration() {
     let bare = p256.replace(cut(p256, "<ds:KeyInfo>", "</ds:KeyInfo>"), "");
     assert_eq!(refused(&bare), SamlError::KeyTypeMismatch);
     // Two configured certificates (a rotation): either verifies.
-    let certs = [cert(fixture!("keys/rsa4096.crt")), cert(RSA2048)];
-    let login = verify_response(ASSERTION_SIGNED.as_bytes(), &expectations(&certs)).unwrap();
+    let keys = [cert(fixture!("keys/rsa4096.crt")), cert(RSA2048)].map(|c| c.key().clone());
+    let login = verify_response(ASSERTION_SIGNED.as_bytes(), &expectations(&keys)).unwrap();
     assert_eq!(
         login.certificate_fingerprint(),
         cert(RSA2048).fingerprint_sha256()
@@ -890,8 +890,94 @@ fn a_verified_element_is_the_one_signed() {
         .next()
         .unwrap();
     let sig = dsig::signature_of(&doc, assertion).unwrap().unwrap();
-    let proof = dsig::verify(&doc, sig, &[cert(RSA2048)], false).unwrap();
+    let keys = [cert(RSA2048).key().clone()];
+    let prepared = dsig::prepare(&doc, sig, &keys, false).unwrap();
+    let verdicts: Vec<bool> = prepared.checks(&keys).map(|c| native::verify(&c)).collect();
+    let proof = prepared.conclude(&doc, &keys, &verdicts).unwrap();
     assert_eq!(proof.node(), assertion);
+}
+
+/// The seam between the core and a signature back end: what the core asks, and that it
+/// concludes from the verdicts it is given and nothing else.
+#[test]
+fn the_core_asks_for_checks_and_concludes_from_their_verdicts() {
+    let rsa4096 = cert(fixture!("keys/rsa4096.crt"));
+    let p256 = cert(fixture!("keys/p256.crt"));
+    let rsa2048 = cert(RSA2048);
+    let keys = [
+        rsa4096.key().clone(),
+        p256.key().clone(),
+        rsa2048.key().clone(),
+    ];
+    let expect = expectations(&keys);
+    let pending = Pending::start(ASSERTION_SIGNED.as_bytes(), &expect).unwrap();
+    let checks = pending.checks();
+    // One check per key that fits the algorithm (RSA), in the configured order; the
+    // message is the canonical SignedInfo xmlsec1 signed.
+    assert_eq!(checks.len(), 2);
+    assert_eq!(checks[0].key, rsa4096.key());
+    assert_eq!(checks[1].key, rsa2048.key());
+    assert_eq!(
+        checks[0].algorithm,
+        dsig::SignatureAlg::Rsa(dsig::DigestAlg::Sha256)
+    );
+    assert_eq!(
+        checks[0].message,
+        fixture!("c14n/rsa2048-assertion.signedinfo.xml").as_bytes()
+    );
+    assert_eq!(checks[0].signature.len(), 256);
+    let verdicts: Vec<bool> = checks.iter().map(native::verify).collect();
+    assert_eq!(verdicts, [false, true]);
+    drop(checks);
+    // The signer is the key whose check passed.
+    let start = || Pending::start(ASSERTION_SIGNED.as_bytes(), &expect).unwrap();
+    let login = start().finish(&verdicts).unwrap();
+    assert_eq!(
+        login.certificate_fingerprint(),
+        rsa2048.fingerprint_sha256()
+    );
+    // No verdict, or only failures: refused.
+    for verdicts in [&[][..], &[false], &[false, false]] {
+        assert_eq!(
+            start().finish(verdicts).unwrap_err(),
+            SamlError::SignatureInvalid
+        );
+    }
+    // A passing verdict does not excuse the digest: the core checks it itself.
+    let changed = swap(ASSERTION_SIGNED, ">engineering<", ">administrators<");
+    let tampered = Pending::start(changed.as_bytes(), &expect).unwrap();
+    assert_eq!(
+        tampered.finish(&[true, true]).unwrap_err(),
+        SamlError::DigestMismatch
+    );
+    // No key of the signature's kind: nothing to ask, and the refusal names the
+    // certificate KeyInfo carries, which is not configured.
+    let only_p256 = [p256.key().clone()];
+    let pending = Pending::start(ASSERTION_SIGNED.as_bytes(), &expectations(&only_p256)).unwrap();
+    assert!(pending.checks().is_empty());
+    assert_eq!(
+        pending.finish(&[]).unwrap_err(),
+        SamlError::UntrustedCertificate
+    );
+}
+
+#[test]
+fn verification_keys_round_trip_through_their_stored_form() {
+    for pem in [
+        RSA2048,
+        fixture!("keys/rsa4096.crt"),
+        fixture!("keys/p256.crt"),
+        fixture!("keys/p384.crt"),
+    ] {
+        let key = cert(pem).key().clone();
+        assert_eq!(VerificationKey::from_stored(&key.stored()).unwrap(), key);
+    }
+    for junk in ["", ".", "00.AAAA", &format!("{}.AAAA", "00".repeat(32))] {
+        assert_eq!(
+            VerificationKey::from_stored(junk).unwrap_err(),
+            SamlError::UnsupportedKey
+        );
+    }
 }
 
 #[test]

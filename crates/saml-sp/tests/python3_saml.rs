@@ -54,13 +54,13 @@ fn ours(name: &str, xml: &[u8]) -> Result<(), SamlError> {
         .find(|k| name.starts_with(k))
         .unwrap_or("rsa2048");
     let pem = std::fs::read_to_string(format!("{DIR}/keys/{key}.crt")).unwrap();
-    let certs = [Certificate::parse(&pem).unwrap()];
+    let certs = [Certificate::parse(&pem).unwrap().key().clone()];
     let unsolicited = name == "idp-initiated";
     let expect = Expectations {
         idp_entity_id: "https://idp.example.com/metadata",
         sp_entity_id: "https://sp.example.com/saml/acme",
         acs_url: "https://sp.example.com/saml/acme/acs",
-        certificates: &certs,
+        keys: &certs,
         in_response_to: (!unsolicited).then_some("_req5e1a0c"),
         allow_idp_initiated: unsolicited,
         allow_sha1: false,

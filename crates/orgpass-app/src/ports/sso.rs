@@ -333,3 +333,15 @@ pub trait SettingsCache {
     /// Forgets them.
     async fn forget(&self, space_key: &SpaceKey);
 }
+
+/// The signature back end of SAML logins: performs the checks the SAML core names
+/// (`saml_sp::Pending::checks`). WebCrypto at the edge; RustCrypto natively.
+#[allow(async_fn_in_trait)]
+pub trait SignatureVerifier {
+    /// One verdict per check, in their order.
+    ///
+    /// # Errors
+    /// [`PortError`] when the back end cannot answer (not for a signature that does not
+    /// verify: that is a `false`).
+    async fn verify(&self, checks: &[saml_sp::SignatureCheck<'_>]) -> Result<Vec<bool>, PortError>;
+}

@@ -119,7 +119,7 @@ fn read_input(path: &str) -> Result<Vec<u8>, String> {
 fn verify(args: &Args, raw: &[u8]) -> Result<String, SamlError> {
     let mut certificates = Vec::new();
     for text in &args.certs {
-        certificates.push(Certificate::parse(text)?);
+        certificates.push(Certificate::parse(text)?.key().clone());
     }
     let xml = if raw.trim_ascii_start().starts_with(b"<") {
         raw.to_vec()
@@ -130,7 +130,7 @@ fn verify(args: &Args, raw: &[u8]) -> Result<String, SamlError> {
         idp_entity_id: args.idp_entity_id.as_deref().unwrap_or_default(),
         sp_entity_id: args.sp_entity_id.as_deref().unwrap_or_default(),
         acs_url: args.acs.as_deref().unwrap_or_default(),
-        certificates: &certificates,
+        keys: &certificates,
         in_response_to: args.in_response_to.as_deref(),
         allow_idp_initiated: args.allow_idp_initiated,
         allow_sha1: args.allow_sha1,
