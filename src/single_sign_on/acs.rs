@@ -55,7 +55,6 @@ pub async fn acs(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
     match cx
         .app()
         .acs(
-            &cx.saml_cache(),
             &WebCryptoSignatures,
             key,
             (response_field.as_deref(), relay_state.as_deref()),

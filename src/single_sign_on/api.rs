@@ -124,7 +124,7 @@ pub async fn put_settings(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
     let body: SamlBody = http::json(req).await?;
     let view = cx
         .app()
-        .save_saml_settings(&cx.saml_cache(), &token, key, body.settings())
+        .save_saml_settings(&token, key, body.settings())
         .await?;
     Ok(json_response(
         200,
@@ -135,9 +135,7 @@ pub async fn put_settings(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
 /// `DELETE /api/v1/orgs/{org}/saml`
 pub async fn delete_settings(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
     let token = require_session(req)?;
-    cx.app()
-        .remove_saml_settings(&cx.saml_cache(), &token, key)
-        .await?;
+    cx.app().remove_saml_settings(&token, key).await?;
     Ok(Response::empty()?.with_status(204))
 }
 

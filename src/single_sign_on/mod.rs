@@ -1,8 +1,7 @@
-//! Single sign-on: SAML settings, managed accounts, the SP metadata, `/login/sso`, the ACS, the settings cache in KV.
+//! Single sign-on: SAML settings, managed accounts, the SP metadata, `/login/sso`, the ACS.
 
 pub mod acs;
 pub mod api;
-pub mod cache;
 pub mod login;
 pub mod pages;
 pub mod store;

@@ -88,7 +88,6 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, tab: &str, rest: &[&
         return login_redirect(&path);
     };
     let app = cx.app();
-    let cache = cx.saml_cache();
     let checked = |name: &str| form.get(name).is_some_and(|v| v == "on" || v == "1");
     let result = match (tab, rest) {
         ("authentication", ["save" | "import"]) => {
@@ -133,11 +132,11 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, tab: &str, rest: &[&
                 }
                 body.settings()
             });
-            app.save_saml_settings(&cache, &token, key, settings)
+            app.save_saml_settings(&token, key, settings)
                 .await
                 .map(|_| ())
         }
-        ("authentication", ["delete"]) => app.remove_saml_settings(&cache, &token, key).await,
+        ("authentication", ["delete"]) => app.remove_saml_settings(&token, key).await,
         ("managed-accounts", ["create"]) => {
             let input = ManagedInput {
                 email: field(&form, "email"),

@@ -18,10 +18,10 @@ use orgpass_core::{
     policy::Permit,
     ratelimit,
     ratelimit::SSO_STARTS_PER_IP,
-    saml_settings::{pem, SamlSettings},
+    saml_settings::{pem, LoginSettings, SamlSettings},
     OrganizationId, SpaceKey, Timestamp, TokenHash,
 };
-use saml_sp::Certificate;
+use saml_sp::{Certificate, VerificationKey};
 use serde::Deserialize;
 use worker::{D1PreparedStatement, D1Result};
 
@@ -69,6 +69,58 @@ impl SettingsRow {
                 allow_sha1: self.allow_sha1 != 0.0,
             },
             updated_at: millis(self.updated_at),
+        })
+    }
+}
+
+/// The login path's keys stored for `settings` (`VerificationKey::stored`, in order).
+fn signing_keys_json(settings: &SamlSettings) -> String {
+    let keys: Vec<String> = settings
+        .certificates
+        .iter()
+        .map(|c| c.key().stored())
+        .collect();
+    serde_json::Value::from(keys).to_string()
+}
+
+/// What the ACS reads of `saml_settings` (no X.509: the stored keys).
+const LOGIN_COLUMNS: &str =
+    "idp_entity_id, certificates, signing_keys, allow_idp_initiated, clock_skew_seconds, allow_sha1";
+
+/// The login path's columns of a `saml_settings` row.
+#[derive(Deserialize)]
+struct LoginRow {
+    idp_entity_id: String,
+    certificates: String,
+    signing_keys: Option<String>,
+    allow_idp_initiated: f64,
+    clock_skew_seconds: f64,
+    allow_sha1: f64,
+}
+
+impl LoginRow {
+    #[allow(clippy::cast_possible_truncation)]
+    fn into_settings(self) -> Result<LoginSettings, PortError> {
+        let bad = || PortError("d1: stored SAML keys are unreadable".to_owned());
+        let keys = match &self.signing_keys {
+            Some(json) => serde_json::from_str::<Vec<String>>(json)
+                .map_err(|_| bad())?
+                .iter()
+                .map(|k| VerificationKey::from_stored(k))
+                .collect::<Result<Vec<_>, _>>(),
+            // Saved before the keys were stored (migration 0014): from the PEMs.
+            None => serde_json::from_str::<Vec<String>>(&self.certificates)
+                .map_err(|_| bad())?
+                .iter()
+                .map(|p| Certificate::parse(p).map(|c| c.key().clone()))
+                .collect(),
+        };
+        Ok(LoginSettings {
+            idp_entity_id: self.idp_entity_id,
+            keys: keys.map_err(|_| bad())?,
+            allow_idp_initiated: self.allow_idp_initiated != 0.0,
+            clock_skew_seconds: self.clock_skew_seconds as i64,
+            allow_sha1: self.allow_sha1 != 0.0,
         })
     }
 }
@@ -186,12 +238,14 @@ impl SsoStore for D1Store {
         let result = self
             .one(self.stmt(
                 "INSERT INTO saml_settings (space_key, idp_entity_id, idp_sso_url, certificates, \
-                   allow_idp_initiated, clock_skew_seconds, allow_sha1, updated_at, updated_by) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+                   allow_idp_initiated, clock_skew_seconds, allow_sha1, updated_at, updated_by, \
+                   signing_keys) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
                  WHERE EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id \
                    WHERE m.space_key = ?1 AND m.role = 'administrator' AND a.managed_by IS NULL) \
                  ON CONFLICT (space_key) DO UPDATE SET idp_entity_id = excluded.idp_entity_id, \
                    idp_sso_url = excluded.idp_sso_url, certificates = excluded.certificates, \
+                   signing_keys = excluded.signing_keys, \
                    allow_idp_initiated = excluded.allow_idp_initiated, \
                    clock_skew_seconds = excluded.clock_skew_seconds, allow_sha1 = excluded.allow_sha1, \
                    updated_at = excluded.updated_at, updated_by = excluded.updated_by",
@@ -205,6 +259,7 @@ impl SsoStore for D1Store {
                     int(i64::from(settings.allow_sha1)),
                     time(now),
                     text(by),
+                    text(&signing_keys_json(settings)),
                 ],
             )?)
             .await?;
@@ -446,16 +501,14 @@ impl SsoStore for D1Store {
         &self,
         space_key: &SpaceKey,
         relay_hash: Option<&TokenHash>,
-        with_settings: bool,
         now: Timestamp,
     ) -> Result<AcsState, PortError> {
         let key = text(space_key.as_str());
         let relay = relay_hash.map_or(worker::wasm_bindgen::JsValue::NULL, |h| text(&h.to_hex()));
-        let mut statements = vec![
+        let statements = vec![
             self.stmt(
                 &format!(
-                    "SELECT EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1) AS a, {} AS b, \
-                       (SELECT updated_at FROM saml_settings WHERE space_key = ?1) AS version",
+                    "SELECT EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1) AS a, {} AS b",
                     sso_allowed_sql("?1", "?2")
                 ),
                 &[key.clone(), time(now)],
@@ -465,21 +518,13 @@ impl SsoStore for D1Store {
                  WHERE relay_hash = ?2 AND space_key = ?1",
                 &[key.clone(), relay],
             )?,
-        ];
-        if with_settings {
-            statements.push(self.stmt(
-                &format!("SELECT {SETTINGS_COLUMNS} FROM saml_settings WHERE space_key = ?1"),
+            self.stmt(
+                &format!("SELECT {LOGIN_COLUMNS} FROM saml_settings WHERE space_key = ?1"),
                 &[key],
-            )?);
-        }
+            )?,
+        ];
         let results = self.batch(statements).await?;
-        #[derive(Deserialize)]
-        struct StateRow {
-            a: f64,
-            b: f64,
-            version: Option<f64>,
-        }
-        let flags = rows::<StateRow>(results.first())?
+        let flags = rows::<Flags>(results.first())?
             .into_iter()
             .next()
             .ok_or_else(|| PortError("d1: no state row".to_owned()))?;
@@ -501,19 +546,14 @@ impl SsoStore for D1Store {
                 used: r.used_at.is_some(),
                 browser_hash: r.browser_hash.as_deref().and_then(TokenHash::from_hex),
             });
-        let settings = if with_settings {
-            rows::<SettingsRow>(results.get(2))?
-                .into_iter()
-                .next()
-                .map(SettingsRow::into_record)
-                .transpose()?
-        } else {
-            None
-        };
+        let settings = rows::<LoginRow>(results.get(2))?
+            .into_iter()
+            .next()
+            .map(LoginRow::into_settings)
+            .transpose()?;
         Ok(AcsState {
             org_exists: flags.a != 0.0,
             sso_allowed: flags.b != 0.0,
-            settings_version: flags.version.map(millis),
             settings,
             request,
         })

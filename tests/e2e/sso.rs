@@ -29,6 +29,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
     ("sso::attacks_through_the_acs_create_no_session", attacks),
     ("sso::trial_end_refuses_login_with_a_reason", trial_end),
     (
+        "sso::a_login_reads_the_stored_keys_or_the_pems_saved_before_them",
+        stored_keys,
+    ),
+    (
         "sso::neutral_login_page_metadata_and_cleanup",
         neutral_and_cleanup,
     ),
@@ -783,6 +787,59 @@ fn sp_initiated(w: &World) {
         let r = post_acs(&c, &post);
         assert_eq!(r.status, 403);
     }
+}
+
+/// A login reads the keys stored when the settings were saved (no X.509 at login);
+/// settings saved before the keys were stored (migration 0014) log in from their PEMs.
+fn stored_keys(w: &World) {
+    const WORKER: &str = "sso-keys";
+    let url = peers(w).dns.lock().unwrap().url();
+    let c = w.other_client(WORKER, &[("DOH_URL", &url)]);
+    let idp = &peers(w).idp;
+    let o = sso_org(w, &c, idp, false);
+    let (_, email) = managed(&c, &o, "keys", "member");
+    let login = |c: &Client| sp_login(c, idp, &o.org_id, &email, "both", "/").1;
+    let row = format!("FROM saml_settings WHERE space_key = '{}'", o.key);
+    let stored = w.other_query(WORKER, &format!("SELECT signing_keys {row}"));
+    let keys: Vec<String> =
+        serde_json::from_str(stored[0]["signing_keys"].as_str().unwrap()).unwrap();
+    // One key per certificate: the certificate's SHA-256, a dot, the SPKI in base64.
+    let saml = c
+        .get(&format!("/api/v1/orgs/{}/saml", o.key), Some(&o.admin))
+        .json();
+    let certificates = saml["saml"]["certificate_details"].as_array().unwrap();
+    assert_eq!(keys.len(), certificates.len());
+    let fingerprint = certificates[0]["fingerprint_sha256"]
+        .as_str()
+        .unwrap()
+        .replace(':', "")
+        .to_lowercase();
+    assert!(
+        keys[0].starts_with(&format!("{fingerprint}.MII")),
+        "{}",
+        keys[0]
+    );
+    assert_eq!(login(&c).status, 303);
+    // What the login reads is the stored keys: with them unreadable it fails, though
+    // the PEMs beside them are sound.
+    w.other_sql(
+        WORKER,
+        &format!(
+            "UPDATE saml_settings SET signing_keys = '[\"junk\"]' WHERE space_key = '{}'",
+            o.key
+        ),
+    );
+    let r = login(&c);
+    assert_eq!(r.status, 503, "{}", r.body);
+    // Saved before the keys were stored: the PEMs.
+    w.other_sql(
+        WORKER,
+        &format!(
+            "UPDATE saml_settings SET signing_keys = NULL WHERE space_key = '{}'",
+            o.key
+        ),
+    );
+    assert_eq!(login(&c).status, 303);
 }
 
 fn percent_decode(s: &str) -> String {

@@ -30,8 +30,8 @@ use super::{
     ports::{
         AccountRecord, AccountStore, AdminChange, Client, DomainStore, FailureKind, ManagedRefusal,
         MemberRecord, NewManagedAccount, NewSsoRequest, OrgStore, Random, SamlRecord,
-        SettingsCache, SignatureVerifier, SsoCompletion, SsoFailureRecord, SsoOutcome,
-        SsoRequestRecord, SsoStarted, SsoStore,
+        SignatureVerifier, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord,
+        SsoStarted, SsoStore,
     },
     App, AppError,
 };
@@ -328,15 +328,14 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         })
     }
 
-    /// Saves SAML settings (administrators, add-on in trial or active) and refreshes the
-    /// login path's cache. Refused while no normal administrator exists.
+    /// Saves SAML settings (administrators, add-on in trial or active). Refused while no
+    /// normal administrator exists.
     ///
     /// # Errors
     /// Field errors, [`AppError::PassInactive`], [`AppError::LastUnmanagedAdmin`],
     /// [`AppError::Forbidden`], [`AppError::NotFound`].
     pub async fn save_saml_settings(
         &self,
-        cache: &impl SettingsCache,
         token: &TokenHash,
         key: &str,
         settings: Result<SamlSettings, Invalid>,
@@ -355,7 +354,6 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             settings,
             updated_at: self.now,
         };
-        cache.put(space_key, &record).await;
         Ok(SamlView {
             record: Some(record),
             sp: SpUrls::new(&self.config.base_url, space_key.as_str()),
@@ -367,15 +365,9 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     ///
     /// # Errors
     /// [`AppError::NotFound`] when there were none, [`AppError::Forbidden`].
-    pub async fn remove_saml_settings(
-        &self,
-        cache: &impl SettingsCache,
-        token: &TokenHash,
-        key: &str,
-    ) -> Result<(), AppError> {
-        let (view, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
+    pub async fn remove_saml_settings(&self, token: &TokenHash, key: &str) -> Result<(), AppError> {
+        let (_, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
         let deleted = self.store.delete_saml_settings(&permit).await?;
-        cache.forget(&view.org.space_key).await;
         if deleted {
             Ok(())
         } else {
@@ -593,7 +585,6 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     /// A [`Refusal`] with its cause and reference (already recorded and to be logged).
     pub async fn acs(
         &self,
-        cache: &impl SettingsCache,
         signatures: &impl SignatureVerifier,
         key: &str,
         (saml_response, relay_state): (Option<&str>, Option<&str>),
@@ -605,7 +596,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         };
         match self
             .consume(
-                (cache, signatures),
+                signatures,
                 &space_key,
                 (saml_response, relay_state),
                 browser,
@@ -658,7 +649,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
 
     async fn consume(
         &self,
-        (cache, signatures): (&impl SettingsCache, &impl SignatureVerifier),
+        signatures: &impl SignatureVerifier,
         space_key: &SpaceKey,
         (saml_response, relay_state): (Option<&str>, Option<&str>),
         browser: Option<&str>,
@@ -679,36 +670,16 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             .filter(|r| !r.starts_with('/'))
             .and_then(SecretToken::parse)
             .map(|t| t.hash());
-        let cached = cache.get(space_key).await;
         let state = self
             .store
-            .acs_state(space_key, relay_hash.as_ref(), cached.is_none(), self.now)
+            .acs_state(space_key, relay_hash.as_ref(), self.now)
             .await
             .map_err(unavailable)?;
         if !state.org_exists {
             return Err(fail(SsoFailure::UnknownOrganization));
         }
-        let Some(version) = state.settings_version else {
+        let Some(settings) = state.settings else {
             return Err(fail(SsoFailure::NotConfigured));
-        };
-        let settings = match (cached, state.settings) {
-            (Some(cached), _) if cached.updated_at == version => cached.settings,
-            (_, Some(record)) => {
-                cache.put(space_key, &record).await;
-                record.settings
-            }
-            // A stale cache entry (changed elsewhere, not yet seen here): read D1.
-            (Some(_), None) => {
-                let record = self
-                    .store
-                    .read_saml_settings(space_key)
-                    .await
-                    .map_err(unavailable)?
-                    .ok_or(fail(SsoFailure::NotConfigured))?;
-                cache.put(space_key, &record).await;
-                record.settings
-            }
-            (None, None) => return Err(fail(SsoFailure::NotConfigured)),
         };
         if !state.sso_allowed {
             return Err(fail(SsoFailure::PassInactive));
@@ -740,16 +711,11 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         let xml =
             saml_sp::decode_base64(encoded.as_bytes()).map_err(|e| fail(SsoFailure::Saml(e)))?;
         let sp = SpUrls::new(&self.config.base_url, space_key.as_str());
-        let keys: Vec<_> = settings
-            .certificates
-            .iter()
-            .map(|c| c.key().clone())
-            .collect();
         let expect = Expectations {
             idp_entity_id: &settings.idp_entity_id,
             sp_entity_id: &sp.entity_id,
             acs_url: &sp.acs_url,
-            keys: &keys,
+            keys: &settings.keys,
             in_response_to: in_response_to.as_deref(),
             allow_idp_initiated: settings.allow_idp_initiated,
             allow_sha1: settings.allow_sha1,

@@ -8,7 +8,7 @@
 //! [`EXPIRY_WARNING_DAYS`]. RSA keys must be at least [`MIN_RSA_BITS`].
 
 use base64::Engine as _;
-use saml_sp::{metadata::IdpMetadata, Certificate, SamlError};
+use saml_sp::{metadata::IdpMetadata, Certificate, SamlError, VerificationKey};
 
 use crate::{
     time::{Timestamp, DAY_MS},
@@ -43,6 +43,36 @@ pub struct SamlSettings {
     pub clock_skew_seconds: i64,
     /// Whether RSA-SHA1 / SHA-1 digests are accepted.
     pub allow_sha1: bool,
+}
+
+/// What a login needs of the settings: the IdP, the keys of its certificates (no X.509
+/// is parsed at login: the keys are stored when the settings are saved) and the options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginSettings {
+    /// The IdP's entity ID (the Issuer of its responses).
+    pub idp_entity_id: String,
+    /// The keys of the signing certificates, in their order.
+    pub keys: Vec<VerificationKey>,
+    /// Whether unsolicited (IdP-initiated) responses are accepted.
+    pub allow_idp_initiated: bool,
+    /// Allowed clock difference in seconds.
+    pub clock_skew_seconds: i64,
+    /// Whether RSA-SHA1 / SHA-1 digests are accepted.
+    pub allow_sha1: bool,
+}
+
+impl SamlSettings {
+    /// What a login needs of these settings.
+    #[must_use]
+    pub fn login(&self) -> LoginSettings {
+        LoginSettings {
+            idp_entity_id: self.idp_entity_id.clone(),
+            keys: self.certificates.iter().map(|c| c.key().clone()).collect(),
+            allow_idp_initiated: self.allow_idp_initiated,
+            clock_skew_seconds: self.clock_skew_seconds,
+            allow_sha1: self.allow_sha1,
+        }
+    }
 }
 
 /// Settings as typed (or sent to the API).

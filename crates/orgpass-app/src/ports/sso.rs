@@ -1,4 +1,4 @@
-//! SAML single sign-on: settings, managed accounts, logins in flight, the ACS, the settings cache.
+//! SAML single sign-on: settings, managed accounts, logins in flight, the ACS, its signature checks.
 
 use orgpass_core::{policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash};
 
@@ -146,10 +146,8 @@ pub struct AcsState {
     pub org_exists: bool,
     /// Its add-on allows SSO now.
     pub sso_allowed: bool,
-    /// When its settings were last saved (`None`: not configured).
-    pub settings_version: Option<Timestamp>,
-    /// Its settings (read only when the cache had none).
-    pub settings: Option<SamlRecord>,
+    /// What a login needs of its settings (`None`: not configured).
+    pub settings: Option<orgpass_core::saml_settings::LoginSettings>,
     /// The login in flight named by the RelayState, if any.
     pub request: Option<SsoRequestRecord>,
 }
@@ -277,7 +275,6 @@ pub trait SsoStore {
         &self,
         space_key: &SpaceKey,
         relay_hash: Option<&TokenHash>,
-        with_settings: bool,
         now: Timestamp,
     ) -> Result<AcsState, PortError>;
 
@@ -319,20 +316,6 @@ pub const SSO_VERIFIED_FAILURES_KEPT: u32 = 1000;
 pub const SSO_ANONYMOUS_FAILURES_PER_IP: i64 = 10;
 /// How long failures are kept.
 pub const SSO_FAILURE_DAYS: i64 = 30;
-
-/// A cache of SAML settings for the login path (KV at the edge). Every change of the
-/// settings rewrites it; the login path also compares the cached `updated_at` with
-/// D1's, so a stale entry (KV is eventually consistent) is never used. Losing or
-/// missing an entry costs a D1 read, nothing more.
-#[allow(async_fn_in_trait)]
-pub trait SettingsCache {
-    /// The cached settings, if any (errors count as a miss).
-    async fn get(&self, space_key: &SpaceKey) -> Option<SamlRecord>;
-    /// Caches the settings.
-    async fn put(&self, space_key: &SpaceKey, record: &SamlRecord);
-    /// Forgets them.
-    async fn forget(&self, space_key: &SpaceKey);
-}
 
 /// The signature back end of SAML logins: performs the checks the SAML core names
 /// (`saml_sp::Pending::checks`). WebCrypto at the edge; RustCrypto natively.
