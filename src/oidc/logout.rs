@@ -9,11 +9,12 @@ use orgpass_app::{
     ports::{LogoutChannel, PortError},
     AppError,
 };
-use orgpass_core::oidc::{hint::verify_hint, keys::verifying_key};
+use orgpass_core::oidc::hint::read_hint;
 use serde_json::Value;
 use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::{
+    platform::crypto::verify_rs256,
     views::{csrf_input, message, Chrome},
     web::{
         auth::check_form,
@@ -54,13 +55,21 @@ pub async fn end_session(req: &mut Request, cx: &Ctx) -> Handled {
         }
         return logged_out(true);
     }
-    let keys: Vec<_> = cx
-        .settings
-        .oidc_keys
-        .iter()
-        .filter_map(|k| verifying_key(k).ok())
-        .collect();
-    let hint = get("id_token_hint").and_then(|t| verify_hint(t, &keys, &cx.settings.base_url));
+    // The hint's RS256 check is WebCrypto's; the claims are read by the core.
+    let hint = match get("id_token_hint").and_then(read_hint) {
+        Some(untrusted) => {
+            let verified = verify_rs256(
+                &cx.settings.oidc_keys,
+                untrusted.kid(),
+                untrusted.signing_input(),
+                untrusted.signature(),
+            )
+            .await
+            .map_err(AppError::Unavailable)?;
+            untrusted.accept(verified, &cx.settings.base_url)
+        }
+        None => None,
+    };
     let outcome = cx
         .app()
         .end_session(EndSessionRequest {

@@ -269,3 +269,62 @@ impl SignatureVerifier for WebCryptoSignatures {
         Ok(verdicts)
     }
 }
+
+thread_local! {
+    /// The public halves of the configured OpenID Connect keys this isolate imported,
+    /// by `kid`, to check the `id_token_hint`s it receives.
+    static HINT_KEYS: RefCell<HashMap<String, web_sys::CryptoKey>> = RefCell::new(HashMap::new());
+}
+
+/// Whether `signature` is an RS256 signature over `message` by the configured signing
+/// key (PKCS#8 texts `keys`) whose `kid` is `kid`. The public half is imported into
+/// WebCrypto as a JWK once per isolate.
+///
+/// # Errors
+/// [`PortError`] when WebCrypto fails (not for a signature that does not verify).
+pub async fn verify_rs256(
+    keys: &[String],
+    kid: &str,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, PortError> {
+    // The kid must be a configured key's now (a key removed from the configuration
+    // verifies nothing, whatever this isolate imported before).
+    let Some(jwk) = keys
+        .iter()
+        .filter_map(|k| orgpass_core::oidc::PublicJwk::from_pkcs8(k).ok())
+        .find(|jwk| jwk.kid == kid)
+    else {
+        return Ok(false);
+    };
+    let cached = HINT_KEYS.with(|k| k.borrow().get(kid).cloned());
+    let key = match cached {
+        Some(key) => key,
+        None => {
+            let data = params(&[("kty", "RSA"), ("n", &jwk.n), ("e", &jwk.e)])?;
+            let usages = Array::of1(&JsValue::from_str("verify"));
+            let key: web_sys::CryptoKey = JsFuture::from(
+                subtle()?
+                    .import_key_with_object("jwk", &data, &rs256()?, false, &usages)
+                    .map_err(js_error("importKey"))?,
+            )
+            .await
+            .map_err(js_error("importKey"))?
+            .unchecked_into();
+            HINT_KEYS.with(|k| k.borrow_mut().insert(kid.to_owned(), key.clone()));
+            key
+        }
+    };
+    let verified = match subtle()?.verify_with_object_and_u8_array_and_u8_array(
+        &rs256()?,
+        &key,
+        signature,
+        message,
+    ) {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .is_ok_and(|v| v.as_bool() == Some(true)),
+        Err(_) => false,
+    };
+    Ok(verified)
+}

@@ -92,24 +92,6 @@ impl PublicJwk {
     }
 }
 
-/// The `kid` and the public key of a configured PKCS#8 RSA private key, to verify the
-/// tokens it signed ([`super::hint`]).
-///
-/// # Errors
-/// [`KeyError`].
-pub fn verifying_key(input: &str) -> Result<(String, rsa::PublicKey), KeyError> {
-    let jwk = PublicJwk::from_pkcs8(input)?;
-    let der = der_of(input)?;
-    let info = pkcs8::PrivateKeyInfoRef::try_from(der.as_slice()).map_err(|_| KeyError::NotRsa)?;
-    let key = pkcs1::RsaPrivateKeyRef::try_from(info.private_key).map_err(|_| KeyError::NotRsa)?;
-    let public = rsa::PublicKey::try_from(pkcs1::RsaPublicKey {
-        modulus: key.modulus,
-        public_exponent: key.public_exponent,
-    })
-    .map_err(|_| KeyError::NotRsa)?;
-    Ok((jwk.kid, public))
-}
-
 /// The RFC 7638 SHA-256 thumbprint of an RSA JWK with members `n` and `e`
 /// (base64url): SHA-256 of the required members, in lexicographic order, without
 /// whitespace (§3.2, §3.3).
