@@ -80,7 +80,8 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
     let started = worker::Date::now().as_millis();
     let now = Timestamp::from_millis(i64::try_from(started).unwrap_or(i64::MAX));
     let settings = Settings::from_env(&env);
-    let store = D1Store::new(env.d1("DB")?);
+    let bookmarks = web::http::Bookmarks::of(&req);
+    let store = D1Store::new(&env.d1("DB")?, &bookmarks.start(&req.method()))?;
     let cx = Ctx {
         settings,
         now,
@@ -115,6 +116,12 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
         }
     };
     http::secure(&mut response, !cx.settings.development)?;
+    // Read your writes: the next request that presents this starts where this one ended.
+    bookmarks.hand_back(
+        &mut response,
+        cx.store.bookmark().as_deref(),
+        routes::is_page(&path),
+    )?;
     if cx.store.sessions_ended() {
         cx.deliver_logouts_soon();
     }
@@ -157,7 +164,13 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
     let now = Timestamp::from_millis(event.schedule() as i64);
     let settings = Settings::from_env(&env);
     let store = match env.d1("DB") {
-        Ok(db) => D1Store::new(db),
+        Ok(db) => match D1Store::new(&db, &platform::d1::SessionStart::Primary) {
+            Ok(store) => store,
+            Err(e) => {
+                worker::console_error!("scheduled: no D1 session: {e}");
+                return;
+            }
+        },
         Err(e) => {
             worker::console_error!("scheduled: no DB binding: {e}");
             return;

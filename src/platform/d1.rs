@@ -2,6 +2,11 @@
 //! method is one round trip (one statement or one atomic `batch`), counted for the
 //! request log.
 //!
+//! Every request's statements go through one D1 session (the Sessions API, for read
+//! replication; docs/architecture.md "Reads near the reader"): it starts where the
+//! request's bookmark says, or on any replica for a read-only request, or on the primary
+//! for a write, and its bookmark after the last statement goes back to the client.
+//!
 //! Conditional writes carry their own guards (`WHERE NOT EXISTS`, `ON CONFLICT`,
 //! `UPDATE … WHERE used_at IS NULL`), so that the row counts D1 reports decide
 //! outcomes like "email taken" or "token already used" exactly once, even under
@@ -12,25 +17,71 @@ use std::{cell::Cell, rc::Rc};
 use orgpass_app::ports::{AccountRecord, PortError};
 use orgpass_core::{Email, Timestamp};
 use serde::{de::DeserializeOwned, Deserialize};
-use worker::{wasm_bindgen::JsValue, D1Database, D1PreparedStatement, D1Result};
+use worker::{
+    wasm_bindgen::JsValue, D1Database, D1DatabaseSession, D1PreparedStatement, D1Result,
+    D1SessionConstraint,
+};
+
+/// Where a request's D1 session starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionStart {
+    /// After this bookmark (the client's last one): it reads its own writes.
+    After(String),
+    /// Anywhere (a read-only request without a bookmark).
+    AnyReplica,
+    /// On the primary (a write, the Cron).
+    Primary,
+}
+
+/// The longest bookmark accepted from a client.
+const BOOKMARK_MAX: usize = 128;
+
+/// A client's bookmark, if it has the shape D1's have (hex digits and dashes); anything
+/// else is ignored (the request then starts as if it had none).
+#[must_use]
+pub fn bookmark(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (!text.is_empty()
+        && text.len() <= BOOKMARK_MAX
+        && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+    .then_some(text)
+}
 
 /// The database of one request, counting its round trips.
 #[derive(Clone)]
 pub struct D1Store {
-    db: Rc<D1Database>,
+    db: Rc<D1DatabaseSession>,
     trips: Rc<Cell<u32>>,
     sessions_ended: Rc<Cell<bool>>,
 }
 
 impl D1Store {
-    /// Wraps the `DB` binding.
-    #[must_use]
-    pub fn new(db: D1Database) -> Self {
-        Self {
-            db: Rc::new(db),
+    /// Opens the request's session on the `DB` binding.
+    ///
+    /// # Errors
+    /// When the runtime refuses the session.
+    pub fn new(db: &D1Database, start: &SessionStart) -> worker::Result<Self> {
+        let session = match start {
+            SessionStart::After(bookmark) => db.with_session(Some(bookmark))?,
+            SessionStart::AnyReplica => {
+                db.with_session_constraint(D1SessionConstraint::FirstUnconstrained)?
+            }
+            SessionStart::Primary => {
+                db.with_session_constraint(D1SessionConstraint::FirstPrimary)?
+            }
+        };
+        Ok(Self {
+            db: Rc::new(session),
             trips: Rc::new(Cell::new(0)),
             sessions_ended: Rc::new(Cell::new(false)),
-        }
+        })
+    }
+
+    /// The session's bookmark after its last statement (`None` before any): a client
+    /// that presents it next time reads at least what this request read and wrote.
+    #[must_use]
+    pub fn bookmark(&self) -> Option<String> {
+        self.db.get_bookmark().ok().flatten()
     }
 
     /// Round trips made so far.

@@ -249,3 +249,70 @@ mod tests {
         );
     }
 }
+
+/// The request and response header that carries a D1 bookmark (API clients).
+pub const BOOKMARK_HEADER: &str = "x-orgpass-bookmark";
+/// The cookie that carries it (browsers).
+pub const BOOKMARK_COOKIE: &str = "orgpass_bookmark";
+/// How long a browser keeps its bookmark: long past any replica's lag, after which an
+/// old bookmark is harmless (every replica is beyond it).
+const BOOKMARK_SECONDS: i64 = 600;
+
+/// The D1 bookmarks of one request: what the client presented (the header, else the
+/// cookie; ignored unless it has a bookmark's shape) and whether it came as a cookie.
+#[derive(Debug, Clone, Default)]
+pub struct Bookmarks {
+    presented: Option<String>,
+    cookie: Option<String>,
+}
+
+impl Bookmarks {
+    /// What `req` presents.
+    #[must_use]
+    pub fn of(req: &Request) -> Self {
+        let valid = |v: String| crate::platform::d1::bookmark(&v).map(str::to_owned);
+        let cookie = cookie(req, BOOKMARK_COOKIE).and_then(valid);
+        let presented = header(req, BOOKMARK_HEADER)
+            .and_then(valid)
+            .or_else(|| cookie.clone());
+        Self { presented, cookie }
+    }
+
+    /// Where the request's D1 session starts: after the presented bookmark, else on any
+    /// replica for a read-only method, else on the primary. (A write made in a session
+    /// that started on a replica still goes to the primary: the start only decides where
+    /// the first statement may be read.)
+    #[must_use]
+    pub fn start(&self, method: &worker::Method) -> crate::platform::d1::SessionStart {
+        use crate::platform::d1::SessionStart;
+        match (&self.presented, method) {
+            (Some(b), _) => SessionStart::After(b.clone()),
+            (None, worker::Method::Get | worker::Method::Head) => SessionStart::AnyReplica,
+            (None, _) => SessionStart::Primary,
+        }
+    }
+
+    /// Hands the session's `bookmark` back: in the header on every response, and to a
+    /// browser (`page`) in the cookie when it moved.
+    ///
+    /// # Errors
+    /// When the runtime refuses a header.
+    pub fn hand_back(
+        &self,
+        response: &mut Response,
+        bookmark: Option<&str>,
+        page: bool,
+    ) -> worker::Result<()> {
+        let Some(bookmark) = bookmark else {
+            return Ok(());
+        };
+        response.headers_mut().set(BOOKMARK_HEADER, bookmark)?;
+        if page && self.cookie.as_deref() != Some(bookmark) {
+            response.headers_mut().append(
+                "set-cookie",
+                &set_cookie(BOOKMARK_COOKIE, bookmark, BOOKMARK_SECONDS),
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -8,6 +8,10 @@ use crate::{unique_email, verified_session, World, PASSWORD};
 pub const TESTS: &[(&str, crate::TestFn)] = &[
     ("platform::health", health),
     (
+        "platform::d1_bookmarks_are_issued_honoured_and_read_your_writes_holds",
+        d1_bookmarks,
+    ),
+    (
         "platform::security_headers_on_pages_and_api",
         security_headers_on_pages_and_api,
     ),
@@ -249,4 +253,87 @@ fn logs_carry_no_secrets(w: &World) {
         log.contains("\"d1\":"),
         "request lines count D1 round trips"
     );
+}
+
+/// D1 read replication's bookmarks (docs/architecture.md "Reads near the reader"): every
+/// response that read or wrote carries the session's bookmark; a request that presents
+/// one (header, or cookie for browsers) starts its session there, so it reads what the
+/// earlier request wrote.
+fn d1_bookmarks(w: &crate::World) {
+    // A Worker of its own: the bookmark is the database's position, which other tests'
+    // writes would move between two requests here.
+    let c = w.other_client("bookmarks", &[]);
+    let token = crate::verified_session(&c, &crate::unique_email("bookmark"));
+    let shape = |b: &str| !b.is_empty() && b.bytes().all(|x| x.is_ascii_hexdigit() || x == b'-');
+    let bookmark_of = |r: &crate::client::Resp| {
+        r.header("x-orgpass-bookmark")
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let me = |headers: &[(&str, &str)]| {
+        let auth = format!("Bearer {token}");
+        let mut all = vec![("authorization", auth.as_str())];
+        all.extend_from_slice(headers);
+        c.send("GET", "/api/v1/me", &all, None)
+    };
+    // Read your writes, request after request.
+    for i in 0..10 {
+        let name = format!("Renamed {i}");
+        let r = c.json(
+            "PATCH",
+            "/api/v1/me",
+            Some(&token),
+            &json!({ "name": name }),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let written = bookmark_of(&r);
+        assert!(
+            shape(&written),
+            "a write hands its bookmark back: {written:?}"
+        );
+        let r = me(&[("x-orgpass-bookmark", &written)]);
+        assert_eq!(r.json()["account"]["name"], name.as_str());
+        assert!(
+            bookmark_of(&r) >= written,
+            "{} < {written}",
+            bookmark_of(&r)
+        );
+    }
+    // Honoured: a session started after a bookmark keeps the later of it and what D1
+    // answers, so a bookmark beyond the database's comes back as it was sent.
+    let now = bookmark_of(&me(&[]));
+    assert!(shape(&now), "a read hands its bookmark back too: {now:?}");
+    let later = format!("ffffffff{}", &now[8..]);
+    assert_eq!(bookmark_of(&me(&[("x-orgpass-bookmark", &later)])), later);
+    // Ignored when it is not a bookmark: the request starts as if it had none.
+    let r = me(&[("x-orgpass-bookmark", "not a bookmark; drop table")]);
+    assert_eq!(r.status, 200);
+    let ignored = bookmark_of(&r);
+    assert!(
+        shape(&ignored) && ignored >= now && ignored < later,
+        "{ignored}"
+    );
+    // Browsers: the cookie, set when the bookmark moved, honoured like the header.
+    let session = format!("orgpass_session={token}");
+    let page = c.send("GET", "/account", &[("cookie", &session)], None);
+    assert_eq!(page.status, 200);
+    let set = page
+        .all("set-cookie")
+        .into_iter()
+        .find(|h| h.starts_with("orgpass_bookmark="))
+        .expect("the bookmark cookie")
+        .to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    assert!(
+        set.starts_with(&format!("orgpass_bookmark={};", bookmark_of(&page))),
+        "{set}"
+    );
+    let with_later = format!("{session}; orgpass_bookmark={later}");
+    let page = c.send("GET", "/account", &[("cookie", &with_later)], None);
+    assert_eq!(bookmark_of(&page), later);
+    // The API's JSON answers carry only the header.
+    assert!(me(&[]).all("set-cookie").is_empty());
 }
