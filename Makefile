@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
+.PHONY: bench-load bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -99,6 +99,11 @@ bench-self-service: build
 # RS256 signature included (see docs/performance.md).
 bench-oidc: build
 	cargo bench --bench oidc
+
+# Throughput of authenticated routes under 8 loopback clients, as a share of a trivial
+# route's in the same run (see docs/performance.md).
+bench-load: build
+	cargo bench --bench load
 
 # The DNS codec natively, and a domain check through the Worker against a real DoH
 # server (see docs/performance.md).

@@ -30,16 +30,12 @@ mod client;
 mod cpu;
 #[path = "../tests/e2e/idp_peer.rs"]
 mod idp_peer;
+#[path = "common/load.rs"]
+mod load;
 #[path = "../tests/e2e/server.rs"]
 mod server;
 
-use std::{
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc, Mutex,
-    },
-    time::{Duration, Instant},
-};
+use std::time::Instant;
 
 use client::Client;
 use idp_peer::IdpPeer;
@@ -177,60 +173,35 @@ fn serial(c: &Client, o: &Org, responses: &[String], label: &str) {
     );
 }
 
-fn load(base: &str, o: &Org, responses: Vec<String>, label: &str) {
-    let responses = Arc::new(responses);
-    let next = Arc::new(AtomicUsize::new(0));
-    let times = Arc::new(Mutex::new(Vec::new()));
+fn load(base: &str, o: &Org, responses: Vec<String>, label: &str) -> f64 {
     let url = format!("{base}/saml/{}/acs", o.key);
-    let started = Instant::now();
-    let workers: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let (responses, next, times, url) = (
-                Arc::clone(&responses),
-                Arc::clone(&next),
-                Arc::clone(&times),
-                url.clone(),
-            );
-            std::thread::spawn(move || {
-                let agent = ureq::AgentBuilder::new()
-                    .redirects(0)
-                    .timeout(Duration::from_secs(60))
-                    .build();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(r) = responses.get(i) else { break };
-                    let start = Instant::now();
-                    let resp = agent
-                        .post(&url)
-                        .set("content-type", "application/x-www-form-urlencoded")
-                        .send_string(&body(r));
-                    let status = match resp {
-                        Ok(r) => r.status(),
-                        Err(ureq::Error::Status(s, _)) => s,
-                        Err(e) => panic!("{e}"),
-                    };
-                    assert_eq!(status, 303);
-                    times
-                        .lock()
-                        .unwrap()
-                        .push(start.elapsed().as_secs_f64() * 1000.0);
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().unwrap();
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    let mut times = Arc::try_unwrap(times).unwrap().into_inner().unwrap();
-    times.sort_by(f64::total_cmp);
+    let n = responses.len();
+    let r = load::run(CONCURRENCY, n, 303, move |agent, i| {
+        load::status(
+            agent
+                .post(&url)
+                .set("content-type", "application/x-www-form-urlencoded")
+                .send_string(&body(&responses[i])),
+        )
+    });
     println!(
         "{label:<44} {:>5} {:>8.0} {:>8.2} {:>8.2}",
-        times.len(),
-        times.len() as f64 / elapsed,
-        pct(&times, 0.5),
-        pct(&times, 0.99)
+        r.n, r.per_second, r.p50, r.p99
     );
+    r.per_second
+}
+
+/// `GET /healthz` under the same load: the trivial route the ACS is compared with.
+fn trivial(base: &str, n: usize) -> f64 {
+    let url = format!("{base}/healthz");
+    let r = load::run(CONCURRENCY, n, 200, move |agent, _| {
+        load::status(agent.get(&url).call())
+    });
+    println!(
+        "{:<44} {:>5} {:>8.0} {:>8.2} {:>8.2}",
+        "GET /healthz (trivial route)", r.n, r.per_second, r.p50, r.p99
+    );
+    r.per_second
 }
 
 fn main() {
@@ -309,17 +280,25 @@ fn main() {
         "p50 ms",
         "p99 ms"
     );
-    load(
+    let before = trivial(&server.base, LOAD);
+    let rsa2048 = load(
         &server.base,
         &o2048,
         load_2048,
         "RSA 2048, distinct responses",
     );
-    load(
+    let rsa4096 = load(
         &server.base,
         &o4096,
         load_4096,
         "RSA 4096, distinct responses",
+    );
+    let after = trivial(&server.base, LOAD);
+    let reference = (before + after) / 2.0;
+    println!(
+        "ACS throughput / the trivial route's: {:.1} % (RSA 2048), {:.1} % (RSA 4096)",
+        100.0 * rsa2048 / reference,
+        100.0 * rsa4096 / reference
     );
     server.stop();
 }

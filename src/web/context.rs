@@ -118,6 +118,15 @@ impl Settings {
 /// The concrete application of the Worker.
 pub type EdgeApp = App<D1Store, WebCryptoPbkdf2, PlatformRandom>;
 
+thread_local! {
+    /// When this isolate last touched each session (by token hash).
+    static TOUCHED: std::cell::RefCell<std::collections::HashMap<orgpass_core::TokenHash, i64>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// At most this many sessions are remembered per isolate.
+const TOUCHED_MAX: usize = 10_000;
+
 /// One request's context.
 pub struct Ctx {
     /// Settings.
@@ -161,11 +170,32 @@ impl Ctx {
     }
 
     /// Records, after the response has gone, that the session `token` was used now (a
-    /// guarded write that changes the row at most every few minutes).
+    /// guarded write that changes the row at most every few minutes). An isolate that
+    /// touched the session less than that ago does not send the statement at all: it
+    /// would change nothing, and it is a write to the primary on every request.
     pub fn touch_session_soon(&self, token: orgpass_core::TokenHash) {
         let Some(runtime) = self.runtime.as_ref() else {
             return;
         };
+        let window = orgpass_app::self_service::TOUCH_EVERY_MINUTES * 60_000;
+        let now = self.now.millis();
+        let due = TOUCHED.with(|t| {
+            let mut touched = t.borrow_mut();
+            if touched.get(&token).is_some_and(|at| now - at < window) {
+                return false;
+            }
+            if touched.len() >= TOUCHED_MAX {
+                touched.retain(|_, at| now - *at < window);
+                if touched.len() >= TOUCHED_MAX {
+                    touched.clear();
+                }
+            }
+            touched.insert(token, now);
+            true
+        });
+        if !due {
+            return;
+        }
         let app = self.app();
         runtime.wait_until(async move {
             if let Err(e) = app.touch_session(&token).await {
