@@ -125,36 +125,50 @@ fn main() {
         "p99 ms",
         "/ trivial"
     );
-    let healthz = format!("{base}/healthz");
-    let trivial = || {
-        let url = healthz.clone();
-        load::run(CONCURRENCY, N, 200, move |a, _| {
-            load::status(a.get(&url).call())
-        })
-    };
-    let before = trivial();
-    line("GET /healthz (trivial route, before)", &before, None);
+    // Each workload: (label, expected status, request i). Run once unmeasured to warm
+    // the isolate and the local D1 up, then measured, the trivial route before and after.
     let bearer = format!("Bearer {token}");
-    let me = {
-        let (url, bearer) = (format!("{base}/api/v1/me"), bearer.clone());
-        load::run(CONCURRENCY, N, 200, move |a, _| {
-            load::status(a.get(&url).set("authorization", &bearer).call())
-        })
+    let cookie = format!("orgpass_session={token}");
+    type Request = Box<dyn Fn(&ureq::Agent, usize) -> u16 + Send + Sync>;
+    let workload = |which: &str| -> (u16, Request) {
+        let (healthz, me) = (format!("{base}/healthz"), format!("{base}/api/v1/me"));
+        let (members, authorize) = (members.clone(), authorize.clone());
+        let (bearer, cookie) = (bearer.clone(), cookie.clone());
+        match which {
+            "trivial" => (
+                200,
+                Box::new(move |a, _| load::status(a.get(&healthz).call())),
+            ),
+            "me" => (
+                200,
+                Box::new(move |a, _| load::status(a.get(&me).set("authorization", &bearer).call())),
+            ),
+            "members" => (
+                200,
+                Box::new(move |a, _| {
+                    load::status(a.get(&members).set("authorization", &bearer).call())
+                }),
+            ),
+            _ => (
+                303,
+                Box::new(move |a, _| load::status(a.get(&authorize).set("cookie", &cookie).call())),
+            ),
+        }
     };
-    let page = {
-        let bearer = bearer.clone();
-        load::run(CONCURRENCY, N, 200, move |a, _| {
-            load::status(a.get(&members).set("authorization", &bearer).call())
-        })
+    let measure = |which: &str, n: usize| {
+        let (expect, send) = workload(which);
+        load::run(CONCURRENCY, n, expect, send)
     };
-    let codes = {
-        let cookie = format!("orgpass_session={token}");
-        load::run(CONCURRENCY, N, 303, move |a, _| {
-            load::status(a.get(&authorize).set("cookie", &cookie).call())
-        })
-    };
-    let after = trivial();
+    for which in ["trivial", "me", "members", "authorize"] {
+        measure(which, N / 4);
+    }
+    let before = measure("trivial", N);
+    let me = measure("me", N);
+    let page = measure("members", N);
+    let codes = measure("authorize", N);
+    let after = measure("trivial", N);
     let reference = (before.per_second + after.per_second) / 2.0;
+    line("GET /healthz (trivial route, before)", &before, None);
     line("GET /api/v1/me", &me, Some(reference));
     line("GET members?limit=200 (of 251)", &page, Some(reference));
     line(
