@@ -278,17 +278,18 @@ impl Bookmarks {
         Self { presented, cookie }
     }
 
-    /// Where the request's D1 session starts: after the presented bookmark, else on any
-    /// replica for a read-only method, else on the primary. (A write made in a session
-    /// that started on a replica still goes to the primary: the start only decides where
-    /// the first statement may be read.)
+    /// Where the request's D1 session starts. A read-only method (GET, HEAD) starts
+    /// after the presented bookmark, else on any replica. Every other method starts on
+    /// the primary, bookmark or not (the primary is past any bookmark): what a write
+    /// request reads to decide (who the caller is, what they may do) is then never a
+    /// replica's older view, and a privilege revoked a moment ago is revoked for it.
     #[must_use]
     pub fn start(&self, method: &worker::Method) -> crate::platform::d1::SessionStart {
         use crate::platform::d1::SessionStart;
-        match (&self.presented, method) {
-            (Some(b), _) => SessionStart::After(b.clone()),
-            (None, worker::Method::Get | worker::Method::Head) => SessionStart::AnyReplica,
-            (None, _) => SessionStart::Primary,
+        match (method, &self.presented) {
+            (worker::Method::Get | worker::Method::Head, Some(b)) => SessionStart::After(b.clone()),
+            (worker::Method::Get | worker::Method::Head, None) => SessionStart::AnyReplica,
+            _ => SessionStart::Primary,
         }
     }
 
@@ -314,5 +315,41 @@ impl Bookmarks {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod bookmark_tests {
+    use super::Bookmarks;
+    use crate::platform::d1::{bookmark, SessionStart};
+    use worker::Method;
+
+    #[test]
+    fn only_reads_start_after_a_bookmark_or_on_a_replica() {
+        let with = Bookmarks {
+            presented: Some("0000000a-00000001".to_owned()),
+            cookie: None,
+        };
+        let without = Bookmarks::default();
+        for read in [Method::Get, Method::Head] {
+            assert_eq!(
+                with.start(&read),
+                SessionStart::After("0000000a-00000001".to_owned())
+            );
+            assert_eq!(without.start(&read), SessionStart::AnyReplica);
+        }
+        // A write decides on the primary's view, bookmark or not.
+        for write in [Method::Post, Method::Put, Method::Patch, Method::Delete] {
+            assert_eq!(with.start(&write), SessionStart::Primary);
+            assert_eq!(without.start(&write), SessionStart::Primary);
+        }
+    }
+
+    #[test]
+    fn a_bookmark_is_hex_digits_and_dashes() {
+        assert_eq!(bookmark(" 0000000a-00000001 "), Some("0000000a-00000001"));
+        for junk in ["", "x", "0000'; DROP", &"a".repeat(129)] {
+            assert_eq!(bookmark(junk), None, "{junk}");
+        }
     }
 }

@@ -305,6 +305,21 @@ fn d1_bookmarks(w: &crate::World) {
     assert!(shape(&now), "a read hands its bookmark back too: {now:?}");
     let later = format!("ffffffff{}", &now[8..]);
     assert_eq!(bookmark_of(&me(&[("x-orgpass-bookmark", &later)])), later);
+    // A write starts on the primary whatever it presents: what it decides on is never
+    // a replica's older view (so the bookmark beyond the database's is not kept).
+    let auth = format!("Bearer {token}");
+    let r = c.send(
+        "PATCH",
+        "/api/v1/me",
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+            ("x-orgpass-bookmark", &later),
+        ],
+        Some(r#"{"name": "Written on the primary"}"#),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(bookmark_of(&r) < later, "{}", bookmark_of(&r));
     // Ignored when it is not a bookmark: the request starts as if it had none.
     let r = me(&[("x-orgpass-bookmark", "not a bookmark; drop table")]);
     assert_eq!(r.status, 200);
