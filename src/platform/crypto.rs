@@ -111,6 +111,24 @@ fn params(members: &[(&str, &str)]) -> Result<Object, PortError> {
     Ok(params)
 }
 
+/// Whether `signature` verifies over `message` with `key` (`crypto.subtle.verify`). A
+/// refusal (a signature of the wrong length, say) is a signature that does not verify.
+async fn verify(
+    algorithm: &Object,
+    key: &web_sys::CryptoKey,
+    signature: &[u8],
+    message: &[u8],
+) -> Result<bool, PortError> {
+    let Ok(promise) =
+        subtle()?.verify_with_object_and_u8_array_and_u8_array(algorithm, key, signature, message)
+    else {
+        return Ok(false);
+    };
+    Ok(JsFuture::from(promise)
+        .await
+        .is_ok_and(|v| v.as_bool() == Some(true)))
+}
+
 fn rs256() -> Result<Object, PortError> {
     params(&[("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")])
 }
@@ -251,20 +269,7 @@ impl SignatureVerifier for WebCryptoSignatures {
                 SignatureAlg::Rsa(_) => params(&[("name", "RSASSA-PKCS1-v1_5")])?,
                 SignatureAlg::Ecdsa(d) => params(&[("name", "ECDSA"), ("hash", hash_name(d))])?,
             };
-            // A rejected promise (a signature of the wrong length, say) is a signature
-            // that does not verify.
-            let verified = match subtle()?.verify_with_object_and_u8_array_and_u8_array(
-                &algorithm,
-                &key,
-                check.signature,
-                check.message,
-            ) {
-                Ok(promise) => JsFuture::from(promise)
-                    .await
-                    .is_ok_and(|v| v.as_bool() == Some(true)),
-                Err(_) => false,
-            };
-            verdicts.push(verified);
+            verdicts.push(verify(&algorithm, &key, check.signature, check.message).await?);
         }
         Ok(verdicts)
     }
@@ -315,16 +320,5 @@ pub async fn verify_rs256(
             key
         }
     };
-    let verified = match subtle()?.verify_with_object_and_u8_array_and_u8_array(
-        &rs256()?,
-        &key,
-        signature,
-        message,
-    ) {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .is_ok_and(|v| v.as_bool() == Some(true)),
-        Err(_) => false,
-    };
-    Ok(verified)
+    verify(&rs256()?, &key, signature, message).await
 }
