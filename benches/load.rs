@@ -19,6 +19,8 @@
 )]
 #![allow(missing_docs, clippy::disallowed_methods, dead_code)]
 
+#[path = "common/account.rs"]
+mod account;
 #[path = "../tests/e2e/client.rs"]
 mod client;
 #[path = "common/load.rs"]
@@ -32,7 +34,6 @@ use serde_json::json;
 const CONCURRENCY: usize = 8;
 const N: usize = 800;
 const MEMBERS: usize = 250;
-const PASSWORD: &str = "correct horse battery staple";
 const OPERATOR: &str = "dev-operator-token-not-secret";
 const VERIFIER: &str = "bench-verifier-bench-verifier-bench-verifier-0001";
 
@@ -50,24 +51,7 @@ fn main() {
     let mut server = server::Server::start("bench-load", &[]);
     let base = server.base.clone();
     let c = Client::new(&base);
-    let email = "load@bench.example";
-    let r = c.json(
-        "POST",
-        "/api/v1/accounts",
-        None,
-        &json!({"email": email, "password": PASSWORD, "name": "Load"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    server.sql(&format!(
-        "UPDATE accounts SET email_verified_at = 1 WHERE email = '{email}'"
-    ));
-    let r = c.json(
-        "POST",
-        "/api/v1/sessions",
-        None,
-        &json!({"email": email, "password": PASSWORD}),
-    );
-    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let (_, token) = account::signed_in(&server, &c, "load@bench.example", "Load");
     let r = c.json(
         "POST",
         "/api/v1/orgs",

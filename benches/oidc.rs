@@ -17,6 +17,8 @@
 )]
 #![allow(missing_docs, clippy::disallowed_methods, dead_code)]
 
+#[path = "common/account.rs"]
+mod account;
 #[path = "../tests/e2e/client.rs"]
 mod client;
 #[path = "common/cpu.rs"]
@@ -29,7 +31,6 @@ use client::Client;
 use serde_json::{json, Value};
 
 const N: usize = 150;
-const PASSWORD: &str = "correct horse battery staple";
 const OPERATOR: &str = "dev-operator-token-not-secret";
 const VERIFIER: &str = "bench-verifier-bench-verifier-bench-verifier-0001";
 
@@ -47,25 +48,7 @@ fn main() {
     let mut server = server::Server::start("bench-oidc", &[]);
     let base = server.base.clone();
     let c = Client::new(&base);
-    let email = "oidc@bench.example";
-    let r = c.json(
-        "POST",
-        "/api/v1/accounts",
-        None,
-        &json!({"email": email, "password": PASSWORD, "name": "Bench"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    server.sql(&format!(
-        "UPDATE accounts SET email_verified_at = 1 WHERE email = '{email}'"
-    ));
-    let r = c.json(
-        "POST",
-        "/api/v1/sessions",
-        None,
-        &json!({"email": email, "password": PASSWORD}),
-    );
-    let session = r.json()["token"].as_str().unwrap().to_owned();
-    let account = r.json()["account"]["id"].as_str().unwrap().to_owned();
+    let (account, session) = account::signed_in(&server, &c, "oidc@bench.example", "Bench");
     for product in ["tracker", "chat"] {
         let r = c.json(
             "POST",

@@ -16,6 +16,8 @@
 )]
 #![allow(missing_docs, clippy::disallowed_methods, dead_code)]
 
+#[path = "common/account.rs"]
+mod account;
 #[path = "../tests/e2e/client.rs"]
 mod client;
 #[path = "common/cpu.rs"]
@@ -28,37 +30,11 @@ use serde_json::{json, Value};
 
 /// Requests per case (the limits allow it: links 20 per IP, codes 20 per account).
 const N: usize = 15;
-const PASSWORD: &str = "correct horse battery staple";
+use account::PASSWORD;
 
 fn sha256_hex(s: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(s.as_bytes()))
-}
-
-/// A confirmed account with a session; its id and token.
-fn account(server: &server::Server, c: &Client, email: &str) -> (String, String) {
-    let r = c.json(
-        "POST",
-        "/api/v1/accounts",
-        None,
-        &json!({"email": email, "password": PASSWORD, "name": "Bench"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    server.sql(&format!(
-        "UPDATE accounts SET email_verified_at = 1 WHERE email = '{email}'"
-    ));
-    let r = c.json(
-        "POST",
-        "/api/v1/sessions",
-        None,
-        &json!({"email": email, "password": PASSWORD}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let body = r.json();
-    (
-        body["account"]["id"].as_str().unwrap().to_owned(),
-        body["token"].as_str().unwrap().to_owned(),
-    )
 }
 
 /// A token of our shape (43 base64url characters) numbered `i`.
@@ -76,9 +52,9 @@ fn main() {
     let mut server = server::Server::start("bench-self-service", &[]);
     let base = server.base.clone();
     let c = Client::new(&base);
-    let (_, main_token) = account(&server, &c, "main@bench.example");
-    let (two_step_id, _) = account(&server, &c, "twostep@bench.example");
-    account(&server, &c, "login@bench.example");
+    let (_, main_token) = account::signed_in(&server, &c, "main@bench.example", "Bench");
+    let (two_step_id, _) = account::signed_in(&server, &c, "twostep@bench.example", "Bench");
+    account::signed_in(&server, &c, "login@bench.example", "Bench");
 
     // One reset link per request, each of its own account (a reset spends the account's
     // other links), and a second step per request (challenge + recovery code).
