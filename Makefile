@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: bench-load bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
+.PHONY: bench-cold-start bench-load bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -33,16 +33,20 @@ SOURCES := $(shell find src crates/*/src crates/*/Cargo.toml migrations -type f)
 # Release build (wasm-opt on): what `make dev` serves and `make size` measures. The
 # stamps make a second `make dev` skip the build when nothing changed; each flavour
 # removes the other's stamp since both write build/.
-build: setup build/.release
-build/.release: $(SOURCES)
+# The function names are dropped (85 KiB gzipped) unless WASM_NAMES=1, which the
+# profiler's per-function breakdown needs (docs/performance.md).
+RELEASE := build/.release$(if $(WASM_NAMES),-names)
+build: setup $(RELEASE)
+$(RELEASE): $(SOURCES)
 	worker-build --release
-	rm -f build/.fast && touch $@
+	$(if $(WASM_NAMES),,node scripts/strip-wasm-names.mjs build/index_bg.wasm)
+	rm -f build/.fast build/.release build/.release-names && touch $@
 
 # Test build: same code, wasm-opt skipped (seconds instead of a minute).
 build-fast: setup build/.fast
 build/.fast: $(SOURCES)
 	worker-build --release --no-opt
-	rm -f build/.release && touch $@
+	rm -f build/.release build/.release-names && touch $@
 
 # The development signing key of the OpenID Connect provider: made here once, kept in
 # .tools/ (ignored by git), never committed.
@@ -104,6 +108,10 @@ bench-oidc: build
 # route's in the same run (see docs/performance.md).
 bench-load: build
 	cargo bench --bench load
+
+# Time to the first answer of a fresh isolate, beside a one-line JS Worker (Miniflare).
+bench-cold-start: build
+	node benches/cold-start.mjs
 
 # The DNS codec natively, and a domain check through the Worker against a real DoH
 # server (see docs/performance.md).
