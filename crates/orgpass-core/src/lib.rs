@@ -20,6 +20,7 @@ pub mod policy;
 pub mod project;
 pub mod ratelimit;
 pub mod saml_settings;
+pub mod scim;
 pub mod stripe;
 pub mod token;
 pub mod two_step;

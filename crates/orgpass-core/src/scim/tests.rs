@@ -1,0 +1,243 @@
+//! The filter grammar: RFC 7644 §3.4.2.2's own examples, what Okta and Entra ID send,
+//! precedence, PATCH paths, and every kind of malformed input.
+
+use super::filter::*;
+
+fn path(name: &str, sub: Option<&str>) -> AttrPath {
+    AttrPath {
+        uri: None,
+        name: name.into(),
+        sub: sub.map(Into::into),
+    }
+}
+
+fn eq(name: &str, value: &str) -> Filter {
+    Filter::Attr(AttrExpr {
+        path: path(name, None),
+        test: Test::Compare(CompareOp::Eq, Value::String(value.into())),
+    })
+}
+
+#[test]
+fn what_okta_and_entra_send() {
+    // Okta, before it creates a user; Entra ID the same, and for groups.
+    assert_eq!(
+        parse(r#"userName eq "ada@example.com""#).unwrap(),
+        eq("userName", "ada@example.com")
+    );
+    assert_eq!(
+        parse(r#"externalId eq "00u1ab""#).unwrap(),
+        eq("externalId", "00u1ab")
+    );
+    assert_eq!(
+        parse(r#"displayName eq "Engineering""#).unwrap(),
+        eq("displayName", "Engineering")
+    );
+    // Operators are case-insensitive.
+    assert_eq!(parse(r#"userName EQ "a""#).unwrap(), eq("userName", "a"));
+    // A value path with a sub-attribute test after it.
+    assert_eq!(
+        parse(r#"emails[type eq "work"].value eq "ada@example.com""#).unwrap(),
+        Filter::Value {
+            attr: path("emails", None),
+            filter: Box::new(eq("type", "work")),
+            then: Some(AttrExpr {
+                path: path("value", None),
+                test: Test::Compare(CompareOp::Eq, Value::String("ada@example.com".into())),
+            }),
+        }
+    );
+}
+
+#[test]
+fn the_rfcs_examples_parse() {
+    for f in [
+        r#"userName Eq "john""#,
+        r#"name.familyName co "O'Malley""#,
+        r#"userName sw "J""#,
+        r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
+        "title pr",
+        r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
+        r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
+        r#"meta.lastModified lt "2011-05-13T04:42:34Z""#,
+        r#"meta.lastModified le "2011-05-13T04:42:34Z""#,
+        r#"title pr and userType eq "Employee""#,
+        r#"title pr or userType eq "Intern""#,
+        r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+        r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+        r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+        r#"userType eq "Employee" and (emails.type eq "work")"#,
+        r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+        r#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+        "active eq true",
+        "active eq False",
+        "manager eq null",
+        "meta.version gt 3",
+        "x eq -1.5e3",
+    ] {
+        parse(f).unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+}
+
+#[test]
+fn uris_end_at_their_last_colon() {
+    let Filter::Attr(a) =
+        parse(r#"urn:ietf:params:scim:schemas:core:2.0:User:name.givenName eq "Ada""#).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        a.path.uri.as_deref(),
+        Some("urn:ietf:params:scim:schemas:core:2.0:User")
+    );
+    assert!(a.path.is(
+        "urn:ietf:params:scim:schemas:core:2.0:User",
+        "NAME",
+        Some("givenname")
+    ));
+    assert!(!a.path.is(
+        "urn:ietf:params:scim:schemas:core:2.0:Group",
+        "name",
+        Some("givenName")
+    ));
+    assert!(path("userName", None).is("urn:whatever", "username", None));
+}
+
+#[test]
+fn not_binds_tightest_then_and_then_or() {
+    let a = || Box::new(eq("a", "1"));
+    let b = || Box::new(eq("b", "2"));
+    let c = || Box::new(eq("c", "3"));
+    assert_eq!(
+        parse(r#"a eq "1" or b eq "2" and c eq "3""#).unwrap(),
+        Filter::Or(a(), Box::new(Filter::And(b(), c())))
+    );
+    assert_eq!(
+        parse(r#"(a eq "1" or b eq "2") and c eq "3""#).unwrap(),
+        Filter::And(Box::new(Filter::Or(a(), b())), c())
+    );
+    assert_eq!(
+        parse(r#"not (a eq "1") and b eq "2""#).unwrap(),
+        Filter::And(Box::new(Filter::Not(a())), b())
+    );
+    // An attribute whose name starts like an operator is an attribute.
+    assert_eq!(parse(r#"notes eq "x""#).unwrap(), eq("notes", "x"));
+    assert_eq!(parse(r#"orders eq "x""#).unwrap(), eq("orders", "x"));
+}
+
+#[test]
+fn strings_are_json_strings() {
+    assert_eq!(
+        parse(r#"a eq "say \"hi\" \u00e9""#).unwrap(),
+        eq("a", "say \"hi\" é")
+    );
+    assert_eq!(
+        parse(r#"a eq "x] or b eq (""#).unwrap(),
+        eq("a", "x] or b eq (")
+    );
+    let Filter::Attr(AttrExpr {
+        test: Test::Compare(_, v),
+        ..
+    }) = parse("a gt 10").unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(v, Value::Number(10.into()));
+}
+
+#[test]
+fn patch_paths() {
+    assert_eq!(
+        parse_path("name.givenName").unwrap(),
+        PatchPath {
+            attr: path("name", Some("givenName")),
+            filter: None,
+            sub: None
+        }
+    );
+    assert_eq!(
+        parse_path(r#"members[value eq "2819c223"]"#).unwrap(),
+        PatchPath {
+            attr: path("members", None),
+            filter: Some(eq("value", "2819c223")),
+            sub: None
+        }
+    );
+    assert_eq!(
+        parse_path(r#"emails[type eq "work"].value"#).unwrap(),
+        PatchPath {
+            attr: path("emails", None),
+            filter: Some(eq("type", "work")),
+            sub: Some("value".into()),
+        }
+    );
+    assert_eq!(
+        parse_path("urn:ietf:params:scim:schemas:core:2.0:User:active")
+            .unwrap()
+            .attr
+            .name,
+        "active"
+    );
+    for bad in [
+        "",
+        "members[",
+        "members[value eq \"x\"",
+        "name.givenName[value pr]",
+        "a b",
+        "1abc",
+        "members[value eq \"x\"].",
+    ] {
+        assert!(parse_path(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn malformed_filters_are_refused_with_where() {
+    for (bad, at) in [
+        ("", 0),
+        ("userName", 8),
+        ("userName eq", 11),
+        (r#"userName eq "unterminated"#, 12),
+        (r#"userName is "x""#, 9),
+        (r#"userName eq "x" and"#, 16),
+        (r#"userName eq "x" nor b pr"#, 16),
+        (r#"(userName eq "x""#, 16),
+        (r#"emails[type eq "work""#, 21),
+        (r#"userName eq x"#, 12),
+        (r#"userName eq "x" )"#, 16),
+        (r#"userName eq"x""#, 11),
+        (r#"name.givenName[type pr]"#, 14),
+        (r#"a eq "\q""#, 5),
+        ("a eq 1.2.3", 5),
+        ("not a pr", 4),
+    ] {
+        let e = parse(bad).expect_err(bad);
+        assert_eq!(e.at, at, "{bad:?}: {e}");
+    }
+}
+
+#[test]
+fn hostile_filters_cost_bounded_work() {
+    let deep = format!(
+        "{}a pr{}",
+        "(".repeat(MAX_DEPTH + 1),
+        ")".repeat(MAX_DEPTH + 1)
+    );
+    assert_eq!(
+        parse(&deep).unwrap_err().message,
+        "the filter nests too deeply"
+    );
+    let nested_not = format!("{}a pr{}", "not (".repeat(40), ")".repeat(40));
+    assert!(parse(&nested_not).is_err());
+    let ok = format!(
+        "{}a pr{}",
+        "(".repeat(MAX_DEPTH - 1),
+        ")".repeat(MAX_DEPTH - 1)
+    );
+    assert!(parse(&ok).is_ok());
+    let long = format!("a eq \"{}\"", "x".repeat(MAX_LENGTH));
+    assert_eq!(parse(&long).unwrap_err().message, "the filter is too long");
+    // A long flat chain is a loop, not recursion: fine up to the length limit.
+    let chain = vec!["a pr"; 200].join(" and ");
+    assert!(parse(&chain).is_ok());
+}
