@@ -39,6 +39,7 @@ pub mod organizations;
 pub mod plan;
 pub mod platform;
 pub mod projects;
+pub mod provisioning;
 pub mod routes;
 pub mod self_service;
 pub mod single_sign_on;

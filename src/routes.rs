@@ -6,7 +6,7 @@ use worker::{Method, Request, Response};
 
 use crate::{
     accounts, domains, groups, invitations, mail, members, oidc, organizations, plan, projects,
-    self_service,
+    provisioning, self_service,
     self_service::pages::Ask,
     single_sign_on, two_step, views,
     web::{context::Ctx, error::ApiError, http::json_response, Handled},
@@ -18,6 +18,7 @@ pub fn is_page(path: &str) -> bool {
         || path == "/healthz"
         || path == "/dev/mail"
         || path == "/dev/saml/verify"
+        || path.starts_with("/scim/")
         || oidc::provider::is_machine_endpoint(path))
 }
 
@@ -66,6 +67,14 @@ routes! {
     Get ["oauth2", "logout"] => oidc::logout::end_session(req, cx).await,
     Post ["oauth2", "logout"] => oidc::logout::end_session(req, cx).await,
     Get ["static", "orgpass.css"] => asset(views::CSS, "text/css; charset=utf-8"),
+    Get ["scim", "v2", org, rest @ ..] => provisioning::api::service(req, cx, org, rest).await,
+    Post ["scim", "v2", org, rest @ ..] => provisioning::api::service(req, cx, org, rest).await,
+    Put ["scim", "v2", org, rest @ ..] => provisioning::api::service(req, cx, org, rest).await,
+    Patch ["scim", "v2", org, rest @ ..] => provisioning::api::service(req, cx, org, rest).await,
+    Delete ["scim", "v2", org, rest @ ..] => provisioning::api::service(req, cx, org, rest).await,
+    Post ["api", "v1", "orgs", org, "scim", "tokens"] => provisioning::api::create_token(req, cx, org).await,
+    Get ["api", "v1", "orgs", org, "scim", "tokens"] => provisioning::api::list_tokens(req, cx, org).await,
+    Delete ["api", "v1", "orgs", org, "scim", "tokens", id] => provisioning::api::revoke_token(req, cx, org, id).await,
     Post ["api", "v1", "accounts"] => accounts::api::sign_up(req, cx).await,
     Post ["api", "v1", "accounts", "verify-email"] => accounts::api::verify_email(req, cx).await,
     Post ["api", "v1", "sessions"] => accounts::api::log_in(req, cx).await,

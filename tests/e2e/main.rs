@@ -34,6 +34,7 @@ mod platform;
 mod product;
 mod round_trips;
 mod saml_backends;
+mod scim;
 mod security;
 mod self_service;
 mod server;
@@ -217,6 +218,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(round_trips::TESTS.iter().copied());
     all.extend(oidc::TESTS.iter().copied());
     all.extend(saml_backends::TESTS.iter().copied());
+    all.extend(scim::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }

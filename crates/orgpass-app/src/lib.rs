@@ -24,6 +24,7 @@ pub mod pages;
 pub mod pass;
 pub mod ports;
 pub mod projects;
+pub mod scim;
 pub mod self_service;
 pub mod sso;
 #[cfg(test)]
