@@ -10,3 +10,18 @@ CREATE TABLE scim_tokens (
   last_used_at INTEGER                         -- to the minute (see src/provisioning/store.rs)
 );
 CREATE INDEX scim_tokens_org ON scim_tokens (space_key, created_at);
+
+-- What SCIM keeps of a managed account beyond its email and name (accounts): the IdP's
+-- externalId, the name's parts, and whether the IdP has it active. A managed account
+-- without a row here (created by an administrator) is an active SCIM User all the same.
+CREATE TABLE scim_users (
+  account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+  space_key TEXT NOT NULL REFERENCES organizations (space_key) ON DELETE CASCADE,
+  external_id TEXT,
+  given_name TEXT,
+  family_name TEXT,
+  active INTEGER NOT NULL CHECK (active IN (0, 1)),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX scim_users_external ON scim_users (space_key, external_id);

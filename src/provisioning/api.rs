@@ -4,12 +4,13 @@
 //! bodies (RFC 7644 §3.12).
 
 use orgpass_app::{
-    ports::ScimTokenRecord,
-    scim::{ScimClient, ScimRefusal},
+    ports::{ScimTokenRecord, ScimUserRecord},
+    scim::{ScimClient, ScimError, ScimRefusal, MAX_PAGE},
 };
+use orgpass_core::scim::users::USER_SCHEMA;
 use orgpass_core::SecretToken;
 use serde_json::{json, Value};
-use worker::Request;
+use worker::{Method, Request};
 
 use crate::web::{
     auth::require_session,
@@ -20,6 +21,7 @@ use crate::web::{
 
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 const CONFIG_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 fn token_json(t: &ScimTokenRecord) -> Value {
     json!({
@@ -118,32 +120,169 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
             return scim_error(503, None, "The service is unavailable; try again.");
         }
     };
-    match (rest, req.method()) {
-        (["ServiceProviderConfig"], worker::Method::Get) => service_provider_config(cx, &client),
-        (["ServiceProviderConfig"], _) => scim_error(405, None, "Only GET is allowed here."),
-        _ => scim_error(404, None, "No such SCIM resource."),
-    }
-}
-
-/// `GET /scim/v2/{org}/ServiceProviderConfig` (RFC 7643 §5). It states what the
-/// service does today: Users and Groups, with filters and PATCH, come next
-/// (docs/api.md), and each flag turns on with its endpoint.
-fn service_provider_config(cx: &Ctx, client: &ScimClient) -> Handled {
     let base = format!(
         "{}/scim/v2/{}",
         cx.settings.base_url,
         client.space_key.as_str()
     );
+    match (rest, req.method()) {
+        (["ServiceProviderConfig"], Method::Get) => service_provider_config(&base),
+        (["Users"], Method::Get) => list_users(req, cx, &client, &base).await,
+        (["Users"], Method::Post) => create_user(req, cx, &client, &base).await,
+        (["Users", id], Method::Get) => match cx.app().scim_user(&client, id).await {
+            Ok(u) => user_response(200, &u, &base),
+            Err(e) => refusal(&e),
+        },
+        (["Users", _], Method::Put | Method::Patch | Method::Delete) => scim_error(
+            501,
+            None,
+            "Replacing, patching and deleting Users are not supported yet.",
+        ),
+        (["ServiceProviderConfig" | "Users"] | ["Users", _], _) => {
+            scim_error(405, None, "That method is not allowed here.")
+        }
+        _ => scim_error(404, None, "No such SCIM resource."),
+    }
+}
+
+/// A refused SCIM operation's error body.
+fn refusal(e: &ScimError) -> Handled {
+    match e {
+        ScimError::InvalidFilter(d) => scim_error(400, Some("invalidFilter"), d),
+        ScimError::InvalidSyntax(d) => scim_error(400, Some("invalidSyntax"), d),
+        ScimError::InvalidValue(d) => scim_error(400, Some("invalidValue"), d),
+        ScimError::Uniqueness => scim_error(
+            409,
+            Some("uniqueness"),
+            "An account with this userName exists.",
+        ),
+        ScimError::NotConfigured => scim_error(
+            400,
+            None,
+            "Configure SAML single sign-on for the organization before provisioning people.",
+        ),
+        ScimError::NotFound => scim_error(404, None, "No such User."),
+        ScimError::Unavailable(p) => {
+            worker::console_error!("scim: {p}");
+            scim_error(503, None, "The service is unavailable; try again.")
+        }
+    }
+}
+
+/// A User resource (RFC 7643 §4.1): one email, of type `work`.
+fn user_json(u: &ScimUserRecord, base: &str) -> Value {
+    let mut name = serde_json::Map::new();
+    name.insert("formatted".into(), u.name.clone().into());
+    if let Some(g) = &u.given_name {
+        name.insert("givenName".into(), g.clone().into());
+    }
+    if let Some(f) = &u.family_name {
+        name.insert("familyName".into(), f.clone().into());
+    }
+    let mut user = json!({
+        "schemas": [USER_SCHEMA],
+        "id": u.id,
+        "userName": u.email.as_str(),
+        "name": name,
+        "displayName": u.name,
+        "active": u.active,
+        "emails": [{ "value": u.email.as_str(), "type": "work", "primary": true }],
+        "meta": {
+            "resourceType": "User",
+            "created": u.created_at.to_rfc3339(),
+            "lastModified": u.updated_at.to_rfc3339(),
+            "location": format!("{base}/Users/{}", u.id),
+            "version": version(u),
+        },
+    });
+    if let (Some(x), Some(map)) = (&u.external_id, user.as_object_mut()) {
+        map.insert("externalId".into(), x.clone().into());
+    }
+    user
+}
+
+/// The User's version (a weak ETag): it changes with every write.
+fn version(u: &ScimUserRecord) -> String {
+    format!("W/\"{}\"", u.updated_at.millis())
+}
+
+fn user_response(status: u16, u: &ScimUserRecord, base: &str) -> Handled {
+    let mut response = scim_json(status, &user_json(u, base))?;
+    response.headers_mut().set("etag", &version(u))?;
+    if status == 201 {
+        response
+            .headers_mut()
+            .set("location", &format!("{base}/Users/{}", u.id))?;
+    }
+    Ok(response)
+}
+
+/// `GET /scim/v2/{org}/Users?filter=…&startIndex=…&count=…`
+async fn list_users(req: &Request, cx: &Ctx, client: &ScimClient, base: &str) -> Handled {
+    let filter = http::query(req, "filter");
+    let start = http::query(req, "startIndex");
+    let count = http::query(req, "count");
+    let page = match cx
+        .app()
+        .scim_users_page(
+            client,
+            filter.as_deref(),
+            start.as_deref(),
+            count.as_deref(),
+        )
+        .await
+    {
+        Ok(page) => page,
+        Err(e) => return refusal(&e),
+    };
+    let resources: Vec<Value> = page.users.iter().map(|u| user_json(u, base)).collect();
+    scim_json(
+        200,
+        &json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": page.total,
+            "startIndex": page.start_index,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    )
+}
+
+/// `POST /scim/v2/{org}/Users`
+async fn create_user(req: &mut Request, cx: &Ctx, client: &ScimClient, base: &str) -> Handled {
+    let body = match json_body(req).await {
+        Ok(body) => body,
+        Err(e) => return refusal(&e),
+    };
+    match cx.app().create_scim_user(client, &body).await {
+        Ok(user) => user_response(201, &user, base),
+        Err(e) => refusal(&e),
+    }
+}
+
+/// The request's JSON body (`application/scim+json` or `application/json`).
+async fn json_body(req: &mut Request) -> Result<Value, ScimError> {
+    let bytes = http::body(req, http::BODY_LIMIT)
+        .await
+        .map_err(|_| ScimError::InvalidSyntax("the body is too large or unreadable".to_owned()))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ScimError::InvalidSyntax(format!("the body is not JSON: {e}")))
+}
+
+/// `GET /scim/v2/{org}/ServiceProviderConfig` (RFC 7643 §5). It states what the
+/// service does today: PATCH and Groups come next (docs/api.md), and each flag turns on
+/// with its endpoint.
+fn service_provider_config(base: &str) -> Handled {
     scim_json(
         200,
         &json!({
             "schemas": [CONFIG_SCHEMA],
             "patch": { "supported": false },
             "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-            "filter": { "supported": false, "maxResults": 0 },
+            "filter": { "supported": true, "maxResults": MAX_PAGE },
             "changePassword": { "supported": false },
             "sort": { "supported": false },
-            "etag": { "supported": false },
+            "etag": { "supported": true },
             "authenticationSchemes": [{
                 "type": "oauthbearertoken",
                 "name": "Provisioning token",

@@ -1,10 +1,152 @@
-//! Provisioning tokens in D1 (migrations/0015_scim.sql).
+//! Provisioning tokens and managed accounts as SCIM Users in D1
+//! (migrations/0015_scim.sql). A filter over Users arrives resolved and typed
+//! (`orgpass_core::scim::users`) and becomes a `WHERE` clause whose every value is a bound
+//! parameter: only column names and operators, all from this file, are ever written into
+//! the SQL.
 
-use orgpass_app::ports::{PortError, ScimStore, ScimTokenRecord};
-use orgpass_core::{pass::Pass, policy::Permit, SpaceKey, Timestamp, TokenHash};
+use orgpass_app::ports::{PortError, ScimStore, ScimTokenRecord, ScimUserRecord};
+use orgpass_core::{
+    pass::Pass,
+    policy::Permit,
+    scim::{
+        filter::CompareOp,
+        users::{Kind, UserAttr, UserFilter},
+    },
+    Email, SpaceKey, Timestamp, TokenHash,
+};
 use serde::Deserialize;
+use worker::wasm_bindgen::JsValue;
 
 use crate::platform::d1::{changes, int, millis, rows, text, time, D1Store};
+
+/// A managed account as a SCIM User: `a` the account, `su` what SCIM keeps of it.
+const USER_SQL: &str = "SELECT a.id, a.email, a.name, a.created_at, su.external_id, \
+       su.given_name, su.family_name, COALESCE(su.active, 1) AS active, \
+       COALESCE(su.updated_at, a.created_at) AS updated_at \
+     FROM accounts a LEFT JOIN scim_users su ON su.account_id = a.id \
+     WHERE a.managed_by = ?1";
+
+#[derive(Deserialize)]
+struct UserRow {
+    id: String,
+    email: String,
+    name: String,
+    created_at: f64,
+    external_id: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    active: f64,
+    updated_at: f64,
+}
+
+impl UserRow {
+    fn into_record(self) -> ScimUserRecord {
+        ScimUserRecord {
+            id: self.id,
+            email: Email::from_stored(&self.email),
+            name: self.name,
+            given_name: self.given_name,
+            family_name: self.family_name,
+            external_id: self.external_id,
+            active: self.active != 0.0,
+            created_at: millis(self.created_at),
+            updated_at: millis(self.updated_at),
+        }
+    }
+}
+
+/// The SQL of a User attribute (columns of [`USER_SQL`]).
+const fn column(attr: UserAttr) -> &'static str {
+    match attr {
+        UserAttr::Id => "a.id",
+        // Stored lower-cased (the filter's value is too).
+        UserAttr::UserName | UserAttr::Email => "a.email",
+        UserAttr::ExternalId => "su.external_id",
+        // SQLite's lower() folds ASCII only: a name differing from the filter's value
+        // in the case of a non-ASCII letter does not match (docs/api.md).
+        UserAttr::DisplayName => "lower(a.name)",
+        UserAttr::GivenName => "lower(su.given_name)",
+        UserAttr::FamilyName => "lower(su.family_name)",
+        UserAttr::EmailType => "'work'",
+        UserAttr::EmailPrimary => "1",
+        UserAttr::Active => "COALESCE(su.active, 1)",
+        UserAttr::Created => "a.created_at",
+        UserAttr::LastModified => "COALESCE(su.updated_at, a.created_at)",
+    }
+}
+
+/// `filter` as SQL over [`USER_SQL`]'s columns; its values are appended to `args` and
+/// named by their position there. Every test is 0 or 1, never NULL, so that `NOT` of a
+/// missing attribute's test is true, as RFC 7644 reads it.
+fn where_sql(filter: &UserFilter, args: &mut Vec<JsValue>) -> String {
+    let mut bind = |value: JsValue| {
+        args.push(value);
+        format!("?{}", args.len())
+    };
+    match filter {
+        UserFilter::Present(attr) => {
+            let c = column(*attr);
+            match attr.kind() {
+                Kind::Text { .. } => format!("COALESCE({c} IS NOT NULL AND {c} <> '', 0)"),
+                Kind::Bool | Kind::Time => format!("({c} IS NOT NULL)"),
+            }
+        }
+        UserFilter::Text(attr, op, value) => {
+            let c = column(*attr);
+            let p = bind(text(value));
+            let test = match op {
+                CompareOp::Eq => format!("{c} = {p}"),
+                CompareOp::Ne => format!("{c} IS NULL OR {c} <> {p}"),
+                CompareOp::Co => format!("instr({c}, {p}) > 0"),
+                CompareOp::Sw => format!("substr({c}, 1, length({p})) = {p}"),
+                CompareOp::Ew => {
+                    format!(
+                        "{c} IS NOT NULL AND (length({p}) = 0 OR substr({c}, -length({p})) = {p})"
+                    )
+                }
+                CompareOp::Gt => format!("{c} > {p}"),
+                CompareOp::Ge => format!("{c} >= {p}"),
+                CompareOp::Lt => format!("{c} < {p}"),
+                CompareOp::Le => format!("{c} <= {p}"),
+            };
+            format!("COALESCE({test}, 0)")
+        }
+        UserFilter::Bool(attr, equal, value) => {
+            let c = column(*attr);
+            let p = bind(int(i64::from(*value)));
+            if *equal {
+                format!("COALESCE({c} = {p}, 0)")
+            } else {
+                format!("COALESCE({c} IS NULL OR {c} <> {p}, 0)")
+            }
+        }
+        UserFilter::Time(attr, op, at) => {
+            let c = column(*attr);
+            let p = bind(time(*at));
+            let sign = match op {
+                CompareOp::Eq => "=",
+                CompareOp::Ne => "<>",
+                CompareOp::Gt => ">",
+                CompareOp::Ge => ">=",
+                CompareOp::Lt => "<",
+                // `co`, `sw` and `ew` are refused for times by the core.
+                CompareOp::Le | CompareOp::Co | CompareOp::Sw | CompareOp::Ew => "<=",
+            };
+            format!("COALESCE({c} {sign} {p}, 0)")
+        }
+        UserFilter::And(a, b) => {
+            let a = where_sql(a, args);
+            let b = where_sql(b, args);
+            format!("({a} AND {b})")
+        }
+        UserFilter::Or(a, b) => {
+            let a = where_sql(a, args);
+            let b = where_sql(b, args);
+            format!("({a} OR {b})")
+        }
+        UserFilter::Not(a) => format!("(NOT {})", where_sql(a, args)),
+    }
+}
 
 /// A token's last use is written at most this often (an IdP syncing sends bursts).
 const LAST_USED_EVERY_MS: i64 = 60_000;
@@ -115,5 +257,69 @@ impl ScimStore for D1Store {
         )
         .map(Some)
         .ok_or_else(|| PortError(format!("d1: stored pass state of {}", space_key.as_str())))
+    }
+
+    async fn scim_users(
+        &self,
+        space_key: &SpaceKey,
+        filter: Option<&UserFilter>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(u64, Vec<ScimUserRecord>), PortError> {
+        let mut args = vec![
+            text(space_key.as_str()),
+            int(i64::from(limit)),
+            int(i64::from(offset)),
+        ];
+        let condition = filter.map_or_else(|| "1".to_owned(), |f| where_sql(f, &mut args));
+        // The count names ?2 and ?3 too (always true), so that both statements bind the
+        // same list with no gap before the filter's values.
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    &format!(
+                        "SELECT count(*) AS n FROM accounts a \
+                         LEFT JOIN scim_users su ON su.account_id = a.id \
+                         WHERE a.managed_by = ?1 AND {condition} AND ?2 >= 0 AND ?3 >= 0"
+                    ),
+                    &args,
+                )?,
+                self.stmt(
+                    &format!(
+                        "{USER_SQL} AND {condition} ORDER BY a.created_at, a.id LIMIT ?2 OFFSET ?3"
+                    ),
+                    &args,
+                )?,
+            ])
+            .await?;
+        #[derive(Deserialize)]
+        struct Count {
+            n: f64,
+        }
+        let total = rows::<Count>(results.first())?.first().map_or(0.0, |c| c.n);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let total = total as u64; // a row count: a non-negative integer
+        let users = rows::<UserRow>(results.get(1))?
+            .into_iter()
+            .map(UserRow::into_record)
+            .collect();
+        Ok((total, users))
+    }
+
+    async fn scim_user(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+    ) -> Result<Option<ScimUserRecord>, PortError> {
+        let result = self
+            .one(self.stmt(
+                &format!("{USER_SQL} AND a.id = ?2"),
+                &[text(space_key.as_str()), text(id)],
+            )?)
+            .await?;
+        Ok(rows::<UserRow>(Some(&result))?
+            .into_iter()
+            .next()
+            .map(UserRow::into_record))
     }
 }

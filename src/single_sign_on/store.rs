@@ -29,8 +29,8 @@ use crate::{
     accounts::store::sso_allowed_sql,
     organizations::store::{context_from, CONTEXT_STATEMENTS},
     platform::d1::{
-        changes, found, int, millis, rows, text, time, total_changes, AccountRow, D1Store,
-        ACCOUNT_COLUMNS,
+        changes, found, int, millis, opt_text, rows, text, time, total_changes, AccountRow,
+        D1Store, ACCOUNT_COLUMNS,
     },
 };
 
@@ -313,8 +313,7 @@ impl SsoStore for D1Store {
         let known_groups = "(SELECT count(*) FROM json_each(?8)) = \
              (SELECT count(*) FROM groups WHERE space_key = ?1 AND id IN (SELECT value FROM json_each(?8)))";
         let created = "EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND managed_by = ?1)";
-        let results = self
-            .batch(vec![
+        let mut statements = vec![
                 self.stmt(
                     &format!("SELECT {configured} AS a, {verified} AS b, {free} AS c, {known_groups} AS d"),
                     &args,
@@ -351,9 +350,32 @@ impl SsoStore for D1Store {
                     ),
                     &args,
                 )?,
-                self.outbox_insert(&account.mail, account.now, Some(&account.account_id))?,
-            ])
-            .await?;
+        ];
+        if let Some(mail) = &account.mail {
+            statements.push(self.outbox_insert(mail, account.now, Some(&account.account_id))?);
+        }
+        if let Some(p) = &account.provisioned {
+            statements.push(
+                self.stmt(
+                    &format!(
+                        "INSERT INTO scim_users (account_id, space_key, external_id, given_name, \
+                       family_name, active, created_at, updated_at) \
+                     SELECT ?2, ?1, ?9, ?10, ?11, ?12, ?6, ?6 WHERE {created}"
+                    ),
+                    &[
+                        &args[..],
+                        &[
+                            opt_text(p.external_id.as_deref()),
+                            opt_text(p.given_name.as_deref()),
+                            opt_text(p.family_name.as_deref()),
+                            int(i64::from(p.active)),
+                        ],
+                    ]
+                    .concat(),
+                )?,
+            );
+        }
+        let results = self.batch(statements).await?;
         if changes(results.get(2))? == 1 {
             return Ok(Ok(()));
         }

@@ -9,13 +9,20 @@ use crate::{
     client::{Client, Resp},
     create_org,
     pass::{operator, org_in_trial},
-    unique_email, verified_session, World,
+    sso::{managed, peers, sso_client, sso_org},
+    unique_email, urlencode, verified_session, World,
 };
 
-pub const TESTS: &[(&str, crate::TestFn)] = &[(
-    "scim::tokens_are_shown_once_work_for_their_organization_only_and_revoke_at_once",
-    tokens_are_shown_once_work_for_their_organization_only_and_revoke_at_once,
-)];
+pub const TESTS: &[(&str, crate::TestFn)] = &[
+    (
+        "scim::tokens_are_shown_once_work_for_their_organization_only_and_revoke_at_once",
+        tokens_are_shown_once_work_for_their_organization_only_and_revoke_at_once,
+    ),
+    (
+        "scim::users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it",
+        users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it,
+    ),
+];
 
 fn scim(c: &Client, secret: Option<&str>, key: &str, path: &str) -> Resp {
     c.get(&format!("/scim/v2/{key}/{path}"), secret)
@@ -188,4 +195,317 @@ fn tokens_are_shown_once_work_for_their_organization_only_and_revoke_at_once(w: 
     assert_eq!(tokens(&c, &admin, &key).len(), 1);
     let denied = c.json("POST", &path, Some(&admin), &json!({}));
     assert_eq!(denied.code(), "pass_inactive");
+}
+
+fn scim_send(c: &Client, secret: &str, method: &str, path: &str, body: Option<&str>) -> Resp {
+    let auth = format!("Bearer {secret}");
+    let mut headers = vec![("authorization", auth.as_str())];
+    if body.is_some() {
+        headers.push(("content-type", "application/scim+json"));
+    }
+    c.send(method, path, &headers, body)
+}
+
+fn users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it(w: &World) {
+    let c = sso_client(w);
+    let o = sso_org(w, &c, &peers(w).idp, false);
+    let created = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{}/scim/tokens", o.key),
+        Some(&o.admin),
+        &json!({}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let secret = created.json()["secret"].as_str().unwrap().to_owned();
+    let users = format!("/scim/v2/{}/Users", o.key);
+    let list = |filter: &str| {
+        let r = scim_send(
+            &c,
+            &secret,
+            "GET",
+            &format!("{users}?filter={}", urlencode(filter)),
+            None,
+        );
+        assert_eq!(r.status, 200, "{filter}: {}", r.body);
+        r.json()
+    };
+    let ids = |page: &Value| -> Vec<String> {
+        page["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Okta searches by userName before it creates, then creates (its documented body).
+    let ada = format!("Ada.Lovelace@{}", o.domain.to_uppercase());
+    let before = list(&format!("userName eq \"{ada}\""));
+    assert_eq!(before["totalResults"], 0);
+    assert_eq!(
+        before["schemas"],
+        json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"])
+    );
+    let okta = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": ada,
+        "name": {"givenName": "Ada", "familyName": "Lovelace"},
+        "emails": [{"primary": true, "value": ada, "type": "work"}],
+        "displayName": "Ada Lovelace",
+        "locale": "en-US",
+        "externalId": "00u1okta",
+        "groups": [],
+        "password": "1mp0ssible!",
+        "active": true
+    })
+    .to_string();
+    let r = scim_send(&c, &secret, "POST", &users, Some(&okta));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.round_trips(), 2, "the token, then the one guarded write");
+    let user = r.json();
+    let ada_id = user["id"].as_str().unwrap().to_owned();
+    assert_eq!(user["userName"], ada.to_lowercase());
+    assert_eq!(user["externalId"], "00u1okta");
+    assert_eq!(user["name"]["givenName"], "Ada");
+    assert_eq!(user["displayName"], "Ada Lovelace");
+    assert_eq!(user["active"], true);
+    assert_eq!(
+        user["emails"],
+        json!([{"value": ada.to_lowercase(), "type": "work", "primary": true}])
+    );
+    assert_eq!(user["meta"]["resourceType"], "User");
+    let location = format!("{}{users}/{ada_id}", c.base);
+    assert_eq!(user["meta"]["location"], location);
+    assert_eq!(r.header("location"), Some(location.as_str()));
+    assert_eq!(r.header("etag"), user["meta"]["version"].as_str());
+    assert!(!r.body.contains("1mp0ssible"), "the password is not kept");
+
+    // It is a managed account of the organization: a member, without a password.
+    let members = c
+        .get(&format!("/api/v1/orgs/{}/members", o.key), Some(&o.admin))
+        .json();
+    let member = members["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["account_id"] == ada_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (member["role"].as_str(), member["managed"].as_bool()),
+        (Some("member"), Some(true))
+    );
+
+    // The same userName again, in any case: 409 uniqueness, nothing written.
+    let again = scim_send(
+        &c,
+        &secret,
+        "POST",
+        &users,
+        Some(&okta.replace("Ada.Lovelace", "ADA.LOVELACE")),
+    );
+    assert_scim_error(&again, 409);
+    assert_eq!(again.json()["scimType"], "uniqueness");
+    // Outside the verified domains, not an email, not JSON, not an object.
+    for (body, scim_type) in [
+        (
+            json!({"userName": "ada@gmail.com"}).to_string(),
+            "invalidValue",
+        ),
+        (
+            json!({"userName": "not an email"}).to_string(),
+            "invalidValue",
+        ),
+        (
+            json!({"userName": format!("x@{}", o.domain), "active": "perhaps"}).to_string(),
+            "invalidValue",
+        ),
+        ("{\"userName\": ".to_owned(), "invalidSyntax"),
+        ("[]".to_owned(), "invalidSyntax"),
+    ] {
+        let r = scim_send(&c, &secret, "POST", &users, Some(&body));
+        assert_scim_error(&r, 400);
+        assert_eq!(r.json()["scimType"], scim_type, "{body}");
+    }
+
+    // Entra ID: attribute names in other cases, booleans as strings.
+    let grace = format!("grace@{}", o.domain);
+    let entra = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "externalId": "5f2c-entra",
+        "UserName": grace,
+        "Active": "False",
+        "displayName": "Grace Hopper",
+        "emails": [{"Primary": true, "type": "work", "value": grace}],
+        "name": {"formatted": "Grace Hopper", "familyName": "Hopper", "givenName": "Grace"}
+    })
+    .to_string();
+    let r = scim_send(&c, &secret, "POST", &users, Some(&entra));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let grace_id = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["active"], false);
+
+    // An account an administrator created is a User too.
+    let (admin_made, _) = managed(&c, &o, "byhand", "member");
+
+    // Filters the IdPs send, and the rest of the grammar.
+    let all = list("");
+    assert_eq!(all["totalResults"], 3);
+    assert_eq!(
+        ids(&all),
+        vec![ada_id.clone(), grace_id.clone(), admin_made.clone()],
+        "oldest first"
+    );
+    assert_eq!(
+        ids(&list(&format!("userName eq \"{}\"", ada.to_uppercase()))),
+        vec![ada_id.clone()]
+    );
+    assert_eq!(
+        ids(&list("externalId eq \"00u1okta\"")),
+        vec![ada_id.clone()]
+    );
+    assert_eq!(
+        list("externalId eq \"00U1OKTA\"")["totalResults"],
+        0,
+        "externalId is case-exact"
+    );
+    assert_eq!(
+        ids(&list(&format!(
+            "emails[type eq \"work\"].value eq \"{grace}\""
+        ))),
+        vec![grace_id.clone()]
+    );
+    assert_eq!(ids(&list("active eq \"False\"")), vec![grace_id.clone()]);
+    assert_eq!(
+        ids(&list("active eq true")),
+        vec![ada_id.clone(), admin_made.clone()]
+    );
+    assert_eq!(
+        ids(&list("externalId pr")),
+        vec![ada_id.clone(), grace_id.clone()]
+    );
+    assert_eq!(ids(&list("not (externalId pr)")), vec![admin_made.clone()]);
+    assert_eq!(
+        ids(&list(
+            "name.givenName sw \"GR\" or displayName co \"lovelace\""
+        )),
+        vec![ada_id.clone(), grace_id.clone()]
+    );
+    assert_eq!(
+        ids(&list(&format!(
+            "userName ew \"{}\" and active eq false",
+            o.domain
+        ))),
+        vec![grace_id.clone()]
+    );
+    assert_eq!(
+        ids(&list("meta.created ge \"2000-01-01T00:00:00Z\"")).len(),
+        3
+    );
+    assert_eq!(
+        list("meta.lastModified lt \"2000-01-01T00:00:00Z\"")["totalResults"],
+        0
+    );
+    // A value is only ever a value.
+    assert_eq!(list("userName eq \"x' OR 1=1 --\"")["totalResults"], 0);
+    assert_eq!(list("displayName eq \"\\\") OR (1=1\"")["totalResults"], 0);
+    for bad in [
+        "userName",
+        "userName eq",
+        "nickName eq \"x\"",
+        "active gt 1",
+        "(userName pr",
+        "meta.created co \"2026\"",
+    ] {
+        let r = scim_send(
+            &c,
+            &secret,
+            "GET",
+            &format!("{users}?filter={}", urlencode(bad)),
+            None,
+        );
+        assert_scim_error(&r, 400);
+        assert_eq!(r.json()["scimType"], "invalidFilter", "{bad}");
+    }
+
+    // Pages: 1-based startIndex, count at most 100.
+    let page = scim_send(
+        &c,
+        &secret,
+        "GET",
+        &format!("{users}?startIndex=2&count=1"),
+        None,
+    );
+    assert_eq!(
+        page.round_trips(),
+        2,
+        "the token, then the page with its count"
+    );
+    let page = page.json();
+    assert_eq!(
+        (
+            page["totalResults"].as_u64(),
+            page["startIndex"].as_u64(),
+            page["itemsPerPage"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    assert_eq!(ids(&page), vec![grace_id.clone()]);
+    let none = scim_send(&c, &secret, "GET", &format!("{users}?count=0"), None).json();
+    assert_eq!(
+        (none["totalResults"].as_u64(), none["itemsPerPage"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let zero = scim_send(
+        &c,
+        &secret,
+        "GET",
+        &format!("{users}?startIndex=0&count=500"),
+        None,
+    )
+    .json();
+    assert_eq!(
+        (zero["startIndex"].as_u64(), zero["itemsPerPage"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert_scim_error(
+        &scim_send(&c, &secret, "GET", &format!("{users}?count=many"), None),
+        400,
+    );
+
+    // One User; a normal account (the administrator) is not a User.
+    let one = scim_send(&c, &secret, "GET", &format!("{users}/{ada_id}"), None);
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.json()["externalId"], "00u1okta");
+    assert_eq!(one.header("etag"), one.json()["meta"]["version"].as_str());
+    let me = c.get("/api/v1/me", Some(&o.admin)).json();
+    let admin_id = me["account"]["id"].as_str().unwrap();
+    assert_scim_error(
+        &scim_send(&c, &secret, "GET", &format!("{users}/{admin_id}"), None),
+        404,
+    );
+    assert_scim_error(
+        &scim_send(&c, &secret, "GET", &format!("{users}/acct_nope"), None),
+        404,
+    );
+    // What is not built yet says so.
+    assert_scim_error(
+        &scim_send(
+            &c,
+            &secret,
+            "PUT",
+            &format!("{users}/{ada_id}"),
+            Some(&okta),
+        ),
+        501,
+    );
+    assert_scim_error(&scim_send(&c, &secret, "DELETE", &users, None), 405);
+    let config = scim(&c, Some(&secret), &o.key, "ServiceProviderConfig").json();
+    assert_eq!(
+        (
+            config["filter"]["supported"].as_bool(),
+            config["filter"]["maxResults"].as_u64()
+        ),
+        (Some(true), Some(100))
+    );
 }

@@ -5,13 +5,98 @@
 //! list and revoke them at any time. A token is a 256-bit secret shown once and stored
 //! as its SHA-256 only; it authenticates `/scim/v2/{org}` of its own organization, and
 //! only while the add-on allows SSO.
+//!
+//! A SCIM User is a managed account of the organization (`orgpass_core::scim::users`):
+//! created with the `member` role, no password and no welcome email (the IdP tells its
+//! people), in a verified domain, under the same guards as an administrator's.
 
-use orgpass_core::{policy::OrgAction, token::TOKEN_BYTES, SecretToken, SpaceKey, TokenHash};
+use orgpass_core::{
+    policy::{self, Membership, OrgAction, Permit},
+    scim::users::{user_filter, InputError, UserInput},
+    token::TOKEN_BYTES,
+    Role, SecretToken, SpaceKey, TokenHash,
+};
 
 use super::{
-    ports::{AccountStore, DomainStore, OrgStore, Random, ScimStore, ScimTokenRecord},
+    ports::{
+        AccountStore, DomainStore, ManagedRefusal, NewManagedAccount, OrgStore, PortError,
+        ProvisionedFields, Random, ScimStore, ScimTokenRecord, ScimUserRecord, SsoStore,
+    },
     App, AppError,
 };
+
+/// The most Users one page holds (`ServiceProviderConfig`'s `filter.maxResults`).
+pub const MAX_PAGE: u32 = 100;
+
+/// Why a SCIM operation was refused (RFC 7644 §3.12: the edge answers each with its
+/// status and `scimType`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScimError {
+    /// 400 `invalidFilter`.
+    InvalidFilter(String),
+    /// 400 `invalidSyntax`.
+    InvalidSyntax(String),
+    /// 400 `invalidValue`.
+    InvalidValue(String),
+    /// 409 `uniqueness`: the userName is taken.
+    Uniqueness,
+    /// 400: the organization has no SAML settings, so it has no managed accounts.
+    NotConfigured,
+    /// 404.
+    NotFound,
+    /// 503; details for the log only.
+    Unavailable(PortError),
+}
+
+impl From<PortError> for ScimError {
+    fn from(e: PortError) -> Self {
+        Self::Unavailable(e)
+    }
+}
+
+impl From<InputError> for ScimError {
+    fn from(e: InputError) -> Self {
+        match e {
+            InputError::Syntax(d) => Self::InvalidSyntax(d),
+            InputError::Value(d) => Self::InvalidValue(d),
+        }
+    }
+}
+
+/// One page of Users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsersPage {
+    /// How many Users match in all.
+    pub total: u64,
+    /// The 1-based index of the first one here.
+    pub start_index: u32,
+    /// The Users.
+    pub users: Vec<ScimUserRecord>,
+}
+
+/// `startIndex` (1-based; less than 1 is 1) and `count` (at most [`MAX_PAGE`]; negative
+/// is 0) as RFC 7644 §3.4.2.4 reads them.
+///
+/// # Errors
+/// [`ScimError::InvalidValue`] for a value that is not an integer.
+pub fn page_window(
+    start_index: Option<&str>,
+    count: Option<&str>,
+) -> Result<(u32, u32), ScimError> {
+    let int = |name: &str, v: Option<&str>, default: i64| match v {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| ScimError::InvalidValue(format!("{name} must be an integer"))),
+    };
+    let start = int("startIndex", start_index, 1)?.clamp(1, i64::from(u32::MAX));
+    let count = int("count", count, i64::from(MAX_PAGE))?.clamp(0, i64::from(MAX_PAGE));
+    Ok((
+        u32::try_from(start).unwrap_or(u32::MAX),
+        u32::try_from(count).unwrap_or(MAX_PAGE),
+    ))
+}
 
 /// Why a SCIM request was not let in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +112,9 @@ pub enum ScimRefusal {
 pub struct ScimClient {
     /// The organization.
     pub space_key: SpaceKey,
+    /// The token's authority: an administrator created it, and it acts for the
+    /// organization's administrators on its managed accounts (`ManageMembers`).
+    permit: Permit,
 }
 
 impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, H, R> {
@@ -110,6 +198,117 @@ impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, 
         if !pass.sso_allowed(self.now) {
             return Err(Ok(ScimRefusal::PassInactive));
         }
-        Ok(ScimClient { space_key })
+        let administrators = Membership {
+            role: Role::Administrator,
+            can_invite: true,
+        };
+        let permit = policy::permit(space_key.clone(), administrators, OrgAction::ManageMembers)
+            .map_err(|_| Ok(ScimRefusal::Unauthenticated))?;
+        Ok(ScimClient { space_key, permit })
+    }
+}
+
+impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
+    /// One page of the organization's Users matching `filter`.
+    ///
+    /// # Errors
+    /// [`ScimError::InvalidFilter`], [`ScimError::InvalidValue`] (the window),
+    /// [`ScimError::Unavailable`].
+    pub async fn scim_users_page(
+        &self,
+        client: &ScimClient,
+        filter: Option<&str>,
+        start_index: Option<&str>,
+        count: Option<&str>,
+    ) -> Result<UsersPage, ScimError> {
+        let filter = filter
+            .filter(|f| !f.trim().is_empty())
+            .map(user_filter)
+            .transpose()
+            .map_err(|e| ScimError::InvalidFilter(e.0))?;
+        let (start_index, count) = page_window(start_index, count)?;
+        let (total, users) = self
+            .store
+            .scim_users(&client.space_key, filter.as_ref(), start_index - 1, count)
+            .await?;
+        Ok(UsersPage {
+            total,
+            start_index,
+            users,
+        })
+    }
+
+    /// One User of the organization.
+    ///
+    /// # Errors
+    /// [`ScimError::NotFound`] (also another organization's, or a normal account),
+    /// [`ScimError::Unavailable`].
+    pub async fn scim_user(
+        &self,
+        client: &ScimClient,
+        id: &str,
+    ) -> Result<ScimUserRecord, ScimError> {
+        self.store
+            .scim_user(&client.space_key, id)
+            .await?
+            .ok_or(ScimError::NotFound)
+    }
+
+    /// Creates a User: a managed account with the `member` role.
+    ///
+    /// # Errors
+    /// [`ScimError::InvalidValue`] (also a userName outside the verified domains),
+    /// [`ScimError::InvalidSyntax`], [`ScimError::Uniqueness`],
+    /// [`ScimError::NotConfigured`], [`ScimError::Unavailable`].
+    pub async fn create_scim_user(
+        &self,
+        client: &ScimClient,
+        body: &serde_json::Value,
+    ) -> Result<ScimUserRecord, ScimError> {
+        let input = UserInput::parse(body)?;
+        let id = self.new_id("acct").map_err(|e| match e {
+            AppError::Unavailable(p) => ScimError::Unavailable(p),
+            other => ScimError::Unavailable(PortError(other.to_string())),
+        })?;
+        let account = NewManagedAccount {
+            account_id: id.clone(),
+            email: input.email.clone(),
+            name: input.name.clone(),
+            role: Role::Member,
+            group_ids: Vec::new(),
+            mail: None,
+            provisioned: Some(ProvisionedFields {
+                external_id: input.external_id.clone(),
+                given_name: input.given_name.clone(),
+                family_name: input.family_name.clone(),
+                active: input.active,
+            }),
+            now: self.now,
+        };
+        match self
+            .store
+            .insert_managed_account(&client.permit, &account)
+            .await?
+        {
+            Ok(()) => Ok(ScimUserRecord {
+                id,
+                email: input.email,
+                name: input.name,
+                given_name: input.given_name,
+                family_name: input.family_name,
+                external_id: input.external_id,
+                active: input.active,
+                created_at: self.now,
+                updated_at: self.now,
+            }),
+            Err(ManagedRefusal::NotConfigured) => Err(ScimError::NotConfigured),
+            Err(ManagedRefusal::DomainNotVerified) => Err(ScimError::InvalidValue(
+                "userName must be in a verified domain of the organization".to_owned(),
+            )),
+            Err(ManagedRefusal::EmailTaken) => Err(ScimError::Uniqueness),
+            Err(ManagedRefusal::UnknownGroup) => {
+                Err(ScimError::InvalidValue("unknown group".to_owned()))
+            }
+        }
     }
 }

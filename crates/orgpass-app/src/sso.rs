@@ -433,7 +433,8 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             name: name.clone(),
             role,
             group_ids: group_ids.clone(),
-            mail,
+            mail: Some(mail),
+            provisioned: None,
             now: self.now,
         };
         match self.store.insert_managed_account(&permit, &account).await? {

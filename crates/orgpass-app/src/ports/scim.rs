@@ -1,6 +1,8 @@
 //! SCIM provisioning tokens (docs/api.md "SCIM 2.0 provisioning").
 
-use orgpass_core::{pass::Pass, policy::Permit, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::{
+    pass::Pass, policy::Permit, scim::users::UserFilter, Email, SpaceKey, Timestamp, TokenHash,
+};
 
 use super::PortError;
 
@@ -15,7 +17,30 @@ pub struct ScimTokenRecord {
     pub last_used_at: Option<Timestamp>,
 }
 
-/// Storage of provisioning tokens.
+/// A managed account as a SCIM User.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimUserRecord {
+    /// The account id (the User's `id`).
+    pub id: String,
+    /// `userName`.
+    pub email: Email,
+    /// The account's name (`displayName`, `name.formatted`).
+    pub name: String,
+    /// `name.givenName`.
+    pub given_name: Option<String>,
+    /// `name.familyName`.
+    pub family_name: Option<String>,
+    /// `externalId`.
+    pub external_id: Option<String>,
+    /// `active`.
+    pub active: bool,
+    /// `meta.created`.
+    pub created_at: Timestamp,
+    /// `meta.lastModified` (and the version).
+    pub updated_at: Timestamp,
+}
+
+/// Storage of provisioning tokens and of managed accounts as SCIM Users.
 pub trait ScimStore {
     /// Stores a new token of the permit's organization, made by `created_by`.
     async fn insert_scim_token(
@@ -40,4 +65,21 @@ pub trait ScimStore {
         secret: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<Pass>, PortError>;
+
+    /// One page of the organization's managed accounts matching `filter`, oldest first
+    /// (`offset` rows skipped, at most `limit`), and how many match in all.
+    async fn scim_users(
+        &self,
+        space_key: &SpaceKey,
+        filter: Option<&UserFilter>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(u64, Vec<ScimUserRecord>), PortError>;
+
+    /// One managed account of the organization.
+    async fn scim_user(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+    ) -> Result<Option<ScimUserRecord>, PortError>;
 }

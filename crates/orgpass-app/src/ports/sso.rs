@@ -75,10 +75,25 @@ pub struct NewManagedAccount {
     pub role: Role,
     /// Groups of the organization to join.
     pub group_ids: Vec<String>,
-    /// The email explaining how to log in.
-    pub mail: NewMail,
+    /// The email explaining how to log in (none for an account an IdP provisions).
+    pub mail: Option<NewMail>,
+    /// The SCIM attributes, for an account an IdP provisions.
+    pub provisioned: Option<ProvisionedFields>,
     /// Now.
     pub now: Timestamp,
+}
+
+/// What SCIM keeps of a provisioned account beyond its email and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisionedFields {
+    /// `externalId`.
+    pub external_id: Option<String>,
+    /// `name.givenName`.
+    pub given_name: Option<String>,
+    /// `name.familyName`.
+    pub family_name: Option<String>,
+    /// `active`.
+    pub active: bool,
 }
 
 /// Why a managed account was not created (the store's guards decide, in the write).

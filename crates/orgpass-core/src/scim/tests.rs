@@ -241,3 +241,136 @@ fn hostile_filters_cost_bounded_work() {
     let chain = vec!["a pr"; 200].join(" and ");
     assert!(parse(&chain).is_ok());
 }
+
+mod users {
+    use serde_json::json;
+
+    use crate::scim::{
+        filter::CompareOp,
+        users::{user_filter, InputError, UserAttr as A, UserFilter as F, UserInput},
+    };
+
+    #[test]
+    fn filters_resolve_to_typed_user_attributes() {
+        assert_eq!(
+            user_filter(r#"userName eq "Ada@Example.COM""#).unwrap(),
+            F::Text(A::UserName, CompareOp::Eq, "ada@example.com".into())
+        );
+        // externalId is case-exact: kept as written.
+        assert_eq!(
+            user_filter(r#"externalId eq "00uAbC""#).unwrap(),
+            F::Text(A::ExternalId, CompareOp::Eq, "00uAbC".into())
+        );
+        assert_eq!(
+            user_filter(r#"emails[type eq "work"].value eq "a@b.example""#).unwrap(),
+            F::And(
+                Box::new(F::Text(A::EmailType, CompareOp::Eq, "work".into())),
+                Box::new(F::Text(A::Email, CompareOp::Eq, "a@b.example".into()))
+            )
+        );
+        assert_eq!(
+            user_filter(r#"urn:ietf:params:scim:schemas:core:2.0:User:name.givenName sw "A""#)
+                .unwrap(),
+            F::Text(A::GivenName, CompareOp::Sw, "a".into())
+        );
+        assert_eq!(
+            user_filter(r#"active eq "False""#).unwrap(),
+            F::Bool(A::Active, true, false)
+        );
+        assert_eq!(
+            user_filter("active ne true").unwrap(),
+            F::Bool(A::Active, false, true)
+        );
+        assert_eq!(
+            user_filter("externalId eq null").unwrap(),
+            F::Not(Box::new(F::Present(A::ExternalId)))
+        );
+        assert!(matches!(
+            user_filter(r#"meta.lastModified gt "2026-01-01T00:00:00Z""#).unwrap(),
+            F::Time(A::LastModified, CompareOp::Gt, _)
+        ));
+    }
+
+    #[test]
+    fn filters_that_do_not_fit_are_refused() {
+        for bad in [
+            r#"nickName eq "x""#,
+            r#"name.middleName eq "x""#,
+            "active gt true",
+            r#"active eq "maybe""#,
+            "userName eq 3",
+            r#"meta.created co "2026""#,
+            r#"meta.created gt "yesterday""#,
+            r#"groups[value eq "x"]"#,
+            r#"emails[nickname eq "x"]"#,
+            r#"emails[type eq "work"].display eq "x""#,
+            "userName gt null",
+            "userName eq",
+        ] {
+            assert!(user_filter(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn user_bodies_as_okta_and_entra_send_them() {
+        let okta = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "Ada.Lovelace@Example.com",
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "emails": [{"primary": true, "value": "Ada.Lovelace@Example.com", "type": "work"}],
+            "displayName": "Ada Lovelace",
+            "locale": "en-US",
+            "externalId": "00u1abcd",
+            "groups": [],
+            "password": "ignored",
+            "active": true
+        });
+        let u = UserInput::parse(&okta).unwrap();
+        assert_eq!(u.email.as_str(), "ada.lovelace@example.com");
+        assert_eq!(u.name, "Ada Lovelace");
+        assert_eq!(u.given_name.as_deref(), Some("Ada"));
+        assert_eq!(u.external_id.as_deref(), Some("00u1abcd"));
+        assert!(u.active);
+
+        // Entra: attribute names in other cases, booleans as strings, no displayName.
+        let entra = json!({
+            "UserName": "grace@example.com",
+            "Active": "False",
+            "name": {"GivenName": "Grace", "familyName": "Hopper"},
+            "externalId": "5f2c"
+        });
+        let u = UserInput::parse(&entra).unwrap();
+        assert_eq!(u.name, "Grace Hopper");
+        assert!(!u.active);
+
+        // Only a userName: the name is its local part.
+        assert_eq!(
+            UserInput::parse(&json!({"userName": "x@example.com"}))
+                .unwrap()
+                .name,
+            "x"
+        );
+    }
+
+    #[test]
+    fn impossible_user_bodies_are_refused() {
+        assert!(matches!(
+            UserInput::parse(&json!([1])),
+            Err(InputError::Syntax(_))
+        ));
+        for bad in [
+            json!({}),
+            json!({"userName": ""}),
+            json!({"userName": "not-an-email"}),
+            json!({"userName": 7}),
+            json!({"userName": "a@example.com", "active": "yes"}),
+            json!({"userName": "a@example.com", "name": "Ada"}),
+            json!({"userName": "a@example.com", "externalId": "x".repeat(300)}),
+        ] {
+            assert!(
+                matches!(UserInput::parse(&bad), Err(InputError::Value(_))),
+                "{bad}"
+            );
+        }
+    }
+}
