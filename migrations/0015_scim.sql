@@ -14,6 +14,8 @@ CREATE INDEX scim_tokens_org ON scim_tokens (space_key, created_at);
 -- What SCIM keeps of a managed account beyond its email and name (accounts): the IdP's
 -- externalId, the name's parts, and whether the IdP has it active. A managed account
 -- without a row here (created by an administrator) is an active SCIM User all the same.
+-- `updated_at` is the User's version; `write_id` is the random id of the one batch that
+-- last wrote it: the batch's later statements act only if the row carries theirs.
 CREATE TABLE scim_users (
   account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
   space_key TEXT NOT NULL REFERENCES organizations (space_key) ON DELETE CASCADE,
@@ -22,6 +24,7 @@ CREATE TABLE scim_users (
   family_name TEXT,
   active INTEGER NOT NULL CHECK (active IN (0, 1)),
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  write_id TEXT
 );
 CREATE INDEX scim_users_external ON scim_users (space_key, external_id);

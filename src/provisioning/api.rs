@@ -5,7 +5,7 @@
 
 use orgpass_app::{
     ports::{ScimTokenRecord, ScimUserRecord},
-    scim::{ScimClient, ScimError, ScimRefusal, MAX_PAGE},
+    scim::{user_version, ScimClient, ScimError, ScimRefusal, MAX_PAGE},
 };
 use orgpass_core::scim::users::USER_SCHEMA;
 use orgpass_core::SecretToken;
@@ -133,11 +133,29 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
             Ok(u) => user_response(200, &u, &base),
             Err(e) => refusal(&e),
         },
-        (["Users", _], Method::Put | Method::Patch | Method::Delete) => scim_error(
-            501,
-            None,
-            "Replacing, patching and deleting Users are not supported yet.",
-        ),
+        (["Users", id], Method::Put | Method::Patch) => {
+            let body = match json_body(req).await {
+                Ok(body) => body,
+                Err(e) => return refusal(&e),
+            };
+            let if_match = http::header(req, "if-match");
+            let app = cx.app();
+            let written = if req.method() == Method::Put {
+                app.replace_scim_user(&client, id, &body, if_match.as_deref())
+                    .await
+            } else {
+                app.patch_scim_user(&client, id, &body, if_match.as_deref())
+                    .await
+            };
+            match written {
+                Ok(u) => user_response(200, &u, &base),
+                Err(e) => refusal(&e),
+            }
+        }
+        (["Users", id], Method::Delete) => match cx.app().delete_scim_user(&client, id).await {
+            Ok(()) => no_content(),
+            Err(e) => refusal(&e),
+        },
         (["ServiceProviderConfig" | "Users"] | ["Users", _], _) => {
             scim_error(405, None, "That method is not allowed here.")
         }
@@ -161,6 +179,15 @@ fn refusal(e: &ScimError) -> Handled {
             None,
             "Configure SAML single sign-on for the organization before provisioning people.",
         ),
+        ScimError::InvalidPath(d) => scim_error(400, Some("invalidPath"), d),
+        ScimError::NoTarget(d) => scim_error(400, Some("noTarget"), d),
+        ScimError::Mutability(d) => scim_error(400, Some("mutability"), d),
+        ScimError::PreconditionFailed => scim_error(
+            412,
+            None,
+            "The User has changed since the version named in If-Match.",
+        ),
+        ScimError::Conflict(d) => scim_error(409, None, d),
         ScimError::NotFound => scim_error(404, None, "No such User."),
         ScimError::Unavailable(p) => {
             worker::console_error!("scim: {p}");
@@ -192,7 +219,7 @@ fn user_json(u: &ScimUserRecord, base: &str) -> Value {
             "created": u.created_at.to_rfc3339(),
             "lastModified": u.updated_at.to_rfc3339(),
             "location": format!("{base}/Users/{}", u.id),
-            "version": version(u),
+            "version": user_version(u),
         },
     });
     if let (Some(x), Some(map)) = (&u.external_id, user.as_object_mut()) {
@@ -201,14 +228,9 @@ fn user_json(u: &ScimUserRecord, base: &str) -> Value {
     user
 }
 
-/// The User's version (a weak ETag): it changes with every write.
-fn version(u: &ScimUserRecord) -> String {
-    format!("W/\"{}\"", u.updated_at.millis())
-}
-
 fn user_response(status: u16, u: &ScimUserRecord, base: &str) -> Handled {
     let mut response = scim_json(status, &user_json(u, base))?;
-    response.headers_mut().set("etag", &version(u))?;
+    response.headers_mut().set("etag", &user_version(u))?;
     if status == 201 {
         response
             .headers_mut()
@@ -269,15 +291,14 @@ async fn json_body(req: &mut Request) -> Result<Value, ScimError> {
         .map_err(|e| ScimError::InvalidSyntax(format!("the body is not JSON: {e}")))
 }
 
-/// `GET /scim/v2/{org}/ServiceProviderConfig` (RFC 7643 §5). It states what the
-/// service does today: PATCH and Groups come next (docs/api.md), and each flag turns on
-/// with its endpoint.
+/// `GET /scim/v2/{org}/ServiceProviderConfig` (RFC 7643 §5): what the service does
+/// (Groups come next, docs/api.md).
 fn service_provider_config(base: &str) -> Handled {
     scim_json(
         200,
         &json!({
             "schemas": [CONFIG_SCHEMA],
-            "patch": { "supported": false },
+            "patch": { "supported": true },
             "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
             "filter": { "supported": true, "maxResults": MAX_PAGE },
             "changePassword": { "supported": false },

@@ -4,7 +4,9 @@
 //! parameter: only column names and operators, all from this file, are ever written into
 //! the SQL.
 
-use orgpass_app::ports::{PortError, ScimStore, ScimTokenRecord, ScimUserRecord};
+use orgpass_app::ports::{
+    PortError, ScimStore, ScimTokenRecord, ScimUserRecord, UserWrite, UserWritten,
+};
 use orgpass_core::{
     pass::Pass,
     policy::Permit,
@@ -17,7 +19,7 @@ use orgpass_core::{
 use serde::Deserialize;
 use worker::wasm_bindgen::JsValue;
 
-use crate::platform::d1::{changes, int, millis, rows, text, time, D1Store};
+use crate::platform::d1::{changes, int, millis, opt_text, rows, text, time, D1Store};
 
 /// A managed account as a SCIM User: `a` the account, `su` what SCIM keeps of it.
 const USER_SQL: &str = "SELECT a.id, a.email, a.name, a.created_at, su.external_id, \
@@ -321,5 +323,103 @@ impl ScimStore for D1Store {
             .into_iter()
             .next()
             .map(UserRow::into_record))
+    }
+
+    async fn update_scim_user(
+        &self,
+        space_key: &SpaceKey,
+        write: &UserWrite<'_>,
+    ) -> Result<UserWritten, PortError> {
+        let u = write.user;
+        let args = [
+            text(space_key.as_str()),
+            text(write.id),
+            time(write.expected),
+            time(u.updated_at),
+            text(u.email.as_str()),
+            text(&u.name),
+            text(u.email.domain()),
+            opt_text(u.external_id.as_deref()),
+            opt_text(u.given_name.as_deref()),
+            opt_text(u.family_name.as_deref()),
+            int(i64::from(u.active)),
+            text(write.write_id),
+        ];
+        // The account at the version read; its new email free and, when it changes, in
+        // a verified domain. Evaluated once, by the first statement, in the batch's one
+        // transaction; the later statements act only if it wrote (`won`: the row carries
+        // this write's random id).
+        let current =
+            "COALESCE((SELECT su.updated_at FROM scim_users su WHERE su.account_id = ?2), \
+             (SELECT a.created_at FROM accounts a WHERE a.id = ?2 AND a.managed_by = ?1)) = ?3";
+        let free = "NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?5 AND id <> ?2)";
+        let domain =
+            "(?5 = (SELECT email FROM accounts WHERE id = ?2) OR EXISTS (SELECT 1 FROM domains \
+             WHERE space_key = ?1 AND name = ?7 AND status = 'verified'))";
+        let managed = "EXISTS (SELECT 1 FROM accounts WHERE id = ?2 AND managed_by = ?1)";
+        let won = "EXISTS (SELECT 1 FROM scim_users WHERE account_id = ?2 AND write_id = ?12)";
+        let mut statements = vec![
+            self.stmt(
+                &format!("SELECT {managed} AS a, {current} AS b, {free} AS c, {domain} AS d"),
+                &args,
+            )?,
+            self.stmt(
+                &format!(
+                    "INSERT INTO scim_users (account_id, space_key, external_id, given_name, \
+                       family_name, active, created_at, updated_at, write_id) \
+                     SELECT ?2, ?1, ?8, ?9, ?10, ?11, ?4, ?4, ?12 \
+                     WHERE {managed} AND {current} AND {free} AND {domain} \
+                     ON CONFLICT (account_id) DO UPDATE SET external_id = excluded.external_id, \
+                       given_name = excluded.given_name, family_name = excluded.family_name, \
+                       active = excluded.active, updated_at = excluded.updated_at, \
+                       write_id = excluded.write_id"
+                ),
+                &args,
+            )?,
+            self.stmt(
+                &format!(
+                    "UPDATE accounts SET email = ?5, name = ?6 \
+                     WHERE id = ?2 AND managed_by = ?1 AND {won}"
+                ),
+                &args,
+            )?,
+        ];
+        if !u.active {
+            // Deactivated: every session ends now (the trigger queues the products'
+            // Back-Channel Logouts), and the ACS refuses it until it is active again.
+            statements.push(self.ending_sessions(
+                &format!(
+                    "UPDATE sessions SET revoked_at = ?4 \
+                     WHERE account_id = ?2 AND revoked_at IS NULL AND {won}"
+                ),
+                &args,
+            )?);
+        }
+        let results = self.batch(statements).await?;
+        if changes(results.get(1))? >= 1 {
+            return Ok(UserWritten::Done);
+        }
+        #[derive(Deserialize)]
+        struct Checks {
+            a: f64,
+            b: Option<f64>,
+            c: f64,
+            d: Option<f64>,
+        }
+        let checks = rows::<Checks>(results.first())?
+            .into_iter()
+            .next()
+            .ok_or_else(|| PortError("d1: no check row".to_owned()))?;
+        Ok(if checks.a == 0.0 {
+            UserWritten::Missing
+        } else if checks.b != Some(1.0) {
+            UserWritten::Changed
+        } else if checks.c == 0.0 {
+            UserWritten::EmailTaken
+        } else if checks.d != Some(1.0) {
+            UserWritten::DomainNotVerified
+        } else {
+            UserWritten::Changed
+        })
     }
 }

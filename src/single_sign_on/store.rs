@@ -135,6 +135,8 @@ pub(crate) fn certificates_json(settings: &SamlSettings) -> String {
 struct Flags {
     a: f64,
     b: f64,
+    #[serde(default)]
+    c: f64,
 }
 
 impl D1Store {
@@ -602,6 +604,10 @@ impl SsoStore for D1Store {
             text(&c.session.client.user_agent),
         ];
         let won = "EXISTS (SELECT 1 FROM saml_replays WHERE space_key = ?1 AND assertion_id = ?2 AND session_hash = ?4)";
+        // Deactivated by the organization's IdP (SCIM): no session until reactivated.
+        let deactivated =
+            "EXISTS (SELECT 1 FROM accounts da JOIN scim_users su ON su.account_id = da.id \
+             WHERE da.email = ?8 AND da.managed_by = ?1 AND su.active = 0)";
         let results = self
             .batch(vec![
                 // 1. The assertion ID, once; for an SP-initiated login only while its
@@ -627,7 +633,7 @@ impl SsoStore for D1Store {
                         "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, id, ip, user_agent, last_used_at) \
                          SELECT ?4, a.id, ?6, ?7, ?9, ?10, ?11, ?6 FROM accounts a \
                          JOIN memberships m ON m.account_id = a.id AND m.space_key = ?1 \
-                         WHERE a.email = ?8 AND a.managed_by = ?1 AND {won}"
+                         WHERE a.email = ?8 AND a.managed_by = ?1 AND {won} AND NOT {deactivated}"
                     ),
                     &args,
                 )?,
@@ -642,9 +648,9 @@ impl SsoStore for D1Store {
                 self.stmt(
                     &format!(
                         "SELECT {won} AS a, EXISTS (SELECT 1 FROM saml_replays \
-                           WHERE space_key = ?1 AND assertion_id = ?2) AS b"
+                           WHERE space_key = ?1 AND assertion_id = ?2) AS b, {deactivated} AS c"
                     ),
-                    &args[..4],
+                    &args,
                 )?,
             ])
             .await?;
@@ -653,6 +659,7 @@ impl SsoStore for D1Store {
         }
         let flags = rows::<Flags>(results.get(4))?.into_iter().next();
         Ok(match flags {
+            Some(f) if f.a != 0.0 && f.c != 0.0 => SsoOutcome::Deactivated,
             Some(f) if f.a != 0.0 => SsoOutcome::NoAccount,
             Some(f) if f.b != 0.0 => SsoOutcome::Replayed,
             _ => SsoOutcome::RequestUsed,

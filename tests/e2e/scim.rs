@@ -9,7 +9,7 @@ use crate::{
     client::{Client, Resp},
     create_org,
     pass::{operator, org_in_trial},
-    sso::{managed, peers, sso_client, sso_org},
+    sso::{managed, me_by_cookie, peers, refused, session_cookie, sp_login, sso_client, sso_org},
     unique_email, urlencode, verified_session, World,
 };
 
@@ -21,6 +21,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
     (
         "scim::users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it",
         users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it,
+    ),
+    (
+        "scim::a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update",
+        a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update,
     ),
 ];
 
@@ -488,17 +492,6 @@ fn users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it(w: &World)
         &scim_send(&c, &secret, "GET", &format!("{users}/acct_nope"), None),
         404,
     );
-    // What is not built yet says so.
-    assert_scim_error(
-        &scim_send(
-            &c,
-            &secret,
-            "PUT",
-            &format!("{users}/{ada_id}"),
-            Some(&okta),
-        ),
-        501,
-    );
     assert_scim_error(&scim_send(&c, &secret, "DELETE", &users, None), 405);
     let config = scim(&c, Some(&secret), &o.key, "ServiceProviderConfig").json();
     assert_eq!(
@@ -507,5 +500,290 @@ fn users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it(w: &World)
             config["filter"]["maxResults"].as_u64()
         ),
         (Some(true), Some(100))
+    );
+    assert_eq!(config["patch"]["supported"], true);
+    assert_eq!(config["etag"]["supported"], true);
+}
+
+fn patch_body(ops: Value) -> String {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+        .to_string()
+}
+
+fn a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update(w: &World) {
+    let c = sso_client(w);
+    let p = peers(w);
+    let o = sso_org(w, &c, &p.idp, false);
+    let secret = c
+        .json(
+            "POST",
+            &format!("/api/v1/orgs/{}/scim/tokens", o.key),
+            Some(&o.admin),
+            &json!({}),
+        )
+        .json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let users = format!("/scim/v2/{}/Users", o.key);
+    let email = format!("lin@{}", o.domain);
+    let created = scim_send(&c, &secret, "POST", &users, Some(&json!({"userName": email, "externalId": "okta-lin", "name": {"givenName": "Lin", "familyName": "Wu"}}).to_string()));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let user = format!("{users}/{id}");
+
+    // The person signs in through the IdP.
+    let (_, r) = sp_login(&c, &p.idp, &o.org_id, &email, "assertion", "/");
+    let cookie = session_cookie(&r).expect("a session");
+    assert_eq!(me_by_cookie(&c, &cookie).status, 200);
+
+    // Okta deactivates: a replace without a path. The session ends at once, and the IdP
+    // can no longer sign them in; the account stays, inactive.
+    let r = scim_send(
+        &c,
+        &secret,
+        "PATCH",
+        &user,
+        Some(&patch_body(
+            json!([{"op": "replace", "value": {"active": false}}]),
+        )),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.round_trips(),
+        3,
+        "the token, the read, the one guarded write"
+    );
+    assert_eq!(r.json()["active"], false);
+    assert_eq!(
+        r.json()["name"]["givenName"],
+        "Lin",
+        "a PATCH changes only what it names"
+    );
+    assert_eq!(
+        me_by_cookie(&c, &cookie).status,
+        401,
+        "the session ended with the deactivation"
+    );
+    let (_, r) = sp_login(&c, &p.idp, &o.org_id, &email, "assertion", "/");
+    refused(&c, &o, &r, "account_deactivated");
+    assert!(r.body.contains("deactivated"), "the person is told why");
+    assert_eq!(
+        scim_send(&c, &secret, "GET", &user, None).json()["active"],
+        false
+    );
+
+    // Entra reactivates with its own spelling: a capitalised op, a path, a string boolean.
+    let r = scim_send(
+        &c,
+        &secret,
+        "PATCH",
+        &user,
+        Some(&patch_body(json!([
+            {"op": "Replace", "path": "active", "value": "True"},
+            {"op": "Replace", "path": "name.givenName", "value": "Lina"},
+            {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "R&D"},
+            {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": email}
+        ]))),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (
+            r.json()["active"].as_bool(),
+            r.json()["name"]["givenName"].as_str()
+        ),
+        (Some(true), Some("Lina"))
+    );
+    let (_, r) = sp_login(&c, &p.idp, &o.org_id, &email, "assertion", "/");
+    assert!(
+        session_cookie(&r).is_some(),
+        "active again: the login works: {}",
+        r.body
+    );
+
+    // PUT replaces: what it leaves out is cleared. If-Match with an old version: 412,
+    // nothing written; with the current one it writes.
+    let before = scim_send(&c, &secret, "GET", &user, None);
+    let etag = before.header("etag").unwrap().to_owned();
+    let put = json!({"userName": email, "displayName": "Lin Wu", "active": true}).to_string();
+    let auth = format!("Bearer {secret}");
+    let stale = c.send(
+        "PUT",
+        &user,
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/scim+json"),
+            ("if-match", "W/\"1\""),
+        ],
+        Some(&put),
+    );
+    assert_scim_error(&stale, 412);
+    let r = c.send(
+        "PUT",
+        &user,
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/scim+json"),
+            ("if-match", &etag),
+        ],
+        Some(&put),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let replaced = r.json();
+    assert_eq!(replaced["displayName"], "Lin Wu");
+    assert!(
+        replaced.get("externalId").is_none(),
+        "cleared by the replace"
+    );
+    assert!(replaced["name"].get("givenName").is_none());
+    assert_ne!(r.header("etag").unwrap(), etag, "a new version");
+    assert_scim_error(
+        &c.send(
+            "PATCH",
+            &user,
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/scim+json"),
+                ("if-match", &etag),
+            ],
+            Some(&patch_body(
+                json!([{"op": "replace", "path": "displayName", "value": "x"}]),
+            )),
+        ),
+        412,
+    );
+
+    // Refusals change nothing.
+    let other = format!("other@{}", o.domain);
+    assert_eq!(
+        scim_send(
+            &c,
+            &secret,
+            "POST",
+            &users,
+            Some(&json!({"userName": other}).to_string())
+        )
+        .status,
+        201
+    );
+    for (body, status, scim_type) in [
+        (
+            patch_body(json!([{"op": "replace", "path": "userName", "value": other}])),
+            409,
+            Some("uniqueness"),
+        ),
+        (
+            patch_body(
+                json!([{"op": "replace", "path": "userName", "value": "lin@elsewhere.example"}]),
+            ),
+            400,
+            Some("invalidValue"),
+        ),
+        (
+            patch_body(json!([{"op": "replace", "path": "id", "value": "acct_x"}])),
+            400,
+            Some("mutability"),
+        ),
+        (patch_body(json!([{"op": "remove"}])), 400, Some("noTarget")),
+        (
+            patch_body(json!([{"op": "replace", "path": "members[value eq \"x\"]", "value": 1}])),
+            400,
+            Some("invalidPath"),
+        ),
+        (
+            patch_body(json!([{"op": "shuffle", "path": "active"}])),
+            400,
+            Some("invalidSyntax"),
+        ),
+        (
+            patch_body(json!([{"op": "replace", "path": "active", "value": "perhaps"}])),
+            400,
+            Some("invalidValue"),
+        ),
+        ("not json".to_owned(), 400, Some("invalidSyntax")),
+    ] {
+        let r = scim_send(&c, &secret, "PATCH", &user, Some(&body));
+        assert_scim_error(&r, status);
+        assert_eq!(r.json()["scimType"].as_str(), scim_type, "{body}");
+    }
+    let unchanged = scim_send(&c, &secret, "GET", &user, None);
+    assert_eq!(
+        unchanged.json(),
+        replaced,
+        "nothing written by the refusals"
+    );
+    assert_scim_error(
+        &scim_send(
+            &c,
+            &secret,
+            "PATCH",
+            &format!("{users}/acct_nope"),
+            Some(&patch_body(
+                json!([{"op": "replace", "path": "active", "value": false}]),
+            )),
+        ),
+        404,
+    );
+
+    // Concurrent PATCHes of different attributes: each is a compare-and-set on the
+    // version it read, tried again when another won, so neither change is lost.
+    for round in 0..5 {
+        let attrs = [
+            "name.givenName",
+            "name.familyName",
+            "displayName",
+            "externalId",
+        ];
+        let values: Vec<String> = attrs.iter().map(|a| format!("{a}-{round}")).collect();
+        let start = std::sync::Barrier::new(attrs.len());
+        let statuses: Vec<(u16, String)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = attrs
+                .iter()
+                .zip(&values)
+                .map(|(attr, value)| {
+                    let (c, secret, user, start) = (&c, &secret, &user, &start);
+                    scope.spawn(move || {
+                        let body =
+                            patch_body(json!([{"op": "replace", "path": attr, "value": value}]));
+                        start.wait();
+                        let r = scim_send(c, secret, "PATCH", user, Some(&body));
+                        (r.status, r.body)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (status, body) in &statuses {
+            assert_eq!(*status, 200, "{body}");
+        }
+        let now = scim_send(&c, &secret, "GET", &user, None).json();
+        assert_eq!(
+            [
+                now["name"]["givenName"].as_str(),
+                now["name"]["familyName"].as_str(),
+                now["displayName"].as_str(),
+                now["externalId"].as_str()
+            ],
+            [
+                Some(values[0].as_str()),
+                Some(values[1].as_str()),
+                Some(values[2].as_str()),
+                Some(values[3].as_str())
+            ],
+            "round {round}: no concurrent write was lost"
+        );
+    }
+
+    // DELETE removes the account with its membership; again: 404.
+    let r = scim_send(&c, &secret, "DELETE", &user, None);
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_scim_error(&scim_send(&c, &secret, "GET", &user, None), 404);
+    assert_scim_error(&scim_send(&c, &secret, "DELETE", &user, None), 404);
+    let members = c
+        .get(&format!("/api/v1/orgs/{}/members", o.key), Some(&o.admin))
+        .json();
+    assert!(
+        !members.to_string().contains(&id),
+        "the membership went with it"
     );
 }

@@ -12,15 +12,19 @@
 
 use orgpass_core::{
     policy::{self, Membership, OrgAction, Permit},
-    scim::users::{user_filter, InputError, UserInput},
+    scim::{
+        patch::{self, PatchError},
+        users::{user_filter, InputError, UserInput},
+    },
     token::TOKEN_BYTES,
-    Role, SecretToken, SpaceKey, TokenHash,
+    Role, SecretToken, SpaceKey, Timestamp, TokenHash,
 };
 
 use super::{
     ports::{
-        AccountStore, DomainStore, ManagedRefusal, NewManagedAccount, OrgStore, PortError,
-        ProvisionedFields, Random, ScimStore, ScimTokenRecord, ScimUserRecord, SsoStore,
+        AccountStore, AdminChange, DomainStore, ManagedRefusal, NewManagedAccount, OrgStore,
+        PortError, ProvisionedFields, Random, ScimStore, ScimTokenRecord, ScimUserRecord, SsoStore,
+        UserWrite, UserWritten,
     },
     App, AppError,
 };
@@ -42,6 +46,16 @@ pub enum ScimError {
     Uniqueness,
     /// 400: the organization has no SAML settings, so it has no managed accounts.
     NotConfigured,
+    /// 400 `invalidPath`.
+    InvalidPath(String),
+    /// 400 `noTarget`.
+    NoTarget(String),
+    /// 400 `mutability`.
+    Mutability(String),
+    /// 412: `If-Match` names another version.
+    PreconditionFailed,
+    /// 409: the write would break an invariant, or the User kept changing meanwhile.
+    Conflict(&'static str),
     /// 404.
     NotFound,
     /// 503; details for the log only.
@@ -61,6 +75,61 @@ impl From<InputError> for ScimError {
             InputError::Value(d) => Self::InvalidValue(d),
         }
     }
+}
+
+impl From<PatchError> for ScimError {
+    fn from(e: PatchError) -> Self {
+        match e {
+            PatchError::Syntax(d) => Self::InvalidSyntax(d),
+            PatchError::Path(d) => Self::InvalidPath(d),
+            PatchError::NoTarget(d) => Self::NoTarget(d),
+            PatchError::Mutability(d) => Self::Mutability(d),
+        }
+    }
+}
+
+/// Attributes of a User that a PATCH may name and that orgpass derives or does not keep:
+/// accepted, then ignored (the one email is the userName).
+const IGNORED_USER_ATTRIBUTES: &[&str] = &[
+    "emails",
+    "phoneNumbers",
+    "addresses",
+    "ims",
+    "photos",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+    "groups",
+];
+
+/// How often a write that lost a race with another is tried again.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// A User's version, its weak ETag (RFC 7644 §3.14): it changes with every write.
+#[must_use]
+pub fn user_version(u: &ScimUserRecord) -> String {
+    format!("W/\"{}\"", u.updated_at.millis())
+}
+
+/// The User's attributes as JSON, which a PATCH applies to.
+fn user_resource(u: &ScimUserRecord) -> serde_json::Map<String, serde_json::Value> {
+    let mut name = serde_json::Map::new();
+    name.insert("formatted".into(), u.name.clone().into());
+    if let Some(g) = &u.given_name {
+        name.insert("givenName".into(), g.clone().into());
+    }
+    if let Some(f) = &u.family_name {
+        name.insert("familyName".into(), f.clone().into());
+    }
+    let mut r = serde_json::Map::new();
+    r.insert("userName".into(), u.email.as_str().into());
+    r.insert("name".into(), name.into());
+    r.insert("displayName".into(), u.name.clone().into());
+    if let Some(x) = &u.external_id {
+        r.insert("externalId".into(), x.clone().into());
+    }
+    r.insert("active".into(), u.active.into());
+    r
 }
 
 /// One page of Users.
@@ -310,5 +379,129 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
                 Err(ScimError::InvalidValue("unknown group".to_owned()))
             }
         }
+    }
+
+    /// Replaces a User's attributes (PUT): what `body` leaves out is cleared.
+    ///
+    /// # Errors
+    /// As [`Self::create_scim_user`], and [`ScimError::NotFound`],
+    /// [`ScimError::PreconditionFailed`], [`ScimError::Conflict`].
+    pub async fn replace_scim_user(
+        &self,
+        client: &ScimClient,
+        id: &str,
+        body: &serde_json::Value,
+        if_match: Option<&str>,
+    ) -> Result<ScimUserRecord, ScimError> {
+        let input = UserInput::parse(body)?;
+        self.write_user(client, id, if_match, |_| Ok(input.clone()))
+            .await
+    }
+
+    /// Applies a PATCH (RFC 7644 §3.5.2) to a User: read, apply, check as a replace,
+    /// write if unchanged meanwhile (else again, from a fresh read).
+    ///
+    /// # Errors
+    /// As [`Self::replace_scim_user`], and [`ScimError::InvalidPath`],
+    /// [`ScimError::NoTarget`], [`ScimError::Mutability`].
+    pub async fn patch_scim_user(
+        &self,
+        client: &ScimClient,
+        id: &str,
+        body: &serde_json::Value,
+        if_match: Option<&str>,
+    ) -> Result<ScimUserRecord, ScimError> {
+        self.write_user(client, id, if_match, |current| {
+            let mut resource = user_resource(current);
+            patch::apply(&mut resource, body, IGNORED_USER_ATTRIBUTES)?;
+            Ok(UserInput::parse(&serde_json::Value::Object(resource))?)
+        })
+        .await
+    }
+
+    /// Deletes a User: the managed account, its membership, groups, project roles and
+    /// sessions.
+    ///
+    /// # Errors
+    /// [`ScimError::NotFound`], [`ScimError::Conflict`] (the last administrator),
+    /// [`ScimError::Unavailable`].
+    pub async fn delete_scim_user(&self, client: &ScimClient, id: &str) -> Result<(), ScimError> {
+        match self
+            .store
+            .delete_managed_account(&client.permit, id)
+            .await?
+        {
+            AdminChange::Done => Ok(()),
+            AdminChange::Missing => Err(ScimError::NotFound),
+            AdminChange::LastAdmin | AdminChange::LastNormalAdmin => Err(ScimError::Conflict(
+                "The organization's last administrator cannot be deleted.",
+            )),
+        }
+    }
+
+    /// The read-modify-write of a User: `change` makes the new state from the current
+    /// one; the write is a compare-and-set on the version read.
+    async fn write_user(
+        &self,
+        client: &ScimClient,
+        id: &str,
+        if_match: Option<&str>,
+        change: impl Fn(&ScimUserRecord) -> Result<UserInput, ScimError>,
+    ) -> Result<ScimUserRecord, ScimError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self.scim_user(client, id).await?;
+            if if_match.is_some_and(|tag| tag.trim() != "*" && tag.trim() != user_version(&current))
+            {
+                return Err(ScimError::PreconditionFailed);
+            }
+            let input = change(&current)?;
+            // The new version is later than the one read, whatever the clock says.
+            let updated_at =
+                Timestamp::from_millis(self.now.millis().max(current.updated_at.millis() + 1));
+            let user = ScimUserRecord {
+                id: current.id.clone(),
+                email: input.email,
+                name: input.name,
+                given_name: input.given_name,
+                family_name: input.family_name,
+                external_id: input.external_id,
+                active: input.active,
+                created_at: current.created_at,
+                updated_at,
+            };
+            let write_id = self.new_id("wr").map_err(|e| match e {
+                AppError::Unavailable(p) => ScimError::Unavailable(p),
+                other => ScimError::Unavailable(PortError(other.to_string())),
+            })?;
+            let write = UserWrite {
+                id,
+                expected: current.updated_at,
+                user: &user,
+                write_id: &write_id,
+            };
+            match self
+                .store
+                .update_scim_user(&client.space_key, &write)
+                .await?
+            {
+                UserWritten::Done => return Ok(user),
+                UserWritten::Missing => return Err(ScimError::NotFound),
+                UserWritten::EmailTaken => return Err(ScimError::Uniqueness),
+                UserWritten::DomainNotVerified => {
+                    return Err(ScimError::InvalidValue(
+                        "userName must be in a verified domain of the organization".to_owned(),
+                    ))
+                }
+                // Someone else wrote first: with If-Match that is a failed precondition,
+                // without it the change is made again on what they wrote.
+                UserWritten::Changed if if_match.is_some() => {
+                    return Err(ScimError::PreconditionFailed)
+                }
+                UserWritten::Changed => {}
+            }
+        }
+        Err(ScimError::Conflict(
+            "The User kept changing while this request was writing it; try again.",
+        ))
     }
 }

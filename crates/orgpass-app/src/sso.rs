@@ -67,6 +67,8 @@ pub enum SsoFailure {
     Replay,
     /// No managed account of the organization has the NameID's email.
     AccountNotFound,
+    /// The account is deactivated (by the organization's IdP, over SCIM).
+    AccountDeactivated,
     /// Storage failed (details in the log line).
     Unavailable,
 }
@@ -82,6 +84,8 @@ pub enum Hint {
     Clock,
     /// The person has no managed account (or a different email at the IdP).
     AccountNotFound,
+    /// The person's account is deactivated.
+    AccountDeactivated,
     /// The add-on's trial or subscription has ended.
     PassInactive,
     /// Single sign-on is not set up for the organization.
@@ -109,6 +113,7 @@ impl SsoFailure {
             Self::Saml(e) => e.code(),
             Self::Replay => "replay",
             Self::AccountNotFound => "account_not_found",
+            Self::AccountDeactivated => "account_deactivated",
             Self::Unavailable => "unavailable",
         }
     }
@@ -121,6 +126,7 @@ impl SsoFailure {
             Self::UnknownOrganization | Self::NotConfigured => Hint::NotConfigured,
             Self::PassInactive => Hint::PassInactive,
             Self::AccountNotFound => Hint::AccountNotFound,
+            Self::AccountDeactivated => Hint::AccountDeactivated,
             Self::Unavailable => Hint::Unavailable,
             Self::MissingResponse => Hint::Response,
             Self::RequestExpired | Self::RequestUsed | Self::OtherBrowser | Self::Replay => {
@@ -798,6 +804,12 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             )),
             SsoOutcome::NoAccount => Err((
                 SsoFailure::AccountNotFound,
+                name_id,
+                None,
+                FailureKind::Verified,
+            )),
+            SsoOutcome::Deactivated => Err((
+                SsoFailure::AccountDeactivated,
                 name_id,
                 None,
                 FailureKind::Verified,

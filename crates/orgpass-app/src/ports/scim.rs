@@ -40,6 +40,34 @@ pub struct ScimUserRecord {
     pub updated_at: Timestamp,
 }
 
+/// A User's new attributes, written only if it is still at the version read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserWrite<'a> {
+    /// The account.
+    pub id: &'a str,
+    /// Its `meta.lastModified` when read (the compare-and-set's expectation).
+    pub expected: Timestamp,
+    /// The new state (email, name, the SCIM fields).
+    pub user: &'a ScimUserRecord,
+    /// A random id of this write (the batch's later statements act only if it won).
+    pub write_id: &'a str,
+}
+
+/// What became of a [`UserWrite`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserWritten {
+    /// Written (and, for a deactivation, its sessions ended).
+    Done,
+    /// No managed account of the organization has this id.
+    Missing,
+    /// It changed since it was read; nothing was written.
+    Changed,
+    /// Another account has the new email.
+    EmailTaken,
+    /// The new email is not in a verified domain of the organization.
+    DomainNotVerified,
+}
+
 /// Storage of provisioning tokens and of managed accounts as SCIM Users.
 pub trait ScimStore {
     /// Stores a new token of the permit's organization, made by `created_by`.
@@ -82,4 +110,13 @@ pub trait ScimStore {
         space_key: &SpaceKey,
         id: &str,
     ) -> Result<Option<ScimUserRecord>, PortError>;
+
+    /// Writes a User if it is still at `write.expected` (one batch): its email and name,
+    /// its SCIM fields and version (`user.updated_at`, later than `expected`), and when it
+    /// is deactivated, the end of its sessions (whose Back-Channel Logouts are queued).
+    async fn update_scim_user(
+        &self,
+        space_key: &SpaceKey,
+        write: &UserWrite<'_>,
+    ) -> Result<UserWritten, PortError>;
 }

@@ -195,6 +195,8 @@ pub enum SsoOutcome {
     RequestUsed,
     /// No managed account of the organization has this email.
     NoAccount,
+    /// The managed account is deactivated (SCIM `active: false`).
+    Deactivated,
 }
 
 /// What the Authentication tab shows, read in one batch.

@@ -374,3 +374,126 @@ mod users {
         }
     }
 }
+
+mod patch {
+    use serde_json::{json, Map, Value};
+
+    use crate::scim::patch::{apply, PatchError};
+
+    const IGNORED: &[&str] = &["emails", "groups"];
+
+    fn ada() -> Map<String, Value> {
+        json!({
+            "userName": "ada@example.com",
+            "name": {"formatted": "Ada Lovelace", "givenName": "Ada"},
+            "displayName": "Ada Lovelace",
+            "externalId": "00u1",
+            "active": true
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    fn patched(ops: Value) -> Result<Value, PatchError> {
+        let mut r = ada();
+        apply(
+            &mut r,
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops}),
+            IGNORED,
+        )?;
+        Ok(Value::Object(r))
+    }
+
+    #[test]
+    fn okta_deactivates_with_a_replace_without_path() {
+        let r = patched(json!([{"op": "replace", "value": {"active": false}}])).unwrap();
+        assert_eq!(r["active"], false);
+        assert_eq!(r["userName"], "ada@example.com");
+    }
+
+    #[test]
+    fn entra_writes_capitalised_ops_dotted_paths_and_string_booleans() {
+        let r = patched(json!([
+            {"op": "Replace", "path": "active", "value": "False"},
+            {"op": "Replace", "path": "name.givenName", "value": "Augusta"},
+            {"op": "Add", "path": "name.familyName", "value": "King"},
+            {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "x@example.com"},
+            {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "R&D"},
+            {"op": "Remove", "path": "externalId"},
+            {"op": "replace", "value": {"name.formatted": "Augusta King", "DISPLAYNAME": "Augusta King"}}
+        ]))
+        .unwrap();
+        assert_eq!(r["active"], "False");
+        assert_eq!(
+            r["name"],
+            json!({"formatted": "Augusta King", "givenName": "Augusta", "familyName": "King"})
+        );
+        assert_eq!(
+            r["displayName"], "Augusta King",
+            "the existing key, whatever the case sent"
+        );
+        assert!(r.get("externalId").is_none());
+        assert!(r.get("emails").is_none(), "emails follow userName: ignored");
+        assert!(r.get("DISPLAYNAME").is_none());
+    }
+
+    #[test]
+    fn impossible_patches_are_refused() {
+        for (ops, want) in [
+            (
+                json!([{"op": "move", "path": "active", "value": true}]),
+                "syntax",
+            ),
+            (json!([{"op": "remove"}]), "noTarget"),
+            (
+                json!([{"op": "replace", "path": "id", "value": "x"}]),
+                "mutability",
+            ),
+            (
+                json!([{"op": "replace", "value": {"meta": {}}}]),
+                "mutability",
+            ),
+            (json!([{"op": "replace", "path": "active"}]), "syntax"),
+            (json!([{"op": "replace", "value": true}]), "syntax"),
+            (
+                json!([{"op": "replace", "path": "members[value eq \"x\"]", "value": 1}]),
+                "path",
+            ),
+            (
+                json!([{"op": "replace", "path": "name..x", "value": 1}]),
+                "path",
+            ),
+            (
+                json!([{"op": "replace", "path": "displayName.x", "value": 1}]),
+                "path",
+            ),
+            (json!([]), "syntax"),
+            (
+                json!(vec![
+                    json!({"op": "add", "path": "title", "value": "x"});
+                    101
+                ]),
+                "syntax",
+            ),
+        ] {
+            let got = match patched(ops.clone()) {
+                Err(PatchError::Syntax(_)) => "syntax",
+                Err(PatchError::NoTarget(_)) => "noTarget",
+                Err(PatchError::Mutability(_)) => "mutability",
+                Err(PatchError::Path(_)) => "path",
+                Ok(_) => "ok",
+            };
+            assert_eq!(got, want, "{ops}");
+        }
+        let mut r = ada();
+        assert!(matches!(
+            apply(&mut r, &json!({"operations": "x"}), IGNORED),
+            Err(PatchError::Syntax(_))
+        ));
+        assert!(matches!(
+            apply(&mut r, &json!([]), IGNORED),
+            Err(PatchError::Syntax(_))
+        ));
+    }
+}
