@@ -22,7 +22,8 @@ CREATE TABLE scim_users (
   external_id TEXT,
   given_name TEXT,
   family_name TEXT,
-  active INTEGER NOT NULL CHECK (active IN (0, 1)),
+  display_name TEXT,                           -- as the IdP sent it (accounts.name is derived)
+  active INTEGER CHECK (active IN (0, 1)),     -- NULL: unassigned, which behaves as 1
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   write_id TEXT

@@ -4,7 +4,8 @@
 # server for domain verification; see crates/orgpass-core/tests/fixtures/dns/README.md), xmlsec1 and openssl (the
 # pysaml2 IdP signs through xmlsec1), oathtool (OATH Toolkit: the authenticator app of
 # the two-step tests, an RFC 6238 implementation independent of ours), zbarimg (ZBar:
-# the camera of that app, decoding the enrolment page's QR code); then pysaml2 itself from PyPI into .tools/idp-venv.
+# the camera of that app, decoding the enrolment page's QR code); then from PyPI pysaml2 into
+# .tools/idp-venv, python3-saml into .tools/oracle-venv and scim2-tester into .tools/scim-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -34,6 +35,15 @@ if ! "$IDP_VENV/bin/python" -c "import saml2" 2>/dev/null; then
   echo "[setup] installing pysaml2 $PYSAML2_VERSION into $IDP_VENV (pip)" >&2
   python3 -m venv "$IDP_VENV"
   "$IDP_VENV/bin/pip" install --quiet "pysaml2==$PYSAML2_VERSION"
+fi
+
+# The independent SCIM compliance checker (tests/scim/compliance.py): scim2-tester, with the
+# scim2-client and its httpx2 engine it was checked with.
+SCIM_VENV=.tools/scim-venv
+if ! "$SCIM_VENV/bin/python" -c "import scim2_tester, httpx2" 2>/dev/null; then
+  echo "[setup] installing scim2-tester into $SCIM_VENV (pip)" >&2
+  python3 -m venv "$SCIM_VENV"
+  "$SCIM_VENV/bin/pip" install --quiet scim2-tester==0.5.2 scim2-client==0.13.2 scim2-models==0.12.3 httpx2==2.16.2 pydantic==2.14.4
 fi
 
 # The independent SAML oracle (crates/saml-sp/tests/python3_saml.rs): OneLogin's python3-saml on

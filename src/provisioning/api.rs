@@ -5,13 +5,17 @@
 
 use orgpass_app::{
     ports::{ScimTokenRecord, ScimUserRecord},
-    scim::{user_version, ScimClient, ScimError, ScimRefusal, MAX_PAGE},
+    scim::{user_resource, user_version, ScimClient, ScimError, ScimRefusal},
 };
-use orgpass_core::scim::users::USER_SCHEMA;
+use orgpass_core::scim::{
+    filter::parse_path,
+    users::{member, USER_SCHEMA},
+};
 use orgpass_core::SecretToken;
 use serde_json::{json, Value};
 use worker::{Method, Request};
 
+use super::discovery;
 use crate::web::{
     auth::require_session,
     context::Ctx,
@@ -20,7 +24,6 @@ use crate::web::{
 };
 
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const CONFIG_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 fn token_json(t: &ScimTokenRecord) -> Value {
@@ -126,11 +129,47 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
         client.space_key.as_str()
     );
     match (rest, req.method()) {
-        (["ServiceProviderConfig"], Method::Get) => service_provider_config(&base),
-        (["Users"], Method::Get) => list_users(req, cx, &client, &base).await,
+        (["ServiceProviderConfig"], Method::Get) => {
+            scim_json(200, &discovery::service_provider_config(&base))
+        }
+        (["ResourceTypes"], Method::Get) => list(vec![discovery::user_resource_type(&base)]),
+        (["ResourceTypes", "User"], Method::Get) => {
+            scim_json(200, &discovery::user_resource_type(&base))
+        }
+        (["Schemas"], Method::Get) => list(vec![discovery::user_schema(&base)]),
+        (["Schemas", id], Method::Get)
+            if id.replace("%3A", ":").replace("%3a", ":") == USER_SCHEMA =>
+        {
+            scim_json(200, &discovery::user_schema(&base))
+        }
+        (["Users"], Method::Get) => {
+            let q = |name| http::query(req, name);
+            let query = Query {
+                filter: q("filter"),
+                start_index: q("startIndex"),
+                count: q("count"),
+                attributes: q("attributes"),
+                excluded: q("excludedAttributes"),
+            };
+            list_users(cx, &client, &base, &query).await
+        }
+        // The service's root search covers every resource type: Users are the one.
+        (["Users", ".search"] | [".search"], Method::Post) => match json_body(req).await {
+            Ok(body) => list_users(cx, &client, &base, &Query::of_search(&body)).await,
+            Err(e) => refusal(&e),
+        },
         (["Users"], Method::Post) => create_user(req, cx, &client, &base).await,
         (["Users", id], Method::Get) => match cx.app().scim_user(&client, id).await {
-            Ok(u) => user_response(200, &u, &base),
+            Ok(u) => {
+                let shown = project(
+                    user_json(&u, &base),
+                    http::query(req, "attributes").as_deref(),
+                    http::query(req, "excludedAttributes").as_deref(),
+                );
+                let mut response = scim_json(200, &shown)?;
+                response.headers_mut().set("etag", &user_version(&u))?;
+                Ok(response)
+            }
             Err(e) => refusal(&e),
         },
         (["Users", id], Method::Put | Method::Patch) => {
@@ -156,7 +195,7 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
             Ok(()) => no_content(),
             Err(e) => refusal(&e),
         },
-        (["ServiceProviderConfig" | "Users"] | ["Users", _], _) => {
+        (["ServiceProviderConfig" | "ResourceTypes" | "Schemas" | "Users"] | ["Users", _], _) => {
             scim_error(405, None, "That method is not allowed here.")
         }
         _ => scim_error(404, None, "No such SCIM resource."),
@@ -196,36 +235,40 @@ fn refusal(e: &ScimError) -> Handled {
     }
 }
 
+/// A `ListResponse` of every one of `resources`.
+fn list(resources: Vec<Value>) -> Handled {
+    scim_json(
+        200,
+        &json!({
+            "schemas": [LIST_SCHEMA],
+            "totalResults": resources.len(),
+            "startIndex": 1,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    )
+}
+
 /// A User resource (RFC 7643 §4.1): one email, of type `work`.
 fn user_json(u: &ScimUserRecord, base: &str) -> Value {
-    let mut name = serde_json::Map::new();
-    name.insert("formatted".into(), u.name.clone().into());
-    if let Some(g) = &u.given_name {
-        name.insert("givenName".into(), g.clone().into());
-    }
-    if let Some(f) = &u.family_name {
-        name.insert("familyName".into(), f.clone().into());
-    }
-    let mut user = json!({
-        "schemas": [USER_SCHEMA],
-        "id": u.id,
-        "userName": u.email.as_str(),
-        "name": name,
-        "displayName": u.name,
-        "active": u.active,
-        "emails": [{ "value": u.email.as_str(), "type": "work", "primary": true }],
-        "meta": {
+    let mut user = user_resource(u);
+    user.insert("schemas".into(), json!([USER_SCHEMA]));
+    user.insert("id".into(), u.id.clone().into());
+    user.insert(
+        "emails".into(),
+        json!([{ "value": u.email.as_str(), "type": "work", "primary": true }]),
+    );
+    user.insert(
+        "meta".into(),
+        json!({
             "resourceType": "User",
             "created": u.created_at.to_rfc3339(),
             "lastModified": u.updated_at.to_rfc3339(),
             "location": format!("{base}/Users/{}", u.id),
             "version": user_version(u),
-        },
-    });
-    if let (Some(x), Some(map)) = (&u.external_id, user.as_object_mut()) {
-        map.insert("externalId".into(), x.clone().into());
-    }
-    user
+        }),
+    );
+    Value::Object(user)
 }
 
 fn user_response(status: u16, u: &ScimUserRecord, base: &str) -> Handled {
@@ -239,25 +282,74 @@ fn user_response(status: u16, u: &ScimUserRecord, base: &str) -> Handled {
     Ok(response)
 }
 
-/// `GET /scim/v2/{org}/Users?filter=…&startIndex=…&count=…`
-async fn list_users(req: &Request, cx: &Ctx, client: &ScimClient, base: &str) -> Handled {
-    let filter = http::query(req, "filter");
-    let start = http::query(req, "startIndex");
-    let count = http::query(req, "count");
+/// What a query asks (RFC 7644 §3.4.2, §3.9): from the URL, or a `.search` body.
+struct Query {
+    filter: Option<String>,
+    start_index: Option<String>,
+    count: Option<String>,
+    attributes: Option<String>,
+    excluded: Option<String>,
+}
+
+impl Query {
+    /// A `SearchRequest` (RFC 7644 §3.4.3): the same parameters, as JSON.
+    fn of_search(body: &Value) -> Self {
+        let object = body.as_object();
+        let get = |key: &str| object.and_then(|o| member(o, key));
+        let text = |key: &str| {
+            get(key).and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        let list = |key: &str| {
+            get(key).map(|v| match v {
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Value::String(s) => s.clone(),
+                _ => String::new(),
+            })
+        };
+        Self {
+            filter: text("filter"),
+            start_index: text("startIndex"),
+            count: text("count"),
+            attributes: list("attributes"),
+            excluded: list("excludedAttributes"),
+        }
+    }
+}
+
+/// `GET /scim/v2/{org}/Users?filter=…&startIndex=…&count=…`, and `POST …/Users/.search`.
+async fn list_users(cx: &Ctx, client: &ScimClient, base: &str, query: &Query) -> Handled {
     let page = match cx
         .app()
         .scim_users_page(
             client,
-            filter.as_deref(),
-            start.as_deref(),
-            count.as_deref(),
+            query.filter.as_deref(),
+            query.start_index.as_deref(),
+            query.count.as_deref(),
         )
         .await
     {
         Ok(page) => page,
         Err(e) => return refusal(&e),
     };
-    let resources: Vec<Value> = page.users.iter().map(|u| user_json(u, base)).collect();
+    let resources: Vec<Value> = page
+        .users
+        .iter()
+        .map(|u| {
+            project(
+                user_json(u, base),
+                query.attributes.as_deref(),
+                query.excluded.as_deref(),
+            )
+        })
+        .collect();
     scim_json(
         200,
         &json!({
@@ -268,6 +360,69 @@ async fn list_users(req: &Request, cx: &Ctx, client: &ScimClient, base: &str) ->
             "Resources": resources,
         }),
     )
+}
+
+/// `attributes` and `excludedAttributes` (RFC 7644 §3.9): comma-separated attribute
+/// paths (`name.givenName`, with or without the schema URI). `id` and `schemas` are
+/// always returned; a path that does not parse is ignored.
+fn project(resource: Value, attributes: Option<&str>, excluded: Option<&str>) -> Value {
+    let paths = |list: Option<&str>| -> Vec<(String, Option<String>)> {
+        list.unwrap_or_default()
+            .split(',')
+            .filter_map(|p| parse_path(p.trim()).ok())
+            .map(|p| (p.attr.name, p.attr.sub))
+            .collect()
+    };
+    let Value::Object(mut resource) = resource else {
+        return resource;
+    };
+    let always = |key: &str| key == "id" || key == "schemas";
+    let wanted = paths(attributes);
+    if !wanted.is_empty() {
+        resource.retain(|key, value| {
+            let subs: Vec<&String> = wanted
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case(key))
+                .filter_map(|(_, sub)| sub.as_ref())
+                .collect();
+            let whole = wanted
+                .iter()
+                .any(|(name, sub)| name.eq_ignore_ascii_case(key) && sub.is_none());
+            if always(key) || whole {
+                return true;
+            }
+            if subs.is_empty() {
+                return false;
+            }
+            if let Value::Object(inner) = value {
+                inner.retain(|k, _| subs.iter().any(|s| s.eq_ignore_ascii_case(k)));
+            }
+            true
+        });
+    }
+    for (name, sub) in paths(excluded) {
+        let key = resource
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(&name))
+            .cloned();
+        let Some(key) = key.filter(|k| !always(k)) else {
+            continue;
+        };
+        match sub {
+            None => {
+                resource.remove(&key);
+            }
+            Some(sub) => {
+                if let Some(Value::Object(inner)) = resource.get_mut(&key) {
+                    let k = inner.keys().find(|k| k.eq_ignore_ascii_case(&sub)).cloned();
+                    if let Some(k) = k {
+                        inner.remove(&k);
+                    }
+                }
+            }
+        }
+    }
+    Value::Object(resource)
 }
 
 /// `POST /scim/v2/{org}/Users`
@@ -289,32 +444,4 @@ async fn json_body(req: &mut Request) -> Result<Value, ScimError> {
         .map_err(|_| ScimError::InvalidSyntax("the body is too large or unreadable".to_owned()))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ScimError::InvalidSyntax(format!("the body is not JSON: {e}")))
-}
-
-/// `GET /scim/v2/{org}/ServiceProviderConfig` (RFC 7643 §5): what the service does
-/// (Groups come next, docs/api.md).
-fn service_provider_config(base: &str) -> Handled {
-    scim_json(
-        200,
-        &json!({
-            "schemas": [CONFIG_SCHEMA],
-            "patch": { "supported": true },
-            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-            "filter": { "supported": true, "maxResults": MAX_PAGE },
-            "changePassword": { "supported": false },
-            "sort": { "supported": false },
-            "etag": { "supported": true },
-            "authenticationSchemes": [{
-                "type": "oauthbearertoken",
-                "name": "Provisioning token",
-                "description": "A provisioning token of the organization, sent as \
-                                Authorization: Bearer <token>.",
-                "primary": true,
-            }],
-            "meta": {
-                "resourceType": "ServiceProviderConfig",
-                "location": format!("{base}/ServiceProviderConfig"),
-            },
-        }),
-    )
 }

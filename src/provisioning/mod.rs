@@ -1,6 +1,8 @@
 //! SCIM 2.0 provisioning (docs/api.md "SCIM 2.0 provisioning"): the organization's
 //! provisioning tokens ([`api`]: the administrators' routes, and the IdP's
-//! `/scim/v2/{org}` service) and their D1 storage ([`store`]).
+//! `/scim/v2/{org}` service), the service's self-description ([`discovery`]) and their
+//! D1 storage ([`store`]).
 
 pub mod api;
+pub mod discovery;
 pub mod store;

@@ -23,7 +23,9 @@ use crate::platform::d1::{changes, int, millis, opt_text, rows, text, time, D1St
 
 /// A managed account as a SCIM User: `a` the account, `su` what SCIM keeps of it.
 const USER_SQL: &str = "SELECT a.id, a.email, a.name, a.created_at, su.external_id, \
-       su.given_name, su.family_name, COALESCE(su.active, 1) AS active, \
+       su.given_name, su.family_name, \
+       CASE WHEN su.account_id IS NULL THEN a.name ELSE su.display_name END AS display_name, \
+       CASE WHEN su.account_id IS NULL THEN 1 ELSE su.active END AS active, \
        COALESCE(su.updated_at, a.created_at) AS updated_at \
      FROM accounts a LEFT JOIN scim_users su ON su.account_id = a.id \
      WHERE a.managed_by = ?1";
@@ -37,7 +39,8 @@ struct UserRow {
     external_id: Option<String>,
     given_name: Option<String>,
     family_name: Option<String>,
-    active: f64,
+    display_name: Option<String>,
+    active: Option<f64>,
     updated_at: f64,
 }
 
@@ -49,8 +52,9 @@ impl UserRow {
             name: self.name,
             given_name: self.given_name,
             family_name: self.family_name,
+            display_name: self.display_name,
             external_id: self.external_id,
-            active: self.active != 0.0,
+            active: self.active.map(|a| a != 0.0),
             created_at: millis(self.created_at),
             updated_at: millis(self.updated_at),
         }
@@ -66,7 +70,9 @@ const fn column(attr: UserAttr) -> &'static str {
         UserAttr::ExternalId => "su.external_id",
         // SQLite's lower() folds ASCII only: a name differing from the filter's value
         // in the case of a non-ASCII letter does not match (docs/api.md).
-        UserAttr::DisplayName => "lower(a.name)",
+        UserAttr::DisplayName => {
+            "lower(CASE WHEN su.account_id IS NULL THEN a.name ELSE su.display_name END)"
+        }
         UserAttr::GivenName => "lower(su.given_name)",
         UserAttr::FamilyName => "lower(su.family_name)",
         UserAttr::EmailType => "'work'",
@@ -342,8 +348,9 @@ impl ScimStore for D1Store {
             opt_text(u.external_id.as_deref()),
             opt_text(u.given_name.as_deref()),
             opt_text(u.family_name.as_deref()),
-            int(i64::from(u.active)),
+            u.active.map_or(JsValue::NULL, |a| int(i64::from(a))),
             text(write.write_id),
+            opt_text(u.display_name.as_deref()),
         ];
         // The account at the version read; its new email free and, when it changes, in
         // a verified domain. Evaluated once, by the first statement, in the batch's one
@@ -366,13 +373,13 @@ impl ScimStore for D1Store {
             self.stmt(
                 &format!(
                     "INSERT INTO scim_users (account_id, space_key, external_id, given_name, \
-                       family_name, active, created_at, updated_at, write_id) \
-                     SELECT ?2, ?1, ?8, ?9, ?10, ?11, ?4, ?4, ?12 \
+                       family_name, active, created_at, updated_at, write_id, display_name) \
+                     SELECT ?2, ?1, ?8, ?9, ?10, ?11, ?4, ?4, ?12, ?13 \
                      WHERE {managed} AND {current} AND {free} AND {domain} \
                      ON CONFLICT (account_id) DO UPDATE SET external_id = excluded.external_id, \
                        given_name = excluded.given_name, family_name = excluded.family_name, \
                        active = excluded.active, updated_at = excluded.updated_at, \
-                       write_id = excluded.write_id"
+                       write_id = excluded.write_id, display_name = excluded.display_name"
                 ),
                 &args,
             )?,
@@ -384,7 +391,7 @@ impl ScimStore for D1Store {
                 &args,
             )?,
         ];
-        if !u.active {
+        if u.active == Some(false) {
             // Deactivated: every session ends now (the trigger queues the products'
             // Back-Channel Logouts), and the ACS refuses it until it is active again.
             statements.push(self.ending_sessions(

@@ -361,8 +361,8 @@ impl SsoStore for D1Store {
                 self.stmt(
                     &format!(
                         "INSERT INTO scim_users (account_id, space_key, external_id, given_name, \
-                       family_name, active, created_at, updated_at) \
-                     SELECT ?2, ?1, ?9, ?10, ?11, ?12, ?6, ?6 WHERE {created}"
+                       family_name, display_name, active, created_at, updated_at) \
+                     SELECT ?2, ?1, ?9, ?10, ?11, ?12, ?13, ?6, ?6 WHERE {created}"
                     ),
                     &[
                         &args[..],
@@ -370,7 +370,9 @@ impl SsoStore for D1Store {
                             opt_text(p.external_id.as_deref()),
                             opt_text(p.given_name.as_deref()),
                             opt_text(p.family_name.as_deref()),
-                            int(i64::from(p.active)),
+                            opt_text(p.display_name.as_deref()),
+                            p.active
+                                .map_or(worker::wasm_bindgen::JsValue::NULL, |a| int(i64::from(a))),
                         ],
                     ]
                     .concat(),

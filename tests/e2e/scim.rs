@@ -26,6 +26,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "scim::a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update",
         a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update,
     ),
+    (
+        "scim::scim2_tester_finds_no_failed_check",
+        scim2_tester_finds_no_failed_check,
+    ),
 ];
 
 fn scim(c: &Client, secret: Option<&str>, key: &str, path: &str) -> Resp {
@@ -786,4 +790,37 @@ fn a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update(w: &
         !members.to_string().contains(&id),
         "the membership went with it"
     );
+}
+
+/// The independent compliance checker (`scim2-tester` from PyPI, in .tools/scim-venv,
+/// installed by scripts/install-test-peers.sh) against the real Worker.
+fn scim2_tester_finds_no_failed_check(w: &World) {
+    let c = sso_client(w);
+    let o = sso_org(w, &c, &peers(w).idp, false);
+    let secret = c
+        .json(
+            "POST",
+            &format!("/api/v1/orgs/{}/scim/tokens", o.key),
+            Some(&o.admin),
+            &json!({}),
+        )
+        .json()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new(format!("{root}/.tools/scim-venv/bin/python"))
+        .arg(format!("{root}/tests/scim/compliance.py"))
+        .arg(format!("{}/scim/v2/{}", c.base, o.key))
+        .arg(&secret)
+        .arg(&o.domain)
+        .output()
+        .expect("the scim2-tester venv (scripts/install-test-peers.sh)");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "scim2-tester:\n{report}");
+    assert!(report.contains(" 0 failed"), "{report}");
 }

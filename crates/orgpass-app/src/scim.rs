@@ -111,10 +111,11 @@ pub fn user_version(u: &ScimUserRecord) -> String {
     format!("W/\"{}\"", u.updated_at.millis())
 }
 
-/// The User's attributes as JSON, which a PATCH applies to.
-fn user_resource(u: &ScimUserRecord) -> serde_json::Map<String, serde_json::Value> {
+/// The User's writable attributes as JSON: what a PATCH applies to, and (with `id`,
+/// `emails` and `meta`) what the service answers. An unassigned attribute is absent.
+#[must_use]
+pub fn user_resource(u: &ScimUserRecord) -> serde_json::Map<String, serde_json::Value> {
     let mut name = serde_json::Map::new();
-    name.insert("formatted".into(), u.name.clone().into());
     if let Some(g) = &u.given_name {
         name.insert("givenName".into(), g.clone().into());
     }
@@ -123,12 +124,18 @@ fn user_resource(u: &ScimUserRecord) -> serde_json::Map<String, serde_json::Valu
     }
     let mut r = serde_json::Map::new();
     r.insert("userName".into(), u.email.as_str().into());
-    r.insert("name".into(), name.into());
-    r.insert("displayName".into(), u.name.clone().into());
+    if !name.is_empty() {
+        r.insert("name".into(), name.into());
+    }
+    if let Some(d) = &u.display_name {
+        r.insert("displayName".into(), d.clone().into());
+    }
     if let Some(x) = &u.external_id {
         r.insert("externalId".into(), x.clone().into());
     }
-    r.insert("active".into(), u.active.into());
+    if let Some(a) = u.active {
+        r.insert("active".into(), a.into());
+    }
     r
 }
 
@@ -350,6 +357,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
                 external_id: input.external_id.clone(),
                 given_name: input.given_name.clone(),
                 family_name: input.family_name.clone(),
+                display_name: input.display_name.clone(),
                 active: input.active,
             }),
             now: self.now,
@@ -365,6 +373,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
                 name: input.name,
                 given_name: input.given_name,
                 family_name: input.family_name,
+                display_name: input.display_name,
                 external_id: input.external_id,
                 active: input.active,
                 created_at: self.now,
@@ -464,6 +473,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
                 name: input.name,
                 given_name: input.given_name,
                 family_name: input.family_name,
+                display_name: input.display_name,
                 external_id: input.external_id,
                 active: input.active,
                 created_at: current.created_at,

@@ -24,16 +24,18 @@ pub struct ScimUserRecord {
     pub id: String,
     /// `userName`.
     pub email: Email,
-    /// The account's name (`displayName`, `name.formatted`).
+    /// The account's name, as orgpass shows it.
     pub name: String,
+    /// `displayName` (an account an administrator created: its name).
+    pub display_name: Option<String>,
     /// `name.givenName`.
     pub given_name: Option<String>,
     /// `name.familyName`.
     pub family_name: Option<String>,
     /// `externalId`.
     pub external_id: Option<String>,
-    /// `active`.
-    pub active: bool,
+    /// `active` (`None`: unassigned, which behaves as true).
+    pub active: Option<bool>,
     /// `meta.created`.
     pub created_at: Timestamp,
     /// `meta.lastModified` (and the version).

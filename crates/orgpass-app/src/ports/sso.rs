@@ -92,8 +92,10 @@ pub struct ProvisionedFields {
     pub given_name: Option<String>,
     /// `name.familyName`.
     pub family_name: Option<String>,
-    /// `active`.
-    pub active: bool,
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `active` (`None`: unassigned, which behaves as true).
+    pub active: Option<bool>,
 }
 
 /// Why a managed account was not created (the store's guards decide, in the write).

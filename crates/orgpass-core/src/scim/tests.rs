@@ -296,6 +296,7 @@ mod users {
         for bad in [
             r#"nickName eq "x""#,
             r#"name.middleName eq "x""#,
+            r#"name.formatted eq "x""#,
             "active gt true",
             r#"active eq "maybe""#,
             "userName eq 3",
@@ -330,7 +331,8 @@ mod users {
         assert_eq!(u.name, "Ada Lovelace");
         assert_eq!(u.given_name.as_deref(), Some("Ada"));
         assert_eq!(u.external_id.as_deref(), Some("00u1abcd"));
-        assert!(u.active);
+        assert_eq!(u.display_name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(u.active, Some(true));
 
         // Entra: attribute names in other cases, booleans as strings, no displayName.
         let entra = json!({
@@ -341,14 +343,15 @@ mod users {
         });
         let u = UserInput::parse(&entra).unwrap();
         assert_eq!(u.name, "Grace Hopper");
-        assert!(!u.active);
+        assert_eq!(u.display_name, None);
+        assert_eq!(u.active, Some(false));
 
         // Only a userName: the name is its local part.
+        let bare = UserInput::parse(&json!({"userName": "x@example.com"})).unwrap();
         assert_eq!(
-            UserInput::parse(&json!({"userName": "x@example.com"}))
-                .unwrap()
-                .name,
-            "x"
+            (bare.name.as_str(), bare.active),
+            ("x", None),
+            "active unassigned"
         );
     }
 

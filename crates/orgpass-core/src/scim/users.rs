@@ -21,7 +21,7 @@ pub enum UserAttr {
     UserName,
     /// `externalId` (case-exact).
     ExternalId,
-    /// `displayName` and `name.formatted`: the account's name.
+    /// `displayName`.
     DisplayName,
     /// `name.givenName`.
     GivenName,
@@ -79,7 +79,6 @@ impl UserAttr {
             (("userName", None), Self::UserName),
             (("externalId", None), Self::ExternalId),
             (("displayName", None), Self::DisplayName),
-            (("name", Some("formatted")), Self::DisplayName),
             (("name", Some("givenName")), Self::GivenName),
             (("name", Some("familyName")), Self::FamilyName),
             (("emails", None), Self::Email),
@@ -248,17 +247,19 @@ fn test(attr: UserAttr, expr: &AttrExpr) -> Result<UserFilter, FilterError> {
 pub struct UserInput {
     /// `userName`: the email.
     pub email: crate::Email,
-    /// The account's name: `displayName`, else `name.formatted`, else given and family
-    /// name, else the email's local part.
+    /// The account's name, as orgpass shows it: `displayName`, else `name.formatted`,
+    /// else given and family name, else the email's local part.
     pub name: String,
+    /// `displayName`, as sent.
+    pub display_name: Option<String>,
     /// `name.givenName`.
     pub given_name: Option<String>,
     /// `name.familyName`.
     pub family_name: Option<String>,
     /// `externalId`.
     pub external_id: Option<String>,
-    /// `active` (default true).
-    pub active: bool,
+    /// `active`; unassigned (`None`) behaves as true.
+    pub active: Option<bool>,
 }
 
 /// Why a User body was refused (RFC 7644 `invalidValue`, or `invalidSyntax` for a body
@@ -351,8 +352,14 @@ impl UserInput {
             .next()
             .unwrap_or_default()
             .to_owned();
+        let display_name = match display {
+            Some(d) => Some(crate::validation::bounded_name(&d).map_err(|_| {
+                InputError::Value("displayName must be 1 to 100 visible characters".to_owned())
+            })?),
+            None => None,
+        };
         let name = [
-            display,
+            display_name.clone(),
             formatted,
             (!joined.is_empty()).then_some(joined),
             Some(local),
@@ -362,13 +369,16 @@ impl UserInput {
         .find_map(|n| crate::validation::bounded_name(&n).ok())
         .ok_or_else(|| InputError::Value("the name cannot be shown".to_owned()))?;
         let active = match member(object, "active") {
-            None => true,
-            Some(v) => boolean(v)
-                .ok_or_else(|| InputError::Value("active must be a boolean".to_owned()))?,
+            None => None,
+            Some(v) => Some(
+                boolean(v)
+                    .ok_or_else(|| InputError::Value("active must be a boolean".to_owned()))?,
+            ),
         };
         Ok(Self {
             email,
             name,
+            display_name,
             given_name,
             family_name,
             external_id: text_part(object, "externalId")?,
