@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: bench-cold-start bench-load bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
+.PHONY: bench-cold-start bench-scim bench-load bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -139,6 +139,12 @@ bench-saml-hostile:
 bench-sso: build
 	scripts/install-test-peers.sh
 	cargo bench --bench sso
+
+# SCIM provisioning: 1,000 Users in a row, pages, searches, PATCHes; wall time, D1 round
+# trips and CPU per request (see docs/performance.md).
+bench-scim: build
+	scripts/install-test-peers.sh
+	cargo bench --bench scim
 
 bench-cron: build
 	scripts/bench-cron.sh

@@ -34,12 +34,15 @@ mod idp_peer;
 mod load;
 #[path = "../tests/e2e/server.rs"]
 mod server;
+#[path = "common/sso_org.rs"]
+mod sso_org;
 
 use std::time::Instant;
 
 use client::Client;
 use idp_peer::IdpPeer;
 use serde_json::{json, Value};
+use sso_org::{org, Org};
 
 /// Serial logins measured per key size.
 const SERIAL: usize = 100;
@@ -54,93 +57,6 @@ pub fn urlencode(s: &str) -> String {
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p) as usize]
-}
-
-struct Org {
-    key: String,
-    sp: String,
-    user: String,
-}
-
-/// An organization in its trial with SAML from `idp` (IdP-initiated allowed, so that
-/// pre-signed responses can be posted in any order) and one managed account.
-fn org(server: &server::Server, c: &Client, idp: &IdpPeer, tag: &str) -> Org {
-    let email = format!("admin-{tag}@bench.example");
-    let password = "correct horse battery staple";
-    let r = c.json(
-        "POST",
-        "/api/v1/accounts",
-        None,
-        &json!({"email": email, "password": password, "name": "Admin"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    server.sql(&format!(
-        "UPDATE accounts SET email_verified_at = 1 WHERE email = '{email}'"
-    ));
-    let token = c
-        .json(
-            "POST",
-            "/api/v1/sessions",
-            None,
-            &json!({"email": email, "password": password}),
-        )
-        .json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let key = c
-        .json(
-            "POST",
-            "/api/v1/orgs",
-            Some(&token),
-            &json!({"name": "Bench", "product": "diagrams"}),
-        )
-        .json()["org"]["space_key"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = c.json(
-        "POST",
-        &format!("/api/v1/orgs/{key}/pass/application"),
-        Some(&token),
-        &json!({"admin_name": "A", "admin_email": email, "company_name": "Bench", "space_key": key}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let r = c.send(
-        "POST",
-        &format!("/api/v1/operator/pass/applications/{key}/approve"),
-        &[
-            ("authorization", "Bearer dev-operator-token-not-secret"),
-            ("content-type", "application/json"),
-        ],
-        Some("{}"),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    let r = c.json(
-        "PUT",
-        &format!("/api/v1/orgs/{key}/saml"),
-        Some(&token),
-        &json!({"idp_metadata_xml": idp.metadata(), "allow_idp_initiated": true}),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    // The domain is verified through DoH in the tests; here it is seeded.
-    server.sql(&format!(
-        "INSERT INTO domains (id, space_key, name, txt_value, status, verified_at, created_at) \
-         VALUES ('dom_{tag}', '{key}', 'corp-{tag}.example', 'x', 'verified', 1, 1)"
-    ));
-    let user = format!("pat@corp-{tag}.example");
-    let r = c.json(
-        "POST",
-        &format!("/api/v1/orgs/{key}/managed-accounts"),
-        Some(&token),
-        &json!({"email": user, "name": "Pat", "role": "member"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    Org {
-        sp: format!("{}/saml/{key}", c.base),
-        key,
-        user,
-    }
 }
 
 fn body(response: &str) -> String {

@@ -5,13 +5,13 @@
 
 use orgpass_app::{
     ports::{ScimTokenRecord, ScimUserRecord},
-    scim::{user_resource, user_version, ScimClient, ScimError, ScimRefusal},
+    scim::{user_resource, user_version, ScimClient, ScimError},
 };
 use orgpass_core::scim::{
     filter::parse_path,
     users::{member, USER_SCHEMA},
 };
-use orgpass_core::SecretToken;
+use orgpass_core::{SecretToken, TokenHash};
 use serde_json::{json, Value};
 use worker::{Method, Request};
 
@@ -99,35 +99,26 @@ fn bearer(req: &Request) -> Option<SecretToken> {
     SecretToken::parse(secret.trim())
 }
 
-/// Every request under `/scim/v2/{org}/…`: the token first, then the resource.
+/// Every request under `/scim/v2/{org}/…`: the token first, then the resource (a page
+/// of Users reads both in one batch).
 pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Handled {
     let secret = bearer(req).map(|s| s.hash());
+    let base = format!("{}/scim/v2/{key}", cx.settings.base_url);
+    if let (["Users"], Method::Get) = (rest, req.method()) {
+        let q = |name| http::query(req, name);
+        let query = Query {
+            filter: q("filter"),
+            start_index: q("startIndex"),
+            count: q("count"),
+            attributes: q("attributes"),
+            excluded: q("excludedAttributes"),
+        };
+        return list_users(cx, key, secret.as_ref(), &base, &query).await;
+    }
     let client = match cx.app().scim_client(key, secret.as_ref()).await {
         Ok(client) => client,
-        Err(Ok(ScimRefusal::Unauthenticated)) => {
-            return scim_error(
-                401,
-                None,
-                "A provisioning token of this organization is required.",
-            )
-        }
-        Err(Ok(ScimRefusal::PassInactive)) => {
-            return scim_error(
-                403,
-                None,
-                "The organization's single sign-on add-on is not in trial or active.",
-            )
-        }
-        Err(Err(e)) => {
-            worker::console_error!("scim: {e}");
-            return scim_error(503, None, "The service is unavailable; try again.");
-        }
+        Err(e) => return refusal(&e),
     };
-    let base = format!(
-        "{}/scim/v2/{}",
-        cx.settings.base_url,
-        client.space_key.as_str()
-    );
     match (rest, req.method()) {
         (["ServiceProviderConfig"], Method::Get) => {
             scim_json(200, &discovery::service_provider_config(&base))
@@ -142,20 +133,9 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
         {
             scim_json(200, &discovery::user_schema(&base))
         }
-        (["Users"], Method::Get) => {
-            let q = |name| http::query(req, name);
-            let query = Query {
-                filter: q("filter"),
-                start_index: q("startIndex"),
-                count: q("count"),
-                attributes: q("attributes"),
-                excluded: q("excludedAttributes"),
-            };
-            list_users(cx, &client, &base, &query).await
-        }
         // The service's root search covers every resource type: Users are the one.
         (["Users", ".search"] | [".search"], Method::Post) => match json_body(req).await {
-            Ok(body) => list_users(cx, &client, &base, &Query::of_search(&body)).await,
+            Ok(body) => list_users(cx, key, secret.as_ref(), &base, &Query::of_search(&body)).await,
             Err(e) => refusal(&e),
         },
         (["Users"], Method::Post) => create_user(req, cx, &client, &base).await,
@@ -205,6 +185,16 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
 /// A refused SCIM operation's error body.
 fn refusal(e: &ScimError) -> Handled {
     match e {
+        ScimError::Unauthenticated => scim_error(
+            401,
+            None,
+            "A provisioning token of this organization is required.",
+        ),
+        ScimError::PassInactive => scim_error(
+            403,
+            None,
+            "The organization's single sign-on add-on is not in trial or active.",
+        ),
         ScimError::InvalidFilter(d) => scim_error(400, Some("invalidFilter"), d),
         ScimError::InvalidSyntax(d) => scim_error(400, Some("invalidSyntax"), d),
         ScimError::InvalidValue(d) => scim_error(400, Some("invalidValue"), d),
@@ -325,11 +315,18 @@ impl Query {
 }
 
 /// `GET /scim/v2/{org}/Users?filter=…&startIndex=…&count=…`, and `POST …/Users/.search`.
-async fn list_users(cx: &Ctx, client: &ScimClient, base: &str, query: &Query) -> Handled {
+async fn list_users(
+    cx: &Ctx,
+    key: &str,
+    secret: Option<&TokenHash>,
+    base: &str,
+    query: &Query,
+) -> Handled {
     let page = match cx
         .app()
         .scim_users_page(
-            client,
+            key,
+            secret,
             query.filter.as_deref(),
             query.start_index.as_deref(),
             query.count.as_deref(),

@@ -17,7 +17,7 @@ use orgpass_core::{
     Email, SpaceKey, Timestamp, TokenHash,
 };
 use serde::Deserialize;
-use worker::wasm_bindgen::JsValue;
+use worker::{wasm_bindgen::JsValue, D1PreparedStatement, D1Result};
 
 use crate::platform::d1::{changes, int, millis, opt_text, rows, text, time, D1Store};
 
@@ -174,6 +174,60 @@ struct PassRow {
     pass_cancel_at: Option<f64>,
 }
 
+/// The request's token is one of the organization's (`?1` the space key, `?2` the
+/// token's digest): statements batched after [`D1Store::token_statements`] read only for
+/// such a request.
+const TOKEN_VALID: &str =
+    "EXISTS (SELECT 1 FROM scim_tokens WHERE space_key = ?1 AND token_hash = ?2)";
+
+impl D1Store {
+    /// A token's use noted (at most once a minute), then the add-on state of its
+    /// organization (a row only for a token of `space_key`).
+    fn token_statements(
+        &self,
+        space_key: &SpaceKey,
+        secret: &TokenHash,
+        now: Timestamp,
+    ) -> Result<Vec<D1PreparedStatement>, PortError> {
+        let args = [
+            text(space_key.as_str()),
+            text(&secret.to_hex()),
+            time(now),
+            int(now.millis() - LAST_USED_EVERY_MS),
+        ];
+        Ok(vec![
+            self.stmt(
+                "UPDATE scim_tokens SET last_used_at = ?3 \
+                 WHERE space_key = ?1 AND token_hash = ?2 \
+                   AND (last_used_at IS NULL OR last_used_at <= ?4)",
+                &args,
+            )?,
+            self.stmt(
+                "SELECT o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, \
+                        o.pass_cancel_at \
+                 FROM scim_tokens t JOIN organizations o ON o.space_key = t.space_key \
+                 WHERE t.space_key = ?1 AND t.token_hash = ?2",
+                &args,
+            )?,
+        ])
+    }
+}
+
+/// The add-on state read by the second of [`D1Store::token_statements`].
+fn pass_of(result: Option<&D1Result>, space_key: &SpaceKey) -> Result<Option<Pass>, PortError> {
+    let Some(row) = rows::<PassRow>(result)?.into_iter().next() else {
+        return Ok(None);
+    };
+    Pass::from_columns(
+        &row.pass_status,
+        row.pass_trial_ends_at.map(millis),
+        row.pass_current_period_end.map(millis),
+        row.pass_cancel_at.map(millis),
+    )
+    .map(Some)
+    .ok_or_else(|| PortError(format!("d1: stored pass state of {}", space_key.as_str())))
+}
+
 impl ScimStore for D1Store {
     async fn insert_scim_token(
         &self,
@@ -231,87 +285,62 @@ impl ScimStore for D1Store {
         secret: &TokenHash,
         now: Timestamp,
     ) -> Result<Option<Pass>, PortError> {
-        let args = [
-            text(space_key.as_str()),
-            text(&secret.to_hex()),
-            time(now),
-            int(now.millis() - LAST_USED_EVERY_MS),
-        ];
         let results = self
-            .batch(vec![
-                self.stmt(
-                    "UPDATE scim_tokens SET last_used_at = ?3 \
-                     WHERE space_key = ?1 AND token_hash = ?2 \
-                       AND (last_used_at IS NULL OR last_used_at <= ?4)",
-                    &args,
-                )?,
-                self.stmt(
-                    "SELECT o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, \
-                            o.pass_cancel_at \
-                     FROM scim_tokens t JOIN organizations o ON o.space_key = t.space_key \
-                     WHERE t.space_key = ?1 AND t.token_hash = ?2",
-                    &args,
-                )?,
-            ])
+            .batch(self.token_statements(space_key, secret, now)?)
             .await?;
-        let Some(row) = rows::<PassRow>(results.get(1))?.into_iter().next() else {
-            return Ok(None);
-        };
-        Pass::from_columns(
-            &row.pass_status,
-            row.pass_trial_ends_at.map(millis),
-            row.pass_current_period_end.map(millis),
-            row.pass_cancel_at.map(millis),
-        )
-        .map(Some)
-        .ok_or_else(|| PortError(format!("d1: stored pass state of {}", space_key.as_str())))
+        pass_of(results.get(1), space_key)
     }
 
     async fn scim_users(
         &self,
         space_key: &SpaceKey,
+        secret: &TokenHash,
+        now: Timestamp,
         filter: Option<&UserFilter>,
         offset: u32,
         limit: u32,
-    ) -> Result<(u64, Vec<ScimUserRecord>), PortError> {
-        let mut args = vec![
-            text(space_key.as_str()),
-            int(i64::from(limit)),
-            int(i64::from(offset)),
-        ];
-        let condition = filter.map_or_else(|| "1".to_owned(), |f| where_sql(f, &mut args));
-        // The count names ?2 and ?3 too (always true), so that both statements bind the
-        // same list with no gap before the filter's values.
-        let results = self
-            .batch(vec![
-                self.stmt(
-                    &format!(
-                        "SELECT count(*) AS n FROM accounts a \
-                         LEFT JOIN scim_users su ON su.account_id = a.id \
-                         WHERE a.managed_by = ?1 AND {condition} AND ?2 >= 0 AND ?3 >= 0"
-                    ),
-                    &args,
-                )?,
-                self.stmt(
-                    &format!(
-                        "{USER_SQL} AND {condition} ORDER BY a.created_at, a.id LIMIT ?2 OFFSET ?3"
-                    ),
-                    &args,
-                )?,
-            ])
-            .await?;
+    ) -> Result<Option<(Pass, u64, Vec<ScimUserRecord>)>, PortError> {
+        // Each statement its own argument list, so that none has a gap before the
+        // filter's values: the count's and the page's differ by the window.
+        let who = [text(space_key.as_str()), text(&secret.to_hex())];
+        let mut count_args = who.to_vec();
+        let mut page_args = [&who[..], &[int(i64::from(limit)), int(i64::from(offset))]].concat();
+        let (count_if, page_if) = filter.map_or_else(
+            || ("1".to_owned(), "1".to_owned()),
+            |f| (where_sql(f, &mut count_args), where_sql(f, &mut page_args)),
+        );
+        let mut statements = self.token_statements(space_key, secret, now)?;
+        statements.push(self.stmt(
+            &format!(
+                "SELECT count(*) AS n FROM accounts a \
+                 LEFT JOIN scim_users su ON su.account_id = a.id \
+                 WHERE a.managed_by = ?1 AND {TOKEN_VALID} AND {count_if}"
+            ),
+            &count_args,
+        )?);
+        statements.push(self.stmt(
+            &format!(
+                "{USER_SQL} AND {TOKEN_VALID} AND {page_if} \
+                 ORDER BY a.created_at, a.id LIMIT ?3 OFFSET ?4"
+            ),
+            &page_args,
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(pass) = pass_of(results.get(1), space_key)? else {
+            return Ok(None);
+        };
         #[derive(Deserialize)]
         struct Count {
             n: f64,
         }
-        let total = rows::<Count>(results.first())?.first().map_or(0.0, |c| c.n);
+        let total = rows::<Count>(results.get(2))?.first().map_or(0.0, |c| c.n);
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let total = total as u64; // a row count: a non-negative integer
-        let users = rows::<UserRow>(results.get(1))?
+        let users = rows::<UserRow>(results.get(3))?
             .into_iter()
             .map(UserRow::into_record)
             .collect();
-        Ok((total, users))
+        Ok(Some((pass, total, users)))
     }
 
     async fn scim_user(

@@ -200,6 +200,7 @@ fn tokens_are_shown_once_work_for_their_organization_only_and_revoke_at_once(w: 
         &scim(&c, Some(&second_secret), &key, "ServiceProviderConfig"),
         403,
     );
+    assert_scim_error(&scim(&c, Some(&second_secret), &key, "Users"), 403);
     assert_eq!(tokens(&c, &admin, &key).len(), 1);
     let denied = c.json("POST", &path, Some(&admin), &json!({}));
     assert_eq!(denied.code(), "pass_inactive");
@@ -436,6 +437,16 @@ fn users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it(w: &World)
         assert_eq!(r.json()["scimType"], "invalidFilter", "{bad}");
     }
 
+    // Without a token of the organization nothing is read, and a bad filter is not
+    // even looked at.
+    let unknown = "A".repeat(43);
+    for presented in [None, Some(unknown.as_str())] {
+        for query in ["", "?filter=nickName%20eq%201", "?count=many"] {
+            let r = c.get(&format!("{users}{query}"), presented);
+            assert_scim_error(&r, 401);
+        }
+    }
+
     // Pages: 1-based startIndex, count at most 100.
     let page = scim_send(
         &c,
@@ -446,8 +457,8 @@ fn users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it(w: &World)
     );
     assert_eq!(
         page.round_trips(),
-        2,
-        "the token, then the page with its count"
+        1,
+        "the token, the page and its count: one batch"
     );
     let page = page.json();
     assert_eq!(

@@ -11,6 +11,7 @@
 //! people), in a verified domain, under the same guards as an administrator's.
 
 use orgpass_core::{
+    pass::Pass,
     policy::{self, Membership, OrgAction, Permit},
     scim::{
         patch::{self, PatchError},
@@ -36,6 +37,10 @@ pub const MAX_PAGE: u32 = 100;
 /// status and `scimType`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScimError {
+    /// 401: no token, or not one of this organization's.
+    Unauthenticated,
+    /// 403: the organization's SSO add-on is not `trial` or `active`.
+    PassInactive,
     /// 400 `invalidFilter`.
     InvalidFilter(String),
     /// 400 `invalidSyntax`.
@@ -174,15 +179,6 @@ pub fn page_window(
     ))
 }
 
-/// Why a SCIM request was not let in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScimRefusal {
-    /// No token, or not one of this organization's (401).
-    Unauthenticated,
-    /// The organization's SSO add-on is not `trial` or `active` (403).
-    PassInactive,
-}
-
 /// An IdP authenticated for one organization's SCIM service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScimClient {
@@ -256,64 +252,97 @@ impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, 
     /// secret it presented (`None`: no `Authorization: Bearer`).
     ///
     /// # Errors
-    /// `Err(Ok(refusal))` for a refusal, `Err(Err(_))` when D1 failed.
+    /// [`ScimError::Unauthenticated`], [`ScimError::PassInactive`],
+    /// [`ScimError::Unavailable`].
     pub async fn scim_client(
         &self,
         key: &str,
         secret: Option<&TokenHash>,
-    ) -> Result<ScimClient, Result<ScimRefusal, AppError>> {
+    ) -> Result<ScimClient, ScimError> {
         let (Some(space_key), Some(secret)) = (SpaceKey::parse(key), secret) else {
-            return Err(Ok(ScimRefusal::Unauthenticated));
+            return Err(ScimError::Unauthenticated);
         };
         let pass = self
             .store
             .use_scim_token(&space_key, secret, self.now)
-            .await
-            .map_err(|e| Err(AppError::Unavailable(e)))?
-            .ok_or(Ok(ScimRefusal::Unauthenticated))?;
+            .await?;
+        self.client_of(space_key, pass)
+    }
+
+    /// The client of a token whose organization's add-on state is `pass` (`None`: the
+    /// token is none of the organization's).
+    fn client_of(&self, space_key: SpaceKey, pass: Option<Pass>) -> Result<ScimClient, ScimError> {
+        let pass = pass.ok_or(ScimError::Unauthenticated)?;
         if !pass.sso_allowed(self.now) {
-            return Err(Ok(ScimRefusal::PassInactive));
+            return Err(ScimError::PassInactive);
         }
         let administrators = Membership {
             role: Role::Administrator,
             can_invite: true,
         };
         let permit = policy::permit(space_key.clone(), administrators, OrgAction::ManageMembers)
-            .map_err(|_| Ok(ScimRefusal::Unauthenticated))?;
+            .map_err(|_| ScimError::Unauthenticated)?;
         Ok(ScimClient { space_key, permit })
     }
-}
 
-impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
-    /// One page of the organization's Users matching `filter`.
+    /// One page of the organization's Users matching `filter`, read in the same batch
+    /// as the token (one round trip): the rows are read only for a token of the
+    /// organization, and answered only if its add-on allows SSO.
     ///
     /// # Errors
-    /// [`ScimError::InvalidFilter`], [`ScimError::InvalidValue`] (the window),
-    /// [`ScimError::Unavailable`].
+    /// [`ScimError::Unauthenticated`], [`ScimError::PassInactive`] (before any filter
+    /// or window error), [`ScimError::InvalidFilter`], [`ScimError::InvalidValue`] (the
+    /// window), [`ScimError::Unavailable`].
     pub async fn scim_users_page(
         &self,
-        client: &ScimClient,
+        key: &str,
+        secret: Option<&TokenHash>,
         filter: Option<&str>,
         start_index: Option<&str>,
         count: Option<&str>,
     ) -> Result<UsersPage, ScimError> {
-        let filter = filter
+        let asked = filter
             .filter(|f| !f.trim().is_empty())
             .map(user_filter)
             .transpose()
-            .map_err(|e| ScimError::InvalidFilter(e.0))?;
-        let (start_index, count) = page_window(start_index, count)?;
-        let (total, users) = self
+            .map_err(|e| ScimError::InvalidFilter(e.0))
+            .and_then(|f| Ok((f, page_window(start_index, count)?)));
+        let (filter, (start_index, count)) = match asked {
+            Ok(asked) => asked,
+            Err(e) => {
+                // Only a client that may ask learns what was wrong with the question.
+                self.scim_client(key, secret).await?;
+                return Err(e);
+            }
+        };
+        let (Some(space_key), Some(secret)) = (SpaceKey::parse(key), secret) else {
+            return Err(ScimError::Unauthenticated);
+        };
+        let read = self
             .store
-            .scim_users(&client.space_key, filter.as_ref(), start_index - 1, count)
+            .scim_users(
+                &space_key,
+                secret,
+                self.now,
+                filter.as_ref(),
+                start_index - 1,
+                count,
+            )
             .await?;
+        let (pass, total, users) = match read {
+            Some((pass, total, users)) => (Some(pass), total, users),
+            None => (None, 0, Vec::new()),
+        };
+        self.client_of(space_key, pass)?;
         Ok(UsersPage {
             total,
             start_index,
             users,
         })
     }
+}
 
+impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
     /// One User of the organization.
     ///
     /// # Errors

@@ -96,15 +96,19 @@ pub trait ScimStore {
         now: Timestamp,
     ) -> Result<Option<Pass>, PortError>;
 
-    /// One page of the organization's managed accounts matching `filter`, oldest first
-    /// (`offset` rows skipped, at most `limit`), and how many match in all.
+    /// When `secret` is a token of `space_key`: its use noted (as [`Self::use_scim_token`]),
+    /// the organization's add-on state, and one page of its managed accounts matching
+    /// `filter`, oldest first (`offset` rows skipped, at most `limit`), with how many
+    /// match in all; all in one batch. `None` for any other secret.
     async fn scim_users(
         &self,
         space_key: &SpaceKey,
+        secret: &TokenHash,
+        now: Timestamp,
         filter: Option<&UserFilter>,
         offset: u32,
         limit: u32,
-    ) -> Result<(u64, Vec<ScimUserRecord>), PortError>;
+    ) -> Result<Option<(Pass, u64, Vec<ScimUserRecord>)>, PortError>;
 
     /// One managed account of the organization.
     async fn scim_user(
