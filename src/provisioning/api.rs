@@ -115,6 +115,41 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
         };
         return list_users(cx, key, secret.as_ref(), &base, &query).await;
     }
+    // One User: read with the token, in one batch; a body is judged after both.
+    if let (["Users", id], Method::Get | Method::Put | Method::Patch) = (rest, req.method()) {
+        let app = cx.app();
+        let secret = secret.as_ref();
+        let method = req.method();
+        let written = if method == Method::Get {
+            match app.scim_user_for(key, secret, id).await {
+                Ok((_, u)) => {
+                    let shown = project(
+                        user_json(&u, &base),
+                        http::query(req, "attributes").as_deref(),
+                        http::query(req, "excludedAttributes").as_deref(),
+                    );
+                    let mut response = scim_json(200, &shown)?;
+                    response.headers_mut().set("etag", &user_version(&u))?;
+                    return Ok(response);
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            let body = json_body(req).await;
+            let if_match = http::header(req, "if-match");
+            if method == Method::Put {
+                app.replace_scim_user(key, secret, id, &body, if_match.as_deref())
+                    .await
+            } else {
+                app.patch_scim_user(key, secret, id, &body, if_match.as_deref())
+                    .await
+            }
+        };
+        return match written {
+            Ok(u) => user_response(200, &u, &base),
+            Err(e) => refusal(&e),
+        };
+    }
     let client = match cx.app().scim_client(key, secret.as_ref()).await {
         Ok(client) => client,
         Err(e) => return refusal(&e),
@@ -139,38 +174,6 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
             Err(e) => refusal(&e),
         },
         (["Users"], Method::Post) => create_user(req, cx, &client, &base).await,
-        (["Users", id], Method::Get) => match cx.app().scim_user(&client, id).await {
-            Ok(u) => {
-                let shown = project(
-                    user_json(&u, &base),
-                    http::query(req, "attributes").as_deref(),
-                    http::query(req, "excludedAttributes").as_deref(),
-                );
-                let mut response = scim_json(200, &shown)?;
-                response.headers_mut().set("etag", &user_version(&u))?;
-                Ok(response)
-            }
-            Err(e) => refusal(&e),
-        },
-        (["Users", id], Method::Put | Method::Patch) => {
-            let body = match json_body(req).await {
-                Ok(body) => body,
-                Err(e) => return refusal(&e),
-            };
-            let if_match = http::header(req, "if-match");
-            let app = cx.app();
-            let written = if req.method() == Method::Put {
-                app.replace_scim_user(&client, id, &body, if_match.as_deref())
-                    .await
-            } else {
-                app.patch_scim_user(&client, id, &body, if_match.as_deref())
-                    .await
-            };
-            match written {
-                Ok(u) => user_response(200, &u, &base),
-                Err(e) => refusal(&e),
-            }
-        }
         (["Users", id], Method::Delete) => match cx.app().delete_scim_user(&client, id).await {
             Ok(()) => no_content(),
             Err(e) => refusal(&e),

@@ -343,6 +343,29 @@ impl ScimStore for D1Store {
         Ok(Some((pass, total, users)))
     }
 
+    async fn scim_user_with_token(
+        &self,
+        space_key: &SpaceKey,
+        secret: &TokenHash,
+        now: Timestamp,
+        id: &str,
+    ) -> Result<Option<(Pass, Option<ScimUserRecord>)>, PortError> {
+        let mut statements = self.token_statements(space_key, secret, now)?;
+        statements.push(self.stmt(
+            &format!("{USER_SQL} AND {TOKEN_VALID} AND a.id = ?3"),
+            &[text(space_key.as_str()), text(&secret.to_hex()), text(id)],
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(pass) = pass_of(results.get(1), space_key)? else {
+            return Ok(None);
+        };
+        let user = rows::<UserRow>(results.get(2))?
+            .into_iter()
+            .next()
+            .map(UserRow::into_record);
+        Ok(Some((pass, user)))
+    }
+
     async fn scim_user(
         &self,
         space_key: &SpaceKey,

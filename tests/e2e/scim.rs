@@ -566,8 +566,8 @@ fn a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update(w: &
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
         r.round_trips(),
-        3,
-        "the token, the read, the one guarded write"
+        2,
+        "the token with the read, then the one guarded write"
     );
     assert_eq!(r.json()["active"], false);
     assert_eq!(
@@ -575,6 +575,16 @@ fn a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update(w: &
         "Lin",
         "a PATCH changes only what it names"
     );
+    let one = scim_send(&c, &secret, "GET", &user, None);
+    assert_eq!(one.round_trips(), 1, "the token and the User in one batch");
+    // Without the token, not even the body is judged.
+    let anonymous = c.send(
+        "PATCH",
+        &user,
+        &[("content-type", "application/scim+json")],
+        Some("not json"),
+    );
+    assert_scim_error(&anonymous, 401);
     assert_eq!(
         me_by_cookie(&c, &cookie).status,
         401,

@@ -247,7 +247,9 @@ impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, 
             Err(AppError::NotFound)
         }
     }
+}
 
+impl<S: ScimStore, H, R: Random> App<S, H, R> {
     /// Lets an IdP in to the SCIM service of the organization `key` with the bearer
     /// secret it presented (`None`: no `Authorization: Bearer`).
     ///
@@ -340,6 +342,32 @@ impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, 
             users,
         })
     }
+
+    /// Lets the IdP in and reads one User of the organization, in one batch.
+    ///
+    /// # Errors
+    /// [`ScimError::Unauthenticated`], [`ScimError::PassInactive`], [`ScimError::NotFound`]
+    /// (also another organization's, or a normal account), [`ScimError::Unavailable`].
+    pub async fn scim_user_for(
+        &self,
+        key: &str,
+        secret: Option<&TokenHash>,
+        id: &str,
+    ) -> Result<(ScimClient, ScimUserRecord), ScimError> {
+        let (Some(space_key), Some(secret)) = (SpaceKey::parse(key), secret) else {
+            return Err(ScimError::Unauthenticated);
+        };
+        let read = self
+            .store
+            .scim_user_with_token(&space_key, secret, self.now, id)
+            .await?;
+        let (pass, user) = match read {
+            Some((pass, user)) => (Some(pass), user),
+            None => (None, None),
+        };
+        let client = self.client_of(space_key, pass)?;
+        Ok((client, user.ok_or(ScimError::NotFound)?))
+    }
 }
 
 impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
@@ -419,37 +447,44 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
         }
     }
 
-    /// Replaces a User's attributes (PUT): what `body` leaves out is cleared.
+    /// Replaces a User's attributes (PUT): what `body` leaves out is cleared. The token
+    /// and the User are read in one batch, and `body` is judged only after them.
     ///
     /// # Errors
-    /// As [`Self::create_scim_user`], and [`ScimError::NotFound`],
+    /// As [`Self::scim_user_for`] and [`Self::create_scim_user`], and
     /// [`ScimError::PreconditionFailed`], [`ScimError::Conflict`].
     pub async fn replace_scim_user(
         &self,
-        client: &ScimClient,
+        key: &str,
+        secret: Option<&TokenHash>,
         id: &str,
-        body: &serde_json::Value,
+        body: &Result<serde_json::Value, ScimError>,
         if_match: Option<&str>,
     ) -> Result<ScimUserRecord, ScimError> {
-        let input = UserInput::parse(body)?;
-        self.write_user(client, id, if_match, |_| Ok(input.clone()))
+        let (client, current) = self.scim_user_for(key, secret, id).await?;
+        let input = UserInput::parse(body.as_ref().map_err(Clone::clone)?)?;
+        self.write_user(&client, current, if_match, |_| Ok(input.clone()))
             .await
     }
 
-    /// Applies a PATCH (RFC 7644 §3.5.2) to a User: read, apply, check as a replace,
-    /// write if unchanged meanwhile (else again, from a fresh read).
+    /// Applies a PATCH (RFC 7644 §3.5.2) to a User: read (with the token, in one batch),
+    /// apply, check as a replace, write if unchanged meanwhile (else again, from a fresh
+    /// read).
     ///
     /// # Errors
     /// As [`Self::replace_scim_user`], and [`ScimError::InvalidPath`],
     /// [`ScimError::NoTarget`], [`ScimError::Mutability`].
     pub async fn patch_scim_user(
         &self,
-        client: &ScimClient,
+        key: &str,
+        secret: Option<&TokenHash>,
         id: &str,
-        body: &serde_json::Value,
+        body: &Result<serde_json::Value, ScimError>,
         if_match: Option<&str>,
     ) -> Result<ScimUserRecord, ScimError> {
-        self.write_user(client, id, if_match, |current| {
+        let (client, current) = self.scim_user_for(key, secret, id).await?;
+        let body = body.as_ref().map_err(Clone::clone)?;
+        self.write_user(&client, current, if_match, |current| {
             let mut resource = user_resource(current);
             patch::apply(&mut resource, body, IGNORED_USER_ATTRIBUTES)?;
             Ok(UserInput::parse(&serde_json::Value::Object(resource))?)
@@ -482,12 +517,17 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
     async fn write_user(
         &self,
         client: &ScimClient,
-        id: &str,
+        first: ScimUserRecord,
         if_match: Option<&str>,
         change: impl Fn(&ScimUserRecord) -> Result<UserInput, ScimError>,
     ) -> Result<ScimUserRecord, ScimError> {
+        let id = first.id.clone();
+        let mut read = Some(first);
         for _ in 0..WRITE_ATTEMPTS {
-            let current = self.scim_user(client, id).await?;
+            let current = match read.take() {
+                Some(current) => current,
+                None => self.scim_user(client, &id).await?,
+            };
             if if_match.is_some_and(|tag| tag.trim() != "*" && tag.trim() != user_version(&current))
             {
                 return Err(ScimError::PreconditionFailed);
@@ -513,7 +553,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
                 other => ScimError::Unavailable(PortError(other.to_string())),
             })?;
             let write = UserWrite {
-                id,
+                id: &id,
                 expected: current.updated_at,
                 user: &user,
                 write_id: &write_id,

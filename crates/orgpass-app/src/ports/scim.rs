@@ -110,6 +110,17 @@ pub trait ScimStore {
         limit: u32,
     ) -> Result<Option<(Pass, u64, Vec<ScimUserRecord>)>, PortError>;
 
+    /// When `secret` is a token of `space_key`: its use noted, the organization's add-on
+    /// state and its managed account `id` (if any), in one batch. `None` for any other
+    /// secret.
+    async fn scim_user_with_token(
+        &self,
+        space_key: &SpaceKey,
+        secret: &TokenHash,
+        now: Timestamp,
+        id: &str,
+    ) -> Result<Option<(Pass, Option<ScimUserRecord>)>, PortError>;
+
     /// One managed account of the organization.
     async fn scim_user(
         &self,
