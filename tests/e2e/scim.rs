@@ -9,7 +9,10 @@ use crate::{
     client::{Client, Resp},
     create_org,
     pass::{operator, org_in_trial},
-    sso::{managed, me_by_cookie, peers, refused, session_cookie, sp_login, sso_client, sso_org},
+    sso::{
+        managed, me_by_cookie, peers, refused, session_cookie, sp_login, sso_client, sso_org,
+        SsoOrg,
+    },
     unique_email, urlencode, verified_session, World,
 };
 
@@ -206,6 +209,18 @@ fn tokens_are_shown_once_work_for_their_organization_only_and_revoke_at_once(w: 
     assert_eq!(denied.code(), "pass_inactive");
 }
 
+/// A new provisioning token of the organization, by its administrator.
+fn provisioning_token(c: &Client, o: &SsoOrg) -> String {
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{}/scim/tokens", o.key),
+        Some(&o.admin),
+        &json!({}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["secret"].as_str().unwrap().to_owned()
+}
+
 fn scim_send(c: &Client, secret: &str, method: &str, path: &str, body: Option<&str>) -> Resp {
     let auth = format!("Bearer {secret}");
     let mut headers = vec![("authorization", auth.as_str())];
@@ -218,14 +233,7 @@ fn scim_send(c: &Client, secret: &str, method: &str, path: &str, body: Option<&s
 fn users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it(w: &World) {
     let c = sso_client(w);
     let o = sso_org(w, &c, &peers(w).idp, false);
-    let created = c.json(
-        "POST",
-        &format!("/api/v1/orgs/{}/scim/tokens", o.key),
-        Some(&o.admin),
-        &json!({}),
-    );
-    assert_eq!(created.status, 201, "{}", created.body);
-    let secret = created.json()["secret"].as_str().unwrap().to_owned();
+    let secret = provisioning_token(&c, &o);
     let users = format!("/scim/v2/{}/Users", o.key);
     let list = |filter: &str| {
         let r = scim_send(
@@ -529,17 +537,7 @@ fn a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update(w: &
     let c = sso_client(w);
     let p = peers(w);
     let o = sso_org(w, &c, &p.idp, false);
-    let secret = c
-        .json(
-            "POST",
-            &format!("/api/v1/orgs/{}/scim/tokens", o.key),
-            Some(&o.admin),
-            &json!({}),
-        )
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = provisioning_token(&c, &o);
     let users = format!("/scim/v2/{}/Users", o.key);
     let email = format!("lin@{}", o.domain);
     let created = scim_send(&c, &secret, "POST", &users, Some(&json!({"userName": email, "externalId": "okta-lin", "name": {"givenName": "Lin", "familyName": "Wu"}}).to_string()));
@@ -818,17 +816,7 @@ fn a_deactivated_user_loses_access_at_once_and_patches_never_lose_an_update(w: &
 fn scim2_tester_finds_no_failed_check(w: &World) {
     let c = sso_client(w);
     let o = sso_org(w, &c, &peers(w).idp, false);
-    let secret = c
-        .json(
-            "POST",
-            &format!("/api/v1/orgs/{}/scim/tokens", o.key),
-            Some(&o.admin),
-            &json!({}),
-        )
-        .json()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = provisioning_token(&c, &o);
     let root = env!("CARGO_MANIFEST_DIR");
     let out = std::process::Command::new(format!("{root}/.tools/scim-venv/bin/python"))
         .arg(format!("{root}/tests/scim/compliance.py"))
