@@ -5,7 +5,8 @@
 //! the SQL.
 
 use orgpass_app::ports::{
-    PortError, ScimStore, ScimTokenRecord, ScimUserRecord, UserWrite, UserWritten,
+    PortError, ProvisioningFacts, ScimStore, ScimTokenRecord, ScimUserRecord, UserWrite,
+    UserWritten,
 };
 use orgpass_core::{
     pass::Pass,
@@ -181,6 +182,27 @@ const TOKEN_VALID: &str =
     "EXISTS (SELECT 1 FROM scim_tokens WHERE space_key = ?1 AND token_hash = ?2)";
 
 impl D1Store {
+    /// The organization's tokens, oldest first, and how many of its managed accounts an
+    /// IdP wrote (and deactivated): read with the Authentication tab's batch.
+    pub(crate) fn provisioning_statements(
+        &self,
+        space_key: &SpaceKey,
+    ) -> Result<[D1PreparedStatement; 2], PortError> {
+        let args = [text(space_key.as_str())];
+        Ok([
+            self.stmt(
+                "SELECT id, created_at, last_used_at FROM scim_tokens WHERE space_key = ?1 \
+                 ORDER BY created_at, id",
+                &args,
+            )?,
+            self.stmt(
+                "SELECT count(*) AS n, coalesce(sum(active = 0), 0) AS d FROM scim_users \
+                 WHERE space_key = ?1",
+                &args,
+            )?,
+        ])
+    }
+
     /// A token's use noted (at most once a minute), then the add-on state of its
     /// organization (a row only for a token of `space_key`).
     fn token_statements(
@@ -211,6 +233,38 @@ impl D1Store {
             )?,
         ])
     }
+}
+
+fn tokens_from(result: Option<&D1Result>) -> Result<Vec<ScimTokenRecord>, PortError> {
+    Ok(rows::<TokenRow>(result)?
+        .into_iter()
+        .map(|r| ScimTokenRecord {
+            id: r.id,
+            created_at: millis(r.created_at),
+            last_used_at: r.last_used_at.map(millis),
+        })
+        .collect())
+}
+
+/// What [`D1Store::provisioning_statements`] read.
+pub(crate) fn provisioning_from(
+    tokens: Option<&D1Result>,
+    counts: Option<&D1Result>,
+) -> Result<ProvisioningFacts, PortError> {
+    #[derive(Deserialize)]
+    struct Counts {
+        n: f64,
+        d: f64,
+    }
+    let counts = rows::<Counts>(counts)?.into_iter().next();
+    // Row counts: non-negative integers.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let (provisioned, deactivated) = counts.map_or((0, 0), |c| (c.n as u64, c.d as u64));
+    Ok(ProvisioningFacts {
+        tokens: tokens_from(tokens)?,
+        provisioned,
+        deactivated,
+    })
 }
 
 /// The add-on state read by the second of [`D1Store::token_statements`].
@@ -252,21 +306,9 @@ impl ScimStore for D1Store {
     }
 
     async fn read_scim_tokens(&self, permit: &Permit) -> Result<Vec<ScimTokenRecord>, PortError> {
-        let result = self
-            .one(self.stmt(
-                "SELECT id, created_at, last_used_at FROM scim_tokens WHERE space_key = ?1 \
-                 ORDER BY created_at, id",
-                &[text(permit.space_key().as_str())],
-            )?)
-            .await?;
-        Ok(rows::<TokenRow>(Some(&result))?
-            .into_iter()
-            .map(|r| ScimTokenRecord {
-                id: r.id,
-                created_at: millis(r.created_at),
-                last_used_at: r.last_used_at.map(millis),
-            })
-            .collect())
+        let [tokens, _] = self.provisioning_statements(permit.space_key())?;
+        let result = self.one(tokens).await?;
+        tokens_from(Some(&result))
     }
 
     async fn delete_scim_token(&self, permit: &Permit, id: &str) -> Result<bool, PortError> {

@@ -32,7 +32,18 @@ pub async fn tab(req: &mut Request, cx: &Ctx, key: &str, tab: &str) -> Handled {
         notice,
         ..Feedback::default()
     };
-    render(req, cx, &token, key, tab, 200, &feedback, &HashMap::new()).await
+    render(
+        req,
+        cx,
+        &token,
+        key,
+        tab,
+        200,
+        &feedback,
+        &HashMap::new(),
+        None,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -45,6 +56,7 @@ async fn render(
     status: u16,
     feedback: &Feedback<'_>,
     typed: &HashMap<String, String>,
+    new_secret: Option<&str>,
 ) -> Handled {
     let path = format!("/orgs/{key}/settings/{tab}");
     let app = cx.app();
@@ -54,7 +66,7 @@ async fn render(
     };
     let (csrf, cookies) = csrf(req)?;
     let page = if tab == "authentication" {
-        let (view, saml, failures) = match app.authentication_tab(token, key).await {
+        let (view, saml, failures, provisioning) = match app.authentication_tab(token, key).await {
             Ok(found) => found,
             Err(e) => return refused(e),
         };
@@ -62,7 +74,14 @@ async fn render(
             account: Some(&view.viewer),
             csrf: &csrf,
         };
-        views::authentication(&chrome, &view, &saml, &failures, feedback, typed, cx.now)
+        let scim = views::Provisioning {
+            facts: &provisioning,
+            base_url: &format!("{}/scim/v2/{key}", cx.settings.base_url),
+            new_secret,
+        };
+        views::authentication(
+            &chrome, &view, &saml, &failures, &scim, feedback, typed, cx.now,
+        )
     } else {
         let tab = match app.managed_accounts_tab(token, key).await {
             Ok(tab) => tab,
@@ -137,6 +156,37 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, tab: &str, rest: &[&
                 .map(|_| ())
         }
         ("authentication", ["delete"]) => app.remove_saml_settings(&token, key).await,
+        // The secret is shown on this one answer (never in a URL or a redirect).
+        ("authentication", ["scim-tokens", "create"]) => {
+            match app.create_scim_token(&token, key).await {
+                Ok((_, secret)) => {
+                    let feedback = Feedback {
+                        notice: Some(
+                            "Provisioning token created. Copy it now: it is shown only once.",
+                        ),
+                        ..Feedback::default()
+                    };
+                    let mut page = render(
+                        req,
+                        cx,
+                        &token,
+                        key,
+                        tab,
+                        201,
+                        &feedback,
+                        &HashMap::new(),
+                        Some(secret.expose()),
+                    )
+                    .await?;
+                    page.headers_mut().set("cache-control", "no-store")?;
+                    return Ok(page);
+                }
+                Err(e) => Err(e),
+            }
+        }
+        ("authentication", ["scim-tokens", id, "revoke"]) => {
+            app.revoke_scim_token(&token, key, id).await
+        }
         ("managed-accounts", ["create"]) => {
             let input = ManagedInput {
                 email: field(&form, "email"),
@@ -168,7 +218,7 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, tab: &str, rest: &[&
                 errors: &invalid.0,
                 ..Feedback::default()
             };
-            render(req, cx, &token, key, tab, 400, &feedback, &form).await
+            render(req, cx, &token, key, tab, 400, &feedback, &form, None).await
         }
         Err(e @ (AppError::NotFound | AppError::Forbidden | AppError::Unavailable(_))) => {
             error_page(&e.into(), None)
@@ -179,7 +229,7 @@ pub async fn submit(req: &mut Request, cx: &Ctx, key: &str, tab: &str, rest: &[&
                 alert: Some(d.message),
                 ..Feedback::default()
             };
-            render(req, cx, &token, key, tab, d.status, &feedback, &form).await
+            render(req, cx, &token, key, tab, d.status, &feedback, &form, None).await
         }
     }
 }

@@ -32,6 +32,7 @@ use crate::{
         changes, found, int, millis, opt_text, rows, text, time, total_changes, AccountRow,
         D1Store, ACCOUNT_COLUMNS,
     },
+    provisioning::store::provisioning_from,
 };
 
 const SETTINGS_COLUMNS: &str = "idp_entity_id, idp_sso_url, certificates, allow_idp_initiated, \
@@ -216,6 +217,7 @@ impl SsoStore for D1Store {
         let mut statements = self.context_statements(token, now, space_key)?;
         statements.push(self.settings_stmt(space_key)?);
         statements.push(self.failures_stmt(space_key)?);
+        statements.extend(self.provisioning_statements(space_key)?);
         let results = self.batch(statements).await?;
         let Some(context) = context_from(&results)? else {
             return Ok(None);
@@ -224,6 +226,10 @@ impl SsoStore for D1Store {
             context,
             settings: settings_from(results.get(CONTEXT_STATEMENTS))?,
             failures: failures_from(results.get(CONTEXT_STATEMENTS + 1))?,
+            provisioning: provisioning_from(
+                results.get(CONTEXT_STATEMENTS + 2),
+                results.get(CONTEXT_STATEMENTS + 3),
+            )?,
         }))
     }
 

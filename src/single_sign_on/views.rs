@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use orgpass_app::{
     orgs::OrgView,
     pages::ManagedAccountsTab,
-    ports::{AccountRecord, SsoFailureRecord},
+    ports::{AccountRecord, ProvisioningFacts, SsoFailureRecord},
     sso::SamlView,
 };
 use orgpass_core::{
@@ -20,13 +20,15 @@ use crate::views::{
 };
 
 /// The Authentication tab: what the IdP needs, the current settings, the forms that
-/// save them or import metadata, and the last failures.
+/// save them or import metadata, the last failures, and SCIM provisioning.
 #[must_use]
+#[allow(clippy::too_many_arguments)]
 pub fn authentication(
     chrome: &Chrome<'_>,
     view: &OrgView,
     saml: &SamlView,
     failures: &[SsoFailureRecord],
+    scim: &Provisioning<'_>,
     feedback: &Feedback<'_>,
     typed: &HashMap<String, String>,
     now: Timestamp,
@@ -143,7 +145,61 @@ pub fn authentication(
             }
         }
     };
+    let body = html! { (body) (provisioning(scim, key, csrf)) };
     settings_frame(chrome, view, "Authentication", feedback, &body)
+}
+
+/// What the Authentication tab shows of SCIM provisioning.
+pub struct Provisioning<'a> {
+    /// The tokens and the counts.
+    pub facts: &'a ProvisioningFacts,
+    /// `{BASE_URL}/scim/v2/{org}`.
+    pub base_url: &'a str,
+    /// A token's secret, on the one answer that created it.
+    pub new_secret: Option<&'a str>,
+}
+
+fn provisioning(scim: &Provisioning<'_>, key: &str, csrf: &str) -> Markup {
+    let facts = scim.facts;
+    html! {
+        h2 id="provisioning" { "Provisioning (SCIM 2.0)" }
+        p { "Your identity provider (Okta, Entra ID, …) creates, updates, deactivates and deletes this organization's managed accounts over SCIM. Give it the base URL and a provisioning token." }
+        dl.facts {
+            dt { "SCIM base URL" } dd { code id="scim-base-url" { (scim.base_url) } }
+            dt { "Authentication" } dd { "HTTP header " code { "Authorization: Bearer <token>" } }
+            dt { "Last sync" } dd id="scim-last-sync" { (facts.last_sync().map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())) }
+            dt { "Provisioned accounts" }
+            dd id="scim-provisioned" {
+                (facts.provisioned)
+                @if facts.deactivated > 0 { " (" (facts.deactivated) " deactivated)" }
+                " · " a href={ "/orgs/" (key) "/settings/managed-accounts" } { "see managed accounts" }
+            }
+        }
+        @if let Some(secret) = scim.new_secret {
+            div.notice role="status" id="scim-new-token" {
+                p { strong { "Your new provisioning token" } " (shown only now; orgpass keeps only its hash):" }
+                p { code id="scim-secret" { (secret) } }
+            }
+        }
+        @if facts.tokens.is_empty() {
+            p.muted id="scim-tokens" { "No provisioning tokens." }
+        } @else {
+            table id="scim-tokens" {
+                thead { tr { th { "Token" } th { "Created" } th { "Last used" } th {} } }
+                tbody {
+                    @for t in &facts.tokens {
+                        tr id={ "scim-token-" (t.id) } {
+                            td { code { (t.id) } }
+                            td { (t.created_at.to_rfc3339()) }
+                            td { (t.last_used_at.map_or_else(|| "never".to_owned(), |u| u.to_rfc3339())) }
+                            td { (post_button(&format!("/orgs/{key}/settings/authentication/scim-tokens/{}/revoke", t.id), csrf, "Revoke", "link")) }
+                        }
+                    }
+                }
+            }
+        }
+        (post_button(&format!("/orgs/{key}/settings/authentication/scim-tokens/create"), csrf, "Create a provisioning token", "button"))
+    }
 }
 
 /// The Managed accounts tab: the organization's managed accounts and the form that

@@ -27,7 +27,7 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
 ];
 
 /// The visitor's form CSRF token and cookie (as a browser would hold them).
-fn form_session(c: &Client, page: &str, session: Option<&str>) -> (String, String) {
+pub(crate) fn form_session(c: &Client, page: &str, session: Option<&str>) -> (String, String) {
     let cookie = session.map(|s| format!("orgpass_session={s}"));
     let headers: Vec<(&str, &str)> = cookie.iter().map(|c| ("cookie", c.as_str())).collect();
     let r = c.send("GET", page, &headers, None);
@@ -48,7 +48,7 @@ fn form_session(c: &Client, page: &str, session: Option<&str>) -> (String, Strin
     (token, cookie)
 }
 
-fn post_form(c: &Client, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Resp {
+pub(crate) fn post_form(c: &Client, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Resp {
     let body: Vec<String> = fields
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::{
     client::{Client, Resp},
     create_org,
+    pages::{form_session, post_form},
     pass::{operator, org_in_trial},
     sso::{
         managed, me_by_cookie, peers, refused, session_cookie, sp_login, sso_client, sso_org,
@@ -32,6 +33,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
     (
         "scim::scim2_tester_finds_no_failed_check",
         scim2_tester_finds_no_failed_check,
+    ),
+    (
+        "scim::the_authentication_tab_shows_provisioning_and_makes_and_revokes_tokens",
+        the_authentication_tab_shows_provisioning_and_makes_and_revokes_tokens,
     ),
 ];
 
@@ -832,4 +837,80 @@ fn scim2_tester_finds_no_failed_check(w: &World) {
     );
     assert!(out.status.success(), "scim2-tester:\n{report}");
     assert!(report.contains(" 0 failed"), "{report}");
+}
+
+fn the_authentication_tab_shows_provisioning_and_makes_and_revokes_tokens(w: &World) {
+    let c = sso_client(w);
+    let o = sso_org(w, &c, &peers(w).idp, false);
+    let tab = format!("/orgs/{}/settings/authentication", o.key);
+    let cookie = format!("orgpass_session={}", o.admin);
+    let page = |c: &Client| {
+        let r = c.send("GET", &tab, &[("cookie", &cookie)], None);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.round_trips(), 1, "the tab reads in one batch");
+        r.body
+    };
+    let before = page(&c);
+    assert!(
+        before.contains(&format!("{}/scim/v2/{}", c.base, o.key)),
+        "the base URL"
+    );
+    assert!(before.contains("No provisioning tokens."));
+    assert!(before.contains(r#"id="scim-last-sync">never"#), "{before}");
+
+    // The form creates a token; its secret is on that one answer only.
+    let (csrf, cookie) = form_session(&c, &tab, Some(&o.admin));
+    let created = post_form(
+        &c,
+        &format!("{tab}/scim-tokens/create"),
+        &cookie,
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.header("cache-control"), Some("no-store"));
+    let secret = created
+        .body
+        .split(r#"<code id="scim-secret">"#)
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the secret is shown")
+        .to_owned();
+    assert_eq!(secret.len(), 43);
+    let users = format!("/scim/v2/{}/Users", o.key);
+    let r = scim_send(
+        &c,
+        &secret,
+        "POST",
+        &users,
+        Some(&json!({"userName": format!("tab@{}", o.domain)}).to_string()),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let after = page(&c);
+    assert!(!after.contains(&secret), "never shown again");
+    assert!(
+        !after.contains(r#"id="scim-last-sync">never"#),
+        "the IdP's use is the last sync"
+    );
+    assert!(after.contains(r#"id="scim-provisioned">1"#), "{after}");
+    let id = tokens(&c, &o.admin, &o.key)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(after.contains(&format!("scim-token-{id}")));
+
+    // Revoking from the tab stops the token at once.
+    let revoked = post_form(
+        &c,
+        &format!("{tab}/scim-tokens/{id}/revoke"),
+        &cookie,
+        &[("csrf", &csrf)],
+    );
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    assert_scim_error(&scim_send(&c, &secret, "GET", &users, None), 401);
+    assert!(page(&c).contains("No provisioning tokens."));
+    // Without the form's CSRF token nothing happens.
+    let forged = post_form(&c, &format!("{tab}/scim-tokens/create"), &cookie, &[]);
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert!(tokens(&c, &o.admin, &o.key).is_empty());
 }

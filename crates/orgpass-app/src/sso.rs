@@ -29,9 +29,9 @@ use super::{
     orgs::{decide, OrgView},
     ports::{
         AccountRecord, AccountStore, AdminChange, Client, DomainStore, FailureKind, ManagedRefusal,
-        MemberRecord, NewManagedAccount, NewSsoRequest, OrgStore, Random, SamlRecord,
-        SignatureVerifier, SsoCompletion, SsoFailureRecord, SsoOutcome, SsoRequestRecord,
-        SsoStarted, SsoStore,
+        MemberRecord, NewManagedAccount, NewSsoRequest, OrgStore, ProvisioningFacts, Random,
+        SamlRecord, SignatureVerifier, SsoCompletion, SsoFailureRecord, SsoOutcome,
+        SsoRequestRecord, SsoStarted, SsoStore,
     },
     App, AppError,
 };
@@ -300,7 +300,8 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     }
 
     /// What the Authentication tab shows: the caller's view of the organization, its
-    /// SAML settings and its newest SSO failures, reading the caller's context once.
+    /// SAML settings, its newest SSO failures and its SCIM provisioning, reading the
+    /// caller's context once.
     ///
     /// # Errors
     /// As [`Self::saml_settings`].
@@ -308,7 +309,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         &self,
         token: &TokenHash,
         key: &str,
-    ) -> Result<(OrgView, SamlView, Vec<SsoFailureRecord>), AppError> {
+    ) -> Result<(OrgView, SamlView, Vec<SsoFailureRecord>, ProvisioningFacts), AppError> {
         let Some(space_key) = SpaceKey::parse(key) else {
             return Err(self.unknown_org(token).await);
         };
@@ -323,7 +324,7 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             record: page.settings,
             sp: SpUrls::new(&self.config.base_url, space_key.as_str()),
         };
-        Ok((view, saml, page.failures))
+        Ok((view, saml, page.failures, page.provisioning))
     }
 
     async fn saml_view(&self, view: &OrgView) -> Result<SamlView, AppError> {

@@ -210,6 +210,27 @@ pub struct AuthenticationPage {
     pub settings: Option<SamlRecord>,
     /// The failures to list ([`SsoStore::read_sso_failures`]).
     pub failures: Vec<SsoFailureRecord>,
+    /// SCIM provisioning: the tokens and who was provisioned.
+    pub provisioning: ProvisioningFacts,
+}
+
+/// What the Authentication tab shows of SCIM provisioning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProvisioningFacts {
+    /// The provisioning tokens, oldest first.
+    pub tokens: Vec<super::ScimTokenRecord>,
+    /// Managed accounts an IdP has written over SCIM.
+    pub provisioned: u64,
+    /// Of those, deactivated ones.
+    pub deactivated: u64,
+}
+
+impl ProvisioningFacts {
+    /// The IdP's last request with any token (to the minute).
+    #[must_use]
+    pub fn last_sync(&self) -> Option<Timestamp> {
+        self.tokens.iter().filter_map(|t| t.last_used_at).max()
+    }
 }
 
 /// SAML settings, managed accounts, logins in flight, replay records and failures.
