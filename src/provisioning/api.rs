@@ -99,58 +99,27 @@ fn bearer(req: &Request) -> Option<SecretToken> {
     SecretToken::parse(secret.trim())
 }
 
-/// Every request under `/scim/v2/{org}/…`: the token first, then the resource (a page
-/// of Users reads both in one batch).
+/// Every request under `/scim/v2/{org}/…`: the token first, then the resource. Reads
+/// of Users and writes of one User take the token in their own batch; everything else
+/// asks for the client first.
 pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Handled {
     let secret = bearer(req).map(|s| s.hash());
+    let secret = secret.as_ref();
     let base = format!("{}/scim/v2/{key}", cx.settings.base_url);
-    if let (["Users"], Method::Get) = (rest, req.method()) {
-        let q = |name| http::query(req, name);
-        let query = Query {
-            filter: q("filter"),
-            start_index: q("startIndex"),
-            count: q("count"),
-            attributes: q("attributes"),
-            excluded: q("excludedAttributes"),
-        };
-        return list_users(cx, key, secret.as_ref(), &base, &query).await;
+    match (rest, req.method()) {
+        (["Users"], Method::Get) => {
+            return list_users(cx, key, secret, &base, &Query::of_url(req)).await
+        }
+        // The service's root search covers every resource type: Users are the one.
+        (["Users", ".search"] | [".search"], Method::Post) => {
+            return search(req, cx, key, secret, &base).await
+        }
+        (["Users", id], Method::Get | Method::Put | Method::Patch) => {
+            return one_user(req, cx, key, secret, id, &base).await
+        }
+        _ => {}
     }
-    // One User: read with the token, in one batch; a body is judged after both.
-    if let (["Users", id], Method::Get | Method::Put | Method::Patch) = (rest, req.method()) {
-        let app = cx.app();
-        let secret = secret.as_ref();
-        let method = req.method();
-        let written = if method == Method::Get {
-            match app.scim_user_for(key, secret, id).await {
-                Ok((_, u)) => {
-                    let shown = project(
-                        user_json(&u, &base),
-                        http::query(req, "attributes").as_deref(),
-                        http::query(req, "excludedAttributes").as_deref(),
-                    );
-                    let mut response = scim_json(200, &shown)?;
-                    response.headers_mut().set("etag", &user_version(&u))?;
-                    return Ok(response);
-                }
-                Err(e) => Err(e),
-            }
-        } else {
-            let body = json_body(req).await;
-            let if_match = http::header(req, "if-match");
-            if method == Method::Put {
-                app.replace_scim_user(key, secret, id, &body, if_match.as_deref())
-                    .await
-            } else {
-                app.patch_scim_user(key, secret, id, &body, if_match.as_deref())
-                    .await
-            }
-        };
-        return match written {
-            Ok(u) => user_response(200, &u, &base),
-            Err(e) => refusal(&e),
-        };
-    }
-    let client = match cx.app().scim_client(key, secret.as_ref()).await {
+    let client = match cx.app().scim_client(key, secret).await {
         Ok(client) => client,
         Err(e) => return refusal(&e),
     };
@@ -168,11 +137,6 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
         {
             scim_json(200, &discovery::user_schema(&base))
         }
-        // The service's root search covers every resource type: Users are the one.
-        (["Users", ".search"] | [".search"], Method::Post) => match json_body(req).await {
-            Ok(body) => list_users(cx, key, secret.as_ref(), &base, &Query::of_search(&body)).await,
-            Err(e) => refusal(&e),
-        },
         (["Users"], Method::Post) => create_user(req, cx, &client, &base).await,
         (["Users", id], Method::Delete) => match cx.app().delete_scim_user(&client, id).await {
             Ok(()) => no_content(),
@@ -182,6 +146,72 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
             scim_error(405, None, "That method is not allowed here.")
         }
         _ => scim_error(404, None, "No such SCIM resource."),
+    }
+}
+
+/// `GET`, `PUT` or `PATCH …/Users/{id}`: the token and the User in one batch; a body is
+/// judged after both.
+async fn one_user(
+    req: &mut Request,
+    cx: &Ctx,
+    key: &str,
+    secret: Option<&TokenHash>,
+    id: &str,
+    base: &str,
+) -> Handled {
+    let app = cx.app();
+    let method = req.method();
+    let written = match method {
+        Method::Get => {
+            return match app.scim_user_for(key, secret, id).await {
+                Ok((_, u)) => {
+                    let query = Query::of_url(req);
+                    let shown = project(
+                        user_json(&u, base),
+                        query.attributes.as_deref(),
+                        query.excluded.as_deref(),
+                    );
+                    let mut response = scim_json(200, &shown)?;
+                    response.headers_mut().set("etag", &user_version(&u))?;
+                    Ok(response)
+                }
+                Err(e) => refusal(&e),
+            }
+        }
+        Method::Put => {
+            let body = json_body(req).await;
+            let if_match = http::header(req, "if-match");
+            app.replace_scim_user(key, secret, id, &body, if_match.as_deref())
+                .await
+        }
+        _ => {
+            let body = json_body(req).await;
+            let if_match = http::header(req, "if-match");
+            app.patch_scim_user(key, secret, id, &body, if_match.as_deref())
+                .await
+        }
+    };
+    match written {
+        Ok(u) => user_response(200, &u, base),
+        Err(e) => refusal(&e),
+    }
+}
+
+/// `POST …/Users/.search` and `POST …/.search` (RFC 7644 §3.4.3): a body that cannot be
+/// read is judged only after the token.
+async fn search(
+    req: &mut Request,
+    cx: &Ctx,
+    key: &str,
+    secret: Option<&TokenHash>,
+    base: &str,
+) -> Handled {
+    match json_body(req).await {
+        Ok(body) => list_users(cx, key, secret, base, &Query::of_search(&body)).await,
+        Err(e) => match cx.app().scim_client(key, secret).await {
+            Ok(_) => refusal(&e),
+            Err(refused) => refusal(&refused),
+        },
     }
 }
 
@@ -285,6 +315,18 @@ struct Query {
 }
 
 impl Query {
+    /// The URL's query parameters.
+    fn of_url(req: &Request) -> Self {
+        let q = |name| http::query(req, name);
+        Self {
+            filter: q("filter"),
+            start_index: q("startIndex"),
+            count: q("count"),
+            attributes: q("attributes"),
+            excluded: q("excludedAttributes"),
+        }
+    }
+
     /// A `SearchRequest` (RFC 7644 §3.4.3): the same parameters, as JSON.
     fn of_search(body: &Value) -> Self {
         let object = body.as_object();

@@ -450,6 +450,36 @@ fn users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it(w: &World)
         assert_eq!(r.json()["scimType"], "invalidFilter", "{bad}");
     }
 
+    // A search by POST: the same, from a SearchRequest body, in one round trip.
+    let search = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": "externalId eq \"00u1okta\"",
+        "attributes": ["userName"],
+        "count": 10
+    })
+    .to_string();
+    let found = scim_send(
+        &c,
+        &secret,
+        "POST",
+        &format!("{users}/.search"),
+        Some(&search),
+    );
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.round_trips(), 1);
+    assert_eq!(ids(&found.json()), vec![ada_id.clone()]);
+    assert!(
+        found.json()["Resources"][0].get("externalId").is_none(),
+        "attributes honoured"
+    );
+    let anonymous = c.send(
+        "POST",
+        &format!("{users}/.search"),
+        &[("content-type", "application/scim+json")],
+        Some("nope"),
+    );
+    assert_scim_error(&anonymous, 401);
+
     // Without a token of the organization nothing is read, and a bad filter is not
     // even looked at.
     let unknown = "A".repeat(43);
