@@ -19,6 +19,8 @@
 )]
 #![allow(missing_docs, clippy::disallowed_methods, dead_code)]
 
+#[path = "common/account.rs"]
+mod account;
 #[path = "../tests/e2e/client.rs"]
 mod client;
 #[path = "common/cpu.rs"]

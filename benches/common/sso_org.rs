@@ -1,11 +1,11 @@
 //! An organization set up for single sign-on, shared by the SSO and SCIM benches: in
 //! its add-on trial, SAML from a pysaml2 IdP (IdP-initiated allowed, so that pre-signed
 //! responses can be posted in any order), a verified domain (seeded: the tests verify
-//! through DoH) and one managed account.
+//! through DoH) and one managed account. The administrator is `account::signed_in`'s.
 
 use serde_json::json;
 
-use super::{client::Client, idp_peer::IdpPeer, server};
+use super::{account::signed_in, client::Client, idp_peer::IdpPeer, server};
 
 pub struct Org {
     pub key: String,
@@ -20,28 +20,7 @@ pub struct Org {
 /// The organization; `tag` makes its names unique in the run.
 pub fn org(server: &server::Server, c: &Client, idp: &IdpPeer, tag: &str) -> Org {
     let email = format!("admin-{tag}@bench.example");
-    let password = "correct horse battery staple";
-    let r = c.json(
-        "POST",
-        "/api/v1/accounts",
-        None,
-        &json!({"email": email, "password": password, "name": "Admin"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    server.sql(&format!(
-        "UPDATE accounts SET email_verified_at = 1 WHERE email = '{email}'"
-    ));
-    let token = c
-        .json(
-            "POST",
-            "/api/v1/sessions",
-            None,
-            &json!({"email": email, "password": password}),
-        )
-        .json()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, token) = signed_in(server, c, &email, "Admin");
     let key = c
         .json(
             "POST",

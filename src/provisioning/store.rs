@@ -182,23 +182,27 @@ const TOKEN_VALID: &str =
     "EXISTS (SELECT 1 FROM scim_tokens WHERE space_key = ?1 AND token_hash = ?2)";
 
 impl D1Store {
-    /// The organization's tokens, oldest first, and how many of its managed accounts an
-    /// IdP wrote (and deactivated): read with the Authentication tab's batch.
+    /// The organization's tokens, oldest first.
+    fn tokens_stmt(&self, space_key: &SpaceKey) -> Result<D1PreparedStatement, PortError> {
+        self.stmt(
+            "SELECT id, created_at, last_used_at FROM scim_tokens WHERE space_key = ?1 \
+             ORDER BY created_at, id",
+            &[text(space_key.as_str())],
+        )
+    }
+
+    /// The tokens, and how many of the organization's managed accounts an IdP wrote (and
+    /// deactivated): read with the Authentication tab's batch.
     pub(crate) fn provisioning_statements(
         &self,
         space_key: &SpaceKey,
     ) -> Result<[D1PreparedStatement; 2], PortError> {
-        let args = [text(space_key.as_str())];
         Ok([
-            self.stmt(
-                "SELECT id, created_at, last_used_at FROM scim_tokens WHERE space_key = ?1 \
-                 ORDER BY created_at, id",
-                &args,
-            )?,
+            self.tokens_stmt(space_key)?,
             self.stmt(
                 "SELECT count(*) AS n, coalesce(sum(active = 0), 0) AS d FROM scim_users \
                  WHERE space_key = ?1",
-                &args,
+                &[text(space_key.as_str())],
             )?,
         ])
     }
@@ -306,8 +310,7 @@ impl ScimStore for D1Store {
     }
 
     async fn read_scim_tokens(&self, permit: &Permit) -> Result<Vec<ScimTokenRecord>, PortError> {
-        let [tokens, _] = self.provisioning_statements(permit.space_key())?;
-        let result = self.one(tokens).await?;
+        let result = self.one(self.tokens_stmt(permit.space_key())?).await?;
         tokens_from(Some(&result))
     }
 
