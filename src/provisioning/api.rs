@@ -4,11 +4,12 @@
 //! bodies (RFC 7644 §3.12).
 
 use orgpass_app::{
-    ports::{ScimTokenRecord, ScimUserRecord},
-    scim::{user_resource, user_version, ScimClient, ScimError},
+    ports::{ScimGroupRecord, ScimTokenRecord, ScimUserRecord},
+    scim::{group_resource, group_version, user_resource, user_version, ScimClient, ScimError},
 };
 use orgpass_core::scim::{
     filter::parse_path,
+    groups::GROUP_SCHEMA,
     users::{member, USER_SCHEMA},
 };
 use orgpass_core::{SecretToken, TokenHash};
@@ -31,6 +32,7 @@ fn token_json(t: &ScimTokenRecord) -> Value {
         "id": t.id,
         "created_at": t.created_at.to_rfc3339(),
         "last_used_at": rfc3339(t.last_used_at),
+        "active": t.active,
     })
 }
 
@@ -99,23 +101,37 @@ fn bearer(req: &Request) -> Option<SecretToken> {
     SecretToken::parse(secret.trim())
 }
 
+/// The resource types the service keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resource {
+    Users,
+    Groups,
+}
+
 /// Every request under `/scim/v2/{org}/…`: the token first, then the resource. Reads
-/// of Users and writes of one User take the token in their own batch; everything else
-/// asks for the client first.
+/// of a list and reads and writes of one resource take the token in their own batch;
+/// everything else asks for the client first.
 pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> Handled {
     let secret = bearer(req).map(|s| s.hash());
     let secret = secret.as_ref();
     let base = format!("{}/scim/v2/{key}", cx.settings.base_url);
-    match (rest, req.method()) {
-        (["Users"], Method::Get) => {
-            return list_users(cx, key, secret, &base, &Query::of_url(req)).await
+    let resource = match rest.first() {
+        Some(&"Users") => Some(Resource::Users),
+        Some(&"Groups") => Some(Resource::Groups),
+        _ => None,
+    };
+    match (resource, rest.get(1..).unwrap_or_default(), req.method()) {
+        (Some(r), [], Method::Get) => {
+            return list(cx, key, secret, &base, r, &Query::of_url(req)).await
         }
-        // The service's root search covers every resource type: Users are the one.
-        (["Users", ".search"] | [".search"], Method::Post) => {
-            return search(req, cx, key, secret, &base).await
+        (Some(r), [".search"], Method::Post) => {
+            return search(req, cx, key, secret, &base, r).await
         }
-        (["Users", id], Method::Get | Method::Put | Method::Patch) => {
+        (Some(Resource::Users), [id], Method::Get | Method::Put | Method::Patch) => {
             return one_user(req, cx, key, secret, id, &base).await
+        }
+        (Some(Resource::Groups), [id], Method::Get | Method::Put | Method::Patch) => {
+            return one_group(req, cx, key, secret, id, &base).await
         }
         _ => {}
     }
@@ -123,28 +139,52 @@ pub async fn service(req: &mut Request, cx: &Ctx, key: &str, rest: &[&str]) -> H
         Ok(client) => client,
         Err(e) => return refusal(&e),
     };
+    let schema = |id: &str| id.replace("%3A", ":").replace("%3a", ":");
     match (rest, req.method()) {
         (["ServiceProviderConfig"], Method::Get) => {
             scim_json(200, &discovery::service_provider_config(&base))
         }
-        (["ResourceTypes"], Method::Get) => list(vec![discovery::user_resource_type(&base)]),
+        (["ResourceTypes"], Method::Get) => every(vec![
+            discovery::user_resource_type(&base),
+            discovery::group_resource_type(&base),
+        ]),
         (["ResourceTypes", "User"], Method::Get) => {
             scim_json(200, &discovery::user_resource_type(&base))
         }
-        (["Schemas"], Method::Get) => list(vec![discovery::user_schema(&base)]),
-        (["Schemas", id], Method::Get)
-            if id.replace("%3A", ":").replace("%3a", ":") == USER_SCHEMA =>
-        {
+        (["ResourceTypes", "Group"], Method::Get) => {
+            scim_json(200, &discovery::group_resource_type(&base))
+        }
+        (["Schemas"], Method::Get) => every(vec![
+            discovery::user_schema(&base),
+            discovery::group_schema(&base),
+        ]),
+        (["Schemas", id], Method::Get) if schema(id) == USER_SCHEMA => {
             scim_json(200, &discovery::user_schema(&base))
         }
+        (["Schemas", id], Method::Get) if schema(id) == GROUP_SCHEMA => {
+            scim_json(200, &discovery::group_schema(&base))
+        }
+        // RFC 7644 §3.4.3: a server may decline to search every resource type at once.
+        ([".search"], Method::Post) => scim_error(
+            501,
+            None,
+            "Search one resource type: POST /Users/.search or /Groups/.search.",
+        ),
         (["Users"], Method::Post) => create_user(req, cx, &client, &base).await,
+        (["Groups"], Method::Post) => create_group(req, cx, &client, &base).await,
         (["Users", id], Method::Delete) => match cx.app().delete_scim_user(&client, id).await {
             Ok(()) => no_content(),
             Err(e) => refusal(&e),
         },
-        (["ServiceProviderConfig" | "ResourceTypes" | "Schemas" | "Users"] | ["Users", _], _) => {
-            scim_error(405, None, "That method is not allowed here.")
-        }
+        (["Groups", id], Method::Delete) => match cx.app().delete_scim_group(&client, id).await {
+            Ok(()) => no_content(),
+            Err(e) => refusal(&e),
+        },
+        (
+            ["ServiceProviderConfig" | "ResourceTypes" | "Schemas" | "Users" | "Groups" | ".search"]
+            | ["Users" | "Groups", _],
+            _,
+        ) => scim_error(405, None, "That method is not allowed here."),
         _ => scim_error(404, None, "No such SCIM resource."),
     }
 }
@@ -197,17 +237,18 @@ async fn one_user(
     }
 }
 
-/// `POST …/Users/.search` and `POST …/.search` (RFC 7644 §3.4.3): a body that cannot be
-/// read is judged only after the token.
+/// `POST …/Users/.search` and `POST …/Groups/.search` (RFC 7644 §3.4.3): a body that
+/// cannot be read is judged only after the token.
 async fn search(
     req: &mut Request,
     cx: &Ctx,
     key: &str,
     secret: Option<&TokenHash>,
     base: &str,
+    resource: Resource,
 ) -> Handled {
     match json_body(req).await {
-        Ok(body) => list_users(cx, key, secret, base, &Query::of_search(&body)).await,
+        Ok(body) => list(cx, key, secret, base, resource, &Query::of_search(&body)).await,
         Err(e) => match cx.app().scim_client(key, secret).await {
             Ok(_) => refusal(&e),
             Err(refused) => refusal(&refused),
@@ -231,11 +272,7 @@ fn refusal(e: &ScimError) -> Handled {
         ScimError::InvalidFilter(d) => scim_error(400, Some("invalidFilter"), d),
         ScimError::InvalidSyntax(d) => scim_error(400, Some("invalidSyntax"), d),
         ScimError::InvalidValue(d) => scim_error(400, Some("invalidValue"), d),
-        ScimError::Uniqueness => scim_error(
-            409,
-            Some("uniqueness"),
-            "An account with this userName exists.",
-        ),
+        ScimError::Uniqueness(d) => scim_error(409, Some("uniqueness"), d),
         ScimError::NotConfigured => scim_error(
             400,
             None,
@@ -250,7 +287,7 @@ fn refusal(e: &ScimError) -> Handled {
             "The User has changed since the version named in If-Match.",
         ),
         ScimError::Conflict(d) => scim_error(409, None, d),
-        ScimError::NotFound => scim_error(404, None, "No such User."),
+        ScimError::NotFound => scim_error(404, None, "No such resource."),
         ScimError::Unavailable(p) => {
             worker::console_error!("scim: {p}");
             scim_error(503, None, "The service is unavailable; try again.")
@@ -259,13 +296,19 @@ fn refusal(e: &ScimError) -> Handled {
 }
 
 /// A `ListResponse` of every one of `resources`.
-fn list(resources: Vec<Value>) -> Handled {
+fn every(resources: Vec<Value>) -> Handled {
+    let total = resources.len() as u64;
+    list_response(total, 1, resources)
+}
+
+/// A `ListResponse`: one page of `total`, from `start_index`.
+fn list_response(total: u64, start_index: u32, resources: Vec<Value>) -> Handled {
     scim_json(
         200,
         &json!({
             "schemas": [LIST_SCHEMA],
-            "totalResults": resources.len(),
-            "startIndex": 1,
+            "totalResults": total,
+            "startIndex": start_index,
             "itemsPerPage": resources.len(),
             "Resources": resources,
         }),
@@ -315,6 +358,21 @@ struct Query {
 }
 
 impl Query {
+    /// Whether the answer shows the top-level attribute `name`.
+    fn wants(&self, name: &str) -> bool {
+        let names = |list: &Option<String>| -> Vec<String> {
+            list.as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|p| parse_path(p.trim()).ok())
+                .map(|p| p.attr.name)
+                .collect()
+        };
+        let attributes = names(&self.attributes);
+        let named = |list: &[String]| list.iter().any(|n| n.eq_ignore_ascii_case(name));
+        (attributes.is_empty() || named(&attributes)) && !named(&names(&self.excluded))
+    }
+
     /// The URL's query parameters.
     fn of_url(req: &Request) -> Self {
         let q = |name| http::query(req, name);
@@ -359,49 +417,53 @@ impl Query {
     }
 }
 
-/// `GET /scim/v2/{org}/Users?filter=…&startIndex=…&count=…`, and `POST …/Users/.search`.
-async fn list_users(
+/// `GET /scim/v2/{org}/Users?filter=…&startIndex=…&count=…` (and `Groups`), and
+/// `POST …/.search`.
+async fn list(
     cx: &Ctx,
     key: &str,
     secret: Option<&TokenHash>,
     base: &str,
+    resource: Resource,
     query: &Query,
 ) -> Handled {
-    let page = match cx
-        .app()
-        .scim_users_page(
-            key,
-            secret,
-            query.filter.as_deref(),
-            query.start_index.as_deref(),
-            query.count.as_deref(),
-        )
-        .await
-    {
+    let app = cx.app();
+    let (filter, start, count) = (
+        query.filter.as_deref(),
+        query.start_index.as_deref(),
+        query.count.as_deref(),
+    );
+    let page = match resource {
+        Resource::Users => app
+            .scim_users_page(key, secret, filter, start, count)
+            .await
+            .map(|p| {
+                (
+                    p.total,
+                    p.start_index,
+                    p.items.iter().map(|u| user_json(u, base)).collect(),
+                )
+            }),
+        Resource::Groups => app
+            .scim_groups_page(key, secret, filter, start, count, query.wants("members"))
+            .await
+            .map(|p| {
+                (
+                    p.total,
+                    p.start_index,
+                    p.items.iter().map(|g| group_json(g, base)).collect(),
+                )
+            }),
+    };
+    let (total, start_index, resources): (u64, u32, Vec<Value>) = match page {
         Ok(page) => page,
         Err(e) => return refusal(&e),
     };
-    let resources: Vec<Value> = page
-        .users
-        .iter()
-        .map(|u| {
-            project(
-                user_json(u, base),
-                query.attributes.as_deref(),
-                query.excluded.as_deref(),
-            )
-        })
+    let resources = resources
+        .into_iter()
+        .map(|r| project(r, query.attributes.as_deref(), query.excluded.as_deref()))
         .collect();
-    scim_json(
-        200,
-        &json!({
-            "schemas": [LIST_SCHEMA],
-            "totalResults": page.total,
-            "startIndex": page.start_index,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    )
+    list_response(total, start_index, resources)
 }
 
 /// `attributes` and `excludedAttributes` (RFC 7644 §3.9): comma-separated attribute
@@ -486,4 +548,102 @@ async fn json_body(req: &mut Request) -> Result<Value, ScimError> {
         .map_err(|_| ScimError::InvalidSyntax("the body is too large or unreadable".to_owned()))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ScimError::InvalidSyntax(format!("the body is not JSON: {e}")))
+}
+
+/// A Group resource (RFC 7643 §4.2): its members are Users.
+fn group_json(g: &ScimGroupRecord, base: &str) -> Value {
+    let mut group = group_resource(g);
+    group.insert("schemas".into(), json!([GROUP_SCHEMA]));
+    group.insert("id".into(), g.id.clone().into());
+    if let Some(Value::Array(members)) = group.get_mut("members") {
+        for m in members.iter_mut() {
+            if let Some(m) = m.as_object_mut() {
+                let id = m.get("value").and_then(Value::as_str).unwrap_or_default();
+                let uri = format!("{base}/Users/{id}");
+                m.insert("$ref".into(), uri.into());
+                m.insert("type".into(), "User".into());
+            }
+        }
+    }
+    group.insert(
+        "meta".into(),
+        json!({
+            "resourceType": "Group",
+            "created": g.created_at.to_rfc3339(),
+            "lastModified": g.updated_at.to_rfc3339(),
+            "location": format!("{base}/Groups/{}", g.id),
+            "version": group_version(g),
+        }),
+    );
+    Value::Object(group)
+}
+
+fn group_response(status: u16, g: &ScimGroupRecord, base: &str) -> Handled {
+    let mut response = scim_json(status, &group_json(g, base))?;
+    response.headers_mut().set("etag", &group_version(g))?;
+    if status == 201 {
+        response
+            .headers_mut()
+            .set("location", &format!("{base}/Groups/{}", g.id))?;
+    }
+    Ok(response)
+}
+
+/// `GET`, `PUT` or `PATCH …/Groups/{id}`: the token and the Group in one batch; a body
+/// is judged after both.
+async fn one_group(
+    req: &mut Request,
+    cx: &Ctx,
+    key: &str,
+    secret: Option<&TokenHash>,
+    id: &str,
+    base: &str,
+) -> Handled {
+    let app = cx.app();
+    let written = match req.method() {
+        Method::Get => {
+            return match app.scim_group_for(key, secret, id).await {
+                Ok((_, g)) => {
+                    let query = Query::of_url(req);
+                    let shown = project(
+                        group_json(&g, base),
+                        query.attributes.as_deref(),
+                        query.excluded.as_deref(),
+                    );
+                    let mut response = scim_json(200, &shown)?;
+                    response.headers_mut().set("etag", &group_version(&g))?;
+                    Ok(response)
+                }
+                Err(e) => refusal(&e),
+            }
+        }
+        Method::Put => {
+            let body = json_body(req).await;
+            let if_match = http::header(req, "if-match");
+            app.replace_scim_group(key, secret, id, &body, if_match.as_deref())
+                .await
+        }
+        _ => {
+            let body = json_body(req).await;
+            let if_match = http::header(req, "if-match");
+            app.patch_scim_group(key, secret, id, &body, if_match.as_deref())
+                .await
+        }
+    };
+    match written {
+        Ok(g) => group_response(200, &g, base),
+        Err(e) => refusal(&e),
+    }
+}
+
+/// `POST /scim/v2/{org}/Groups`
+async fn create_group(req: &mut Request, cx: &Ctx, client: &ScimClient, base: &str) -> Handled {
+    let body = match json_body(req).await {
+        Ok(body) => body,
+        Err(e) => return refusal(&e),
+    };
+    match cx.app().create_scim_group(client, &body).await {
+        Ok(group) => group_response(201, &group, base),
+        Err(e) => refusal(&e),
+    }
 }

@@ -1,9 +1,10 @@
 //! The SCIM service's self-description (RFC 7644 §4, RFC 7643 §5–7):
 //! `ServiceProviderConfig`, `ResourceTypes` and `Schemas`, as JSON. They say what
-//! orgpass keeps of a User: `emails` is read-only, derived from `userName`.
+//! orgpass keeps of a User (`emails` is read-only, derived from `userName`) and of a
+//! Group (its name, externalId and member Users).
 
 use orgpass_app::scim::MAX_PAGE;
-use orgpass_core::scim::users::USER_SCHEMA;
+use orgpass_core::scim::{groups::GROUP_SCHEMA, users::USER_SCHEMA};
 use serde_json::{json, Value};
 
 const CONFIG_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
@@ -34,21 +35,36 @@ pub fn service_provider_config(base: &str) -> Value {
     })
 }
 
-/// The User resource type.
-pub fn user_resource_type(base: &str) -> Value {
+/// A resource type (RFC 7643 §6).
+fn resource_type(base: &str, name: &str, schema: &str, description: &str) -> Value {
     json!({
         "schemas": [RESOURCE_TYPE_SCHEMA],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "A managed account of the organization.",
-        "schema": USER_SCHEMA,
+        "id": name,
+        "name": name,
+        "endpoint": format!("/{name}s"),
+        "description": description,
+        "schema": schema,
         "schemaExtensions": [],
         "meta": {
             "resourceType": "ResourceType",
-            "location": format!("{base}/ResourceTypes/User"),
+            "location": format!("{base}/ResourceTypes/{name}"),
         },
     })
+}
+
+/// The User resource type.
+pub fn user_resource_type(base: &str) -> Value {
+    resource_type(
+        base,
+        "User",
+        USER_SCHEMA,
+        "A managed account of the organization.",
+    )
+}
+
+/// The Group resource type.
+pub fn group_resource_type(base: &str) -> Value {
+    resource_type(base, "Group", GROUP_SCHEMA, "A group of the organization.")
 }
 
 /// One attribute's definition (RFC 7643 §7); `extra` adds or overrides members.
@@ -122,6 +138,40 @@ pub fn user_schema(base: &str) -> Value {
         "meta": {
             "resourceType": "Schema",
             "location": format!("{base}/Schemas/{USER_SCHEMA}"),
+        },
+    })
+}
+
+/// The Group schema: its name and its member Users.
+pub fn group_schema(base: &str) -> Value {
+    json!({
+        "schemas": [SCHEMA_SCHEMA],
+        "id": GROUP_SCHEMA,
+        "name": "Group",
+        "description": "A group of the organization.",
+        "attributes": [
+            attribute(
+                "displayName",
+                "string",
+                "readWrite",
+                "The group's name, unique in the organization (case-insensitively).",
+                json!({ "required": true, "uniqueness": "server" }),
+            ),
+            attribute(
+                "members",
+                "complex",
+                "readWrite",
+                "The Users in the group.",
+                json!({ "multiValued": true, "subAttributes": [
+                    attribute("value", "string", "immutable", "The User's id.", json!({ "caseExact": true })),
+                    attribute("$ref", "reference", "immutable", "The User's URI.", json!({ "referenceTypes": ["User"] })),
+                    attribute("type", "string", "immutable", "Always User.", json!({ "canonicalValues": ["User"] })),
+                ] }),
+            ),
+        ],
+        "meta": {
+            "resourceType": "Schema",
+            "location": format!("{base}/Schemas/{GROUP_SCHEMA}"),
         },
     })
 }

@@ -11,15 +11,13 @@ use orgpass_app::ports::{
 use orgpass_core::{
     pass::Pass,
     policy::Permit,
-    scim::{
-        filter::CompareOp,
-        users::{Kind, UserAttr, UserFilter},
-    },
+    scim::users::{UserAttr, UserFilter},
     Email, SpaceKey, Timestamp, TokenHash,
 };
 use serde::Deserialize;
 use worker::{wasm_bindgen::JsValue, D1PreparedStatement, D1Result};
 
+use super::sql::{where_sql, Column};
 use crate::platform::d1::{changes, int, millis, opt_text, rows, text, time, D1Store};
 
 /// A managed account as a SCIM User: `a` the account, `su` what SCIM keeps of it.
@@ -63,8 +61,8 @@ impl UserRow {
 }
 
 /// The SQL of a User attribute (columns of [`USER_SQL`]).
-const fn column(attr: UserAttr) -> &'static str {
-    match attr {
+const fn column(attr: UserAttr) -> Column {
+    Column::Plain(match attr {
         UserAttr::Id => "a.id",
         // Stored lower-cased (the filter's value is too).
         UserAttr::UserName | UserAttr::Email => "a.email",
@@ -81,80 +79,7 @@ const fn column(attr: UserAttr) -> &'static str {
         UserAttr::Active => "COALESCE(su.active, 1)",
         UserAttr::Created => "a.created_at",
         UserAttr::LastModified => "COALESCE(su.updated_at, a.created_at)",
-    }
-}
-
-/// `filter` as SQL over [`USER_SQL`]'s columns; its values are appended to `args` and
-/// named by their position there. Every test is 0 or 1, never NULL, so that `NOT` of a
-/// missing attribute's test is true, as RFC 7644 reads it.
-fn where_sql(filter: &UserFilter, args: &mut Vec<JsValue>) -> String {
-    let mut bind = |value: JsValue| {
-        args.push(value);
-        format!("?{}", args.len())
-    };
-    match filter {
-        UserFilter::Present(attr) => {
-            let c = column(*attr);
-            match attr.kind() {
-                Kind::Text { .. } => format!("COALESCE({c} IS NOT NULL AND {c} <> '', 0)"),
-                Kind::Bool | Kind::Time => format!("({c} IS NOT NULL)"),
-            }
-        }
-        UserFilter::Text(attr, op, value) => {
-            let c = column(*attr);
-            let p = bind(text(value));
-            let test = match op {
-                CompareOp::Eq => format!("{c} = {p}"),
-                CompareOp::Ne => format!("{c} IS NULL OR {c} <> {p}"),
-                CompareOp::Co => format!("instr({c}, {p}) > 0"),
-                CompareOp::Sw => format!("substr({c}, 1, length({p})) = {p}"),
-                CompareOp::Ew => {
-                    format!(
-                        "{c} IS NOT NULL AND (length({p}) = 0 OR substr({c}, -length({p})) = {p})"
-                    )
-                }
-                CompareOp::Gt => format!("{c} > {p}"),
-                CompareOp::Ge => format!("{c} >= {p}"),
-                CompareOp::Lt => format!("{c} < {p}"),
-                CompareOp::Le => format!("{c} <= {p}"),
-            };
-            format!("COALESCE({test}, 0)")
-        }
-        UserFilter::Bool(attr, equal, value) => {
-            let c = column(*attr);
-            let p = bind(int(i64::from(*value)));
-            if *equal {
-                format!("COALESCE({c} = {p}, 0)")
-            } else {
-                format!("COALESCE({c} IS NULL OR {c} <> {p}, 0)")
-            }
-        }
-        UserFilter::Time(attr, op, at) => {
-            let c = column(*attr);
-            let p = bind(time(*at));
-            let sign = match op {
-                CompareOp::Eq => "=",
-                CompareOp::Ne => "<>",
-                CompareOp::Gt => ">",
-                CompareOp::Ge => ">=",
-                CompareOp::Lt => "<",
-                // `co`, `sw` and `ew` are refused for times by the core.
-                CompareOp::Le | CompareOp::Co | CompareOp::Sw | CompareOp::Ew => "<=",
-            };
-            format!("COALESCE({c} {sign} {p}, 0)")
-        }
-        UserFilter::And(a, b) => {
-            let a = where_sql(a, args);
-            let b = where_sql(b, args);
-            format!("({a} AND {b})")
-        }
-        UserFilter::Or(a, b) => {
-            let a = where_sql(a, args);
-            let b = where_sql(b, args);
-            format!("({a} OR {b})")
-        }
-        UserFilter::Not(a) => format!("(NOT {})", where_sql(a, args)),
-    }
+    })
 }
 
 /// A token's last use is written at most this often (an IdP syncing sends bursts).
@@ -165,6 +90,7 @@ struct TokenRow {
     id: String,
     created_at: f64,
     last_used_at: Option<f64>,
+    active: f64,
 }
 
 #[derive(Deserialize)]
@@ -175,18 +101,22 @@ struct PassRow {
     pass_cancel_at: Option<f64>,
 }
 
-/// The request's token is one of the organization's (`?1` the space key, `?2` the
-/// token's digest): statements batched after [`D1Store::token_statements`] read only for
-/// such a request.
-const TOKEN_VALID: &str =
-    "EXISTS (SELECT 1 FROM scim_tokens WHERE space_key = ?1 AND token_hash = ?2)";
+/// The request's token is one of the organization's, made by someone who is still one
+/// of its administrators (`?1` the space key, `?2` the token's digest): statements
+/// batched after [`D1Store::token_statements`] read only for such a request.
+pub(crate) const TOKEN_VALID: &str = "EXISTS (SELECT 1 FROM scim_tokens t \
+       JOIN memberships m ON m.space_key = t.space_key AND m.account_id = t.created_by \
+         AND m.role = 'administrator' \
+     WHERE t.space_key = ?1 AND t.token_hash = ?2)";
 
 impl D1Store {
     /// The organization's tokens, oldest first.
     fn tokens_stmt(&self, space_key: &SpaceKey) -> Result<D1PreparedStatement, PortError> {
         self.stmt(
-            "SELECT id, created_at, last_used_at FROM scim_tokens WHERE space_key = ?1 \
-             ORDER BY created_at, id",
+            "SELECT t.id, t.created_at, t.last_used_at, EXISTS (SELECT 1 FROM memberships m \
+               WHERE m.space_key = t.space_key AND m.account_id = t.created_by \
+                 AND m.role = 'administrator') AS active \
+             FROM scim_tokens t WHERE t.space_key = ?1 ORDER BY t.created_at, t.id",
             &[text(space_key.as_str())],
         )
     }
@@ -208,8 +138,8 @@ impl D1Store {
     }
 
     /// A token's use noted (at most once a minute), then the add-on state of its
-    /// organization (a row only for a token of `space_key`).
-    fn token_statements(
+    /// organization (a row only for a valid token of `space_key`: [`TOKEN_VALID`]).
+    pub(crate) fn token_statements(
         &self,
         space_key: &SpaceKey,
         secret: &TokenHash,
@@ -223,16 +153,19 @@ impl D1Store {
         ];
         Ok(vec![
             self.stmt(
-                "UPDATE scim_tokens SET last_used_at = ?3 \
-                 WHERE space_key = ?1 AND token_hash = ?2 \
-                   AND (last_used_at IS NULL OR last_used_at <= ?4)",
+                &format!(
+                    "UPDATE scim_tokens SET last_used_at = ?3 \
+                     WHERE space_key = ?1 AND token_hash = ?2 \
+                       AND (last_used_at IS NULL OR last_used_at <= ?4) AND {TOKEN_VALID}"
+                ),
                 &args,
             )?,
             self.stmt(
-                "SELECT o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, \
-                        o.pass_cancel_at \
-                 FROM scim_tokens t JOIN organizations o ON o.space_key = t.space_key \
-                 WHERE t.space_key = ?1 AND t.token_hash = ?2",
+                &format!(
+                    "SELECT o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, \
+                            o.pass_cancel_at \
+                     FROM organizations o WHERE o.space_key = ?1 AND {TOKEN_VALID}"
+                ),
                 &args,
             )?,
         ])
@@ -246,6 +179,7 @@ fn tokens_from(result: Option<&D1Result>) -> Result<Vec<ScimTokenRecord>, PortEr
             id: r.id,
             created_at: millis(r.created_at),
             last_used_at: r.last_used_at.map(millis),
+            active: r.active != 0.0,
         })
         .collect())
 }
@@ -272,7 +206,10 @@ pub(crate) fn provisioning_from(
 }
 
 /// The add-on state read by the second of [`D1Store::token_statements`].
-fn pass_of(result: Option<&D1Result>, space_key: &SpaceKey) -> Result<Option<Pass>, PortError> {
+pub(crate) fn pass_of(
+    result: Option<&D1Result>,
+    space_key: &SpaceKey,
+) -> Result<Option<Pass>, PortError> {
     let Some(row) = rows::<PassRow>(result)?.into_iter().next() else {
         return Ok(None);
     };
@@ -352,7 +289,12 @@ impl ScimStore for D1Store {
         let mut page_args = [&who[..], &[int(i64::from(limit)), int(i64::from(offset))]].concat();
         let (count_if, page_if) = filter.map_or_else(
             || ("1".to_owned(), "1".to_owned()),
-            |f| (where_sql(f, &mut count_args), where_sql(f, &mut page_args)),
+            |f| {
+                (
+                    where_sql(f, &mut count_args, &column),
+                    where_sql(f, &mut page_args, &column),
+                )
+            },
         );
         let mut statements = self.token_statements(space_key, secret, now)?;
         statements.push(self.stmt(

@@ -35,6 +35,7 @@ mod product;
 mod round_trips;
 mod saml_backends;
 mod scim;
+mod scim_groups;
 mod security;
 mod self_service;
 mod server;
@@ -219,6 +220,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(oidc::TESTS.iter().copied());
     all.extend(saml_backends::TESTS.iter().copied());
     all.extend(scim::TESTS.iter().copied());
+    all.extend(scim_groups::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all
 }

@@ -45,7 +45,7 @@ fn scim(c: &Client, secret: Option<&str>, key: &str, path: &str) -> Resp {
 }
 
 /// A SCIM error body with `status`.
-fn assert_scim_error(r: &Resp, status: u16) {
+pub(crate) fn assert_scim_error(r: &Resp, status: u16) {
     assert_eq!(r.status, status, "{}", r.body);
     assert!(
         r.header("content-type")
@@ -215,7 +215,7 @@ fn tokens_are_shown_once_work_for_their_organization_only_and_revoke_at_once(w: 
 }
 
 /// A new provisioning token of the organization, by its administrator.
-fn provisioning_token(c: &Client, o: &SsoOrg) -> String {
+pub(crate) fn provisioning_token(c: &Client, o: &SsoOrg) -> String {
     let r = c.json(
         "POST",
         &format!("/api/v1/orgs/{}/scim/tokens", o.key),
@@ -226,7 +226,13 @@ fn provisioning_token(c: &Client, o: &SsoOrg) -> String {
     r.json()["secret"].as_str().unwrap().to_owned()
 }
 
-fn scim_send(c: &Client, secret: &str, method: &str, path: &str, body: Option<&str>) -> Resp {
+pub(crate) fn scim_send(
+    c: &Client,
+    secret: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> Resp {
     let auth = format!("Bearer {secret}");
     let mut headers = vec![("authorization", auth.as_str())];
     if body.is_some() {
@@ -563,7 +569,7 @@ fn users_are_created_listed_filtered_and_read_as_okta_and_entra_do_it(w: &World)
     assert_eq!(config["etag"]["supported"], true);
 }
 
-fn patch_body(ops: Value) -> String {
+pub(crate) fn patch_body(ops: Value) -> String {
     json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
         .to_string()
 }

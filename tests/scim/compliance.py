@@ -46,7 +46,7 @@ if user is None:
     sys.exit("the service published no User resource type")
 user.model_fields["user_name"].examples = FreshAddresses()
 
-results = check_server(client, resource_types=["User"])
+results = check_server(client, resource_types=["User", "Group"])
 bad = {Status.ERROR, Status.CRITICAL}
 for r in results:
     print(f"{r.status.name:10} {r.title}: {r.reason or ''}".rstrip())

@@ -1,7 +1,10 @@
 //! SCIM provisioning tokens (docs/api.md "SCIM 2.0 provisioning").
 
 use orgpass_core::{
-    pass::Pass, policy::Permit, scim::users::UserFilter, Email, SpaceKey, Timestamp, TokenHash,
+    pass::Pass,
+    policy::Permit,
+    scim::{groups::GroupFilter, users::UserFilter},
+    Email, SpaceKey, Timestamp, TokenHash,
 };
 
 use super::PortError;
@@ -15,6 +18,8 @@ pub struct ScimTokenRecord {
     pub created_at: Timestamp,
     /// When an IdP last used it (to the minute).
     pub last_used_at: Option<Timestamp>,
+    /// Whether it works: its creator is still an administrator of the organization.
+    pub active: bool,
 }
 
 /// A managed account as a SCIM User.
@@ -136,4 +141,127 @@ pub trait ScimStore {
         space_key: &SpaceKey,
         write: &UserWrite<'_>,
     ) -> Result<UserWritten, PortError>;
+}
+
+/// A group of the organization as a SCIM Group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimGroupRecord {
+    /// The group's id.
+    pub id: String,
+    /// `displayName`.
+    pub name: String,
+    /// `externalId`.
+    pub external_id: Option<String>,
+    /// The ids of its members who are Users (managed accounts), in the order they
+    /// joined.
+    pub member_ids: Vec<String>,
+    /// `meta.created`.
+    pub created_at: Timestamp,
+    /// `meta.lastModified`.
+    pub updated_at: Timestamp,
+    /// The version: it grows with every change of the group, whoever makes it.
+    pub version: u64,
+}
+
+/// A new Group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScimGroup<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// `displayName`.
+    pub name: &'a str,
+    /// `externalId`.
+    pub external_id: Option<&'a str>,
+    /// Its members: Users of the organization.
+    pub member_ids: &'a [String],
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// A Group's new state, written only if it is still at the version read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupWrite<'a> {
+    /// The group.
+    pub id: &'a str,
+    /// Its version when read (the compare-and-set's expectation).
+    pub expected: u64,
+    /// `displayName`.
+    pub name: &'a str,
+    /// `externalId`.
+    pub external_id: Option<&'a str>,
+    /// Users who join it (each must be one of the organization's).
+    pub added: &'a [String],
+    /// Users who leave it.
+    pub removed: &'a [String],
+    /// A random id of this write (the batch's later statements act only if it won).
+    pub write_id: &'a str,
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// What became of a Group's create or [`GroupWrite`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupWritten {
+    /// Written: the Group as it now is.
+    Done(ScimGroupRecord),
+    /// No group of the organization has this id.
+    Missing,
+    /// It changed since it was read; nothing was written.
+    Changed,
+    /// Another group of the organization has the name.
+    NameTaken,
+    /// A member to add is not a User of the organization.
+    UnknownMember,
+}
+
+/// Storage of the organization's groups as SCIM Groups.
+pub trait ScimGroupStore {
+    /// When `secret` is a token of `space_key`: its use noted (as
+    /// [`ScimStore::use_scim_token`]), the organization's add-on state, and one page of
+    /// its groups matching `filter`, oldest first (`offset` skipped, at most `limit`),
+    /// with how many match in all; without their members unless `members`. `None` for
+    /// any other secret.
+    #[allow(clippy::too_many_arguments)]
+    async fn scim_groups(
+        &self,
+        space_key: &SpaceKey,
+        secret: &TokenHash,
+        now: Timestamp,
+        filter: Option<&GroupFilter>,
+        offset: u32,
+        limit: u32,
+        members: bool,
+    ) -> Result<Option<(Pass, u64, Vec<ScimGroupRecord>)>, PortError>;
+
+    /// When `secret` is a token of `space_key`: its use noted, the add-on state and the
+    /// group `id` (if the organization's), in one batch. `None` for any other secret.
+    async fn scim_group_with_token(
+        &self,
+        space_key: &SpaceKey,
+        secret: &TokenHash,
+        now: Timestamp,
+        id: &str,
+    ) -> Result<Option<(Pass, Option<ScimGroupRecord>)>, PortError>;
+
+    /// One group of the organization.
+    async fn scim_group(
+        &self,
+        space_key: &SpaceKey,
+        id: &str,
+    ) -> Result<Option<ScimGroupRecord>, PortError>;
+
+    /// Creates a group with its members, if its name is free and every member is a User
+    /// of the organization (one batch).
+    async fn insert_scim_group(
+        &self,
+        space_key: &SpaceKey,
+        group: &NewScimGroup<'_>,
+    ) -> Result<GroupWritten, PortError>;
+
+    /// Writes a group if it is still at `write.expected` (one batch), and reads it back.
+    async fn update_scim_group(
+        &self,
+        space_key: &SpaceKey,
+        write: &GroupWrite<'_>,
+    ) -> Result<GroupWritten, PortError>;
 }

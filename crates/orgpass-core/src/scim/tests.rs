@@ -381,9 +381,12 @@ mod users {
 mod patch {
     use serde_json::{json, Map, Value};
 
-    use crate::scim::patch::{apply, PatchError};
+    use crate::scim::{
+        patch::{apply, PatchError},
+        users::USER_SHAPE,
+    };
 
-    const IGNORED: &[&str] = &["emails", "groups"];
+    const IGNORED: &crate::scim::patch::Shape = &USER_SHAPE;
 
     fn ada() -> Map<String, Value> {
         json!({
@@ -442,6 +445,15 @@ mod patch {
     }
 
     #[test]
+    fn read_only_attributes_in_a_value_are_ignored() {
+        let r =
+            patched(json!([{"op": "replace", "value": {"id": "x", "meta": {}, "active": false}}]))
+                .unwrap();
+        assert_eq!(r["active"], false);
+        assert!(r.get("id").is_none() && r.get("meta").is_none());
+    }
+
+    #[test]
     fn impossible_patches_are_refused() {
         for (ops, want) in [
             (
@@ -454,7 +466,7 @@ mod patch {
                 "mutability",
             ),
             (
-                json!([{"op": "replace", "value": {"meta": {}}}]),
+                json!([{"op": "replace", "path": "meta.created", "value": "x"}]),
                 "mutability",
             ),
             (json!([{"op": "replace", "path": "active"}]), "syntax"),
@@ -498,5 +510,199 @@ mod patch {
             apply(&mut r, &json!([]), IGNORED),
             Err(PatchError::Syntax(_))
         ));
+    }
+}
+
+mod groups {
+    use serde_json::{json, Map, Value};
+
+    use crate::scim::{
+        filter::CompareOp,
+        groups::{group_filter, GroupAttr as A, GroupFilter as F, GroupInput, GROUP_SHAPE},
+        patch::{apply, PatchError},
+        users::InputError,
+    };
+
+    #[test]
+    fn filters_resolve_to_typed_group_attributes() {
+        assert_eq!(
+            group_filter(r#"displayName eq "Engineering""#).unwrap(),
+            F::Text(A::DisplayName, CompareOp::Eq, "engineering".into())
+        );
+        // Entra ID asks whether someone is a member with a value filter.
+        assert_eq!(
+            group_filter(r#"id eq "grp_1" and members[value eq "acct_A"]"#).unwrap(),
+            F::And(
+                Box::new(F::Text(A::Id, CompareOp::Eq, "grp_1".into())),
+                Box::new(F::Text(A::Member, CompareOp::Eq, "acct_A".into()))
+            )
+        );
+        assert_eq!(
+            group_filter(r#"members.value eq "acct_A""#).unwrap(),
+            F::Text(A::Member, CompareOp::Eq, "acct_A".into())
+        );
+        assert_eq!(
+            group_filter(r#"externalId eq "00gX""#).unwrap(),
+            F::Text(A::ExternalId, CompareOp::Eq, "00gX".into())
+        );
+        for bad in [
+            r#"userName eq "x""#,
+            r#"members[display eq "x"]"#,
+            r#"emails[value eq "x"]"#,
+            r#"members[value eq "x"].display eq "y""#,
+            "displayName gt 3",
+        ] {
+            assert!(group_filter(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn group_bodies_as_okta_and_entra_send_them() {
+        let okta = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": "Engineering",
+            "members": [{"value": "acct_1", "display": "ada@example.com"}, {"value": "acct_1"}]
+        });
+        let g = GroupInput::parse(&okta).unwrap();
+        assert_eq!(g.name, "Engineering");
+        assert_eq!(g.member_ids, ["acct_1"], "each member once");
+        let entra = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+            "displayName": "Group1DisplayName",
+            "members": []
+        });
+        let g = GroupInput::parse(&entra).unwrap();
+        assert_eq!(
+            g.external_id.as_deref(),
+            Some("8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159")
+        );
+        for bad in [
+            json!({}),
+            json!({"displayName": ""}),
+            json!({"displayName": "x", "members": {"value": "a"}}),
+            json!({"displayName": "x", "members": [{"display": "a"}]}),
+            json!({"displayName": "x", "members": [{"value": 3}]}),
+        ] {
+            assert!(
+                matches!(GroupInput::parse(&bad), Err(InputError::Value(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            GroupInput::parse(&json!([])),
+            Err(InputError::Syntax(_))
+        ));
+    }
+
+    fn engineering() -> Map<String, Value> {
+        json!({
+            "displayName": "Engineering",
+            "members": [{"value": "a"}, {"value": "b"}, {"value": "c"}]
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    fn patched(ops: Value) -> Result<Value, PatchError> {
+        let mut r = engineering();
+        apply(&mut r, &json!({"Operations": ops}), &GROUP_SHAPE)?;
+        Ok(Value::Object(r))
+    }
+
+    fn values(r: &Value) -> Vec<&str> {
+        // Absent members are none.
+        r["members"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|m| m["value"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn okta_renames_adds_and_removes_members() {
+        // Okta's rename carries the Group's id, which is read-only: ignored.
+        let r = patched(json!([{"op": "replace", "value": {"id": "grp_1", "displayName": "Eng"}}]))
+            .unwrap();
+        assert_eq!(r["displayName"], "Eng");
+        let r = patched(json!([
+            {"op": "add", "path": "members", "value": [{"value": "d", "display": "d@x.example"}, {"value": "a"}]}
+        ]))
+        .unwrap();
+        assert_eq!(values(&r), ["a", "b", "c", "d"], "add appends what is new");
+        let r = patched(json!([{"op": "remove", "path": "members[value eq \"b\"]"}])).unwrap();
+        assert_eq!(values(&r), ["a", "c"]);
+        let r = patched(json!([{"op": "remove", "path": "members[value eq \"zz\"]"}])).unwrap();
+        assert_eq!(
+            values(&r),
+            ["a", "b", "c"],
+            "removing an absent member changes nothing"
+        );
+        let r = patched(json!([{"op": "replace", "path": "members", "value": [{"value": "z"}]}]))
+            .unwrap();
+        assert_eq!(values(&r), ["z"]);
+    }
+
+    #[test]
+    fn entra_removes_members_with_a_value_list() {
+        let r = patched(json!([
+            {"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "a"}, {"value": "c"}]},
+            {"op": "Add", "path": "members", "value": [{"$ref": null, "value": "e"}]},
+            {"op": "Replace", "path": "externalId", "value": "ext-1"}
+        ]))
+        .unwrap();
+        assert_eq!(values(&r), ["b", "e"]);
+        assert_eq!(r["externalId"], "ext-1");
+        let r = patched(json!([{"op": "remove", "path": "members"}])).unwrap();
+        assert_eq!(values(&r), Vec::<&str>::new());
+        // Without a path, an add appends to members too.
+        let r = patched(json!([{"op": "add", "value": {"members": [{"value": "f"}]}}])).unwrap();
+        assert_eq!(values(&r), ["a", "b", "c", "f"]);
+        let r = patched(json!([
+            {"op": "remove", "path": "members[value eq \"a\" or value eq \"b\"]"}
+        ]))
+        .unwrap();
+        assert_eq!(values(&r), ["c"]);
+    }
+
+    #[test]
+    fn impossible_group_patches_are_refused() {
+        for (ops, want) in [
+            (
+                json!([{"op": "replace", "path": "members[value eq \"zz\"]", "value": {"value": "y"}}]),
+                "noTarget",
+            ),
+            (
+                json!([{"op": "add", "path": "members", "value": "a"}]),
+                "syntax",
+            ),
+            (
+                json!([{"op": "add", "path": "members", "value": [1]}]),
+                "syntax",
+            ),
+            (
+                json!([{"op": "remove", "path": "members[display.x eq \"a\"]"}]),
+                "path",
+            ),
+            (
+                json!([{"op": "remove", "path": "displayName[value eq \"a\"]"}]),
+                "path",
+            ),
+            (
+                json!([{"op": "replace", "path": "id", "value": "x"}]),
+                "mutability",
+            ),
+        ] {
+            let got = match patched(ops.clone()) {
+                Err(PatchError::Syntax(_)) => "syntax",
+                Err(PatchError::NoTarget(_)) => "noTarget",
+                Err(PatchError::Mutability(_)) => "mutability",
+                Err(PatchError::Path(_)) => "path",
+                Ok(_) => "ok",
+            };
+            assert_eq!(got, want, "{ops}");
+        }
     }
 }

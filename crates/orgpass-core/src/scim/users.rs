@@ -1,16 +1,37 @@
 //! A SCIM User as orgpass keeps it (a managed account of the organization), and filters
-//! over Users resolved to its attributes with their types checked, so that the edge
-//! only maps attributes to columns and every refusal is `invalidFilter` from here.
+//! over Users resolved to its attributes ([`super::typed`]).
 //!
 //! One email per account: `emails` has one element, `{value: the email, type: "work",
 //! primary: true}`, so `emails[f]` is `f` over that element and `emails[f].value op v`
 //! is `f and emails.value op v`.
 
-use super::filter::{self, AttrExpr, AttrPath, CompareOp, Filter, Test, Value};
-use crate::Timestamp;
+use super::{
+    filter::{self, AttrPath},
+    patch::Shape,
+    typed::{resolve, Attribute, FilterError, Kind, Typed},
+};
 
 /// The core User schema's URI.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+
+/// A User to PATCH: the attributes a PATCH may name that orgpass derives or does not
+/// keep are accepted, then ignored (the one email is the userName; a User's groups are
+/// changed through the Groups).
+pub const USER_SHAPE: Shape = Shape {
+    schema: USER_SCHEMA,
+    ignored: &[
+        "emails",
+        "phoneNumbers",
+        "addresses",
+        "ims",
+        "photos",
+        "entitlements",
+        "roles",
+        "x509Certificates",
+        "groups",
+    ],
+    multi_valued: &[],
+};
 
 /// A filterable attribute of a User.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,24 +62,8 @@ pub enum UserAttr {
     LastModified,
 }
 
-/// What kind of value an attribute holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A string; `case_exact` false compares case-insensitively.
-    Text {
-        /// RFC 7643's `caseExact`.
-        case_exact: bool,
-    },
-    /// A boolean.
-    Bool,
-    /// A dateTime.
-    Time,
-}
-
-impl UserAttr {
-    /// The attribute's kind.
-    #[must_use]
-    pub const fn kind(self) -> Kind {
+impl Attribute for UserAttr {
+    fn kind(self) -> Kind {
         match self {
             Self::Id | Self::ExternalId => Kind::Text { case_exact: true },
             Self::UserName
@@ -71,7 +76,9 @@ impl UserAttr {
             Self::Created | Self::LastModified => Kind::Time,
         }
     }
+}
 
+impl UserAttr {
     fn of(path: &AttrPath) -> Option<Self> {
         let u = USER_SCHEMA;
         [
@@ -111,27 +118,7 @@ impl UserAttr {
 }
 
 /// A filter over Users, typed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UserFilter {
-    /// The attribute has a non-empty value.
-    Present(UserAttr),
-    /// A string comparison; `value` is lower-cased when the attribute is not case-exact.
-    Text(UserAttr, CompareOp, String),
-    /// `eq` or `ne` of a boolean.
-    Bool(UserAttr, bool, bool),
-    /// A comparison of times (no `co`, `sw`, `ew`).
-    Time(UserAttr, CompareOp, Timestamp),
-    /// Both.
-    And(Box<UserFilter>, Box<UserFilter>),
-    /// Either.
-    Or(Box<UserFilter>, Box<UserFilter>),
-    /// Not.
-    Not(Box<UserFilter>),
-}
-
-/// Why a filter over Users was refused (RFC 7644 `invalidFilter`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilterError(pub String);
+pub type UserFilter = Typed<UserAttr>;
 
 /// Parses and resolves a filter over Users.
 ///
@@ -141,105 +128,11 @@ pub struct FilterError(pub String);
 pub fn user_filter(text: &str) -> Result<UserFilter, FilterError> {
     let parsed =
         filter::parse(text).map_err(|e| FilterError(format!("the filter is invalid: {e}")))?;
-    resolve(&parsed, false)
-}
-
-fn resolve(f: &Filter, in_emails: bool) -> Result<UserFilter, FilterError> {
-    Ok(match f {
-        Filter::Attr(expr) => {
-            let attr = if in_emails {
-                UserAttr::of_email_element(&expr.path)
-            } else {
-                UserAttr::of(&expr.path)
-            };
-            let attr = attr.ok_or_else(|| {
-                FilterError(format!(
-                    "\"{}\" is not an attribute one can filter Users by",
-                    expr.path
-                ))
-            })?;
-            test(attr, expr)?
-        }
-        Filter::Not(inner) => UserFilter::Not(Box::new(resolve(inner, in_emails)?)),
-        Filter::And(a, b) => UserFilter::And(
-            Box::new(resolve(a, in_emails)?),
-            Box::new(resolve(b, in_emails)?),
-        ),
-        Filter::Or(a, b) => UserFilter::Or(
-            Box::new(resolve(a, in_emails)?),
-            Box::new(resolve(b, in_emails)?),
-        ),
-        Filter::Value { attr, filter, then } => {
-            if in_emails || !attr.is(USER_SCHEMA, "emails", None) {
-                return Err(FilterError(format!(
-                    "\"{attr}[…]\": only emails can be filtered by value here"
-                )));
-            }
-            let inner = resolve(filter, true)?;
-            match then {
-                None => inner,
-                Some(expr) => {
-                    let attr = UserAttr::of_email_element(&expr.path).ok_or_else(|| {
-                        FilterError(format!("\"emails.{}\" is not an attribute", expr.path))
-                    })?;
-                    UserFilter::And(Box::new(inner), Box::new(test(attr, expr)?))
-                }
-            }
-        }
+    resolve(&parsed, "Users", &|path, parent| match parent {
+        None => UserAttr::of(path),
+        Some(p) if p.is(USER_SCHEMA, "emails", None) => UserAttr::of_email_element(path),
+        Some(_) => None,
     })
-}
-
-fn test(attr: UserAttr, expr: &AttrExpr) -> Result<UserFilter, FilterError> {
-    let (op, value) = match &expr.test {
-        Test::Present => return Ok(UserFilter::Present(attr)),
-        Test::Compare(op, value) => (*op, value),
-    };
-    let misfit = || {
-        FilterError(format!(
-            "\"{}\" cannot be compared that way with that value",
-            expr.path
-        ))
-    };
-    // `eq null` asks for absence, `ne null` for presence (RFC 7644 §3.4.2.2).
-    if *value == Value::Null {
-        return match op {
-            CompareOp::Eq => Ok(UserFilter::Not(Box::new(UserFilter::Present(attr)))),
-            CompareOp::Ne => Ok(UserFilter::Present(attr)),
-            _ => Err(misfit()),
-        };
-    }
-    match (attr.kind(), value) {
-        (Kind::Text { case_exact }, Value::String(s)) => {
-            let s = if case_exact {
-                s.clone()
-            } else {
-                s.to_lowercase()
-            };
-            Ok(UserFilter::Text(attr, op, s))
-        }
-        (Kind::Bool, Value::Bool(_) | Value::String(_)) => {
-            // Entra ID writes booleans as strings ("True", "False").
-            let b = match value {
-                Value::Bool(b) => *b,
-                Value::String(s) if s.eq_ignore_ascii_case("true") => true,
-                Value::String(s) if s.eq_ignore_ascii_case("false") => false,
-                _ => return Err(misfit()),
-            };
-            match op {
-                CompareOp::Eq => Ok(UserFilter::Bool(attr, true, b)),
-                CompareOp::Ne => Ok(UserFilter::Bool(attr, false, b)),
-                _ => Err(misfit()),
-            }
-        }
-        (Kind::Time, Value::String(s)) => {
-            let at = Timestamp::parse_rfc3339(s).ok_or_else(misfit)?;
-            match op {
-                CompareOp::Co | CompareOp::Sw | CompareOp::Ew => Err(misfit()),
-                _ => Ok(UserFilter::Time(attr, op, at)),
-            }
-        }
-        _ => Err(misfit()),
-    }
 }
 
 /// The User attributes a create (POST) or replace (PUT) sets, checked.
@@ -299,7 +192,7 @@ pub fn member<'a>(
         .filter(|v| !v.is_null())
 }
 
-fn text_part(
+pub(super) fn text_part(
     object: &serde_json::Map<String, serde_json::Value>,
     key: &str,
 ) -> Result<Option<String>, InputError> {

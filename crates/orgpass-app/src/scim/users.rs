@@ -1,114 +1,26 @@
-//! SCIM 2.0 provisioning (docs/api.md "SCIM 2.0 provisioning"): the organization's
-//! provisioning tokens, and the authentication of an IdP's requests with them.
-//!
-//! Administrators create tokens while the SSO add-on is `trial` or `active`, and may
-//! list and revoke them at any time. A token is a 256-bit secret shown once and stored
-//! as its SHA-256 only; it authenticates `/scim/v2/{org}` of its own organization, and
-//! only while the add-on allows SSO.
-//!
-//! A SCIM User is a managed account of the organization (`orgpass_core::scim::users`):
+//! SCIM Users: the organization's managed accounts (`orgpass_core::scim::users`),
 //! created with the `member` role, no password and no welcome email (the IdP tells its
 //! people), in a verified domain, under the same guards as an administrator's.
 
 use orgpass_core::{
-    pass::Pass,
-    policy::{self, Membership, OrgAction, Permit},
     scim::{
-        patch::{self, PatchError},
-        users::{user_filter, InputError, UserInput},
+        patch,
+        users::{user_filter, UserInput, USER_SHAPE},
     },
-    token::TOKEN_BYTES,
-    Role, SecretToken, SpaceKey, Timestamp, TokenHash,
+    Role, SpaceKey, Timestamp, TokenHash,
 };
 
-use super::{
+use super::{Page, ScimClient, ScimError, WRITE_ATTEMPTS};
+use crate::{
     ports::{
-        AccountStore, AdminChange, DomainStore, ManagedRefusal, NewManagedAccount, OrgStore,
-        PortError, ProvisionedFields, Random, ScimStore, ScimTokenRecord, ScimUserRecord, SsoStore,
-        UserWrite, UserWritten,
+        AdminChange, ManagedRefusal, NewManagedAccount, ProvisionedFields, Random, ScimStore,
+        ScimUserRecord, SsoStore, UserWrite, UserWritten,
     },
-    App, AppError,
+    App,
 };
 
-/// The most Users one page holds (`ServiceProviderConfig`'s `filter.maxResults`).
-pub const MAX_PAGE: u32 = 100;
-
-/// Why a SCIM operation was refused (RFC 7644 §3.12: the edge answers each with its
-/// status and `scimType`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScimError {
-    /// 401: no token, or not one of this organization's.
-    Unauthenticated,
-    /// 403: the organization's SSO add-on is not `trial` or `active`.
-    PassInactive,
-    /// 400 `invalidFilter`.
-    InvalidFilter(String),
-    /// 400 `invalidSyntax`.
-    InvalidSyntax(String),
-    /// 400 `invalidValue`.
-    InvalidValue(String),
-    /// 409 `uniqueness`: the userName is taken.
-    Uniqueness,
-    /// 400: the organization has no SAML settings, so it has no managed accounts.
-    NotConfigured,
-    /// 400 `invalidPath`.
-    InvalidPath(String),
-    /// 400 `noTarget`.
-    NoTarget(String),
-    /// 400 `mutability`.
-    Mutability(String),
-    /// 412: `If-Match` names another version.
-    PreconditionFailed,
-    /// 409: the write would break an invariant, or the User kept changing meanwhile.
-    Conflict(&'static str),
-    /// 404.
-    NotFound,
-    /// 503; details for the log only.
-    Unavailable(PortError),
-}
-
-impl From<PortError> for ScimError {
-    fn from(e: PortError) -> Self {
-        Self::Unavailable(e)
-    }
-}
-
-impl From<InputError> for ScimError {
-    fn from(e: InputError) -> Self {
-        match e {
-            InputError::Syntax(d) => Self::InvalidSyntax(d),
-            InputError::Value(d) => Self::InvalidValue(d),
-        }
-    }
-}
-
-impl From<PatchError> for ScimError {
-    fn from(e: PatchError) -> Self {
-        match e {
-            PatchError::Syntax(d) => Self::InvalidSyntax(d),
-            PatchError::Path(d) => Self::InvalidPath(d),
-            PatchError::NoTarget(d) => Self::NoTarget(d),
-            PatchError::Mutability(d) => Self::Mutability(d),
-        }
-    }
-}
-
-/// Attributes of a User that a PATCH may name and that orgpass derives or does not keep:
-/// accepted, then ignored (the one email is the userName).
-const IGNORED_USER_ATTRIBUTES: &[&str] = &[
-    "emails",
-    "phoneNumbers",
-    "addresses",
-    "ims",
-    "photos",
-    "entitlements",
-    "roles",
-    "x509Certificates",
-    "groups",
-];
-
-/// How often a write that lost a race with another is tried again.
-const WRITE_ATTEMPTS: usize = 5;
+/// The detail of a userName's `uniqueness`.
+const TAKEN: &str = "An account with this userName exists.";
 
 /// A User's version, its weak ETag (RFC 7644 §3.14): it changes with every write.
 #[must_use]
@@ -144,149 +56,7 @@ pub fn user_resource(u: &ScimUserRecord) -> serde_json::Map<String, serde_json::
     r
 }
 
-/// One page of Users.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsersPage {
-    /// How many Users match in all.
-    pub total: u64,
-    /// The 1-based index of the first one here.
-    pub start_index: u32,
-    /// The Users.
-    pub users: Vec<ScimUserRecord>,
-}
-
-/// `startIndex` (1-based; less than 1 is 1) and `count` (at most [`MAX_PAGE`]; negative
-/// is 0) as RFC 7644 §3.4.2.4 reads them.
-///
-/// # Errors
-/// [`ScimError::InvalidValue`] for a value that is not an integer.
-pub fn page_window(
-    start_index: Option<&str>,
-    count: Option<&str>,
-) -> Result<(u32, u32), ScimError> {
-    let int = |name: &str, v: Option<&str>, default: i64| match v {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| ScimError::InvalidValue(format!("{name} must be an integer"))),
-    };
-    let start = int("startIndex", start_index, 1)?.clamp(1, i64::from(u32::MAX));
-    let count = int("count", count, i64::from(MAX_PAGE))?.clamp(0, i64::from(MAX_PAGE));
-    Ok((
-        u32::try_from(start).unwrap_or(u32::MAX),
-        u32::try_from(count).unwrap_or(MAX_PAGE),
-    ))
-}
-
-/// An IdP authenticated for one organization's SCIM service.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScimClient {
-    /// The organization.
-    pub space_key: SpaceKey,
-    /// The token's authority: an administrator created it, and it acts for the
-    /// organization's administrators on its managed accounts (`ManageMembers`).
-    permit: Permit,
-}
-
-impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, H, R> {
-    /// Creates a provisioning token (administrators, add-on `trial`/`active`); its secret
-    /// is returned once.
-    ///
-    /// # Errors
-    /// [`AppError::PassInactive`], [`AppError::Forbidden`], [`AppError::NotFound`],
-    /// [`AppError::Unauthenticated`], [`AppError::Unavailable`].
-    pub async fn create_scim_token(
-        &self,
-        token: &TokenHash,
-        key: &str,
-    ) -> Result<(ScimTokenRecord, SecretToken), AppError> {
-        let (view, permit) = self.sso_admin(token, key).await?;
-        let record = ScimTokenRecord {
-            id: self.new_id("scim")?,
-            created_at: self.now,
-            last_used_at: None,
-        };
-        let secret = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
-        self.store
-            .insert_scim_token(&permit, &record, &secret.hash(), &view.viewer.id)
-            .await?;
-        Ok((record, secret))
-    }
-
-    /// The organization's provisioning tokens (administrators; also once the add-on
-    /// has lapsed, so that they can be revoked).
-    ///
-    /// # Errors
-    /// [`AppError::Forbidden`], [`AppError::NotFound`], [`AppError::Unauthenticated`],
-    /// [`AppError::Unavailable`].
-    pub async fn scim_tokens(
-        &self,
-        token: &TokenHash,
-        key: &str,
-    ) -> Result<Vec<ScimTokenRecord>, AppError> {
-        let (_, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
-        Ok(self.store.read_scim_tokens(&permit).await?)
-    }
-
-    /// Revokes a provisioning token at once (administrators).
-    ///
-    /// # Errors
-    /// [`AppError::NotFound`] (also another organization's token), [`AppError::Forbidden`],
-    /// [`AppError::Unauthenticated`], [`AppError::Unavailable`].
-    pub async fn revoke_scim_token(
-        &self,
-        token: &TokenHash,
-        key: &str,
-        id: &str,
-    ) -> Result<(), AppError> {
-        let (_, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
-        if self.store.delete_scim_token(&permit, id).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
-    }
-}
-
 impl<S: ScimStore, H, R: Random> App<S, H, R> {
-    /// Lets an IdP in to the SCIM service of the organization `key` with the bearer
-    /// secret it presented (`None`: no `Authorization: Bearer`).
-    ///
-    /// # Errors
-    /// [`ScimError::Unauthenticated`], [`ScimError::PassInactive`],
-    /// [`ScimError::Unavailable`].
-    pub async fn scim_client(
-        &self,
-        key: &str,
-        secret: Option<&TokenHash>,
-    ) -> Result<ScimClient, ScimError> {
-        let (Some(space_key), Some(secret)) = (SpaceKey::parse(key), secret) else {
-            return Err(ScimError::Unauthenticated);
-        };
-        let pass = self
-            .store
-            .use_scim_token(&space_key, secret, self.now)
-            .await?;
-        self.client_of(space_key, pass)
-    }
-
-    /// The client of a token whose organization's add-on state is `pass` (`None`: the
-    /// token is none of the organization's).
-    fn client_of(&self, space_key: SpaceKey, pass: Option<Pass>) -> Result<ScimClient, ScimError> {
-        let pass = pass.ok_or(ScimError::Unauthenticated)?;
-        if !pass.sso_allowed(self.now) {
-            return Err(ScimError::PassInactive);
-        }
-        let administrators = Membership {
-            role: Role::Administrator,
-            can_invite: true,
-        };
-        let permit = policy::permit(space_key.clone(), administrators, OrgAction::ManageMembers)
-            .map_err(|_| ScimError::Unauthenticated)?;
-        Ok(ScimClient { space_key, permit })
-    }
-
     /// One page of the organization's Users matching `filter`, read in the same batch
     /// as the token (one round trip): the rows are read only for a token of the
     /// organization, and answered only if its add-on allows SSO.
@@ -302,44 +72,27 @@ impl<S: ScimStore, H, R: Random> App<S, H, R> {
         filter: Option<&str>,
         start_index: Option<&str>,
         count: Option<&str>,
-    ) -> Result<UsersPage, ScimError> {
-        let asked = filter
-            .filter(|f| !f.trim().is_empty())
-            .map(user_filter)
-            .transpose()
-            .map_err(|e| ScimError::InvalidFilter(e.0))
-            .and_then(|f| Ok((f, page_window(start_index, count)?)));
-        let (filter, (start_index, count)) = match asked {
-            Ok(asked) => asked,
-            Err(e) => {
-                // Only a client that may ask learns what was wrong with the question.
-                self.scim_client(key, secret).await?;
-                return Err(e);
-            }
-        };
-        let (Some(space_key), Some(secret)) = (SpaceKey::parse(key), secret) else {
-            return Err(ScimError::Unauthenticated);
-        };
+    ) -> Result<Page<ScimUserRecord>, ScimError> {
+        let (space_key, secret, asked) = self
+            .asked(key, secret, filter, user_filter, start_index, count)
+            .await?;
         let read = self
             .store
             .scim_users(
                 &space_key,
                 secret,
                 self.now,
-                filter.as_ref(),
-                start_index - 1,
-                count,
+                asked.filter.as_ref(),
+                asked.start_index - 1,
+                asked.count,
             )
             .await?;
-        let (pass, total, users) = match read {
-            Some((pass, total, users)) => (Some(pass), total, users),
-            None => (None, 0, Vec::new()),
-        };
+        let (pass, total, items) = read.map_or((None, 0, Vec::new()), |(p, t, u)| (Some(p), t, u));
         self.client_of(space_key, pass)?;
-        Ok(UsersPage {
+        Ok(Page {
             total,
-            start_index,
-            users,
+            start_index: asked.start_index,
+            items,
         })
     }
 
@@ -399,10 +152,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
         body: &serde_json::Value,
     ) -> Result<ScimUserRecord, ScimError> {
         let input = UserInput::parse(body)?;
-        let id = self.new_id("acct").map_err(|e| match e {
-            AppError::Unavailable(p) => ScimError::Unavailable(p),
-            other => ScimError::Unavailable(PortError(other.to_string())),
-        })?;
+        let id = self.scim_id("acct")?;
         let account = NewManagedAccount {
             account_id: id.clone(),
             email: input.email.clone(),
@@ -440,7 +190,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
             Err(ManagedRefusal::DomainNotVerified) => Err(ScimError::InvalidValue(
                 "userName must be in a verified domain of the organization".to_owned(),
             )),
-            Err(ManagedRefusal::EmailTaken) => Err(ScimError::Uniqueness),
+            Err(ManagedRefusal::EmailTaken) => Err(ScimError::Uniqueness(TAKEN)),
             Err(ManagedRefusal::UnknownGroup) => {
                 Err(ScimError::InvalidValue("unknown group".to_owned()))
             }
@@ -486,7 +236,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
         let body = body.as_ref().map_err(Clone::clone)?;
         self.write_user(&client, current, if_match, |current| {
             let mut resource = user_resource(current);
-            patch::apply(&mut resource, body, IGNORED_USER_ATTRIBUTES)?;
+            patch::apply(&mut resource, body, &USER_SHAPE)?;
             Ok(UserInput::parse(&serde_json::Value::Object(resource))?)
         })
         .await
@@ -548,10 +298,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
                 created_at: current.created_at,
                 updated_at,
             };
-            let write_id = self.new_id("wr").map_err(|e| match e {
-                AppError::Unavailable(p) => ScimError::Unavailable(p),
-                other => ScimError::Unavailable(PortError(other.to_string())),
-            })?;
+            let write_id = self.scim_id("wr")?;
             let write = UserWrite {
                 id: &id,
                 expected: current.updated_at,
@@ -565,7 +312,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
             {
                 UserWritten::Done => return Ok(user),
                 UserWritten::Missing => return Err(ScimError::NotFound),
-                UserWritten::EmailTaken => return Err(ScimError::Uniqueness),
+                UserWritten::EmailTaken => return Err(ScimError::Uniqueness(TAKEN)),
                 UserWritten::DomainNotVerified => {
                     return Err(ScimError::InvalidValue(
                         "userName must be in a verified domain of the organization".to_owned(),
