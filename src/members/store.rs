@@ -454,7 +454,8 @@ impl MemberStore for D1Store {
                 )?,
             ])
             .await?;
-        Ok(if changes(results.first())? == 1 {
+        // D1 counts the rows the version trigger changed too (migrations/0016).
+        Ok(if changes(results.first())? >= 1 {
             Written::Done
         } else if found(results.get(1))? {
             Written::Refused
