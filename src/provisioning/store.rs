@@ -1,12 +1,12 @@
-//! Provisioning tokens and managed accounts as SCIM Users in D1
-//! (migrations/0015_scim.sql). A filter over Users arrives resolved and typed
+//! Provisioning tokens, managed accounts as SCIM Users and the service's last refusals
+//! in D1 (migrations/0015_scim.sql, 0017_scim_errors.sql). A filter over Users arrives resolved and typed
 //! (`orgpass_core::scim::users`) and becomes a `WHERE` clause whose every value is a bound
 //! parameter: only column names and operators, all from this file, are ever written into
 //! the SQL.
 
 use orgpass_app::ports::{
-    PortError, ProvisioningFacts, ScimStore, ScimTokenRecord, ScimUserRecord, UserWrite,
-    UserWritten,
+    PortError, ProvisionedAccount, ProvisioningFacts, ScimRefusalRecord, ScimStore,
+    ScimTokenRecord, ScimUserRecord, UserWrite, UserWritten, PROVISIONED_SHOWN, SCIM_REFUSALS_KEPT,
 };
 use orgpass_core::{
     pass::Pass,
@@ -121,18 +121,33 @@ impl D1Store {
         )
     }
 
-    /// The tokens, and how many of the organization's managed accounts an IdP wrote (and
-    /// deactivated): read with the Authentication tab's batch.
+    /// The tokens, how many of the organization's managed accounts an IdP wrote (and
+    /// deactivated), the first of them by email, and the service's last refusals: read
+    /// with the Authentication tab's batch ([`provisioning_from`]).
     pub(crate) fn provisioning_statements(
         &self,
         space_key: &SpaceKey,
-    ) -> Result<[D1PreparedStatement; 2], PortError> {
+    ) -> Result<[D1PreparedStatement; PROVISIONING_STATEMENTS], PortError> {
+        let space = [text(space_key.as_str())];
         Ok([
             self.tokens_stmt(space_key)?,
             self.stmt(
                 "SELECT count(*) AS n, coalesce(sum(active = 0), 0) AS d FROM scim_users \
                  WHERE space_key = ?1",
-                &[text(space_key.as_str())],
+                &space,
+            )?,
+            self.stmt(
+                &format!(
+                    "SELECT a.id, a.email, COALESCE(su.active, 1) AS active, su.updated_at \
+                     FROM scim_users su JOIN accounts a ON a.id = su.account_id \
+                     WHERE su.space_key = ?1 ORDER BY a.email LIMIT {PROVISIONED_SHOWN}"
+                ),
+                &space,
+            )?,
+            self.stmt(
+                "SELECT at, request, status, scim_type, detail FROM scim_errors \
+                 WHERE space_key = ?1 ORDER BY id DESC",
+                &space,
             )?,
         ])
     }
@@ -184,24 +199,61 @@ fn tokens_from(result: Option<&D1Result>) -> Result<Vec<ScimTokenRecord>, PortEr
         .collect())
 }
 
-/// What [`D1Store::provisioning_statements`] read.
-pub(crate) fn provisioning_from(
-    tokens: Option<&D1Result>,
-    counts: Option<&D1Result>,
-) -> Result<ProvisioningFacts, PortError> {
+/// How many statements [`D1Store::provisioning_statements`] makes.
+pub(crate) const PROVISIONING_STATEMENTS: usize = 4;
+
+/// What [`D1Store::provisioning_statements`] read (their results, in order).
+pub(crate) fn provisioning_from(results: &[D1Result]) -> Result<ProvisioningFacts, PortError> {
     #[derive(Deserialize)]
     struct Counts {
         n: f64,
         d: f64,
     }
-    let counts = rows::<Counts>(counts)?.into_iter().next();
-    // Row counts: non-negative integers.
+    #[derive(Deserialize)]
+    struct AccountRow {
+        id: String,
+        email: String,
+        active: f64,
+        updated_at: f64,
+    }
+    #[derive(Deserialize)]
+    struct RefusalRow {
+        at: f64,
+        request: String,
+        status: f64,
+        scim_type: Option<String>,
+        detail: String,
+    }
+    let counts = rows::<Counts>(results.get(1))?.into_iter().next();
+    // Row counts and HTTP statuses: non-negative integers.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let (provisioned, deactivated) = counts.map_or((0, 0), |c| (c.n as u64, c.d as u64));
+    let accounts = rows::<AccountRow>(results.get(2))?
+        .into_iter()
+        .map(|a| ProvisionedAccount {
+            id: a.id,
+            email: Email::from_stored(&a.email),
+            active: a.active != 0.0,
+            updated_at: millis(a.updated_at),
+        })
+        .collect();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let errors = rows::<RefusalRow>(results.get(3))?
+        .into_iter()
+        .map(|r| ScimRefusalRecord {
+            at: millis(r.at),
+            request: r.request,
+            status: r.status as u16,
+            scim_type: r.scim_type,
+            detail: r.detail,
+        })
+        .collect();
     Ok(ProvisioningFacts {
-        tokens: tokens_from(tokens)?,
+        tokens: tokens_from(results.first())?,
         provisioned,
         deactivated,
+        accounts,
+        errors,
     })
 }
 
@@ -224,6 +276,36 @@ pub(crate) fn pass_of(
 }
 
 impl ScimStore for D1Store {
+    async fn insert_scim_refusal(
+        &self,
+        space_key: &SpaceKey,
+        refusal: &ScimRefusalRecord,
+    ) -> Result<(), PortError> {
+        let args = [
+            text(space_key.as_str()),
+            time(refusal.at),
+            text(&refusal.request),
+            int(i64::from(refusal.status)),
+            opt_text(refusal.scim_type.as_deref()),
+            text(&refusal.detail),
+            int(i64::from(SCIM_REFUSALS_KEPT)),
+        ];
+        self.batch(vec![
+            self.stmt(
+                "INSERT INTO scim_errors (space_key, at, request, status, scim_type, detail) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                &args[..6],
+            )?,
+            self.stmt(
+                "DELETE FROM scim_errors WHERE space_key = ?1 AND id NOT IN \
+                 (SELECT id FROM scim_errors WHERE space_key = ?1 ORDER BY id DESC LIMIT ?2)",
+                &[args[0].clone(), args[6].clone()],
+            )?,
+        ])
+        .await?;
+        Ok(())
+    }
+
     async fn insert_scim_token(
         &self,
         permit: &Permit,

@@ -227,8 +227,7 @@ impl SsoStore for D1Store {
             settings: settings_from(results.get(CONTEXT_STATEMENTS))?,
             failures: failures_from(results.get(CONTEXT_STATEMENTS + 1))?,
             provisioning: provisioning_from(
-                results.get(CONTEXT_STATEMENTS + 2),
-                results.get(CONTEXT_STATEMENTS + 3),
+                results.get(CONTEXT_STATEMENTS + 2..).unwrap_or_default(),
             )?,
         }))
     }

@@ -185,13 +185,16 @@ fn provisioning(scim: &Provisioning<'_>, key: &str, csrf: &str) -> Markup {
             p.muted id="scim-tokens" { "No provisioning tokens." }
         } @else {
             table id="scim-tokens" {
-                thead { tr { th { "Token" } th { "Created" } th { "Last used" } th {} } }
+                thead { tr { th { "Token" } th { "Created" } th { "Last used" } th { "Status" } th {} } }
                 tbody {
                     @for t in &facts.tokens {
                         tr id={ "scim-token-" (t.id) } {
                             td { code { (t.id) } }
                             td { (t.created_at.to_rfc3339()) }
                             td { (t.last_used_at.map_or_else(|| "never".to_owned(), |u| u.to_rfc3339())) }
+                            td.token-status {
+                                @if t.active { "works" } @else { "stopped: the administrator who created it is no longer one" }
+                            }
                             td { (post_button(&format!("/orgs/{key}/settings/authentication/scim-tokens/{}/revoke", t.id), csrf, "Revoke", "link")) }
                         }
                     }
@@ -199,6 +202,45 @@ fn provisioning(scim: &Provisioning<'_>, key: &str, csrf: &str) -> Markup {
             }
         }
         (post_button(&format!("/orgs/{key}/settings/authentication/scim-tokens/create"), csrf, "Create a provisioning token", "button"))
+        h3 { "Provisioned accounts" }
+        @if facts.accounts.is_empty() {
+            p.muted id="scim-accounts" { "Your identity provider has not provisioned anyone yet." }
+        } @else {
+            table id="scim-accounts" {
+                thead { tr { th { "Account" } th { "State" } th { "Last written" } } }
+                tbody {
+                    @for a in &facts.accounts {
+                        tr id={ "scim-account-" (a.id) } {
+                            td { (a.email.as_str()) }
+                            td { @if a.active { "active" } @else { strong { "deactivated" } } }
+                            td { (a.updated_at.to_rfc3339()) }
+                        }
+                    }
+                }
+            }
+            @if facts.provisioned > facts.accounts.len() as u64 {
+                p.muted { "The first " (facts.accounts.len()) " of " (facts.provisioned) ", by email." }
+            }
+        }
+        h3 { "Last errors" }
+        @if facts.errors.is_empty() {
+            p.muted id="scim-errors" { "No request of your identity provider has been refused." }
+        } @else {
+            p { "The last requests orgpass refused, newest first (your identity provider shows them too):" }
+            table id="scim-errors" {
+                thead { tr { th { "When" } th { "Request" } th { "Answer" } th { "Why" } } }
+                tbody {
+                    @for e in &facts.errors {
+                        tr {
+                            td { (e.at.to_rfc3339()) }
+                            td { code { (e.request) } }
+                            td { (e.status) @if let Some(t) = &e.scim_type { " " code { (t) } } }
+                            td { (e.detail) }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -893,6 +893,8 @@ fn the_authentication_tab_shows_provisioning_and_makes_and_revokes_tokens(w: &Wo
     );
     assert!(before.contains("No provisioning tokens."));
     assert!(before.contains(r#"id="scim-last-sync">never"#), "{before}");
+    assert!(before.contains("has not provisioned anyone yet"));
+    assert!(before.contains("No request of your identity provider has been refused."));
 
     // The form creates a token; its secret is on that one answer only.
     let (csrf, cookie) = form_session(&c, &tab, Some(&o.admin));
@@ -921,8 +923,37 @@ fn the_authentication_tab_shows_provisioning_and_makes_and_revokes_tokens(w: &Wo
         Some(&json!({"userName": format!("tab@{}", o.domain)}).to_string()),
     );
     assert_eq!(r.status, 201, "{}", r.body);
+    let tab_user = r.json()["id"].as_str().unwrap().to_owned();
+    // A refused request of the IdP is noted for the administrators; one without a valid
+    // token is not (nobody without a token writes there).
+    let refused = scim_send(
+        &c,
+        &secret,
+        "POST",
+        &users,
+        Some(&json!({"userName": "someone@elsewhere.example"}).to_string()),
+    );
+    assert_scim_error(&refused, 400);
+    let anonymous = scim_send(&c, &"x".repeat(43), "POST", &users, Some("{}"));
+    assert_scim_error(&anonymous, 401);
 
     let after = page(&c);
+    assert!(
+        after.contains(&format!(r#"id="scim-account-{tab_user}""#)),
+        "the provisioned account is listed: {after}"
+    );
+    let errors = after
+        .split(r#"id="scim-errors""#)
+        .nth(1)
+        .expect("the last errors are listed");
+    assert!(errors.contains("POST /Users"), "{errors}");
+    assert!(errors.contains("invalidValue"), "{errors}");
+    assert!(errors.contains("verified domain"), "{errors}");
+    assert_eq!(
+        errors.matches("<tr><td>").count(),
+        1,
+        "only the authenticated refusal: {errors}"
+    );
     assert!(!after.contains(&secret), "never shown again");
     assert!(
         !after.contains(r#"id="scim-last-sync">never"#),

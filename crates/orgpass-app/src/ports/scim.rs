@@ -75,8 +75,34 @@ pub enum UserWritten {
     DomainNotVerified,
 }
 
+/// A refusal of an authenticated IdP's request, as the Authentication tab lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimRefusalRecord {
+    /// When.
+    pub at: Timestamp,
+    /// The method and the path below the base URL (`PATCH /Users/acct_…`).
+    pub request: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The `scimType`, if any.
+    pub scim_type: Option<String>,
+    /// The error body's `detail`.
+    pub detail: String,
+}
+
+/// How many refusals an organization keeps.
+pub const SCIM_REFUSALS_KEPT: u32 = 20;
+
 /// Storage of provisioning tokens and of managed accounts as SCIM Users.
 pub trait ScimStore {
+    /// Notes a refusal of the organization's IdP, keeping the last
+    /// [`SCIM_REFUSALS_KEPT`] (one batch).
+    async fn insert_scim_refusal(
+        &self,
+        space_key: &SpaceKey,
+        refusal: &ScimRefusalRecord,
+    ) -> Result<(), PortError>;
+
     /// Stores a new token of the permit's organization, made by `created_by`.
     async fn insert_scim_token(
         &self,

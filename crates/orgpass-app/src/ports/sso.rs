@@ -223,6 +223,26 @@ pub struct ProvisioningFacts {
     pub provisioned: u64,
     /// Of those, deactivated ones.
     pub deactivated: u64,
+    /// The first of them by email (at most [`PROVISIONED_SHOWN`]).
+    pub accounts: Vec<ProvisionedAccount>,
+    /// The service's last refusals of an authenticated IdP, newest first.
+    pub errors: Vec<super::ScimRefusalRecord>,
+}
+
+/// How many provisioned accounts the Authentication tab lists.
+pub const PROVISIONED_SHOWN: u32 = 100;
+
+/// A managed account an IdP has written over SCIM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisionedAccount {
+    /// The account id (its SCIM `id`).
+    pub id: String,
+    /// Its email.
+    pub email: Email,
+    /// Whether the IdP has it active.
+    pub active: bool,
+    /// When the IdP last wrote it.
+    pub updated_at: Timestamp,
 }
 
 impl ProvisioningFacts {

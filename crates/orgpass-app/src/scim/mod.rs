@@ -23,7 +23,10 @@ use orgpass_core::{
 };
 
 use super::{
-    ports::{AccountStore, DomainStore, OrgStore, PortError, Random, ScimStore, ScimTokenRecord},
+    ports::{
+        AccountStore, DomainStore, OrgStore, PortError, Random, ScimRefusalRecord, ScimStore,
+        ScimTokenRecord,
+    },
     App, AppError,
 };
 
@@ -271,6 +274,34 @@ impl<S: ScimStore, H, R: Random> App<S, H, R> {
             return Err(ScimError::Unauthenticated);
         };
         Ok((space_key, secret, asked))
+    }
+
+    /// Notes a refusal the service answered the organization's authenticated IdP with,
+    /// for its administrators (the request line and detail clipped to 200 and 300
+    /// characters). Called only after the token was accepted.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails (the caller answers the IdP all the same).
+    pub async fn note_scim_refusal(
+        &self,
+        key: &str,
+        request: &str,
+        status: u16,
+        scim_type: Option<&str>,
+        detail: &str,
+    ) -> Result<(), PortError> {
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Ok(());
+        };
+        let clip = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+        let refusal = ScimRefusalRecord {
+            at: self.now,
+            request: clip(request, 200),
+            status,
+            scim_type: scim_type.map(str::to_owned),
+            detail: clip(detail, 300),
+        };
+        self.store.insert_scim_refusal(&space_key, &refusal).await
     }
 
     /// A random id for a SCIM write.
