@@ -1,6 +1,7 @@
 //! SCIM provisioning benchmark (docs/performance.md): an IdP provisioning 1,000 Users in
 //! a row through `POST /scim/v2/{org}/Users` against the release Worker under `wrangler
-//! dev`, then pages of 100, a filtered search, PATCHes and CPU per request. Reports wall
+//! dev`, then pages of 100, a filtered search, PATCHes, a Group grown to 1,000 members
+//! one PATCH at a time, and CPU per request. Reports wall
 //! time (p50/p99), the D1 round trips of each request (the development Worker's header)
 //! and CPU (V8's sampling profiler). Run with `make bench-scim`. Not a test: it never
 //! fails on slow numbers.
@@ -202,8 +203,96 @@ fn main() {
         200,
     );
 
+    // Groups: one made with 100 members, grown to 1,000 one PATCH at a time (each
+    // reads the Group's members and writes with a compare-and-set), then read.
+    let all_ids: Vec<String> = (0..10)
+        .flat_map(|page| {
+            send(
+                &c,
+                &secret,
+                "GET",
+                &format!("{users}?startIndex={}&count=100", 1 + page * 100),
+                None,
+            )
+            .json()["Resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let groups = format!("/scim/v2/{}/Groups", o.key);
+    let members = |ids: &[String]| {
+        ids.iter()
+            .map(|id| json!({"value": id}))
+            .collect::<Vec<_>>()
+    };
+    let mut group = String::new();
+    row(
+        "POST /Groups with 100 members",
+        1,
+        |_| {
+            let r = send(
+                &c,
+                &secret,
+                "POST",
+                &groups,
+                Some(
+                    &json!({"displayName": "Everyone", "members": members(&all_ids[..100])})
+                        .to_string(),
+                ),
+            );
+            group = format!("{groups}/{}", r.json()["id"].as_str().unwrap_or_default());
+            r
+        },
+        201,
+    );
+    let add = |id: &str| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": id}]}]
+        })
+        .to_string()
+    };
+    row(
+        "PATCH /Groups/{id} add a member (100 → 1,000)",
+        all_ids.len() - 100,
+        |i| send(&c, &secret, "PATCH", &group, Some(&add(&all_ids[100 + i]))),
+        200,
+    );
+    row(
+        "GET /Groups/{id} (1,000 members)",
+        100,
+        |_| send(&c, &secret, "GET", &group, None),
+        200,
+    );
+    row(
+        "GET /Groups?excludedAttributes=members",
+        100,
+        |_| {
+            send(
+                &c,
+                &secret,
+                "GET",
+                &format!("{groups}?excludedAttributes=members"),
+                None,
+            )
+        },
+        200,
+    );
+
     // CPU per request, beside a bare one.
     let auth = format!("Bearer {secret}");
+    let renames: Vec<String> = (0..100)
+        .map(|i| {
+            json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "displayName", "value": format!("Everyone {i}")}]
+            })
+            .to_string()
+        })
+        .collect();
     let page_url = format!("{}{users}?count=100", c.base);
     let bodies: Vec<String> = (USERS..USERS + 200).map(body).collect();
     let cases = vec![
@@ -212,6 +301,11 @@ fn main() {
         json!({"label": "POST /Users", "url": format!("{}{users}", c.base), "method": "POST",
                "headers": {"authorization": auth, "content-type": "application/scim+json"},
                "bodies": bodies, "expect": 201}),
+        json!({"label": "GET /Groups/{id} (1,000 members)", "url": format!("{}{group}", c.base),
+               "headers": {"authorization": auth}, "n": 100, "expect": 200}),
+        json!({"label": "PATCH /Groups/{id} rename (1,000 members)", "url": format!("{}{group}", c.base),
+               "method": "PATCH", "headers": {"authorization": auth, "content-type": "application/scim+json"},
+               "bodies": renames, "expect": 200}),
     ];
     println!("\n{:<44} {:>8}", "CPU per request (V8 profiler)", "ms");
     for (label, ms) in cpu::profile(server.inspector, &cases) {
