@@ -986,6 +986,26 @@ fn managed_accounts(w: &World) {
     assert_eq!(got_logouts[0]["sub"], mia.as_str());
     assert_eq!(got_logouts[0]["sid"], mia_got["claims"]["sid"]);
 
+    // The IdP deactivates another over SCIM (Okta's PATCH): the product hears of its
+    // session at once too.
+    let (nia, nia_email) = managed(&c, &o, "nia", "member");
+    let (_, nia_got) = managed_sign_in(&c, &p.idp, &o, &product, &nia_email);
+    let secret = crate::scim::provisioning_token(&c, &o);
+    let r = crate::scim::scim_send(
+        &c,
+        &secret,
+        "PATCH",
+        &format!("/scim/v2/{}/Users/{nia}", o.key),
+        Some(&crate::scim::patch_body(
+            json!([{"op": "replace", "value": {"active": false}}]),
+        )),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got_logouts = logouts_at(&v, &product, 2, 10);
+    assert_eq!(got_logouts.len(), 2, "{got_logouts:?}");
+    assert_eq!(got_logouts[1]["sub"], nia.as_str());
+    assert_eq!(got_logouts[1]["sid"], nia_got["claims"]["sid"]);
+
     // The operator ends the trial: refresh, userinfo and authorization all refuse.
     let r = operator(
         &c,
@@ -1023,10 +1043,10 @@ fn managed_accounts(w: &World) {
         None,
     );
     assert_eq!(r.status, 200, "{}", r.body);
-    let got = logouts_at(&v, &product, 2, 10);
-    assert_eq!(got.len(), 2, "{got:?}");
-    assert_eq!(got[1]["sub"], account.as_str());
-    assert_eq!(got[1]["sid"], got_claims_sid);
+    let got = logouts_at(&v, &product, 3, 10);
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[2]["sub"], account.as_str());
+    assert_eq!(got[2]["sid"], got_claims_sid);
 }
 
 fn rp_initiated_logout(w: &World) {
