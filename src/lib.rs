@@ -29,6 +29,7 @@
 //! the Worker isolate); the workspace lints and `clippy.toml` deny them outside tests.
 
 pub mod accounts;
+pub mod audit;
 pub mod domains;
 pub mod groups;
 pub mod invitations;
@@ -90,6 +91,7 @@ async fn fetch(mut req: Request, env: Env, runtime: Context) -> worker::Result<R
         runtime: Some(runtime),
         kv: env.kv("KV").ok(),
         fetches: std::rc::Rc::default(),
+        client: Some(web::http::client(&req)),
     };
     let path = req.path();
     let method = req.method();
@@ -184,6 +186,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
         runtime: None,
         kv: env.kv("KV").ok(),
         fetches: std::rc::Rc::default(),
+        client: None,
     };
     let app = cx.app();
     let mut line = serde_json::Map::new();

@@ -5,8 +5,8 @@ use serde_json::json;
 use worker::{Method, Request, Response};
 
 use crate::{
-    accounts, domains, groups, invitations, mail, members, oidc, organizations, plan, projects,
-    provisioning, self_service,
+    accounts, audit, domains, groups, invitations, mail, members, oidc, organizations, plan,
+    projects, provisioning, self_service,
     self_service::pages::Ask,
     single_sign_on, two_step, views,
     web::{context::Ctx, error::ApiError, http::json_response, Handled},
@@ -131,6 +131,7 @@ routes! {
     Post ["orgs", org, "settings", tab @ ("authentication" | "managed-accounts"), rest @ ..] =>
         single_sign_on::pages::submit(req, cx, org, tab, rest).await,
     Get ["api", "v1", "orgs", org, "members"] => members::api::list(req, cx, org).await,
+    Get ["api", "v1", "orgs", org, "audit-events"] => audit::api::list(req, cx, org).await,
     Patch ["api", "v1", "orgs", org, "members", id] => members::api::change(req, cx, org, id).await,
     Delete ["api", "v1", "orgs", org, "members", "me"] =>
         self_service::api::leave(req, cx, org).await,

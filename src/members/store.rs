@@ -2,8 +2,8 @@
 //! id from another organization matches nothing.
 
 use orgpass_app::ports::{
-    AdminChange, GroupRecord, MemberChange, MemberContext, MemberRecord, MemberStore, MemberUpdate,
-    MembersPage, PortError, Written,
+    AdminChange, Event, GroupRecord, MemberChange, MemberContext, MemberRecord, MemberStore,
+    MemberUpdate, MembersPage, PortError, Written,
 };
 use orgpass_core::{
     invitation::group_name_key, policy::Permit, Email, Role, SpaceKey, Timestamp, TokenHash,
@@ -285,6 +285,7 @@ impl MemberStore for D1Store {
         account_id: &str,
         viewer: &str,
         update: MemberUpdate,
+        event: &Event,
     ) -> Result<MemberChange, PortError> {
         let space_key = permit.space_key();
         let args = [
@@ -325,7 +326,9 @@ impl MemberStore for D1Store {
         if update.role == Some(Role::Guest) {
             statements.extend(self.guest_cleanup("?1", "?2", &args[..2])?);
         }
-        let results = self.batch(statements).await?;
+        let results = self
+            .batch_recording(statements, 0, event, space_key)
+            .await?;
         let Some(member) = rows::<MemberRow>(results.get(1))?
             .into_iter()
             .next()
@@ -350,6 +353,7 @@ impl MemberStore for D1Store {
         &self,
         permit: &Permit,
         account_id: &str,
+        event: &Event,
     ) -> Result<AdminChange, PortError> {
         let space_key = permit.space_key();
         let args = [text(space_key.as_str()), text(account_id)];
@@ -375,7 +379,10 @@ impl MemberStore for D1Store {
             &args,
         )?);
         statements.push(self.stmt(&format!("SELECT {LAST_NORMAL_ADMIN} AS x"), &args)?);
-        let results = self.batch(statements).await?;
+        // The event follows the membership's own deletion (the fourth statement).
+        let results = self
+            .batch_recording(statements, 3, event, space_key)
+            .await?;
         Ok(if changes(results.get(3))? == 1 {
             AdminChange::Done
         } else if !found(results.get(4))? {
@@ -392,6 +399,7 @@ impl MemberStore for D1Store {
         permit: &Permit,
         group: &GroupRecord,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Written, PortError> {
         let space_key = permit.space_key();
         let members = serde_json::to_string(&group.member_ids)
@@ -405,7 +413,7 @@ impl MemberStore for D1Store {
             text(&members),
         ];
         let results = self
-            .batch(vec![
+            .batch_recording(vec![
                 self.stmt(
                     "INSERT INTO groups (id, space_key, name, name_key, created_at) \
                      SELECT ?1, ?2, ?3, ?4, ?5 \
@@ -419,7 +427,7 @@ impl MemberStore for D1Store {
                      WHERE EXISTS (SELECT 1 FROM groups WHERE id = ?1 AND created_at = ?5)",
                     &args,
                 )?,
-            ])
+            ], 0, event, space_key)
             .await?;
         Ok(if changes(results.first())? == 1 {
             Written::Done
@@ -433,6 +441,7 @@ impl MemberStore for D1Store {
         permit: &Permit,
         id: &str,
         name: &str,
+        event: &Event,
     ) -> Result<Written, PortError> {
         let space_key = permit.space_key();
         let args = [
@@ -442,7 +451,7 @@ impl MemberStore for D1Store {
             text(&group_name_key(name)),
         ];
         let results = self
-            .batch(vec![
+            .batch_recording(vec![
                 self.stmt(
                     "UPDATE groups SET name = ?3, name_key = ?4 WHERE space_key = ?1 AND id = ?2 \
                      AND NOT EXISTS (SELECT 1 FROM groups WHERE space_key = ?1 AND name_key = ?4 AND id <> ?2)",
@@ -452,7 +461,7 @@ impl MemberStore for D1Store {
                     "SELECT 1 AS x FROM groups WHERE space_key = ?1 AND id = ?2",
                     &args[..2],
                 )?,
-            ])
+            ], 0, event, space_key)
             .await?;
         // D1 counts the rows the version trigger changed too (migrations/0016).
         Ok(if changes(results.first())? >= 1 {
@@ -464,18 +473,31 @@ impl MemberStore for D1Store {
         })
     }
 
-    async fn delete_group(&self, permit: &Permit, id: &str) -> Result<Written, PortError> {
+    async fn delete_group(
+        &self,
+        permit: &Permit,
+        id: &str,
+        event: &Event,
+    ) -> Result<Written, PortError> {
         let space_key = permit.space_key();
         let args = [text(space_key.as_str()), text(id)];
         let ours = "group_id IN (SELECT id FROM groups WHERE space_key = ?1 AND id = ?2)";
+        // The event goes first, guarded as the deletion is, so that it can still name
+        // the group.
         let results = self
             .batch(vec![
+                self.event_stmt_where(
+                    space_key,
+                    event,
+                    "EXISTS (SELECT 1 FROM groups WHERE space_key = ?1 AND id = ?2)",
+                    &args,
+                )?,
                 self.stmt(&format!("DELETE FROM project_groups WHERE {ours}"), &args)?,
                 self.stmt(&format!("DELETE FROM group_members WHERE {ours}"), &args)?,
                 self.stmt("DELETE FROM groups WHERE space_key = ?1 AND id = ?2", &args)?,
             ])
             .await?;
-        Ok(if changes(results.get(2))? == 1 {
+        Ok(if changes(results.get(3))? == 1 {
             Written::Done
         } else {
             Written::Missing
@@ -490,6 +512,7 @@ impl MemberStore for D1Store {
         add: bool,
         actor: &str,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Written, PortError> {
         let space_key = permit.space_key();
         let args = [
@@ -527,16 +550,21 @@ impl MemberStore for D1Store {
             )?
         };
         let results = self
-            .batch(vec![
-                self.stmt(&format!("SELECT 1 AS x WHERE {may}"), &args)?,
-                change,
-                self.stmt(
-                    "SELECT 1 AS x FROM groups g JOIN memberships m \
+            .batch_recording(
+                vec![
+                    self.stmt(&format!("SELECT 1 AS x WHERE {may}"), &args)?,
+                    change,
+                    self.stmt(
+                        "SELECT 1 AS x FROM groups g JOIN memberships m \
                        ON m.space_key = g.space_key AND m.account_id = ?3 \
                      WHERE g.space_key = ?1 AND g.id = ?2",
-                    &args[..3],
-                )?,
-            ])
+                        &args[..3],
+                    )?,
+                ],
+                1,
+                event,
+                space_key,
+            )
             .await?;
         Ok(if !found(results.get(2))? {
             Written::Missing

@@ -4,11 +4,11 @@
 //! anywhere else. A write is a compare-and-set on it.
 
 use orgpass_app::ports::{
-    GroupWrite, GroupWritten, NewScimGroup, PortError, ScimGroupRecord, ScimGroupStore,
+    Event, GroupWrite, GroupWritten, NewScimGroup, PortError, ScimAccess, ScimGroupRecord,
+    ScimGroupStore,
 };
 use orgpass_core::{
     invitation::group_name_key,
-    pass::Pass,
     scim::groups::{GroupAttr, GroupFilter},
     SpaceKey, Timestamp, TokenHash,
 };
@@ -172,7 +172,7 @@ impl ScimGroupStore for D1Store {
         offset: u32,
         limit: u32,
         members: bool,
-    ) -> Result<Option<(Pass, u64, Vec<ScimGroupRecord>)>, PortError> {
+    ) -> Result<Option<(ScimAccess, u64, Vec<ScimGroupRecord>)>, PortError> {
         // Each statement its own argument list, so that none has a gap before the
         // filter's values: the count's and the page's differ by the window.
         let who = [text(space_key.as_str()), text(&secret.to_hex())];
@@ -222,7 +222,7 @@ impl ScimGroupStore for D1Store {
         secret: &TokenHash,
         now: Timestamp,
         id: &str,
-    ) -> Result<Option<(Pass, Option<ScimGroupRecord>)>, PortError> {
+    ) -> Result<Option<(ScimAccess, Option<ScimGroupRecord>)>, PortError> {
         let mut statements = self.token_statements(space_key, secret, now)?;
         statements.push(self.stmt(
             &format!("{} AND {TOKEN_VALID} AND g.id = ?3", group_sql(true)),
@@ -256,6 +256,7 @@ impl ScimGroupStore for D1Store {
         &self,
         space_key: &SpaceKey,
         group: &NewScimGroup<'_>,
+        event: &Event,
     ) -> Result<GroupWritten, PortError> {
         let args = [
             text(space_key.as_str()),
@@ -269,7 +270,7 @@ impl ScimGroupStore for D1Store {
         let free = "NOT EXISTS (SELECT 1 FROM groups WHERE space_key = ?1 AND name_key = ?4)";
         let users = all_users("?7");
         let results = self
-            .batch(vec![
+            .batch_recording(vec![
                 self.stmt(
                     &format!("SELECT 1 AS found, 1 AS current, {free} AS free, {users} AS users"),
                     &args,
@@ -291,7 +292,7 @@ impl ScimGroupStore for D1Store {
                     &args,
                 )?,
                 self.stmt(&format!("{} AND g.id = ?2", group_sql(true)), &args)?,
-            ])
+            ], 1, event, space_key)
             .await?;
         if changes(results.get(1))? == 1 {
             return written(results.get(3));
@@ -303,6 +304,7 @@ impl ScimGroupStore for D1Store {
         &self,
         space_key: &SpaceKey,
         write: &GroupWrite<'_>,
+        event: &Event,
     ) -> Result<GroupWritten, PortError> {
         #[allow(clippy::cast_possible_wrap)]
         let expected = write.expected as i64; // a counter far below i64::MAX
@@ -328,7 +330,7 @@ impl ScimGroupStore for D1Store {
         // only if it wrote (`won`: the row carries this write's random id).
         let won = "EXISTS (SELECT 1 FROM groups WHERE id = ?2 AND write_id = ?9)";
         let results = self
-            .batch(vec![
+            .batch_recording(vec![
                 self.stmt(
                     &format!(
                         "SELECT {found} AS found, {current} AS current, {free} AS free, \
@@ -354,7 +356,7 @@ impl ScimGroupStore for D1Store {
                 )?,
                 self.stmt(&joining("?2", "?7", "?10", won), &args)?,
                 self.stmt(&format!("{} AND g.id = ?2", group_sql(true)), &args)?,
-            ])
+            ], 1, event, space_key)
             .await?;
         // D1 counts the rows its triggers changed too (the version's).
         if changes(results.get(1))? >= 1 {

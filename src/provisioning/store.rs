@@ -5,8 +5,9 @@
 //! the SQL.
 
 use orgpass_app::ports::{
-    PortError, ProvisionedAccount, ProvisioningFacts, ScimRefusalRecord, ScimStore,
-    ScimTokenRecord, ScimUserRecord, UserWrite, UserWritten, PROVISIONED_SHOWN, SCIM_REFUSALS_KEPT,
+    Event, PortError, ProvisionedAccount, ProvisioningFacts, ScimAccess, ScimRefusalRecord,
+    ScimStore, ScimTokenRecord, ScimUserRecord, UserWrite, UserWritten, PROVISIONED_SHOWN,
+    SCIM_REFUSALS_KEPT,
 };
 use orgpass_core::{
     pass::Pass,
@@ -95,6 +96,7 @@ struct TokenRow {
 
 #[derive(Deserialize)]
 struct PassRow {
+    token_id: String,
     pass_status: String,
     pass_trial_ends_at: Option<f64>,
     pass_current_period_end: Option<f64>,
@@ -177,9 +179,10 @@ impl D1Store {
             )?,
             self.stmt(
                 &format!(
-                    "SELECT o.pass_status, o.pass_trial_ends_at, o.pass_current_period_end, \
-                            o.pass_cancel_at \
-                     FROM organizations o WHERE o.space_key = ?1 AND {TOKEN_VALID}"
+                    "SELECT t.id AS token_id, o.pass_status, o.pass_trial_ends_at, \
+                            o.pass_current_period_end, o.pass_cancel_at \
+                     FROM organizations o JOIN scim_tokens t ON t.space_key = o.space_key \
+                     WHERE o.space_key = ?1 AND t.token_hash = ?2 AND {TOKEN_VALID}"
                 ),
                 &args,
             )?,
@@ -257,22 +260,25 @@ pub(crate) fn provisioning_from(results: &[D1Result]) -> Result<ProvisioningFact
     })
 }
 
-/// The add-on state read by the second of [`D1Store::token_statements`].
+/// The token and add-on state read by the second of [`D1Store::token_statements`].
 pub(crate) fn pass_of(
     result: Option<&D1Result>,
     space_key: &SpaceKey,
-) -> Result<Option<Pass>, PortError> {
+) -> Result<Option<ScimAccess>, PortError> {
     let Some(row) = rows::<PassRow>(result)?.into_iter().next() else {
         return Ok(None);
     };
-    Pass::from_columns(
+    let pass = Pass::from_columns(
         &row.pass_status,
         row.pass_trial_ends_at.map(millis),
         row.pass_current_period_end.map(millis),
         row.pass_cancel_at.map(millis),
     )
-    .map(Some)
-    .ok_or_else(|| PortError(format!("d1: stored pass state of {}", space_key.as_str())))
+    .ok_or_else(|| PortError(format!("d1: stored pass state of {}", space_key.as_str())))?;
+    Ok(Some(ScimAccess {
+        token_id: row.token_id,
+        pass,
+    }))
 }
 
 impl ScimStore for D1Store {
@@ -312,8 +318,9 @@ impl ScimStore for D1Store {
         token: &ScimTokenRecord,
         secret: &TokenHash,
         created_by: &str,
+        event: &Event,
     ) -> Result<(), PortError> {
-        self.one(self.stmt(
+        let insert = self.stmt(
             "INSERT INTO scim_tokens (id, space_key, token_hash, created_at, created_by) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
             &[
@@ -323,8 +330,9 @@ impl ScimStore for D1Store {
                 time(token.created_at),
                 text(created_by),
             ],
-        )?)
-        .await?;
+        )?;
+        self.batch_recording(vec![insert], 0, event, permit.space_key())
+            .await?;
         Ok(())
     }
 
@@ -333,14 +341,20 @@ impl ScimStore for D1Store {
         tokens_from(Some(&result))
     }
 
-    async fn delete_scim_token(&self, permit: &Permit, id: &str) -> Result<bool, PortError> {
-        let result = self
-            .one(self.stmt(
-                "DELETE FROM scim_tokens WHERE space_key = ?1 AND id = ?2",
-                &[text(permit.space_key().as_str()), text(id)],
-            )?)
+    async fn delete_scim_token(
+        &self,
+        permit: &Permit,
+        id: &str,
+        event: &Event,
+    ) -> Result<bool, PortError> {
+        let delete = self.stmt(
+            "DELETE FROM scim_tokens WHERE space_key = ?1 AND id = ?2",
+            &[text(permit.space_key().as_str()), text(id)],
+        )?;
+        let results = self
+            .batch_recording(vec![delete], 0, event, permit.space_key())
             .await?;
-        Ok(changes(Some(&result))? == 1)
+        Ok(changes(results.first())? == 1)
     }
 
     async fn use_scim_token(
@@ -348,7 +362,7 @@ impl ScimStore for D1Store {
         space_key: &SpaceKey,
         secret: &TokenHash,
         now: Timestamp,
-    ) -> Result<Option<Pass>, PortError> {
+    ) -> Result<Option<ScimAccess>, PortError> {
         let results = self
             .batch(self.token_statements(space_key, secret, now)?)
             .await?;
@@ -363,7 +377,7 @@ impl ScimStore for D1Store {
         filter: Option<&UserFilter>,
         offset: u32,
         limit: u32,
-    ) -> Result<Option<(Pass, u64, Vec<ScimUserRecord>)>, PortError> {
+    ) -> Result<Option<(ScimAccess, u64, Vec<ScimUserRecord>)>, PortError> {
         // Each statement its own argument list, so that none has a gap before the
         // filter's values: the count's and the page's differ by the window.
         let who = [text(space_key.as_str()), text(&secret.to_hex())];
@@ -418,7 +432,7 @@ impl ScimStore for D1Store {
         secret: &TokenHash,
         now: Timestamp,
         id: &str,
-    ) -> Result<Option<(Pass, Option<ScimUserRecord>)>, PortError> {
+    ) -> Result<Option<(ScimAccess, Option<ScimUserRecord>)>, PortError> {
         let mut statements = self.token_statements(space_key, secret, now)?;
         statements.push(self.stmt(
             &format!("{USER_SQL} AND {TOKEN_VALID} AND a.id = ?3"),
@@ -456,6 +470,7 @@ impl ScimStore for D1Store {
         &self,
         space_key: &SpaceKey,
         write: &UserWrite<'_>,
+        event: &Event,
     ) -> Result<UserWritten, PortError> {
         let u = write.user;
         let args = [
@@ -523,7 +538,10 @@ impl ScimStore for D1Store {
                 &args,
             )?);
         }
-        let results = self.batch(statements).await?;
+        // The event follows the compare-and-set (the second statement).
+        let results = self
+            .batch_recording(statements, 1, event, space_key)
+            .await?;
         if changes(results.get(1))? >= 1 {
             return Ok(UserWritten::Done);
         }

@@ -8,7 +8,7 @@
 //! so the statements after it act only for the batch whose insert won.
 
 use orgpass_app::ports::{
-    AccountRecord, AcsState, AdminChange, AuthenticationPage, FailureKind, ManagedRefusal,
+    AccountRecord, AcsState, AdminChange, AuthenticationPage, Event, FailureKind, ManagedRefusal,
     NewManagedAccount, NewSsoRequest, PortError, SamlRecord, SsoCompletion, SsoFailureRecord,
     SsoOutcome, SsoRequestRecord, SsoStarted, SsoStore, SSO_ANONYMOUS_FAILURES_KEPT,
     SSO_ANONYMOUS_FAILURES_PER_IP, SSO_FAILURES_KEPT, SSO_FAILURE_DAYS, SSO_VERIFIED_FAILURES_KEPT,
@@ -296,6 +296,7 @@ impl SsoStore for D1Store {
         &self,
         permit: &Permit,
         account: &NewManagedAccount,
+        event: &Event,
     ) -> Result<Result<(), ManagedRefusal>, PortError> {
         let space_key = permit.space_key();
         let groups = serde_json::Value::from(account.group_ids.clone()).to_string();
@@ -384,7 +385,10 @@ impl SsoStore for D1Store {
                 )?,
             );
         }
-        let results = self.batch(statements).await?;
+        // The event follows the account's insertion (the third statement).
+        let results = self
+            .batch_recording(statements, 2, event, space_key)
+            .await?;
         if changes(results.get(2))? == 1 {
             return Ok(Ok(()));
         }
@@ -415,26 +419,33 @@ impl SsoStore for D1Store {
         &self,
         permit: &Permit,
         account_id: &str,
+        event: &Event,
     ) -> Result<AdminChange, PortError> {
         let space_key = permit.space_key();
         let args = [text(space_key.as_str()), text(account_id)];
         // Its memberships, groups, project roles, sessions and tokens go with it (the
-        // foreign keys cascade).
+        // foreign keys cascade). The event goes first, guarded by the deletion's own
+        // condition, so that it can still name the account's email.
+        let deletes = format!(
+            "id = ?2 AND managed_by = ?1 AND NOT {}",
+            crate::members::store::LAST_ADMIN_ANYWHERE
+        );
         let results = self
             .batch(vec![
-                self.ending_sessions(
-                    &format!(
-                        "DELETE FROM accounts WHERE id = ?2 AND managed_by = ?1 AND NOT {}",
-                        crate::members::store::LAST_ADMIN_ANYWHERE
-                    ),
+                self.event_stmt_where(
+                    space_key,
+                    event,
+                    &format!("EXISTS (SELECT 1 FROM accounts WHERE {deletes})"),
                     &args,
                 )?,
+                self.ending_sessions(&format!("DELETE FROM accounts WHERE {deletes}"), &args)?,
                 self.stmt(
                     "SELECT 1 AS x FROM accounts WHERE id = ?2 AND managed_by = ?1",
                     &args,
                 )?,
             ])
             .await?;
+        let results = results.get(1..).unwrap_or_default();
         Ok(if changes(results.first())? >= 1 {
             AdminChange::Done
         } else if found(results.get(1))? {

@@ -141,6 +141,8 @@ pub struct Ctx {
     pub kv: Option<worker::KvStore>,
     /// Outgoing DoH requests made by this request.
     pub fetches: std::rc::Rc<std::cell::Cell<u32>>,
+    /// The request's client (address, user agent); `None` for a scheduled run.
+    pub client: Option<orgpass_app::ports::Client>,
 }
 
 impl Ctx {
@@ -166,6 +168,7 @@ impl Ctx {
             config: Config {
                 base_url: self.settings.base_url.clone(),
             },
+            client: self.client.clone(),
         }
     }
 

@@ -19,6 +19,7 @@
 )]
 
 mod accounts;
+mod audit;
 mod browser;
 mod capture;
 mod client;
@@ -220,6 +221,7 @@ fn tests() -> Vec<(&'static str, TestFn)> {
     all.extend(oidc::TESTS.iter().copied());
     all.extend(saml_backends::TESTS.iter().copied());
     all.extend(scim::TESTS.iter().copied());
+    all.extend(audit::TESTS.iter().copied());
     all.extend(scim_groups::TESTS.iter().copied());
     all.extend(browser::TESTS.iter().copied());
     all

@@ -499,5 +499,6 @@ pub fn app(now: i64) -> App<MemoryStore, NativePbkdf2, CountingRandom> {
         config: Config {
             base_url: "http://orgpass.test".to_owned(),
         },
+        client: None,
     }
 }

@@ -8,6 +8,7 @@
 //! with the fakes of [`fake`].
 
 pub mod accounts;
+pub mod audit;
 pub mod clients;
 pub mod domains;
 pub mod error;
@@ -54,6 +55,9 @@ pub struct App<S, H, R> {
     pub now: Timestamp,
     /// Settings.
     pub config: Config,
+    /// The request's client (address and user agent), which the audit log records;
+    /// `None` for a scheduled run.
+    pub client: Option<ports::Client>,
 }
 
 impl<S, H, R: Random> App<S, H, R> {
@@ -64,6 +68,20 @@ impl<S, H, R: Random> App<S, H, R> {
             .fill(&mut bytes)
             .map_err(AppError::Unavailable)?;
         Ok(bytes)
+    }
+
+    /// The audit event of `action` by `actor` now, from this request's client
+    /// (docs/api.md "Audit log"); its targets are added with [`ports::Event::target`].
+    #[must_use]
+    pub fn event(&self, action: orgpass_core::audit::Action, actor: ports::Actor) -> ports::Event {
+        ports::Event {
+            action,
+            actor,
+            targets: Vec::new(),
+            outcome: orgpass_core::audit::Outcome::Success,
+            at: self.now,
+            client: self.client.clone(),
+        }
     }
 
     /// A fresh opaque id with `prefix`.

@@ -6,6 +6,7 @@
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64URL, Engine};
 use orgpass_core::{
+    audit::Action,
     invitation::group_name,
     policy::{authorize, may_hold_privileges, permit, sees_group, sees_member, OrgAction, Permit},
     FieldError, Invalid, Role, SpaceKey, TokenHash,
@@ -14,7 +15,7 @@ use orgpass_core::{
 use super::{
     orgs::{decide, OrgView},
     ports::{
-        AccountStore, AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore,
+        AccountStore, Actor, AdminChange, GroupRecord, MemberChange, MemberRecord, MemberStore,
         MemberUpdate, OrgStore, Random, Written,
     },
     App, AppError,
@@ -165,9 +166,12 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             role,
             can_invite: input.can_invite,
         };
+        let event = self
+            .event(Action::MemberRoleChanged, Actor::account(&view.viewer.id))
+            .target("account", account_id, None);
         match self
             .store
-            .update_member(&permit, account_id, &view.viewer.id, update)
+            .update_member(&permit, account_id, &view.viewer.id, update, &event)
             .await?
         {
             MemberChange::Done(member) => Ok(member),
@@ -191,8 +195,15 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         key: &str,
         account_id: &str,
     ) -> Result<(), AppError> {
-        let (_, permit) = self.member(token, key, OrgAction::ManageMembers).await?;
-        match self.store.delete_membership(&permit, account_id).await? {
+        let (view, permit) = self.member(token, key, OrgAction::ManageMembers).await?;
+        let event = self
+            .event(Action::MemberRemoved, Actor::account(&view.viewer.id))
+            .target("account", account_id, None);
+        match self
+            .store
+            .delete_membership(&permit, account_id, &event)
+            .await?
+        {
             AdminChange::Done => Ok(()),
             AdminChange::Missing => Err(AppError::NotFound),
             AdminChange::LastAdmin => Err(AppError::LastAdmin),
@@ -211,11 +222,11 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         if view.viewer.managed {
             return Err(AppError::ManagedAccount);
         }
-        match self
-            .store
-            .delete_membership(&permit, &view.viewer.id)
-            .await?
-        {
+        let me = &view.viewer.id;
+        let event = self
+            .event(Action::MemberLeft, Actor::account(me))
+            .target("account", me, None);
+        match self.store.delete_membership(&permit, me, &event).await? {
             AdminChange::Done => Ok(()),
             AdminChange::Missing => Err(AppError::NotFound),
             AdminChange::LastAdmin => Err(AppError::LastAdmin),
@@ -271,7 +282,14 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
             name,
             member_ids,
         };
-        match self.store.insert_group(&permit, &group, self.now).await? {
+        let event = self
+            .event(Action::GroupCreated, Actor::account(&view.viewer.id))
+            .target("group", &group.id, Some(&group.name));
+        match self
+            .store
+            .insert_group(&permit, &group, self.now, &event)
+            .await?
+        {
             Written::Done => Ok(group),
             Written::Missing | Written::Refused => Err(AppError::GroupNameTaken),
         }
@@ -313,10 +331,13 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         name: &str,
     ) -> Result<GroupRecord, AppError> {
         let name = group_name(name)?;
-        let (_, group, permit) = self.managed_group(token, key, group_id).await?;
+        let (view, group, permit) = self.managed_group(token, key, group_id).await?;
+        let event = self
+            .event(Action::GroupRenamed, Actor::account(&view.viewer.id))
+            .target("group", group_id, Some(&name));
         match self
             .store
-            .update_group_name(&permit, group_id, &name)
+            .update_group_name(&permit, group_id, &name, &event)
             .await?
         {
             Written::Done => Ok(GroupRecord { name, ..group }),
@@ -335,8 +356,11 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         key: &str,
         group_id: &str,
     ) -> Result<(), AppError> {
-        let (_, _, permit) = self.managed_group(token, key, group_id).await?;
-        match self.store.delete_group(&permit, group_id).await? {
+        let (view, group, permit) = self.managed_group(token, key, group_id).await?;
+        let event = self
+            .event(Action::GroupDeleted, Actor::account(&view.viewer.id))
+            .target("group", group_id, Some(&group.name));
+        match self.store.delete_group(&permit, group_id, &event).await? {
             Written::Done => Ok(()),
             _ => Err(AppError::NotFound),
         }
@@ -355,7 +379,16 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
         account_id: &str,
         add: bool,
     ) -> Result<(), AppError> {
-        let (view, _, permit) = self.managed_group(token, key, group_id).await?;
+        let (view, group, permit) = self.managed_group(token, key, group_id).await?;
+        let action = if add {
+            Action::GroupMemberAdded
+        } else {
+            Action::GroupMemberRemoved
+        };
+        let event = self
+            .event(action, Actor::account(&view.viewer.id))
+            .target("group", group_id, Some(&group.name))
+            .target("account", account_id, None);
         match self
             .store
             .write_group_member(
@@ -365,6 +398,7 @@ impl<S: AccountStore + OrgStore + MemberStore, H, R: Random> App<S, H, R> {
                 add,
                 &view.viewer.id,
                 self.now,
+                &event,
             )
             .await?
         {

@@ -16,6 +16,7 @@
 //! the person sees; the person is told only what to ask an administrator to check.
 
 use orgpass_core::{
+    audit::Action,
     policy::OrgAction,
     saml_settings::{SamlSettings, SpUrls},
     time::MINUTE_MS,
@@ -28,10 +29,10 @@ use saml_sp::{request::AuthnRequest, Expectations, Pending, SamlError};
 use super::{
     orgs::{decide, OrgView},
     ports::{
-        AccountRecord, AccountStore, AdminChange, Client, DomainStore, FailureKind, ManagedRefusal,
-        MemberRecord, NewManagedAccount, NewSsoRequest, OrgStore, ProvisioningFacts, Random,
-        SamlRecord, SignatureVerifier, SsoCompletion, SsoFailureRecord, SsoOutcome,
-        SsoRequestRecord, SsoStarted, SsoStore,
+        AccountRecord, AccountStore, Actor, AdminChange, Client, DomainStore, FailureKind,
+        ManagedRefusal, MemberRecord, NewManagedAccount, NewSsoRequest, OrgStore,
+        ProvisioningFacts, Random, SamlRecord, SignatureVerifier, SsoCompletion, SsoFailureRecord,
+        SsoOutcome, SsoRequestRecord, SsoStarted, SsoStore,
     },
     App, AppError,
 };
@@ -444,7 +445,17 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
             provisioned: None,
             now: self.now,
         };
-        match self.store.insert_managed_account(&permit, &account).await? {
+        let event = self
+            .event(
+                Action::ManagedAccountCreated,
+                Actor::account(&view.viewer.id),
+            )
+            .target("account", &account_id, Some(email.as_str()));
+        match self
+            .store
+            .insert_managed_account(&permit, &account, &event)
+            .await?
+        {
             Ok(()) => Ok(MemberRecord {
                 account_id,
                 email,
@@ -483,10 +494,16 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         key: &str,
         account_id: &str,
     ) -> Result<(), AppError> {
-        let (_, permit) = self.member(token, key, OrgAction::ManageMembers).await?;
+        let (view, permit) = self.member(token, key, OrgAction::ManageMembers).await?;
+        let event = self
+            .event(
+                Action::ManagedAccountDeleted,
+                Actor::account(&view.viewer.id),
+            )
+            .target("account", account_id, None);
         match self
             .store
-            .delete_managed_account(&permit, account_id)
+            .delete_managed_account(&permit, account_id, &event)
             .await?
         {
             AdminChange::Done => Ok(()),

@@ -10,6 +10,7 @@
 //! `wasm-bindgen`, `js-sys` or `web-sys` dependency, so the compiler keeps it pure.
 
 pub mod account;
+pub mod audit;
 pub mod dns;
 pub mod email;
 pub mod invitation;

@@ -41,6 +41,8 @@ pub enum OrgAction {
     EditProfile,
     /// Apply for, upgrade or cancel the SSO add-on (the plan); domains.
     ManagePlan,
+    /// Read and export the audit log.
+    ReadAuditLog,
     /// List members and groups (what each sees is [`sees_member`] / [`sees_group`]).
     ListMembers,
     /// Change someone's role or privilege, remove someone, set a group's role.
@@ -202,6 +204,9 @@ mod tests {
             (Ad, A::ManagePlan, true, true),
             (M, A::ManagePlan, false, false),
             (G, A::ManagePlan, false, false),
+            (Ad, A::ReadAuditLog, true, true),
+            (M, A::ReadAuditLog, false, false),
+            (G, A::ReadAuditLog, false, false),
             (Ad, A::ListMembers, true, true),
             (M, A::ListMembers, true, true),
             (G, A::ListMembers, true, true),

@@ -93,7 +93,8 @@ pub enum AdminChange {
     LastNormalAdmin,
 }
 
-/// Members and groups.
+/// Members and groups. Every write takes the audit [`Event`] it records, which the store
+/// writes in the same batch only if the change is made.
 pub trait MemberStore {
     /// The viewer's context, one page of members and the groups, in one round trip.
     ///
@@ -133,6 +134,7 @@ pub trait MemberStore {
         account_id: &str,
         viewer: &str,
         update: MemberUpdate,
+        event: &Event,
     ) -> Result<MemberChange, PortError>;
 
     /// Removes a member with their group, project and creator rows, atomically;
@@ -145,6 +147,7 @@ pub trait MemberStore {
         &self,
         permit: &Permit,
         account_id: &str,
+        event: &Event,
     ) -> Result<AdminChange, PortError>;
 
     /// Creates a group (with its first member, if given); [`Written::Refused`] when the
@@ -157,6 +160,7 @@ pub trait MemberStore {
         permit: &Permit,
         group: &GroupRecord,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Written, PortError>;
 
     /// Renames a group; [`Written::Refused`] when the name is taken.
@@ -168,13 +172,19 @@ pub trait MemberStore {
         permit: &Permit,
         id: &str,
         name: &str,
+        event: &Event,
     ) -> Result<Written, PortError>;
 
     /// Deletes a group (its memberships and project roles go with it).
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn delete_group(&self, permit: &Permit, id: &str) -> Result<Written, PortError>;
+    async fn delete_group(
+        &self,
+        permit: &Permit,
+        id: &str,
+        event: &Event,
+    ) -> Result<Written, PortError>;
 
     /// Adds (`add`) or removes a member of a group on behalf of `actor`;
     /// [`Written::Missing`] when the group or the member is not this organization's,
@@ -183,6 +193,7 @@ pub trait MemberStore {
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
+    #[allow(clippy::too_many_arguments)]
     async fn write_group_member(
         &self,
         permit: &Permit,
@@ -191,6 +202,7 @@ pub trait MemberStore {
         add: bool,
         actor: &str,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Written, PortError>;
 
     /// Sets the organization role of every member of a group; returns how many

@@ -12,6 +12,7 @@
 use std::fmt;
 
 mod accounts;
+mod audit;
 mod clients;
 mod domains;
 mod invitations;
@@ -27,6 +28,7 @@ mod sso;
 mod two_step;
 
 pub use accounts::*;
+pub use audit::*;
 pub use clients::*;
 pub use domains::*;
 pub use invitations::*;

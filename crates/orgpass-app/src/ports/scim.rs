@@ -7,7 +7,16 @@ use orgpass_core::{
     Email, SpaceKey, Timestamp, TokenHash,
 };
 
-use super::PortError;
+use super::{Event, PortError};
+
+/// An IdP's accepted token: which one, and its organization's add-on state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScimAccess {
+    /// The token's id (the audit log's SCIM actor).
+    pub token_id: String,
+    /// The organization's add-on state.
+    pub pass: Pass,
+}
 
 /// A provisioning token as administrators see it (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,13 +119,19 @@ pub trait ScimStore {
         token: &ScimTokenRecord,
         secret: &TokenHash,
         created_by: &str,
+        event: &Event,
     ) -> Result<(), PortError>;
 
     /// The permit's organization's tokens, oldest first.
     async fn read_scim_tokens(&self, permit: &Permit) -> Result<Vec<ScimTokenRecord>, PortError>;
 
     /// Deletes one of the permit's organization's tokens (`false`: no such token there).
-    async fn delete_scim_token(&self, permit: &Permit, id: &str) -> Result<bool, PortError>;
+    async fn delete_scim_token(
+        &self,
+        permit: &Permit,
+        id: &str,
+        event: &Event,
+    ) -> Result<bool, PortError>;
 
     /// The add-on state of `space_key` when `secret` is one of its tokens, noting the
     /// use (at most once a minute per token); `None` for any other secret.
@@ -125,7 +140,7 @@ pub trait ScimStore {
         space_key: &SpaceKey,
         secret: &TokenHash,
         now: Timestamp,
-    ) -> Result<Option<Pass>, PortError>;
+    ) -> Result<Option<ScimAccess>, PortError>;
 
     /// When `secret` is a token of `space_key`: its use noted (as [`Self::use_scim_token`]),
     /// the organization's add-on state, and one page of its managed accounts matching
@@ -139,7 +154,7 @@ pub trait ScimStore {
         filter: Option<&UserFilter>,
         offset: u32,
         limit: u32,
-    ) -> Result<Option<(Pass, u64, Vec<ScimUserRecord>)>, PortError>;
+    ) -> Result<Option<(ScimAccess, u64, Vec<ScimUserRecord>)>, PortError>;
 
     /// When `secret` is a token of `space_key`: its use noted, the organization's add-on
     /// state and its managed account `id` (if any), in one batch. `None` for any other
@@ -150,7 +165,7 @@ pub trait ScimStore {
         secret: &TokenHash,
         now: Timestamp,
         id: &str,
-    ) -> Result<Option<(Pass, Option<ScimUserRecord>)>, PortError>;
+    ) -> Result<Option<(ScimAccess, Option<ScimUserRecord>)>, PortError>;
 
     /// One managed account of the organization.
     async fn scim_user(
@@ -166,6 +181,7 @@ pub trait ScimStore {
         &self,
         space_key: &SpaceKey,
         write: &UserWrite<'_>,
+        event: &Event,
     ) -> Result<UserWritten, PortError>;
 }
 
@@ -257,7 +273,7 @@ pub trait ScimGroupStore {
         offset: u32,
         limit: u32,
         members: bool,
-    ) -> Result<Option<(Pass, u64, Vec<ScimGroupRecord>)>, PortError>;
+    ) -> Result<Option<(ScimAccess, u64, Vec<ScimGroupRecord>)>, PortError>;
 
     /// When `secret` is a token of `space_key`: its use noted, the add-on state and the
     /// group `id` (if the organization's), in one batch. `None` for any other secret.
@@ -267,7 +283,7 @@ pub trait ScimGroupStore {
         secret: &TokenHash,
         now: Timestamp,
         id: &str,
-    ) -> Result<Option<(Pass, Option<ScimGroupRecord>)>, PortError>;
+    ) -> Result<Option<(ScimAccess, Option<ScimGroupRecord>)>, PortError>;
 
     /// One group of the organization.
     async fn scim_group(
@@ -282,6 +298,7 @@ pub trait ScimGroupStore {
         &self,
         space_key: &SpaceKey,
         group: &NewScimGroup<'_>,
+        event: &Event,
     ) -> Result<GroupWritten, PortError>;
 
     /// Writes a group if it is still at `write.expected` (one batch), and reads it back.
@@ -289,5 +306,6 @@ pub trait ScimGroupStore {
         &self,
         space_key: &SpaceKey,
         write: &GroupWrite<'_>,
+        event: &Event,
     ) -> Result<GroupWritten, PortError>;
 }

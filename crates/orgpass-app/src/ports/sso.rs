@@ -302,6 +302,7 @@ pub trait SsoStore {
         &self,
         permit: &Permit,
         account: &NewManagedAccount,
+        event: &Event,
     ) -> Result<Result<(), ManagedRefusal>, PortError>;
 
     /// Deletes a managed account of the organization (`Refused`: it is the last
@@ -310,6 +311,7 @@ pub trait SsoStore {
         &self,
         permit: &Permit,
         account_id: &str,
+        event: &Event,
     ) -> Result<AdminChange, PortError>;
 
     /// Stores a login in flight for the organization with this ID, if it has SAML

@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 
 use orgpass_core::{
+    audit::Action,
     scim::{
         groups::{group_filter, GroupInput, GROUP_SHAPE},
         patch,
@@ -150,7 +151,15 @@ impl<S: ScimStore + ScimGroupStore, H, R: Random> App<S, H, R> {
         };
         match self
             .store
-            .insert_scim_group(&client.space_key, &group)
+            .insert_scim_group(
+                &client.space_key,
+                &group,
+                &self.event(Action::ScimGroupCreated, client.actor()).target(
+                    "group",
+                    &id,
+                    Some(&input.name),
+                ),
+            )
             .await?
         {
             GroupWritten::Done(g) => Ok(g),
@@ -242,6 +251,15 @@ impl<S: ScimStore + ScimGroupStore, H, R: Random> App<S, H, R> {
                 .filter(|m| !wanted.contains(m.as_str()))
                 .cloned()
                 .collect();
+            // A change that changes nothing (an IdP repeating itself) writes nothing:
+            // the version and the audit log stay as they are.
+            if added.is_empty()
+                && removed.is_empty()
+                && input.name == current.name
+                && input.external_id == current.external_id
+            {
+                return Ok(current);
+            }
             let write_id = self.scim_id("wr")?;
             let write = GroupWrite {
                 id: &id,
@@ -255,7 +273,15 @@ impl<S: ScimStore + ScimGroupStore, H, R: Random> App<S, H, R> {
             };
             match self
                 .store
-                .update_scim_group(&client.space_key, &write)
+                .update_scim_group(
+                    &client.space_key,
+                    &write,
+                    &self.event(Action::ScimGroupUpdated, client.actor()).target(
+                        "group",
+                        &id,
+                        Some(&input.name),
+                    ),
+                )
                 .await?
             {
                 GroupWritten::Done(g) => return Ok(g),
@@ -279,7 +305,10 @@ impl<S: MemberStore, H, R: Random> App<S, H, R> {
     /// # Errors
     /// [`ScimError::NotFound`], [`ScimError::Unavailable`].
     pub async fn delete_scim_group(&self, client: &ScimClient, id: &str) -> Result<(), ScimError> {
-        match self.store.delete_group(&client.permit, id).await? {
+        let event = self
+            .event(Action::ScimGroupDeleted, client.actor())
+            .target("group", id, None);
+        match self.store.delete_group(&client.permit, id, &event).await? {
             Written::Done => Ok(()),
             Written::Missing | Written::Refused => Err(ScimError::NotFound),
         }

@@ -15,7 +15,7 @@
 //! was made with.
 
 use orgpass_core::{
-    pass::Pass,
+    audit::{Action, ActorType},
     policy::{self, Membership, OrgAction, Permit},
     scim::{patch::PatchError, typed::FilterError, users::InputError},
     token::TOKEN_BYTES,
@@ -24,8 +24,8 @@ use orgpass_core::{
 
 use super::{
     ports::{
-        AccountStore, DomainStore, OrgStore, PortError, Random, ScimRefusalRecord, ScimStore,
-        ScimTokenRecord,
+        AccountStore, Actor, DomainStore, OrgStore, PortError, Random, ScimAccess,
+        ScimRefusalRecord, ScimStore, ScimTokenRecord,
     },
     App, AppError,
 };
@@ -153,6 +153,19 @@ pub struct ScimClient {
     /// The token's authority: an administrator created it, and it acts for the
     /// organization's administrators on its managed accounts (`ManageMembers`).
     pub(crate) permit: Permit,
+    /// The token's id.
+    pub token_id: String,
+}
+
+impl ScimClient {
+    /// The client as the audit log's actor.
+    #[must_use]
+    pub fn actor(&self) -> Actor {
+        Actor {
+            kind: ActorType::Scim,
+            id: Some(self.token_id.clone()),
+        }
+    }
 }
 
 impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, H, R> {
@@ -175,8 +188,11 @@ impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, 
             active: true,
         };
         let secret = SecretToken::from_random(&self.random_bytes::<TOKEN_BYTES>()?);
+        let event = self
+            .event(Action::ScimTokenCreated, Actor::account(&view.viewer.id))
+            .target("scim_token", &record.id, None);
         self.store
-            .insert_scim_token(&permit, &record, &secret.hash(), &view.viewer.id)
+            .insert_scim_token(&permit, &record, &secret.hash(), &view.viewer.id, &event)
             .await?;
         Ok((record, secret))
     }
@@ -207,8 +223,11 @@ impl<S: AccountStore + OrgStore + DomainStore + ScimStore, H, R: Random> App<S, 
         key: &str,
         id: &str,
     ) -> Result<(), AppError> {
-        let (_, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
-        if self.store.delete_scim_token(&permit, id).await? {
+        let (view, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
+        let event = self
+            .event(Action::ScimTokenRevoked, Actor::account(&view.viewer.id))
+            .target("scim_token", id, None);
+        if self.store.delete_scim_token(&permit, id, &event).await? {
             Ok(())
         } else {
             Err(AppError::NotFound)
@@ -317,10 +336,10 @@ impl<S: ScimStore, H, R: Random> App<S, H, R> {
     pub(crate) fn client_of(
         &self,
         space_key: SpaceKey,
-        pass: Option<Pass>,
+        access: Option<ScimAccess>,
     ) -> Result<ScimClient, ScimError> {
-        let pass = pass.ok_or(ScimError::Unauthenticated)?;
-        if !pass.sso_allowed(self.now) {
+        let access = access.ok_or(ScimError::Unauthenticated)?;
+        if !access.pass.sso_allowed(self.now) {
             return Err(ScimError::PassInactive);
         }
         let administrators = Membership {
@@ -329,6 +348,10 @@ impl<S: ScimStore, H, R: Random> App<S, H, R> {
         };
         let permit = policy::permit(space_key.clone(), administrators, OrgAction::ManageMembers)
             .map_err(|_| ScimError::Unauthenticated)?;
-        Ok(ScimClient { space_key, permit })
+        Ok(ScimClient {
+            space_key,
+            permit,
+            token_id: access.token_id,
+        })
     }
 }

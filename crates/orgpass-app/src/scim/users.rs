@@ -3,6 +3,7 @@
 //! people), in a verified domain, under the same guards as an administrator's.
 
 use orgpass_core::{
+    audit::Action,
     scim::{
         patch,
         users::{user_filter, UserInput, USER_SHAPE},
@@ -171,7 +172,15 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
         };
         match self
             .store
-            .insert_managed_account(&client.permit, &account)
+            .insert_managed_account(
+                &client.permit,
+                &account,
+                &self.event(Action::ScimUserCreated, client.actor()).target(
+                    "account",
+                    &id,
+                    Some(input.email.as_str()),
+                ),
+            )
             .await?
         {
             Ok(()) => Ok(ScimUserRecord {
@@ -251,7 +260,13 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
     pub async fn delete_scim_user(&self, client: &ScimClient, id: &str) -> Result<(), ScimError> {
         match self
             .store
-            .delete_managed_account(&client.permit, id)
+            .delete_managed_account(
+                &client.permit,
+                id,
+                &self
+                    .event(Action::ScimUserDeleted, client.actor())
+                    .target("account", id, None),
+            )
             .await?
         {
             AdminChange::Done => Ok(()),
@@ -299,6 +314,25 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
                 updated_at,
             };
             let write_id = self.scim_id("wr")?;
+            // A change that changes nothing (an IdP repeating itself) writes nothing.
+            let unchanged = ScimUserRecord {
+                updated_at: current.updated_at,
+                ..user.clone()
+            };
+            if unchanged == current {
+                return Ok(current);
+            }
+            // Deactivation is its own event; any other write is an update.
+            let action = if user.active == Some(false) && current.active != Some(false) {
+                Action::ScimUserDeactivated
+            } else {
+                Action::ScimUserUpdated
+            };
+            let event = self.event(action, client.actor()).target(
+                "account",
+                &id,
+                Some(user.email.as_str()),
+            );
             let write = UserWrite {
                 id: &id,
                 expected: current.updated_at,
@@ -307,7 +341,7 @@ impl<S: ScimStore + SsoStore, H, R: Random> App<S, H, R> {
             };
             match self
                 .store
-                .update_scim_user(&client.space_key, &write)
+                .update_scim_user(&client.space_key, &write, &event)
                 .await?
             {
                 UserWritten::Done => return Ok(user),

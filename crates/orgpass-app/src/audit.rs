@@ -1,0 +1,60 @@
+//! Reading the audit log (docs/api.md "Audit log"): administrators only, their own
+//! organization's events only, newest first, one page per round trip. Events are written
+//! by the writes they record (each store adds the event to the change's batch).
+
+use orgpass_core::{audit::Query, policy::OrgAction, FieldError, SpaceKey, TokenHash};
+
+use super::{
+    orgs::{decide, OrgView},
+    ports::{AccountStore, AuditStore, EventRecord, OrgStore, Random},
+    App, AppError,
+};
+
+/// One page of the log.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    /// The viewer and the organization.
+    pub view: OrgView,
+    /// The events, newest first.
+    pub events: Vec<EventRecord>,
+    /// The cursor of the next (older) page, when this one is full.
+    pub next: Option<String>,
+}
+
+impl<S: AccountStore + OrgStore + AuditStore, H, R: Random> App<S, H, R> {
+    /// The page of `key`'s events that `query` asks for (administrators; one round
+    /// trip). A query that did not read is refused only for someone who may read.
+    ///
+    /// # Errors
+    /// The query's field error, [`AppError::Forbidden`], [`AppError::NotFound`],
+    /// [`AppError::Unauthenticated`], [`AppError::Unavailable`].
+    pub async fn audit_events(
+        &self,
+        token: &TokenHash,
+        key: &str,
+        query: Result<Query, FieldError>,
+    ) -> Result<AuditPage, AppError> {
+        let query = match query {
+            Ok(query) => query,
+            Err(e) => {
+                self.member(token, key, OrgAction::ReadAuditLog).await?;
+                return Err(e.into());
+            }
+        };
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let (context, events) = self
+            .store
+            .audit_page(token, self.now, &space_key, &query)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let (view, _) = decide(context, OrgAction::ReadAuditLog)?;
+        let full = u32::try_from(events.len()).unwrap_or(u32::MAX) >= query.limit;
+        let next = events
+            .last()
+            .filter(|_| full)
+            .map(|e| orgpass_core::audit::cursor(e.seq));
+        Ok(AuditPage { view, events, next })
+    }
+}

@@ -1,0 +1,110 @@
+//! The audit log (docs/api.md "Audit log"): the event a write records, and the log as
+//! administrators read it.
+
+use orgpass_core::{
+    audit::{Action, ActorType, Outcome, Query, Target},
+    SpaceKey, Timestamp, TokenHash,
+};
+
+use super::{Client, MemberContext, PortError};
+
+/// Who acted. The store copies an account's email and name into the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// What kind of actor.
+    pub kind: ActorType,
+    /// An account's id, a provisioning token's id; `None` for the operator and the Cron.
+    pub id: Option<String>,
+}
+
+impl Actor {
+    /// A signed-in account.
+    #[must_use]
+    pub fn account(id: &str) -> Self {
+        Self {
+            kind: ActorType::Account,
+            id: Some(id.to_owned()),
+        }
+    }
+}
+
+/// An event to record with the change it describes: the store writes it in the change's
+/// batch, right after the change's statement, and only if that statement changed a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// What happened.
+    pub action: Action,
+    /// Who did it.
+    pub actor: Actor,
+    /// To what.
+    pub targets: Vec<Target>,
+    /// Whether it happened.
+    pub outcome: Outcome,
+    /// When.
+    pub at: Timestamp,
+    /// From where (none for the Cron).
+    pub client: Option<Client>,
+}
+
+impl Event {
+    /// The event with `target` added.
+    #[must_use]
+    pub fn target(mut self, kind: &'static str, id: &str, name: Option<&str>) -> Self {
+        self.targets.push(Target::new(kind, id, name));
+        self
+    }
+}
+
+/// A target as the log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct TargetRecord {
+    /// `account`, `group`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Its name when the event was written.
+    pub name: Option<String>,
+}
+
+/// An event as the log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// Its place in the log (the cursor).
+    pub seq: i64,
+    /// Its public id.
+    pub id: String,
+    /// When.
+    pub occurred_at: Timestamp,
+    /// The action's name.
+    pub action: String,
+    /// The actor's kind.
+    pub actor_type: String,
+    /// The actor's id.
+    pub actor_id: Option<String>,
+    /// An account actor's email then.
+    pub actor_email: Option<String>,
+    /// An account actor's name then.
+    pub actor_name: Option<String>,
+    /// The targets.
+    pub targets: Vec<TargetRecord>,
+    /// The client's address.
+    pub ip: Option<String>,
+    /// The client's user agent.
+    pub user_agent: Option<String>,
+    /// `success` or `failure`.
+    pub outcome: String,
+}
+
+/// Reading the audit log.
+pub trait AuditStore {
+    /// The viewer's context and, for a member of `space_key`, the page of its events
+    /// that `query` asks for, newest first (one round trip).
+    async fn audit_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        query: &Query,
+    ) -> Result<Option<(MemberContext, Vec<EventRecord>)>, PortError>;
+}

@@ -1,0 +1,57 @@
+//! `GET /api/v1/orgs/{org}/audit-events` (docs/api.md "Audit log"): administrators read
+//! their organization's events, newest first, filtered by action, actor and time, a
+//! page at a time.
+
+use orgpass_app::ports::EventRecord;
+use orgpass_core::audit::Query;
+use serde_json::{json, Value};
+use worker::Request;
+
+use crate::web::{
+    auth::require_session,
+    context::Ctx,
+    http::{self, json_response},
+    Handled,
+};
+
+/// An event as the API shows it.
+pub(crate) fn event_json(e: &EventRecord) -> Value {
+    json!({
+        "id": e.id,
+        "occurred_at": e.occurred_at.to_rfc3339(),
+        "action": e.action,
+        "actor": {
+            "type": e.actor_type,
+            "id": e.actor_id,
+            "email": e.actor_email,
+            "name": e.actor_name,
+        },
+        "targets": e.targets,
+        "context": { "ip": e.ip, "user_agent": e.user_agent },
+        "outcome": e.outcome,
+    })
+}
+
+/// The query's filters, as the URL gives them.
+pub(crate) fn query_of(req: &Request) -> Result<Query, orgpass_core::FieldError> {
+    let q = |name| http::query(req, name);
+    Query::parse(
+        q("action").as_deref(),
+        q("actor_id").as_deref(),
+        q("since").as_deref(),
+        q("until").as_deref(),
+        q("limit").as_deref(),
+        q("cursor").as_deref(),
+    )
+}
+
+/// `GET /api/v1/orgs/{org}/audit-events?action=&actor_id=&since=&until=&limit=&cursor=`
+pub async fn list(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    let page = cx.app().audit_events(&token, key, query_of(req)).await?;
+    let events: Vec<Value> = page.events.iter().map(event_json).collect();
+    Ok(json_response(
+        200,
+        &json!({ "events": events, "next_cursor": page.next }),
+    )?)
+}

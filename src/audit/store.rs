@@ -1,0 +1,192 @@
+//! The audit log in D1 (migrations/0018_audit_events.sql): the statement every audited
+//! write adds to its batch, and the page administrators read.
+
+use orgpass_app::ports::{AuditStore, Event, EventRecord, MemberContext, PortError, TargetRecord};
+use orgpass_core::{audit::Query, SpaceKey, Timestamp, TokenHash};
+use serde::Deserialize;
+use worker::{wasm_bindgen::JsValue, D1PreparedStatement};
+
+use crate::{
+    organizations::store::{context_from, CONTEXT_STATEMENTS},
+    platform::d1::{int, millis, opt_text, rows, text, time, D1Store},
+};
+
+impl D1Store {
+    /// Runs `statements` as one batch that also records `event`: its statement goes right
+    /// after `statements[change]`, the change it records, and its result is taken out of
+    /// the answer, so the caller reads the results of its own statements where they were.
+    pub(crate) async fn batch_recording(
+        &self,
+        mut statements: Vec<D1PreparedStatement>,
+        change: usize,
+        event: &Event,
+        space_key: &SpaceKey,
+    ) -> Result<Vec<worker::D1Result>, PortError> {
+        let at = (change + 1).min(statements.len());
+        statements.insert(at, self.event_stmt(space_key, event)?);
+        let mut results = self.batch(statements).await?;
+        if results.len() > at {
+            results.remove(at);
+        }
+        Ok(results)
+    }
+
+    /// The statement that records `event` in `space_key`'s log, written where `guard`
+    /// (SQL over its own `args`, at most [`GUARD_ARGS`], `?1`…) holds when it runs. A
+    /// deletion that removes what its event names puts it just before itself, guarded
+    /// by its own condition: in the batch's one transaction both see the same rows.
+    pub(crate) fn event_stmt_where(
+        &self,
+        space_key: &SpaceKey,
+        event: &Event,
+        guard: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, PortError> {
+        if args.len() > GUARD_ARGS {
+            return Err(PortError("audit: too many guard arguments".to_owned()));
+        }
+        let targets: Vec<TargetRecord> = event
+            .targets
+            .iter()
+            .map(|t| TargetRecord {
+                kind: t.kind.to_owned(),
+                id: t.id.clone(),
+                name: t.name.clone(),
+            })
+            .collect();
+        let targets =
+            serde_json::to_string(&targets).map_err(|e| PortError(format!("json: {e}")))?;
+        let client = event.client.as_ref();
+        let mut all = args.to_vec();
+        all.resize(GUARD_ARGS, JsValue::NULL);
+        all.extend([
+            text(space_key.as_str()),
+            time(event.at),
+            text(event.action.as_str()),
+            text(event.actor.kind.as_str()),
+            opt_text(event.actor.id.as_deref()),
+            text(&targets),
+            opt_text(client.map(|c| c.ip.as_str())),
+            opt_text(client.map(|c| c.user_agent.as_str())),
+            text(event.outcome.as_str()),
+        ]);
+        self.stmt(
+            &format!(
+                "INSERT INTO audit_events (id, space_key, occurred_at, action, actor_type, actor_id, \
+                   actor_email, actor_name, targets, ip, user_agent, outcome) \
+                 SELECT 'evt_' || lower(hex(randomblob(16))), ?11, ?12, ?13, ?14, ?15, \
+                   (SELECT email FROM accounts WHERE id = ?15 AND ?14 = 'account'), \
+                   (SELECT name FROM accounts WHERE id = ?15 AND ?14 = 'account'), \
+                   (SELECT json_group_array(json_object( \
+                       'type', json_extract(t.value, '$.type'), \
+                       'id', json_extract(t.value, '$.id'), \
+                       'name', COALESCE(json_extract(t.value, '$.name'), \
+                         CASE json_extract(t.value, '$.type') \
+                         WHEN 'account' THEN (SELECT email FROM accounts \
+                           WHERE id = json_extract(t.value, '$.id')) \
+                         WHEN 'group' THEN (SELECT name FROM groups \
+                           WHERE id = json_extract(t.value, '$.id')) END))) \
+                     FROM json_each(?16) t), \
+                   ?17, ?18, ?19 \
+                 WHERE {guard}"
+            ),
+            &all,
+        )
+    }
+
+    /// The statement that records `event`, to go right after the statement of the change
+    /// it records: it inserts only if that statement changed a row (SQLite's
+    /// `changes()`, which counts the connection's last `INSERT`, `UPDATE` or `DELETE`,
+    /// not its triggers' rows), so a refused or failed change records nothing. An
+    /// account actor's email and name, and a target's name not given (an account's
+    /// email, a group's name), are copied from their rows.
+    fn event_stmt(
+        &self,
+        space_key: &SpaceKey,
+        event: &Event,
+    ) -> Result<D1PreparedStatement, PortError> {
+        self.event_stmt_where(space_key, event, "changes() > 0", &[])
+    }
+}
+
+/// The most arguments an event's guard may have.
+pub(crate) const GUARD_ARGS: usize = 10;
+
+#[derive(Deserialize)]
+struct EventRow {
+    seq: f64,
+    id: String,
+    occurred_at: f64,
+    action: String,
+    actor_type: String,
+    actor_id: Option<String>,
+    actor_email: Option<String>,
+    actor_name: Option<String>,
+    targets: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    outcome: String,
+}
+
+impl AuditStore for D1Store {
+    async fn audit_page(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        query: &Query,
+    ) -> Result<Option<(MemberContext, Vec<EventRecord>)>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        // The rows are read only for an administrator of the organization.
+        statements.push(self.stmt(
+            "SELECT seq, id, occurred_at, action, actor_type, actor_id, actor_email, actor_name, \
+               targets, ip, user_agent, outcome FROM audit_events \
+             WHERE space_key = ?3 \
+               AND EXISTS (SELECT 1 FROM sessions s JOIN memberships m \
+                 ON m.account_id = s.account_id AND m.space_key = ?3 AND m.role = 'administrator' \
+                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2) \
+               AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR actor_id = ?5) \
+               AND (?6 IS NULL OR occurred_at >= ?6) AND (?7 IS NULL OR occurred_at < ?7) \
+               AND (?8 IS NULL OR seq < ?8) \
+             ORDER BY seq DESC LIMIT ?9",
+            &[
+                text(&token.to_hex()),
+                time(now),
+                text(space_key.as_str()),
+                opt_text(query.action.map(|a| a.as_str())),
+                opt_text(query.actor_id.as_deref()),
+                query.since.map_or(JsValue::NULL, time),
+                query.until.map_or(JsValue::NULL, time),
+                query.before.map_or(JsValue::NULL, int),
+                int(i64::from(query.limit)),
+            ],
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        // Sequence numbers and times: integers well inside f64's exact range.
+        #[allow(clippy::cast_possible_truncation)]
+        let events = rows::<EventRow>(results.get(CONTEXT_STATEMENTS))?
+            .into_iter()
+            .map(|r| {
+                Ok(EventRecord {
+                    seq: r.seq as i64,
+                    targets: serde_json::from_str(&r.targets)
+                        .map_err(|_| PortError(format!("d1: targets of event {}", r.id)))?,
+                    id: r.id,
+                    occurred_at: millis(r.occurred_at),
+                    action: r.action,
+                    actor_type: r.actor_type,
+                    actor_id: r.actor_id,
+                    actor_email: r.actor_email,
+                    actor_name: r.actor_name,
+                    ip: r.ip,
+                    user_agent: r.user_agent,
+                    outcome: r.outcome,
+                })
+            })
+            .collect::<Result<_, PortError>>()?;
+        Ok(Some((context, events)))
+    }
+}
