@@ -30,6 +30,7 @@ fn events(c: &Client, token: &str, key: &str, query: &str) -> (Vec<Value>, Optio
         Some(token),
     );
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.round_trips(), 1, "a page is one round trip");
     let body = r.json();
     (
         body["events"].as_array().unwrap().clone(),
