@@ -331,6 +331,9 @@ impl D1Store {
     }
 }
 
+/// The most expired audit events one scheduled run deletes.
+const AUDIT_PURGED_PER_RUN: i64 = 5000;
+
 impl AccountStore for D1Store {
     async fn create_account(
         &self,
@@ -559,6 +562,17 @@ impl AccountStore for D1Store {
                      AND created_at <= ?1 \
                      AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = accounts.id)",
                     &[time(now.plus_days(-orgpass_app::accounts::UNVERIFIED_DAYS))],
+                )?,
+                // Audit events past their 13 months, oldest first and at most a bounded
+                // number a run (whatever the number of organizations): a backlog goes
+                // over the next runs.
+                self.stmt(
+                    "DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events \
+                     WHERE occurred_at <= ?1 ORDER BY seq LIMIT ?2)",
+                    &[
+                        time(now.plus_days(-orgpass_core::audit::RETENTION_DAYS)),
+                        int(AUDIT_PURGED_PER_RUN),
+                    ],
                 )?,
             ])
             .await?;

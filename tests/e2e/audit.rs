@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::{
     client::Client,
+    pass::{cron, log_in},
     scim::{patch_body, provisioning_token, scim_send},
     sso::{peers, sso_client, sso_org},
     team::{joined, org_with_admin, team_client},
@@ -20,6 +21,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
     (
         "audit::the_idp_is_recorded_as_its_token",
         the_idp_is_recorded_as_its_token,
+    ),
+    (
+        "audit::events_are_kept_thirteen_months",
+        events_are_kept_thirteen_months,
     ),
 ];
 
@@ -291,4 +296,33 @@ fn the_idp_is_recorded_as_its_token(w: &World) {
         scim[3]["targets"],
         json!([{"type": "scim_token", "id": token_id, "name": null}])
     );
+}
+
+fn events_are_kept_thirteen_months(w: &World) {
+    // Its own Worker: the Cron runs a year ahead here.
+    let c = w.other_client("audit-retention", &[]);
+    let (key, admin) = org_with_admin(&c, "auditkeep");
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/groups"),
+        Some(&admin.token),
+        &json!({"name": "Kept"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let day = 24 * 3600 * 1000;
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    // Twelve months on, the event is there (the run ends the old session: log in again).
+    cron(&c, now + 365 * day);
+    let token = log_in(&c, &admin.email);
+    assert_eq!(actions(&events(&c, &token, &key, "").0), ["group.created"]);
+    // Past 13 months (396 days), the Cron deletes it.
+    cron(&c, now + 397 * day);
+    let token = log_in(&c, &admin.email);
+    assert!(events(&c, &token, &key, "").0.is_empty());
 }

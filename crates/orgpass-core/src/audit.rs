@@ -184,7 +184,7 @@ impl Target {
 
 /// The most events one page holds.
 pub const MAX_PAGE: u32 = 100;
-/// How long events are kept.
+/// How long events are kept: 13 months, counted as 396 days (the Cron deletes older ones).
 pub const RETENTION_DAYS: i64 = 396;
 
 /// An administrator's question to the log, checked.
