@@ -16,8 +16,8 @@ use serde::Deserialize;
 use worker::D1Result;
 
 use super::{
-    sql::{where_sql, Column},
-    store::{pass_of, TOKEN_VALID},
+    sql::Column,
+    store::{pass_of, Listing, TOKEN_VALID},
 };
 use crate::platform::d1::{changes, int, millis, opt_text, rows, text, D1Store};
 
@@ -173,47 +173,24 @@ impl ScimGroupStore for D1Store {
         limit: u32,
         members: bool,
     ) -> Result<Option<(ScimAccess, u64, Vec<ScimGroupRecord>)>, PortError> {
-        // Each statement its own argument list, so that none has a gap before the
-        // filter's values: the count's and the page's differ by the window.
-        let who = [text(space_key.as_str()), text(&secret.to_hex())];
-        let mut count_args = who.to_vec();
-        let mut page_args = [&who[..], &[int(i64::from(limit)), int(i64::from(offset))]].concat();
-        let (count_if, page_if) = filter.map_or_else(
-            || ("1".to_owned(), "1".to_owned()),
-            |f| {
-                (
-                    where_sql(f, &mut count_args, &column),
-                    where_sql(f, &mut page_args, &column),
-                )
-            },
-        );
-        let mut statements = self.token_statements(space_key, secret, now)?;
-        statements.push(self.stmt(
-            &format!(
-                "SELECT count(*) AS n FROM groups g \
-                 WHERE g.space_key = ?1 AND {TOKEN_VALID} AND {count_if}"
-            ),
-            &count_args,
-        )?);
-        statements.push(self.stmt(
-            &format!(
-                "{} AND {TOKEN_VALID} AND {page_if} ORDER BY g.created_at, g.id LIMIT ?3 OFFSET ?4",
-                group_sql(members)
-            ),
-            &page_args,
-        )?);
-        let results = self.batch(statements).await?;
-        let Some(pass) = pass_of(results.get(1), space_key)? else {
+        let page = group_sql(members);
+        let listing = Listing {
+            count: "SELECT count(*) AS n FROM groups g WHERE g.space_key = ?1",
+            page: &page,
+            order: "g.created_at, g.id",
+            column: &column,
+        };
+        let Some((access, total, rows)) = self
+            .scim_page::<_, GroupRow>(space_key, secret, now, &listing, filter, offset, limit)
+            .await?
+        else {
             return Ok(None);
         };
-        #[derive(Deserialize)]
-        struct Count {
-            n: f64,
-        }
-        let total = rows::<Count>(results.get(2))?.first().map_or(0.0, |c| c.n);
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let total = total as u64; // a row count: a non-negative integer
-        Ok(Some((pass, total, groups_from(results.get(3))?)))
+        let groups = rows
+            .into_iter()
+            .map(GroupRow::into_record)
+            .collect::<Result<_, _>>()?;
+        Ok(Some((access, total, groups)))
     }
 
     async fn scim_group_with_token(

@@ -12,10 +12,13 @@ use orgpass_app::ports::{
 use orgpass_core::{
     pass::Pass,
     policy::Permit,
-    scim::users::{UserAttr, UserFilter},
+    scim::{
+        typed::{Attribute, Typed},
+        users::{UserAttr, UserFilter},
+    },
     Email, SpaceKey, Timestamp, TokenHash,
 };
-use serde::Deserialize;
+use serde::{de::DeserializeOwned, Deserialize};
 use worker::{wasm_bindgen::JsValue, D1PreparedStatement, D1Result};
 
 use super::sql::{where_sql, Column};
@@ -110,6 +113,74 @@ pub(crate) const TOKEN_VALID: &str = "EXISTS (SELECT 1 FROM scim_tokens t \
        JOIN memberships m ON m.space_key = t.space_key AND m.account_id = t.created_by \
          AND m.role = 'administrator' \
      WHERE t.space_key = ?1 AND t.token_hash = ?2)";
+
+/// What a page of one resource type reads (the rows only for a valid token of the
+/// organization at `?1`): `count` and `page` are SQL to which the token's and the
+/// filter's conditions are added with `AND`, `order` the page's `ORDER BY`, `column`
+/// where the filter's attributes are.
+pub(crate) struct Listing<'a, A> {
+    pub(crate) count: &'a str,
+    pub(crate) page: &'a str,
+    pub(crate) order: &'a str,
+    pub(crate) column: &'a dyn Fn(A) -> Column,
+}
+
+impl D1Store {
+    /// One page of a resource type for the IdP holding `secret`, in one batch: the
+    /// token's use and the add-on state, how many match `filter`, and the page's rows
+    /// (`offset` skipped, at most `limit`). `None` for a secret that is no valid token of
+    /// `space_key`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn scim_page<A: Attribute, T: DeserializeOwned>(
+        &self,
+        space_key: &SpaceKey,
+        secret: &TokenHash,
+        now: Timestamp,
+        listing: &Listing<'_, A>,
+        filter: Option<&Typed<A>>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Option<(ScimAccess, u64, Vec<T>)>, PortError> {
+        // Each statement its own argument list, so that none has a gap before the
+        // filter's values: the count's and the page's differ by the window.
+        let who = [text(space_key.as_str()), text(&secret.to_hex())];
+        let mut count_args = who.to_vec();
+        let mut page_args = [&who[..], &[int(i64::from(limit)), int(i64::from(offset))]].concat();
+        let (count_if, page_if) = filter.map_or_else(
+            || ("1".to_owned(), "1".to_owned()),
+            |f| {
+                (
+                    where_sql(f, &mut count_args, listing.column),
+                    where_sql(f, &mut page_args, listing.column),
+                )
+            },
+        );
+        let mut statements = self.token_statements(space_key, secret, now)?;
+        statements.push(self.stmt(
+            &format!("{} AND {TOKEN_VALID} AND {count_if}", listing.count),
+            &count_args,
+        )?);
+        statements.push(self.stmt(
+            &format!(
+                "{} AND {TOKEN_VALID} AND {page_if} ORDER BY {} LIMIT ?3 OFFSET ?4",
+                listing.page, listing.order
+            ),
+            &page_args,
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(access) = pass_of(results.get(1), space_key)? else {
+            return Ok(None);
+        };
+        #[derive(Deserialize)]
+        struct Count {
+            n: f64,
+        }
+        let total = rows::<Count>(results.get(2))?.first().map_or(0.0, |c| c.n);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let total = total as u64; // a row count: a non-negative integer
+        Ok(Some((access, total, rows::<T>(results.get(3))?)))
+    }
+}
 
 impl D1Store {
     /// The organization's tokens, oldest first.
@@ -378,52 +449,20 @@ impl ScimStore for D1Store {
         offset: u32,
         limit: u32,
     ) -> Result<Option<(ScimAccess, u64, Vec<ScimUserRecord>)>, PortError> {
-        // Each statement its own argument list, so that none has a gap before the
-        // filter's values: the count's and the page's differ by the window.
-        let who = [text(space_key.as_str()), text(&secret.to_hex())];
-        let mut count_args = who.to_vec();
-        let mut page_args = [&who[..], &[int(i64::from(limit)), int(i64::from(offset))]].concat();
-        let (count_if, page_if) = filter.map_or_else(
-            || ("1".to_owned(), "1".to_owned()),
-            |f| {
-                (
-                    where_sql(f, &mut count_args, &column),
-                    where_sql(f, &mut page_args, &column),
-                )
-            },
-        );
-        let mut statements = self.token_statements(space_key, secret, now)?;
-        statements.push(self.stmt(
-            &format!(
-                "SELECT count(*) AS n FROM accounts a \
-                 LEFT JOIN scim_users su ON su.account_id = a.id \
-                 WHERE a.managed_by = ?1 AND {TOKEN_VALID} AND {count_if}"
-            ),
-            &count_args,
-        )?);
-        statements.push(self.stmt(
-            &format!(
-                "{USER_SQL} AND {TOKEN_VALID} AND {page_if} \
-                 ORDER BY a.created_at, a.id LIMIT ?3 OFFSET ?4"
-            ),
-            &page_args,
-        )?);
-        let results = self.batch(statements).await?;
-        let Some(pass) = pass_of(results.get(1), space_key)? else {
-            return Ok(None);
+        let listing = Listing {
+            count: "SELECT count(*) AS n FROM accounts a \
+                    LEFT JOIN scim_users su ON su.account_id = a.id WHERE a.managed_by = ?1",
+            page: USER_SQL,
+            order: "a.created_at, a.id",
+            column: &column,
         };
-        #[derive(Deserialize)]
-        struct Count {
-            n: f64,
-        }
-        let total = rows::<Count>(results.get(2))?.first().map_or(0.0, |c| c.n);
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let total = total as u64; // a row count: a non-negative integer
-        let users = rows::<UserRow>(results.get(3))?
-            .into_iter()
-            .map(UserRow::into_record)
-            .collect();
-        Ok(Some((pass, total, users)))
+        let page = self
+            .scim_page::<_, UserRow>(space_key, secret, now, &listing, filter, offset, limit)
+            .await?;
+        Ok(page.map(|(access, total, rows)| {
+            let users = rows.into_iter().map(UserRow::into_record).collect();
+            (access, total, users)
+        }))
     }
 
     async fn scim_user_with_token(
