@@ -85,6 +85,8 @@ impl D1Store {
                          WHEN 'account' THEN (SELECT email FROM accounts \
                            WHERE id = json_extract(t.value, '$.id')) \
                          WHEN 'group' THEN (SELECT name FROM groups \
+                           WHERE id = json_extract(t.value, '$.id')) \
+                         WHEN 'domain' THEN (SELECT name FROM domains \
                            WHERE id = json_extract(t.value, '$.id')) END))) \
                      FROM json_each(?16) t), \
                    ?17, ?18, ?19 \
@@ -99,7 +101,7 @@ impl D1Store {
     /// `changes()`, which counts the connection's last `INSERT`, `UPDATE` or `DELETE`,
     /// not its triggers' rows), so a refused or failed change records nothing. An
     /// account actor's email and name, and a target's name not given (an account's
-    /// email, a group's name), are copied from their rows.
+    /// email, a group's or a domain's name), are copied from their rows.
     fn event_stmt(
         &self,
         space_key: &SpaceKey,

@@ -99,10 +99,16 @@ fn domains_from(result: Option<&worker::D1Result>) -> Result<Vec<DomainRecord>, 
 }
 
 impl DomainStore for D1Store {
-    async fn insert_domain(&self, permit: &Permit, d: &DomainRecord) -> Result<bool, PortError> {
+    async fn insert_domain(
+        &self,
+        permit: &Permit,
+        d: &DomainRecord,
+        event: &orgpass_app::ports::Event,
+    ) -> Result<bool, PortError> {
         let c = d.state.columns();
-        let result = self
-            .one(self.stmt(
+        let results = self
+            .batch_recording(
+                vec![self.stmt(
                 "INSERT INTO domains (id, space_key, name, txt_value, status, since, checks, next_check, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (space_key, name) DO NOTHING",
                 &[
@@ -116,9 +122,13 @@ impl DomainStore for D1Store {
                     opt_time(c.next_check),
                     time(d.created_at),
                 ],
-            )?)
+            )?],
+                0,
+                event,
+                permit.space_key(),
+            )
             .await?;
-        Ok(changes(Some(&result))? == 1)
+        Ok(changes(results.first())? == 1)
     }
 
     async fn domains_page(
@@ -194,15 +204,29 @@ impl DomainStore for D1Store {
         Ok(changes(results.first())? == 1)
     }
 
-    async fn delete_domain(&self, permit: &Permit, id: &str) -> Result<bool, PortError> {
+    async fn delete_domain(
+        &self,
+        permit: &Permit,
+        id: &str,
+        event: &orgpass_app::ports::Event,
+    ) -> Result<bool, PortError> {
         let space_key = permit.space_key();
-        let result = self
-            .one(self.stmt(
-                "DELETE FROM domains WHERE space_key = ?1 AND id = ?2",
-                &[text(space_key.as_str()), text(id)],
-            )?)
+        let args = [text(space_key.as_str()), text(id)];
+        let ours = "space_key = ?1 AND id = ?2";
+        // The event goes first, guarded as the deletion is, so that it names the domain.
+        let results = self
+            .batch(vec![
+                self.event_stmt_where(
+                    space_key,
+                    event,
+                    &format!("EXISTS (SELECT 1 FROM domains WHERE {ours})"),
+                    &args,
+                )?,
+                self.stmt(&format!("DELETE FROM domains WHERE {ours}"), &args)?,
+            ])
             .await?;
-        Ok(changes(Some(&result))? == 1)
+        let results = results.get(1..).unwrap_or_default();
+        Ok(changes(results.first())? == 1)
     }
 
     async fn due_domains(

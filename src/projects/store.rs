@@ -436,6 +436,7 @@ impl ProjectStore for D1Store {
         permit: &Permit,
         project: &ProjectRecord,
         creator: &str,
+        event: &orgpass_app::ports::Event,
     ) -> Result<(), PortError> {
         let space_key = permit.space_key();
         let args = [
@@ -445,7 +446,8 @@ impl ProjectStore for D1Store {
             time(project.created_at),
             text(creator),
         ];
-        self.batch(vec![
+        self.batch_recording(
+            vec![
             self.stmt(
                 "INSERT INTO projects (id, space_key, name, created_at) VALUES (?1, ?2, ?3, ?4)",
                 &args[..4],
@@ -456,7 +458,11 @@ impl ProjectStore for D1Store {
                  WHERE space_key = ?2 AND account_id = ?5 AND role <> 'guest'",
                 &args,
             )?,
-        ])
+        ],
+            0,
+            event,
+            space_key,
+        )
         .await?;
         Ok(())
     }

@@ -238,12 +238,14 @@ impl SsoStore for D1Store {
         settings: &SamlSettings,
         by: &str,
         now: Timestamp,
+        event: &Event,
     ) -> Result<bool, PortError> {
         let space_key = permit.space_key();
         // Saving is refused while no normal administrator exists (an IdP outage must
         // not lock the organization out).
-        let result = self
-            .one(self.stmt(
+        let results = self
+            .batch_recording(
+                vec![self.stmt(
                 "INSERT INTO saml_settings (space_key, idp_entity_id, idp_sso_url, certificates, \
                    allow_idp_initiated, clock_skew_seconds, allow_sha1, updated_at, updated_by, \
                    signing_keys) \
@@ -268,20 +270,33 @@ impl SsoStore for D1Store {
                     text(by),
                     text(&signing_keys_json(settings)),
                 ],
-            )?)
+            )?],
+                0,
+                event,
+                space_key,
+            )
             .await?;
-        Ok(changes(Some(&result))? == 1)
+        Ok(changes(results.first())? == 1)
     }
 
-    async fn delete_saml_settings(&self, permit: &Permit) -> Result<bool, PortError> {
+    async fn delete_saml_settings(
+        &self,
+        permit: &Permit,
+        event: &Event,
+    ) -> Result<bool, PortError> {
         let space_key = permit.space_key();
-        let result = self
-            .one(self.stmt(
-                "DELETE FROM saml_settings WHERE space_key = ?1",
-                &[text(space_key.as_str())],
-            )?)
+        let results = self
+            .batch_recording(
+                vec![self.stmt(
+                    "DELETE FROM saml_settings WHERE space_key = ?1",
+                    &[text(space_key.as_str())],
+                )?],
+                0,
+                event,
+                space_key,
+            )
             .await?;
-        Ok(changes(Some(&result))? == 1)
+        Ok(changes(results.first())? == 1)
     }
 
     async fn read_sso_failures(

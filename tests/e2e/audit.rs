@@ -26,6 +26,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         "audit::events_are_kept_thirteen_months",
         events_are_kept_thirteen_months,
     ),
+    (
+        "audit::settings_domains_and_projects_are_recorded",
+        settings_domains_and_projects_are_recorded,
+    ),
 ];
 
 /// The events `token` reads with `query` (`action=…&limit=…`); the answer must be 200.
@@ -325,4 +329,76 @@ fn events_are_kept_thirteen_months(w: &World) {
     cron(&c, now + 397 * day);
     let token = log_in(&c, &admin.email);
     assert!(events(&c, &token, &key, "").0.is_empty());
+}
+
+fn settings_domains_and_projects_are_recorded(w: &World) {
+    let c = sso_client(w);
+    let o = sso_org(w, &c, &peers(w).idp, false);
+    let only = |action: &str| events(&c, &o.admin, &o.key, &format!("action={action}")).0;
+    // Setting the organization up saved SAML settings and added its domain.
+    let saved = only("saml.updated");
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    assert_eq!(saved[0]["targets"][0]["type"], "organization");
+    assert_eq!(saved[0]["targets"][0]["id"], o.key.as_str());
+    let added = only("domain.added");
+    assert_eq!(added[0]["targets"][0]["name"], o.domain.as_str());
+
+    let name = format!("gone{}.example", o.key.to_lowercase());
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{}/domains", o.key),
+        Some(&o.admin),
+        &json!({ "domain": name }),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["domain"]["id"].as_str().unwrap().to_owned();
+    let gone = format!("/api/v1/orgs/{}/domains/{id}", o.key);
+    let auth = format!("Bearer {}", o.admin);
+    assert_eq!(
+        c.send("DELETE", &gone, &[("authorization", &auth)], None)
+            .status,
+        204
+    );
+    assert_eq!(
+        c.send("DELETE", &gone, &[("authorization", &auth)], None)
+            .status,
+        404
+    );
+    let deleted = only("domain.deleted");
+    assert_eq!(
+        deleted.len(),
+        1,
+        "the second delete changed nothing: {deleted:?}"
+    );
+    assert_eq!(
+        deleted[0]["targets"],
+        json!([{"type": "domain", "id": id, "name": name}]),
+        "the deleted domain is still named"
+    );
+
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{}/projects", o.key),
+        Some(&o.admin),
+        &json!({"name": "Audited"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let project = r.json()["project"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        only("project.created")[0]["targets"],
+        json!([{"type": "project", "id": project, "name": "Audited"}])
+    );
+
+    let saml = format!("/api/v1/orgs/{}/saml", o.key);
+    assert_eq!(
+        c.send("DELETE", &saml, &[("authorization", &auth)], None)
+            .status,
+        204
+    );
+    assert_eq!(
+        c.send("DELETE", &saml, &[("authorization", &auth)], None)
+            .status,
+        404
+    );
+    assert_eq!(only("saml.deleted").len(), 1);
 }

@@ -2,6 +2,9 @@
 //! demand, delete (administrators, while the add-on allows SSO), and the Cron's
 //! re-checks. Decisions come from [`orgpass_core::verification`].
 
+use orgpass_core::audit::Action;
+
+use crate::ports::Actor;
 use orgpass_core::{
     policy::{OrgAction, Permit},
     verification::{Check, DomainName, DomainState},
@@ -75,7 +78,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         name: &str,
     ) -> Result<DomainRecord, AppError> {
         let name = DomainName::parse(name)?;
-        let (_, permit) = self.sso_admin(token, key).await?;
+        let (view, permit) = self.sso_admin(token, key).await?;
         let value: [u8; 16] = self.random_bytes()?;
         let domain = DomainRecord {
             id: self.new_id("dom")?,
@@ -87,7 +90,10 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
             last_found: Vec::new(),
             created_at: self.now,
         };
-        if self.store.insert_domain(&permit, &domain).await? {
+        let event = self
+            .event(Action::DomainAdded, Actor::account(&view.viewer.id))
+            .target("domain", &domain.id, Some(domain.name.as_str()));
+        if self.store.insert_domain(&permit, &domain, &event).await? {
             Ok(domain)
         } else {
             Err(AppError::DomainExists)
@@ -181,8 +187,11 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         key: &str,
         id: &str,
     ) -> Result<(), AppError> {
-        let (_, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
-        if self.store.delete_domain(&permit, id).await? {
+        let (view, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
+        let event = self
+            .event(Action::DomainDeleted, Actor::account(&view.viewer.id))
+            .target("domain", id, None);
+        if self.store.delete_domain(&permit, id, &event).await? {
             Ok(())
         } else {
             Err(AppError::NotFound)

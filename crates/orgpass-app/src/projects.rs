@@ -5,6 +5,9 @@
 //! round trip ([`ProjectStore::project_context`]); decisions come from
 //! [`orgpass_core::project`], whose capability the writes need.
 
+use orgpass_core::audit::Action;
+
+use crate::ports::Actor;
 use orgpass_core::{
     policy::{authorize, permit, OrgAction},
     project::{self, assignable, effective, ProjectAction, ProjectPermit, ProjectRole, Reason},
@@ -190,8 +193,12 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             name,
             created_at: self.now,
         };
+        let me = &loaded.view.viewer.id;
+        let event = self
+            .event(Action::ProjectCreated, Actor::account(me))
+            .target("project", &record.id, Some(&record.name));
         self.store
-            .insert_project(&permit, &record, &loaded.view.viewer.id)
+            .insert_project(&permit, &record, me, &event)
             .await?;
         Ok(record)
     }

@@ -351,9 +351,12 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         let (view, permit) = self.sso_admin(token, key).await?;
         let settings = settings?;
         let space_key = &view.org.space_key;
+        let event = self
+            .event(Action::SamlUpdated, Actor::account(&view.viewer.id))
+            .target("organization", space_key.as_str(), Some(&view.org.name));
         if !self
             .store
-            .write_saml_settings(&permit, &settings, &view.viewer.id, self.now)
+            .write_saml_settings(&permit, &settings, &view.viewer.id, self.now, &event)
             .await?
         {
             return Err(AppError::LastUnmanagedAdmin);
@@ -374,8 +377,15 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
     /// # Errors
     /// [`AppError::NotFound`] when there were none, [`AppError::Forbidden`].
     pub async fn remove_saml_settings(&self, token: &TokenHash, key: &str) -> Result<(), AppError> {
-        let (_, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
-        let deleted = self.store.delete_saml_settings(&permit).await?;
+        let (view, permit) = self.member(token, key, OrgAction::ManagePlan).await?;
+        let event = self
+            .event(Action::SamlDeleted, Actor::account(&view.viewer.id))
+            .target(
+                "organization",
+                view.org.space_key.as_str(),
+                Some(&view.org.name),
+            );
+        let deleted = self.store.delete_saml_settings(&permit, &event).await?;
         if deleted {
             Ok(())
         } else {

@@ -29,6 +29,16 @@ pub enum Action {
     GroupMemberAdded,
     /// Someone left a group.
     GroupMemberRemoved,
+    /// A project was created.
+    ProjectCreated,
+    /// The SAML settings were saved.
+    SamlUpdated,
+    /// The SAML settings were removed.
+    SamlDeleted,
+    /// A domain was added.
+    DomainAdded,
+    /// A domain was deleted.
+    DomainDeleted,
     /// An administrator created a managed account.
     ManagedAccountCreated,
     /// An administrator deleted a managed account.
@@ -64,6 +74,11 @@ impl Action {
         Self::GroupDeleted,
         Self::GroupMemberAdded,
         Self::GroupMemberRemoved,
+        Self::ProjectCreated,
+        Self::SamlUpdated,
+        Self::SamlDeleted,
+        Self::DomainAdded,
+        Self::DomainDeleted,
         Self::ManagedAccountCreated,
         Self::ManagedAccountDeleted,
         Self::ScimTokenCreated,
@@ -89,6 +104,11 @@ impl Action {
             Self::GroupDeleted => "group.deleted",
             Self::GroupMemberAdded => "group.member_added",
             Self::GroupMemberRemoved => "group.member_removed",
+            Self::ProjectCreated => "project.created",
+            Self::SamlUpdated => "saml.updated",
+            Self::SamlDeleted => "saml.deleted",
+            Self::DomainAdded => "domain.added",
+            Self::DomainDeleted => "domain.deleted",
             Self::ManagedAccountCreated => "managed_account.created",
             Self::ManagedAccountDeleted => "managed_account.deleted",
             Self::ScimTokenCreated => "scim.token_created",

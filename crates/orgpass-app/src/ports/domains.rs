@@ -35,6 +35,7 @@ pub trait DomainStore {
         &self,
         permit: &Permit,
         domain: &DomainRecord,
+        event: &super::Event,
     ) -> Result<bool, PortError>;
 
     /// The viewer's context and the organization's domains, in one round trip (the
@@ -69,7 +70,12 @@ pub trait DomainStore {
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn delete_domain(&self, permit: &Permit, id: &str) -> Result<bool, PortError>;
+    async fn delete_domain(
+        &self,
+        permit: &Permit,
+        id: &str,
+        event: &super::Event,
+    ) -> Result<bool, PortError>;
 
     /// Up to `limit` domains due for an automatic check at `now`, soonest first.
     ///

@@ -173,6 +173,7 @@ pub trait ProjectStore {
         permit: &Permit,
         project: &ProjectRecord,
         creator: &str,
+        event: &super::Event,
     ) -> Result<(), PortError>;
 
     /// Projects, by creation time: all of them when `account` is `None`, else those in

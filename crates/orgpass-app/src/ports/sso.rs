@@ -282,10 +282,12 @@ pub trait SsoStore {
         settings: &orgpass_core::saml_settings::SamlSettings,
         by: &str,
         now: Timestamp,
+        event: &Event,
     ) -> Result<bool, PortError>;
 
     /// Removes the settings (`false`: there were none).
-    async fn delete_saml_settings(&self, permit: &Permit) -> Result<bool, PortError>;
+    async fn delete_saml_settings(&self, permit: &Permit, event: &Event)
+        -> Result<bool, PortError>;
 
     /// The SSO failures to show, newest first: the newest
     /// [`SSO_VERIFIED_FAILURES_LISTED`] that were verified or named the configured IdP,
