@@ -203,6 +203,7 @@ routes! {
     Get ["orgs", org, "settings", "members"] => members::pages::tab(req, cx, org).await,
     Get ["orgs", org, "settings", "invitations"] => invitations::pages::tab(req, cx, org).await,
     Get ["orgs", org, "settings", "groups"] => groups::pages::tab(req, cx, org).await,
+    Get ["orgs", org, "settings", "audit-log"] => audit::pages::tab(req, cx, org).await,
     Get ["orgs", org, "settings", "projects"] => projects::pages::tab(req, cx, org).await,
     Get ["orgs", org, "settings", "projects", id] =>
         projects::pages::project(req, cx, org, id).await,

@@ -1,6 +1,8 @@
 //! The audit log (docs/api.md "Audit log"): the administrators' read of their
-//! organization's events ([`api`]) and its D1 storage, including the statement every
-//! audited write adds to its batch ([`store`]).
+//! organization's events ([`api`]), the Audit log tab ([`pages`], [`views`]) and its D1
+//! storage, including the statement every audited write adds to its batch ([`store`]).
 
 pub mod api;
+pub mod pages;
 pub mod store;
+pub mod views;

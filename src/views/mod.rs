@@ -83,7 +83,7 @@ pub fn message(chrome: &Chrome<'_>, title: &str, body: &Markup) -> String {
 
 /// The settings tabs, in order: (path under `/orgs/{org}/settings`, label, the word
 /// after the organization's name in the page title).
-pub const TABS: [(&str, &str, &str); 9] = [
+pub const TABS: [(&str, &str, &str); 10] = [
     ("", "Profile", "settings"),
     ("/members", "Members", "members"),
     ("/invitations", "Invitations", "invitations"),
@@ -93,6 +93,7 @@ pub const TABS: [(&str, &str, &str); 9] = [
     ("/domains", "Domains", "domains"),
     ("/authentication", "Authentication", "authentication"),
     ("/managed-accounts", "Managed accounts", "managed accounts"),
+    ("/audit-log", "Audit log", "audit log"),
 ];
 
 /// The settings frame: every settings tab is this page around its own body. `tab` is

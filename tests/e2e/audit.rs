@@ -195,6 +195,35 @@ fn changes_are_recorded_with_who_what_whom_and_where_and_refusals_are_not(w: &Wo
         assert_eq!(r.code(), code);
     }
 
+    // The Audit log tab shows them, filters them and pages back.
+    let cookie = format!("orgpass_session={}", admin.token);
+    let tab = |query: &str| {
+        c.send(
+            "GET",
+            &format!("/orgs/{key}/settings/audit-log{query}"),
+            &[("cookie", &cookie)],
+            None,
+        )
+    };
+    let r = tab("");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.round_trips(), 1);
+    assert!(r.body.contains("<code>group.created</code>"), "{}", r.body);
+    assert!(r.body.contains(&admin.email));
+    assert!(r.body.contains(&bea.email), "targets by name");
+    let r = tab("?action=group.created");
+    assert_eq!(r.body.matches("<tr id=\"event-").count(), 1, "{}", r.body);
+    let r = tab("?action=member.exploded");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("No event has this action."));
+    let member_tab = c.send(
+        "GET",
+        &format!("/orgs/{key}/settings/audit-log"),
+        &[("cookie", &format!("orgpass_session={}", bea.token))],
+        None,
+    );
+    assert_eq!(member_tab.status, 403, "{}", member_tab.body);
+
     // Only administrators, and only their own organization's.
     let r = c.get(
         &format!("/api/v1/orgs/{key}/audit-events"),

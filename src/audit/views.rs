@@ -1,0 +1,122 @@
+//! The Audit log tab: the organization's events, newest first, with the filters of the
+//! API (docs/api.md "Audit log") as a GET form and a link to the older ones.
+
+use orgpass_app::{audit::AuditPage, ports::EventRecord};
+use orgpass_core::{audit::Action, FieldError};
+
+use crate::views::{html, settings_frame, Chrome, Feedback, Field};
+
+/// What the filter form was sent with (shown again as typed).
+#[derive(Debug, Default)]
+pub struct Filters<'a> {
+    /// `action`.
+    pub action: &'a str,
+    /// `actor_id`.
+    pub actor_id: &'a str,
+    /// `since`.
+    pub since: &'a str,
+    /// `until`.
+    pub until: &'a str,
+}
+
+impl Filters<'_> {
+    /// The filters as a query string (without `cursor`), each value percent-encoded.
+    fn query(&self) -> String {
+        [
+            ("action", self.action),
+            ("actor_id", self.actor_id),
+            ("since", self.since),
+            ("until", self.until),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Who acted, for people.
+fn actor(e: &EventRecord) -> String {
+    match (e.actor_type.as_str(), &e.actor_email, &e.actor_id) {
+        ("account", Some(email), _) => email.clone(),
+        ("scim", _, Some(id)) => format!("identity provider (SCIM token {id})"),
+        (kind, _, Some(id)) => format!("{kind} {id}"),
+        (kind, _, None) => kind.to_owned(),
+    }
+}
+
+/// The tab. `page` is `None` when the filters did not read (`errors` say why).
+#[must_use]
+pub fn audit_log(
+    chrome: &Chrome<'_>,
+    view: &orgpass_app::orgs::OrgView,
+    page: Option<&AuditPage>,
+    filters: &Filters<'_>,
+    errors: &[FieldError],
+) -> String {
+    let key = view.org.space_key.as_str();
+    let base = format!("/orgs/{key}/settings/audit-log");
+    let body = html! {
+        p { "Every change made in the organization: who made it, to what, when and from where. Events are kept 13 months." }
+        form method="get" action=(base) id="audit-filters" {
+            div.field {
+                label for="action" { "Action" }
+                select id="action" name="action" {
+                    option value="" selected[filters.action.is_empty()] { "Any action" }
+                    @for a in Action::ALL {
+                        option value=(a.as_str()) selected[filters.action == a.as_str()] { (a.as_str()) }
+                    }
+                }
+                @if let Some(e) = errors.iter().find(|e| e.field == "action") {
+                    p.error id="action-error" { (e.message) }
+                }
+            }
+            (Field::new("Actor id", "actor_id", "text", filters.actor_id, errors))
+            (Field::new("Since (RFC 3339)", "since", "text", filters.since, errors))
+            (Field::new("Until (RFC 3339)", "until", "text", filters.until, errors))
+            button type="submit" { "Filter" }
+        }
+        @if let Some(page) = page {
+            @if page.events.is_empty() {
+                p.muted id="audit-events" { "No events." }
+            } @else {
+                table id="audit-events" {
+                    thead { tr { th { "When" } th { "Action" } th { "Actor" } th { "Targets" } th { "From" } } }
+                    tbody {
+                        @for e in &page.events {
+                            tr id={ "event-" (e.id) } {
+                                td { (e.occurred_at.to_rfc3339()) }
+                                td { code { (e.action) } @if e.outcome != "success" { " (" (e.outcome) ")" } }
+                                td { (actor(e)) }
+                                td {
+                                    @for t in &e.targets {
+                                        span.target { (t.kind) ": " (t.name.as_deref().unwrap_or(&t.id)) } " "
+                                    }
+                                }
+                                td { (e.ip.as_deref().unwrap_or("—")) br; span.muted { (e.user_agent.as_deref().unwrap_or("")) } }
+                            }
+                        }
+                    }
+                }
+                @if let Some(next) = &page.next {
+                    @let query = filters.query();
+                    p { a id="audit-older" href={ (base) "?" (query) @if !query.is_empty() { "&" } "cursor=" (next) } { "Older events" } }
+                }
+            }
+        }
+    };
+    let feedback = Feedback::default();
+    settings_frame(chrome, view, "Audit log", &feedback, &body)
+}
