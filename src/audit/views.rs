@@ -20,31 +20,22 @@ pub struct Filters<'a> {
 }
 
 impl Filters<'_> {
-    /// The filters as a query string (without `cursor`), each value percent-encoded.
-    fn query(&self) -> String {
-        [
+    /// The filters given, with `cursor`, as a query string.
+    fn query(&self, cursor: &str) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
             ("action", self.action),
             ("actor_id", self.actor_id),
             ("since", self.since),
             ("until", self.until),
-        ]
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-    }
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
+            ("cursor", cursor),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(name, value);
             }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+        }
+        query.finish()
+    }
 }
 
 /// Who acted, for people.
@@ -111,8 +102,7 @@ pub fn audit_log(
                     }
                 }
                 @if let Some(next) = &page.next {
-                    @let query = filters.query();
-                    p { a id="audit-older" href={ (base) "?" (query) @if !query.is_empty() { "&" } "cursor=" (next) } { "Older events" } }
+                    p { a id="audit-older" href={ (base) "?" (filters.query(next)) } { "Older events" } }
                 }
             }
         }

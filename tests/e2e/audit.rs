@@ -213,6 +213,22 @@ fn changes_are_recorded_with_who_what_whom_and_where_and_refusals_are_not(w: &Wo
     assert!(r.body.contains(&bea.email), "targets by name");
     let r = tab("?action=group.created");
     assert_eq!(r.body.matches("<tr id=\"event-").count(), 1, "{}", r.body);
+    let r = tab("?limit=4");
+    let older = r
+        .body
+        .split(r#"id="audit-older" href=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to older events")
+        .replace("&amp;", "&");
+    let r = c.send("GET", &older, &[("cookie", &cookie)], None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body.matches("<tr id=\"event-").count(),
+        2,
+        "the two oldest"
+    );
+    assert!(!r.body.contains("audit-older"));
     let r = tab("?action=member.exploded");
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("No event has this action."));
