@@ -1,7 +1,6 @@
 //! The Audit log tab (`GET /orgs/{org}/settings/audit-log?action=&actor_id=&since=&until=&cursor=`),
 //! for administrators.
 
-use orgpass_app::AppError;
 use worker::Request;
 
 use super::{api::query_of, views};
@@ -30,20 +29,14 @@ pub async fn tab(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
         since: &since,
         until: &until,
     };
-    let (page, errors, view) = match cx.app().audit_events(&token, key, query_of(req)).await {
-        Ok(page) => {
+    // A filter that does not read: the tab again, saying which (the right to read
+    // was checked first).
+    let (page, errors, view) = match cx.app().audit_read(&token, key, query_of(req)).await {
+        Ok(Ok(page)) => {
             let view = page.view.clone();
             (Some(page), Vec::new(), view)
         }
-        // A filter that does not read: the tab again, saying which (the right to read
-        // was checked first).
-        Err(AppError::Invalid(invalid)) => {
-            let view = match cx.app().audit_events(&token, key, Ok(empty_query())).await {
-                Ok(page) => page.view,
-                Err(e) => return page_refusal(e.into(), &path),
-            };
-            (None, invalid.0, view)
-        }
+        Ok(Err((view, refused))) => (None, vec![refused], view),
         Err(e) => return page_refusal(e.into(), &path),
     };
     let (csrf, cookies) = csrf(req)?;
@@ -57,16 +50,4 @@ pub async fn tab(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
         &views::audit_log(&chrome, &view, page.as_ref(), &filters, &errors),
         &cookies,
     )
-}
-
-/// A question that reads one event: the tab's frame when the filters did not read.
-fn empty_query() -> orgpass_core::audit::Query {
-    orgpass_core::audit::Query {
-        action: None,
-        actor_id: None,
-        since: None,
-        until: None,
-        limit: 1,
-        before: None,
-    }
 }

@@ -34,11 +34,29 @@ impl<S: AccountStore + OrgStore + AuditStore, H, R: Random> App<S, H, R> {
         key: &str,
         query: Result<Query, FieldError>,
     ) -> Result<AuditPage, AppError> {
+        self.audit_read(token, key, query)
+            .await?
+            .map_err(|(_, e)| e.into())
+    }
+
+    /// As [`Self::audit_events`], but a query that did not read comes back with the
+    /// viewer's view of the organization (which the Audit log tab shows around the
+    /// field's message), read in the same one round trip as the right.
+    ///
+    /// # Errors
+    /// [`AppError::Forbidden`], [`AppError::NotFound`], [`AppError::Unauthenticated`],
+    /// [`AppError::Unavailable`].
+    pub async fn audit_read(
+        &self,
+        token: &TokenHash,
+        key: &str,
+        query: Result<Query, FieldError>,
+    ) -> Result<Result<AuditPage, (OrgView, FieldError)>, AppError> {
         let query = match query {
             Ok(query) => query,
             Err(e) => {
-                self.member(token, key, OrgAction::ReadAuditLog).await?;
-                return Err(e.into());
+                let (view, _) = self.member(token, key, OrgAction::ReadAuditLog).await?;
+                return Ok(Err((view, e)));
             }
         };
         let Some(space_key) = SpaceKey::parse(key) else {
@@ -55,6 +73,6 @@ impl<S: AccountStore + OrgStore + AuditStore, H, R: Random> App<S, H, R> {
             .last()
             .filter(|_| full)
             .map(|e| orgpass_core::audit::cursor(e.seq));
-        Ok(AuditPage { view, events, next })
+        Ok(Ok(AuditPage { view, events, next }))
     }
 }
