@@ -1,7 +1,7 @@
 //! Accounts, sessions, account tokens and login failure counters in D1.
 
 use orgpass_app::ports::{
-    AccountRecord, AccountStore, LoginAttempt, MembershipSummary, NewChallenge, NewMail,
+    AccountRecord, AccountStore, Event, LoginAttempt, MembershipSummary, NewChallenge, NewMail,
     NewSession, NewVerification, PendingVerification, PortError, TokenUse,
 };
 use orgpass_core::{ratelimit, Email, Membership, Role, Timestamp, TokenHash};
@@ -448,6 +448,7 @@ impl AccountStore for D1Store {
         email: &Email,
         ip: &str,
         window: Timestamp,
+        event: &Event,
     ) -> Result<(), PortError> {
         let [release_email, release_ip] = self.release_stmts(email, ip, window)?;
         self.batch(vec![
@@ -464,10 +465,26 @@ impl AccountStore for D1Store {
                     text(&session.client.user_agent),
                 ],
             )?,
+            self.member_events_stmt(
+                event,
+                (Some(&session.account_id), None),
+                "EXISTS (SELECT 1 FROM sessions WHERE token_hash = ?1)",
+                &[text(&session.token_hash.to_hex())],
+            )?,
             release_email,
             release_ip,
         ])
         .await?;
+        Ok(())
+    }
+
+    async fn record_account_event(
+        &self,
+        (id, email): (Option<&str>, Option<&Email>),
+        event: &Event,
+    ) -> Result<(), PortError> {
+        self.one(self.member_events_stmt(event, (id, email.map(Email::as_str)), "1", &[])?)
+            .await?;
         Ok(())
     }
 

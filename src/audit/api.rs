@@ -29,6 +29,10 @@ pub(crate) fn event_json(e: &EventRecord) -> Value {
         "targets": e.targets,
         "context": { "ip": e.ip, "user_agent": e.user_agent },
         "outcome": e.outcome,
+        "details": e.details
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect::<serde_json::Map<String, Value>>(),
     })
 }
 

@@ -42,6 +42,53 @@ impl D1Store {
         guard: &str,
         args: &[JsValue],
     ) -> Result<D1PreparedStatement, PortError> {
+        self.events_stmt(
+            Some(space_key),
+            event,
+            &format!("SELECT ?11 AS space_key, NULL AS targets WHERE {guard}"),
+            args,
+        )
+    }
+
+    /// The statement that records `event` about a person (a login, their two-step
+    /// verification) in the log of each organization they belong to, the person its
+    /// target: the account with `id` when given, else every account with `email`
+    /// (which is none or one). It is written where `guard` (SQL over `args`, `?1`…,
+    /// at most [`GUARD_ARGS`] − 2) holds.
+    pub(crate) fn member_events_stmt(
+        &self,
+        event: &Event,
+        (id, email): (Option<&str>, Option<&str>),
+        guard: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, PortError> {
+        let (i, e) = (args.len() + 1, args.len() + 2);
+        let mut all = args.to_vec();
+        all.extend([opt_text(id), opt_text(email)]);
+        self.events_stmt(
+            None,
+            event,
+            &format!(
+                "SELECT m.space_key, json_array(json_object('type', 'account', 'id', a.id)) AS targets \
+                 FROM accounts a JOIN memberships m ON m.account_id = a.id \
+                 WHERE (a.id = ?{i} OR (?{i} IS NULL AND a.email = ?{e})) AND ({guard})"
+            ),
+            &all,
+        )
+    }
+
+    /// The statement that records `event` once for each row of `rows` (SQL over its
+    /// own `args`, `?1`…, at most [`GUARD_ARGS`]), in the log of the row's `space_key`,
+    /// with the row's `targets` (a JSON array) or, where that is `NULL`, the event's:
+    /// one statement for any number of organizations, as the Cron's set-based writes
+    /// and a person's events in each organization they belong to need.
+    pub(crate) fn events_stmt(
+        &self,
+        space_key: Option<&SpaceKey>,
+        event: &Event,
+        rows: &str,
+        args: &[JsValue],
+    ) -> Result<D1PreparedStatement, PortError> {
         if args.len() > GUARD_ARGS {
             return Err(PortError("audit: too many guard arguments".to_owned()));
         }
@@ -56,11 +103,21 @@ impl D1Store {
             .collect();
         let targets =
             serde_json::to_string(&targets).map_err(|e| PortError(format!("json: {e}")))?;
+        let details = if event.details.is_empty() {
+            JsValue::NULL
+        } else {
+            let object: serde_json::Map<String, serde_json::Value> = event
+                .details
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.as_str())))
+                .collect();
+            text(&serde_json::Value::Object(object).to_string())
+        };
         let client = event.client.as_ref();
         let mut all = args.to_vec();
         all.resize(GUARD_ARGS, JsValue::NULL);
         all.extend([
-            text(space_key.as_str()),
+            opt_text(space_key.map(SpaceKey::as_str)),
             time(event.at),
             text(event.action.as_str()),
             text(event.actor.kind.as_str()),
@@ -69,12 +126,13 @@ impl D1Store {
             opt_text(client.map(|c| c.ip.as_str())),
             opt_text(client.map(|c| c.user_agent.as_str())),
             text(event.outcome.as_str()),
+            details,
         ]);
         self.stmt(
             &format!(
                 "INSERT INTO audit_events (id, space_key, occurred_at, action, actor_type, actor_id, \
-                   actor_email, actor_name, targets, ip, user_agent, outcome) \
-                 SELECT 'evt_' || lower(hex(randomblob(16))), ?11, ?12, ?13, ?14, ?15, \
+                   actor_email, actor_name, targets, ip, user_agent, outcome, details) \
+                 SELECT 'evt_' || lower(hex(randomblob(16))), r.space_key, ?12, ?13, ?14, ?15, \
                    (SELECT email FROM accounts WHERE id = ?15 AND ?14 = 'account'), \
                    (SELECT name FROM accounts WHERE id = ?15 AND ?14 = 'account'), \
                    (SELECT json_group_array(json_object( \
@@ -87,10 +145,12 @@ impl D1Store {
                          WHEN 'group' THEN (SELECT name FROM groups \
                            WHERE id = json_extract(t.value, '$.id')) \
                          WHEN 'domain' THEN (SELECT name FROM domains \
-                           WHERE id = json_extract(t.value, '$.id')) END))) \
-                     FROM json_each(?16) t), \
-                   ?17, ?18, ?19 \
-                 WHERE {guard}"
+                           WHERE id = json_extract(t.value, '$.id')) \
+                         WHEN 'organization' THEN (SELECT name FROM organizations \
+                           WHERE space_key = json_extract(t.value, '$.id')) END))) \
+                     FROM json_each(coalesce(r.targets, ?16)) t), \
+                   ?17, ?18, ?19, ?20 \
+                 FROM ({rows}) r"
             ),
             &all,
         )
@@ -101,7 +161,8 @@ impl D1Store {
     /// `changes()`, which counts the connection's last `INSERT`, `UPDATE` or `DELETE`,
     /// not its triggers' rows), so a refused or failed change records nothing. An
     /// account actor's email and name, and a target's name not given (an account's
-    /// email, a group's or a domain's name), are copied from their rows.
+    /// email, a group's, a domain's or an organization's name), are copied from their
+    /// rows.
     fn event_stmt(
         &self,
         space_key: &SpaceKey,
@@ -128,6 +189,7 @@ struct EventRow {
     ip: Option<String>,
     user_agent: Option<String>,
     outcome: String,
+    details: Option<String>,
 }
 
 impl AuditStore for D1Store {
@@ -142,7 +204,7 @@ impl AuditStore for D1Store {
         // The rows are read only for an administrator of the organization.
         statements.push(self.stmt(
             "SELECT seq, id, occurred_at, action, actor_type, actor_id, actor_email, actor_name, \
-               targets, ip, user_agent, outcome FROM audit_events \
+               targets, ip, user_agent, outcome, details FROM audit_events \
              WHERE space_key = ?3 \
                AND EXISTS (SELECT 1 FROM sessions s JOIN memberships m \
                  ON m.account_id = s.account_id AND m.space_key = ?3 AND m.role = 'administrator' \
@@ -186,9 +248,26 @@ impl AuditStore for D1Store {
                     ip: r.ip,
                     user_agent: r.user_agent,
                     outcome: r.outcome,
+                    details: details_of(r.details.as_deref()),
                 })
             })
             .collect::<Result<_, PortError>>()?;
         Ok(Some((context, events)))
     }
+}
+
+/// An event's `details` column read back: its strings by key (`null`s left out).
+pub(crate) fn details_of(column: Option<&str>) -> Vec<(String, String)> {
+    column
+        .and_then(|c| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(c).ok())
+        .map(|object| {
+            object
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Some((k, s)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -1,6 +1,8 @@
 //! Domains in D1.
 
-use orgpass_app::ports::{DomainRecord, DomainStore, MailTemplate, MemberContext, PortError};
+use orgpass_app::ports::{
+    DomainRecord, DomainStore, Event, MailTemplate, MemberContext, PortError,
+};
 use orgpass_core::{
     policy::Permit,
     verification::{Columns, DomainName, DomainState},
@@ -156,6 +158,7 @@ impl DomainStore for D1Store {
         found: &[String],
         notify: Option<&MailTemplate>,
         now: Timestamp,
+        event: Option<&Event>,
     ) -> Result<bool, PortError> {
         let (old, new) = (d.state.columns(), to.columns());
         let found = serde_json::to_string(found).map_err(|e| PortError(format!("json: {e}")))?;
@@ -200,7 +203,13 @@ impl DomainStore for D1Store {
                 ],
             )?);
         }
-        let results = self.batch(statements).await?;
+        let results = match event {
+            Some(event) => {
+                self.batch_recording(statements, 0, event, &d.space_key)
+                    .await?
+            }
+            None => self.batch(statements).await?,
+        };
         Ok(changes(results.first())? == 1)
     }
 

@@ -4,7 +4,7 @@
 //! whose `accept_id` the invitation then carries.
 
 use orgpass_app::ports::{
-    Acceptance, AccountRecord, InvitationLookup, InvitationRecord, InvitationStore,
+    Acceptance, AccountRecord, Event, InvitationLookup, InvitationRecord, InvitationStore,
     InvitationsPage, InviteFacts, Joiner, MemberContext, NewInvitation, PortError,
 };
 use orgpass_core::{
@@ -235,7 +235,7 @@ impl InvitationStore for D1Store {
         // Without `replace_pending` (?4 = 0) only expired pending invitations give way,
         // and a live one keeps its email out of the insert: a re-invite replaces only
         // what its sender could revoke.
-        self.batch(vec![
+        let mut statements = vec![
             self.stmt(
                 "UPDATE invitations SET status = 'revoked', decided_at = ?2 \
                  WHERE space_key = ?1 AND status = 'pending' AND (?4 = 1 OR expires_at <= ?2) \
@@ -276,8 +276,17 @@ impl InvitationStore for D1Store {
                 ),
                 &args[..3],
             )?,
-        ])
-        .await?;
+        ];
+        // Each invitation written records its `invitation.sent`.
+        for n in invitations {
+            statements.push(self.event_stmt_where(
+                space_key,
+                &n.event,
+                "EXISTS (SELECT 1 FROM invitations WHERE id = ?1 AND token_hash = ?2)",
+                &[text(&n.record.id), text(&n.token.to_hex())],
+            )?);
+        }
+        self.batch(statements).await?;
         Ok(())
     }
 
@@ -386,7 +395,7 @@ impl InvitationStore for D1Store {
     ) -> Result<bool, PortError> {
         let r = &invitation.record;
         let results = self
-            .batch(vec![
+            .batch_recording(vec![
                 self.stmt(
                     "UPDATE invitations SET token_hash = ?3, status = 'pending', expires_at = ?4, created_at = ?5 \
                      WHERE space_key = ?1 AND id = ?2 AND status IN ('pending', 'expired')",
@@ -413,7 +422,7 @@ impl InvitationStore for D1Store {
                         text(&invitation.token.to_hex()),
                     ],
                 )?,
-            ])
+            ], 0, &invitation.event, permit.space_key())
             .await?;
         Ok(changes(results.first())? == 1)
     }
@@ -423,16 +432,22 @@ impl InvitationStore for D1Store {
         permit: &Permit,
         id: &str,
         now: Timestamp,
+        event: &Event,
     ) -> Result<bool, PortError> {
         let space_key = permit.space_key();
-        let result = self
-            .one(self.stmt(
-                "UPDATE invitations SET status = 'revoked', decided_at = ?3 \
-                 WHERE space_key = ?1 AND id = ?2 AND status = 'pending' AND expires_at > ?3",
-                &[text(space_key.as_str()), text(id), time(now)],
-            )?)
+        let results = self
+            .batch_recording(
+                vec![self.stmt(
+                    "UPDATE invitations SET status = 'revoked', decided_at = ?3 \
+                     WHERE space_key = ?1 AND id = ?2 AND status = 'pending' AND expires_at > ?3",
+                    &[text(space_key.as_str()), text(id), time(now)],
+                )?],
+                0,
+                event,
+                space_key,
+            )
             .await?;
-        Ok(changes(Some(&result))? == 1)
+        Ok(changes(results.first())? == 1)
     }
 
     async fn invitation_by_token(
@@ -469,6 +484,7 @@ impl InvitationStore for D1Store {
         token: &TokenHash,
         joiner: &Joiner<'_>,
         now: Timestamp,
+        (space_key, event): (&SpaceKey, &Event),
     ) -> Result<Acceptance, PortError> {
         let hash = text(&token.to_hex());
         let account = joiner.account;
@@ -555,7 +571,9 @@ impl InvitationStore for D1Store {
             ),
             &[hash],
         )?);
-        let results = self.batch(statements).await?;
+        let results = self
+            .batch_recording(statements, decide, event, space_key)
+            .await?;
         Ok(if changes(results.get(decide))? == 1 {
             Acceptance::Joined
         } else if found(results.get(right))? {

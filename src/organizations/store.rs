@@ -1,7 +1,7 @@
 //! Organizations, their products, claimed organization IDs and memberships in D1.
 
 use orgpass_app::ports::{
-    MemberContext, OrgChange, OrgRecord, OrgStore, OrgUpdate, PassApplication, PortError,
+    Event, MemberContext, OrgChange, OrgRecord, OrgStore, OrgUpdate, PassApplication, PortError,
     ProductRecord,
 };
 use orgpass_core::{
@@ -116,6 +116,7 @@ impl OrgStore for D1Store {
         org: &OrgRecord,
         creator: &str,
         role: Role,
+        event: &Event,
     ) -> Result<bool, PortError> {
         let key = text(org.space_key.as_str());
         let id = text(org.organization_id.as_str());
@@ -171,7 +172,9 @@ impl OrgStore for D1Store {
                 ],
             )?);
         }
-        let results = self.batch(statements).await?;
+        let results = self
+            .batch_recording(statements, 1, event, &org.space_key)
+            .await?;
         Ok(changes(results.get(1))? == 1)
     }
 
@@ -192,6 +195,7 @@ impl OrgStore for D1Store {
         permit: &Permit,
         change: &OrgChange<'_>,
         now: Timestamp,
+        event: &Event,
     ) -> Result<OrgUpdate, PortError> {
         let (name, organization_id) = (change.name, change.organization_id);
         let space_key = permit.space_key();
@@ -209,12 +213,12 @@ impl OrgStore for D1Store {
                 "UPDATE organizations SET organization_id = ?2, name = coalesce(?3, name) \
                  WHERE space_key = ?1 AND EXISTS \
                  (SELECT 1 FROM organization_ids WHERE organization_id = ?2 AND space_key = ?1)",
-                &[key.clone(), id, name],
+                &[key.clone(), id, name.clone()],
             )?);
         } else {
             statements.push(self.stmt(
                 "UPDATE organizations SET name = coalesce(?2, name) WHERE space_key = ?1",
-                &[key.clone(), name],
+                &[key.clone(), name.clone()],
             )?);
         }
         let update_index = statements.len() - 1;
@@ -230,7 +234,22 @@ impl OrgStore for D1Store {
         statements.push(self.stmt(
             "UPDATE organizations SET require_two_step = ?2 WHERE space_key = ?1 AND ?2 IS NOT NULL \
              AND (?2 = 0 OR EXISTS (SELECT 1 FROM accounts WHERE id = ?3 AND totp_enabled_at IS NOT NULL))",
-            &[key.clone(), two_step, actor],
+            &[key.clone(), two_step.clone(), actor],
+        )?);
+        // Recorded when the organization is now as asked (the use case asks only for
+        // what differs): a taken ID or a refused two-step rule records nothing.
+        statements.push(self.event_stmt_where(
+            space_key,
+            event,
+            "EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1 \
+               AND (?2 IS NULL OR name = ?2) AND (?3 IS NULL OR organization_id = ?3) \
+               AND (?4 IS NULL OR require_two_step = ?4))",
+            &[
+                key.clone(),
+                name.clone(),
+                opt_text(organization_id.map(OrganizationId::as_str)),
+                two_step,
+            ],
         )?);
         statements.push(self.stmt(
             &format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.space_key = ?1"),
@@ -239,7 +258,7 @@ impl OrgStore for D1Store {
         statements.push(self.stmt(PRODUCTS_SQL, &[key])?);
         let results = self.batch(statements).await?;
         let updated = changes(results.get(update_index))? == 1;
-        let Some(row) = rows::<OrgRow>(results.get(update_index + 2))?
+        let Some(row) = rows::<OrgRow>(results.get(update_index + 3))?
             .into_iter()
             .next()
         else {
@@ -248,7 +267,7 @@ impl OrgStore for D1Store {
         if !updated {
             return Ok(OrgUpdate::IdTaken);
         }
-        let org = row.into_record(rows(results.get(update_index + 3))?)?;
+        let org = row.into_record(rows(results.get(update_index + 4))?)?;
         if let Some((on, _)) = change.require_two_step {
             if org.require_two_step != on {
                 return Ok(OrgUpdate::TwoStepNotEnabled);

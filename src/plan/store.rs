@@ -3,7 +3,7 @@
 //! number does not grow with the number of organizations).
 
 use orgpass_app::ports::{
-    AccountRecord, BillingRef, Conversion, ExpiryReport, OrgRecord, PassChange, PassStore,
+    AccountRecord, BillingRef, Conversion, Event, ExpiryReport, OrgRecord, PassChange, PassStore,
     PortError, ReminderTemplate, TokenUse,
 };
 use orgpass_core::{pass::GRACE_DAYS, time::DAY_MS, SpaceKey, Timestamp, TokenHash};
@@ -143,6 +143,14 @@ impl PassStore for D1Store {
                 ],
             )?);
         }
+        if let Some(event) = &change.event {
+            statements.push(self.event_stmt_where(
+                change.space_key,
+                event,
+                ours,
+                &[text(change.space_key.as_str()), text(&change.change_id)],
+            )?);
+        }
         let results = self.batch(statements).await?;
         Ok(changes(results.first())? == 1)
     }
@@ -228,27 +236,56 @@ impl PassStore for D1Store {
         Ok(())
     }
 
-    async fn expire_passes(&self, now: Timestamp) -> Result<ExpiryReport, PortError> {
+    async fn expire_passes(
+        &self,
+        now: Timestamp,
+        event: &Event,
+    ) -> Result<ExpiryReport, PortError> {
         let n = time(now);
         let lapsed_before = int(now.millis() - GRACE_DAYS * DAY_MS);
+        // Each expiry's events go first, over the same rows: in the batch's one
+        // transaction the update after them ends exactly those.
+        let ending = |condition: &str, at: &JsValue| {
+            self.events_stmt(
+                None,
+                event,
+                &format!(
+                    "SELECT space_key, json_array(json_object('type', 'organization', 'id', space_key)) \
+                       AS targets FROM organizations WHERE {condition}"
+                ),
+                std::slice::from_ref(at),
+            )
+        };
+        let (trial, canceling, lapsing) = (
+            "pass_status = 'trial' AND pass_trial_ends_at <= ?1",
+            "pass_status = 'active' AND pass_cancel_at <= ?1",
+            "pass_status = 'active' AND pass_current_period_end <= ?1",
+        );
         let results = self
             .batch(vec![
+                ending(trial, &n)?,
                 self.stmt(
-                    "UPDATE organizations SET pass_status = 'expired', pass_trial_ends_at = NULL, pass_change_id = NULL \
-                     WHERE pass_status = 'trial' AND pass_trial_ends_at <= ?1",
+                    &format!(
+                        "UPDATE organizations SET pass_status = 'expired', pass_trial_ends_at = NULL, \
+                         pass_change_id = NULL WHERE {trial}"
+                    ),
                     std::slice::from_ref(&n),
                 )?,
+                ending(canceling, &n)?,
                 self.stmt(
-                    "UPDATE organizations SET pass_status = 'canceled', pass_current_period_end = NULL, \
-                     pass_cancel_at = NULL, pass_change_id = NULL \
-                     WHERE pass_status = 'active' AND pass_cancel_at <= ?1",
+                    &format!(
+                        "UPDATE organizations SET pass_status = 'canceled', pass_current_period_end = NULL, \
+                         pass_cancel_at = NULL, pass_change_id = NULL WHERE {canceling}"
+                    ),
                     std::slice::from_ref(&n),
                 )?,
+                ending(lapsing, &lapsed_before)?,
                 self.stmt(
-                    "UPDATE organizations SET pass_status = 'expired', pass_current_period_end = NULL, \
-                     pass_cancel_at = NULL, pass_change_id = NULL \
-                     WHERE pass_status = 'active' AND pass_current_period_end <= ?1",
-                    &[lapsed_before],
+                    &format!(
+                        "UPDATE organizations SET pass_status = 'expired', pass_current_period_end = NULL, \
+                         pass_cancel_at = NULL, pass_change_id = NULL WHERE {lapsing}"
+                    ),
+                    std::slice::from_ref(&lapsed_before),
                 )?,
                 self.ending_sessions(
                     &format!(
@@ -262,10 +299,10 @@ impl PassStore for D1Store {
             .await?;
         let count = |i: usize| changes(results.get(i)).map(|c| c as u64);
         Ok(ExpiryReport {
-            trials_expired: count(0)?,
-            canceled: count(1)?,
-            lapsed: count(2)?,
-            sessions_ended: count(3)?,
+            trials_expired: count(1)?,
+            canceled: count(3)?,
+            lapsed: count(5)?,
+            sessions_ended: count(6)?,
         })
     }
 

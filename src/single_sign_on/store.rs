@@ -11,7 +11,7 @@ use orgpass_app::ports::{
     AccountRecord, AcsState, AdminChange, AuthenticationPage, Event, FailureKind, ManagedRefusal,
     NewManagedAccount, NewSsoRequest, PortError, SamlRecord, SsoCompletion, SsoFailureRecord,
     SsoOutcome, SsoRequestRecord, SsoStarted, SsoStore, SSO_ANONYMOUS_FAILURES_KEPT,
-    SSO_ANONYMOUS_FAILURES_PER_IP, SSO_FAILURES_KEPT, SSO_FAILURE_DAYS, SSO_VERIFIED_FAILURES_KEPT,
+    SSO_ANONYMOUS_FAILURES_PER_IP, SSO_FAILURES_KEPT, SSO_ISSUER_FAILURES_KEPT,
     SSO_VERIFIED_FAILURES_LISTED,
 };
 use orgpass_core::{
@@ -152,13 +152,17 @@ impl D1Store {
     /// The failures to list (see [`SsoStore::read_sso_failures`]).
     fn failures_stmt(&self, space_key: &SpaceKey) -> Result<D1PreparedStatement, PortError> {
         self.stmt(
-            "SELECT at, reference, variant, name_id, kind FROM ( \
-               SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
-                 WHERE space_key = ?1 AND kind <> 'anonymous' ORDER BY id DESC LIMIT ?2) \
+            "SELECT occurred_at AS at, json_extract(details, '$.reference') AS reference, \
+               json_extract(details, '$.reason') AS variant, json_extract(details, '$.name_id') AS name_id, \
+               json_extract(details, '$.kind') AS kind FROM ( \
+               SELECT * FROM (SELECT seq, occurred_at, details FROM audit_events \
+                 WHERE space_key = ?1 AND action = 'sso.login_failed' \
+                   AND json_extract(details, '$.kind') <> 'anonymous' ORDER BY seq DESC LIMIT ?2) \
                UNION ALL \
-               SELECT * FROM (SELECT id, at, reference, variant, name_id, kind FROM sso_failures \
-                 WHERE space_key = ?1 AND kind = 'anonymous' ORDER BY id DESC LIMIT ?3)) \
-             ORDER BY id DESC",
+               SELECT * FROM (SELECT seq, occurred_at, details FROM audit_events \
+                 WHERE space_key = ?1 AND action = 'sso.login_failed' \
+                   AND json_extract(details, '$.kind') = 'anonymous' ORDER BY seq DESC LIMIT ?3)) \
+             ORDER BY seq DESC",
             &[
                 text(space_key.as_str()),
                 int(i64::from(SSO_VERIFIED_FAILURES_LISTED)),
@@ -670,6 +674,14 @@ impl SsoStore for D1Store {
                     ),
                     &args,
                 )?,
+                // Its event, with the account logged in.
+                self.events_stmt(
+                    Some(c.space_key),
+                    c.event,
+                    "SELECT ?11 AS space_key, json_array(json_object('type', 'account', 'id', s.account_id)) \
+                       AS targets FROM sessions s WHERE s.token_hash = ?1",
+                    &args[3..4],
+                )?,
                 // 4. Who is logged in now, and whether this batch won.
                 self.stmt(
                     &format!(
@@ -687,10 +699,10 @@ impl SsoStore for D1Store {
                 )?,
             ])
             .await?;
-        if let Some(row) = rows::<AccountRow>(results.get(3))?.into_iter().next() {
+        if let Some(row) = rows::<AccountRow>(results.get(4))?.into_iter().next() {
             return Ok(SsoOutcome::LoggedIn(row.into_record()?.0));
         }
-        let flags = rows::<Flags>(results.get(4))?.into_iter().next();
+        let flags = rows::<Flags>(results.get(5))?.into_iter().next();
         Ok(match flags {
             Some(f) if f.a != 0.0 && f.c != 0.0 => SsoOutcome::Deactivated,
             Some(f) if f.a != 0.0 => SsoOutcome::NoAccount,
@@ -702,47 +714,50 @@ impl SsoStore for D1Store {
     async fn record_sso_failure(
         &self,
         space_key: &SpaceKey,
-        failure: &SsoFailureRecord,
+        kind: FailureKind,
+        event: &Event,
         ip: &str,
     ) -> Result<(), PortError> {
         let args = [
             text(space_key.as_str()),
-            time(failure.at),
-            text(&failure.reference),
-            text(&failure.variant),
-            crate::platform::d1::opt_text(failure.name_id.as_deref()),
+            text(kind.as_str()),
             text(&format!("sso-failure:{ip}")),
-            time(ratelimit::window_start(failure.at)),
+            time(ratelimit::window_start(event.at)),
             int(SSO_ANONYMOUS_FAILURES_PER_IP),
-            text(failure.kind.as_str()),
         ];
         // Only the IdP's key makes verified failures. Anyone can post the others, so
-        // they are counted per address; and every kind pushes out only its own.
+        // they are counted per address, and each of those kinds pushes out only its own
+        // beyond its cap; verified ones are kept like every event.
         let mut statements = Vec::new();
-        if failure.kind != FailureKind::Verified {
+        if kind != FailureKind::Verified {
             statements.push(self.stmt(
                 "INSERT INTO login_failures (key, window_start, count) VALUES (?1, ?2, 1) \
                  ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
-                &[args[5].clone(), args[6].clone()],
+                &args[2..4],
             )?);
         }
-        statements.push(self.stmt(
-            "INSERT INTO sso_failures (space_key, at, reference, variant, name_id, kind) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?9 WHERE EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1) \
-               AND (?9 = 'verified' OR coalesce((SELECT count FROM login_failures \
-                 WHERE key = ?6 AND window_start = ?7), 0) <= ?8)",
+        statements.push(self.event_stmt_where(
+            space_key,
+            event,
+            "EXISTS (SELECT 1 FROM organizations WHERE space_key = ?1) \
+               AND (?2 = 'verified' OR coalesce((SELECT count FROM login_failures \
+                 WHERE key = ?3 AND window_start = ?4), 0) <= ?5)",
             &args,
         )?);
-        let kept = if failure.kind == FailureKind::Anonymous {
-            SSO_ANONYMOUS_FAILURES_KEPT
-        } else {
-            SSO_VERIFIED_FAILURES_KEPT
-        };
-        statements.push(self.stmt(
-            "DELETE FROM sso_failures WHERE space_key = ?1 AND kind = ?2 AND id NOT IN \
-             (SELECT id FROM sso_failures WHERE space_key = ?1 AND kind = ?2 ORDER BY id DESC LIMIT ?3)",
-            &[args[0].clone(), args[8].clone(), int(i64::from(kept))],
-        )?);
+        if kind != FailureKind::Verified {
+            let kept = if kind == FailureKind::Anonymous {
+                SSO_ANONYMOUS_FAILURES_KEPT
+            } else {
+                SSO_ISSUER_FAILURES_KEPT
+            };
+            statements.push(self.stmt(
+                "DELETE FROM audit_events WHERE space_key = ?1 AND action = 'sso.login_failed' \
+                   AND json_extract(details, '$.kind') = ?2 AND seq NOT IN (SELECT seq FROM audit_events \
+                     WHERE space_key = ?1 AND action = 'sso.login_failed' \
+                       AND json_extract(details, '$.kind') = ?2 ORDER BY seq DESC LIMIT ?3)",
+                &[args[0].clone(), args[1].clone(), int(i64::from(kept))],
+            )?);
+        }
         self.batch(statements).await?;
         Ok(())
     }
@@ -757,10 +772,6 @@ impl SsoStore for D1Store {
                 self.stmt(
                     "DELETE FROM saml_requests WHERE expires_at <= ?1",
                     &[time(now)],
-                )?,
-                self.stmt(
-                    "DELETE FROM sso_failures WHERE at <= ?1",
-                    &[time(now.plus_days(-SSO_FAILURE_DAYS))],
                 )?,
             ])
             .await?;

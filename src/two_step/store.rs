@@ -5,7 +5,7 @@
 
 use orgpass_app::{
     ports::{
-        AccountRecord, CodeProof, Enrolment, NewMail, NewSession, PortError, TwoStepState,
+        AccountRecord, CodeProof, Enrolment, Event, NewMail, NewSession, PortError, TwoStepState,
         TwoStepStore,
     },
     two_step::{CHALLENGE_ATTEMPTS, CODES_PER_ACCOUNT, CODES_PER_IP},
@@ -234,7 +234,7 @@ impl TwoStepStore for D1Store {
         pending: &str,
         step: i64,
         recovery: &[String],
-        notice: &NewMail,
+        (notice, event): (&NewMail, &Event),
         now: Timestamp,
     ) -> Result<bool, PortError> {
         let marker = text(&D1Store::spend_marker()?);
@@ -270,6 +270,7 @@ impl TwoStepStore for D1Store {
                     &args,
                 )?,
                 self.outbox_when(notice, here, &args[..4])?,
+                self.member_events_stmt(event, (Some(account_id), None), here, &args[..3])?,
             ])
             .await?;
         Ok(changes(results.first())? == 1)
@@ -281,6 +282,7 @@ impl TwoStepStore for D1Store {
         proof: &CodeProof,
         notice: &NewMail,
         now: Timestamp,
+        event: &Event,
     ) -> Result<bool, PortError> {
         let args = [
             text(account_id),
@@ -300,6 +302,7 @@ impl TwoStepStore for D1Store {
                     &args,
                 )?,
                 self.outbox_when(notice, &accepted, &args)?,
+                self.member_events_stmt(event, (Some(account_id), None), &accepted, &args)?,
                 self.stmt(
                     &format!(
                         "DELETE FROM two_step_challenges WHERE account_id = ?1 AND {accepted}"
@@ -363,6 +366,7 @@ impl TwoStepStore for D1Store {
         proof: &CodeProof,
         session: &NewSession,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Option<AccountRecord>, PortError> {
         // ?1 challenge, ?2 step or digest, ?3 marker, ?4 now; then the session's.
         let args = [
@@ -395,6 +399,12 @@ impl TwoStepStore for D1Store {
                      WHERE c.token_hash = ?1 AND c.spent_by = ?3",
                     &args,
                 )?,
+                self.member_events_stmt(
+                    event,
+                    (Some(&session.account_id), None),
+                    "EXISTS (SELECT 1 FROM sessions WHERE token_hash = ?1)",
+                    &args[4..5],
+                )?,
                 self.stmt(
                     &format!(
                         "SELECT {ACCOUNT_COLUMNS} FROM sessions s JOIN accounts a ON a.id = s.account_id \
@@ -404,6 +414,6 @@ impl TwoStepStore for D1Store {
                 )?,
             ])
             .await?;
-        live_account(rows(results.get(3))?)
+        live_account(rows(results.get(4))?)
     }
 }

@@ -6,10 +6,11 @@ use serde_json::{json, Value};
 
 use crate::{
     client::Client,
-    pass::{cron, log_in},
+    pass::{cron, log_in, org_in_trial},
     scim::{patch_body, provisioning_token, scim_send},
-    sso::{peers, sso_client, sso_org},
-    team::{joined, org_with_admin, team_client},
+    sso::{failures, managed, peers, reference_in, sp_login, sso_client, sso_org},
+    team::{invitation_token, invite, joined, org_with_admin, team_client},
+    two_step::{challenge, enrol, oathtool, second_step, wrong_code},
     World,
 };
 
@@ -29,6 +30,14 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
     (
         "audit::settings_domains_and_projects_are_recorded",
         settings_domains_and_projects_are_recorded,
+    ),
+    (
+        "audit::invitations_logins_and_two_step_are_recorded",
+        invitations_logins_and_two_step_are_recorded,
+    ),
+    (
+        "audit::the_add_on_and_sso_logins_are_recorded_and_failures_are_their_view",
+        the_add_on_and_sso_logins_are_recorded_and_failures_are_their_view,
     ),
 ];
 
@@ -139,6 +148,9 @@ fn changes_are_recorded_with_who_what_whom_and_where_and_refusals_are_not(w: &Wo
             "group.member_added",
             "group.created",
             "member.role_changed",
+            "invitation.accepted",
+            "invitation.sent",
+            "organization.created",
         ],
         "newest first, one event per change made: {all:#?}"
     );
@@ -168,18 +180,26 @@ fn changes_are_recorded_with_who_what_whom_and_where_and_refusals_are_not(w: &Wo
     let (only, _) = events(&c, &admin.token, &key, "action=group.created");
     assert_eq!(actions(&only), ["group.created"]);
     let (mine, _) = events(&c, &admin.token, &key, &format!("actor_id={}", bea.id));
-    assert!(mine.is_empty());
+    assert_eq!(actions(&mine), ["invitation.accepted"], "Bea joined");
     let (later, _) = events(&c, &admin.token, &key, "since=2999-01-01T00:00:00Z");
     assert!(later.is_empty());
-    let (first, cursor) = events(&c, &admin.token, &key, "limit=4");
-    assert_eq!(first.len(), 4);
+    let (first, cursor) = events(&c, &admin.token, &key, "limit=5");
+    assert_eq!(first.len(), 5);
     let (rest, end) = events(
         &c,
         &admin.token,
         &key,
-        &format!("limit=4&cursor={}", cursor.unwrap()),
+        &format!("limit=5&cursor={}", cursor.unwrap()),
     );
-    assert_eq!(actions(&rest), ["group.created", "member.role_changed"]);
+    assert_eq!(
+        actions(&rest),
+        [
+            "member.role_changed",
+            "invitation.accepted",
+            "invitation.sent",
+            "organization.created"
+        ]
+    );
     assert_eq!(end, None);
     for (query, code) in [
         ("action=member.exploded", "invalid_action"),
@@ -213,7 +233,7 @@ fn changes_are_recorded_with_who_what_whom_and_where_and_refusals_are_not(w: &Wo
     assert!(r.body.contains(&bea.email), "targets by name");
     let r = tab("?action=group.created");
     assert_eq!(r.body.matches("<tr id=\"event-").count(), 1, "{}", r.body);
-    let r = tab("?limit=4");
+    let r = tab("?limit=7");
     let older = r
         .body
         .split(r#"id="audit-older" href=""#)
@@ -262,7 +282,7 @@ fn changes_are_recorded_with_who_what_whom_and_where_and_refusals_are_not(w: &Wo
     );
     assert_eq!(r.status, 404, "{}", r.body);
     let (theirs, _) = events(&c, &other.token, &other_key, "");
-    assert!(theirs.is_empty(), "{theirs:?}");
+    assert_eq!(actions(&theirs), ["organization.created"], "{theirs:?}");
     assert_eq!(
         c.get(&format!("/api/v1/orgs/{key}/audit-events"), None)
             .status,
@@ -366,14 +386,50 @@ fn events_are_kept_thirteen_months(w: &World) {
             .as_millis(),
     )
     .unwrap();
-    // Twelve months on, the event is there (the run ends the old session: log in again).
+    // An add-on in trial, which the Cron ends on the way.
+    let (trial_admin, trial_key, _, _, trial_login) = org_in_trial(&c);
+    let pass: Vec<Value> = events(&c, &trial_admin, &trial_key, "").0;
+    assert_eq!(
+        actions(&pass),
+        ["pass.approved", "pass.applied", "organization.created"]
+    );
+    assert_eq!(
+        pass[0]["actor"],
+        json!({"type": "operator", "id": null, "email": null, "name": null})
+    );
+    assert_eq!(pass[1]["actor"]["type"], "account");
+    // Twelve months on, the event is there (the run ends the old session: log in again,
+    // which is an event too).
     cron(&c, now + 365 * day);
     let token = log_in(&c, &admin.email);
-    assert_eq!(actions(&events(&c, &token, &key, "").0), ["group.created"]);
-    // Past 13 months (396 days), the Cron deletes it.
+    assert_eq!(
+        actions(&events(&c, &token, &key, "").0),
+        [
+            "account.login_succeeded",
+            "group.created",
+            "organization.created"
+        ]
+    );
+    let token = log_in(&c, &trial_login);
+    let expired = events(&c, &token, &trial_key, "action=pass.expired").0;
+    assert_eq!(expired.len(), 1, "{expired:?}");
+    assert_eq!(expired[0]["actor"]["type"], "system");
+    assert_eq!(
+        expired[0]["targets"],
+        json!([{"type": "organization", "id": trial_key, "name": "Pass Org"}])
+    );
+    assert_eq!(
+        expired[0]["context"],
+        json!({"ip": null, "user_agent": null})
+    );
+    // Past 13 months (396 days), the Cron deletes them.
     cron(&c, now + 397 * day);
     let token = log_in(&c, &admin.email);
-    assert!(events(&c, &token, &key, "").0.is_empty());
+    assert_eq!(
+        actions(&events(&c, &token, &key, "").0),
+        ["account.login_succeeded"],
+        "only this login is younger"
+    );
 }
 
 fn settings_domains_and_projects_are_recorded(w: &World) {
@@ -446,4 +502,191 @@ fn settings_domains_and_projects_are_recorded(w: &World) {
         404
     );
     assert_eq!(only("saml.deleted").len(), 1);
+}
+
+fn invitations_logins_and_two_step_are_recorded(w: &World) {
+    // Its own Worker: logins count against per-address limits shared by a Worker.
+    let c = w.other_client("audit-people", &[]);
+    let (key, admin) = org_with_admin(&c, "auditpeople");
+    let only = |action: &str| events(&c, &admin.token, &key, &format!("action={action}")).0;
+
+    // An invitation sent and revoked; another sent and accepted.
+    let gone = crate::unique_email("auditgone");
+    let r = invite(&c, &admin.token, &key, &[&gone], "member");
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["invitations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoke = format!("/api/v1/orgs/{key}/invitations/{id}");
+    let auth = format!("Bearer {}", admin.token);
+    assert_eq!(
+        c.send("DELETE", &revoke, &[("authorization", &auth)], None)
+            .status,
+        204
+    );
+    assert_ne!(
+        c.send("DELETE", &revoke, &[("authorization", &auth)], None)
+            .status,
+        204,
+        "a second revoke is refused"
+    );
+    assert_eq!(
+        only("invitation.revoked")[0]["targets"],
+        json!([{"type": "invitation", "id": id, "name": gone}])
+    );
+    assert_eq!(only("invitation.revoked").len(), 1);
+    let cy = joined(&c, &admin.token, &key, "member", "auditcy");
+    let accepted = only("invitation.accepted");
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0]["actor"]["id"], cy.id.as_str());
+    assert_eq!(accepted[0]["actor"]["email"], cy.email.as_str());
+    assert_eq!(only("invitation.sent").len(), 2);
+    // A link used twice joins once.
+    let again = invitation_token(&c, &cy.email);
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/invitations/{again}/accept"),
+        Some(&cy.token),
+        &json!({}),
+    );
+    assert_ne!(r.status, 200, "{}", r.body);
+    assert_eq!(only("invitation.accepted").len(), 1);
+
+    // The organization renamed; the same name again changes nothing.
+    for _ in 0..2 {
+        let r = c.json(
+            "PATCH",
+            &format!("/api/v1/orgs/{key}"),
+            Some(&admin.token),
+            &json!({"name": "Audited People"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let updated = only("organization.updated");
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    assert_eq!(
+        updated[0]["targets"],
+        json!([{"type": "organization", "id": key, "name": "Audited People"}])
+    );
+
+    // Cy's logins: a wrong password (someone, not Cy, acted), then the right one.
+    let r = c.json(
+        "POST",
+        "/api/v1/sessions",
+        None,
+        &json!({"email": cy.email, "password": "not the password at all"}),
+    );
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = c.json(
+        "POST",
+        "/api/v1/sessions",
+        None,
+        &json!({"email": crate::unique_email("nobody"), "password": "not the password at all"}),
+    );
+    assert_eq!(
+        r.status, 401,
+        "an unknown address: the same answer, no event"
+    );
+    let failed = only("account.login_failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["outcome"], "failure");
+    assert_eq!(failed[0]["actor"]["type"], "account");
+    assert_eq!(failed[0]["actor"]["id"], Value::Null);
+    assert_eq!(
+        failed[0]["targets"],
+        json!([{"type": "account", "id": cy.id, "name": cy.email}])
+    );
+    assert_eq!(failed[0]["details"], json!({"reason": "wrong_password"}));
+    let token = log_in(&c, &cy.email);
+    let ok = only("account.login_succeeded");
+    assert_eq!(ok.len(), 1, "{ok:?}");
+    assert_eq!(ok[0]["actor"]["id"], cy.id.as_str());
+    assert_eq!(ok[0]["details"], json!({"method": "password"}));
+
+    // Two-step verification on, a wrong code and a right one at the next login.
+    let (secret, _) = enrol(&c, &token);
+    assert_eq!(only("account.two_step_enabled").len(), 1);
+    let step = challenge(&c, &cy.email);
+    assert_eq!(second_step(&c, &step, &wrong_code(&secret)).status, 401);
+    // The next step's code: enrolment spent this one's.
+    let r = second_step(&c, &step, &oathtool(&secret, 1));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let failed = only("account.login_failed");
+    assert_eq!(failed[0]["details"], json!({"reason": "wrong_code"}));
+    assert_eq!(failed[0]["targets"][0]["id"], cy.id.as_str());
+    let ok = only("account.login_succeeded");
+    assert_eq!(ok.len(), 2);
+    assert_eq!(
+        ok[0]["details"],
+        json!({"method": "password", "second_step": "totp"})
+    );
+
+    // None of it is in another organization's log.
+    let (other_key, other) = org_with_admin(&c, "auditpeopleother");
+    let theirs: Vec<Value> = events(&c, &other.token, &other_key, "").0;
+    assert_eq!(actions(&theirs), ["organization.created"], "{theirs:?}");
+}
+
+fn the_add_on_and_sso_logins_are_recorded_and_failures_are_their_view(w: &World) {
+    let c = sso_client(w);
+    let p = peers(w);
+    let o = sso_org(w, &c, &p.idp, false);
+    let only = |action: &str| events(&c, &o.admin, &o.key, &format!("action={action}")).0;
+    assert_eq!(only("organization.created").len(), 1);
+    assert_eq!(only("pass.applied").len(), 1);
+    assert_eq!(only("pass.approved")[0]["actor"]["type"], "operator");
+    let verified = only("domain.verified");
+    assert_eq!(verified.len(), 1, "{verified:?}");
+    assert_eq!(verified[0]["actor"]["type"], "account");
+    assert_eq!(verified[0]["targets"][0]["name"], o.domain.as_str());
+
+    // A managed account signs in through the IdP.
+    let (account, email) = managed(&c, &o, "auditsso", "member");
+    let (_, r) = sp_login(&c, &p.idp, &o.org_id, &email, "assertion", "/");
+    assert_eq!(r.status, 303, "{}", r.body);
+    let ok = only("sso.login_succeeded");
+    assert_eq!(ok.len(), 1, "{ok:?}");
+    assert_eq!(ok[0]["actor"]["type"], "idp");
+    assert!(
+        ok[0]["actor"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with(&p.idp.base),
+        "{ok:?}"
+    );
+    assert_eq!(
+        ok[0]["targets"],
+        json!([{"type": "account", "id": account, "name": email}])
+    );
+
+    // A refused response: its event carries the reference code the person was shown,
+    // and the failure list is that event.
+    let r = Client::new(&c.base).send(
+        "POST",
+        &format!("/saml/{}/acs", o.key),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        Some("SAMLResponse=AAAA"),
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    let reference = reference_in(&r.body);
+    let failed = only("sso.login_failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["outcome"], "failure");
+    assert_eq!(failed[0]["actor"]["type"], "idp");
+    assert_eq!(failed[0]["details"]["reference"], reference.as_str());
+    assert_eq!(failed[0]["details"]["kind"], "anonymous");
+    let listed = failures(&c, &o);
+    assert_eq!(listed[0]["reference"], reference.as_str());
+    assert_eq!(listed[0]["variant"], failed[0]["details"]["reason"]);
+    // A verified response for no account: its NameID is kept.
+    let nobody = format!("nobody@{}", o.domain);
+    let (_, r) = sp_login(&c, &p.idp, &o.org_id, &nobody, "assertion", "/");
+    assert_eq!(r.status, 403, "{}", r.body);
+    let failed = only("sso.login_failed");
+    assert_eq!(failed.len(), 2);
+    assert_eq!(failed[0]["details"]["kind"], "verified", "{failed:?}");
+    assert_eq!(failed[0]["details"]["reason"], "account_not_found");
+    assert_eq!(failed[0]["details"]["name_id"], nobody.as_str());
+    assert_eq!(only("sso.login_succeeded").len(), 1);
 }

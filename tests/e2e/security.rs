@@ -1105,11 +1105,11 @@ fn junk_never_evicts(w: &World) {
         "{now:?}"
     );
 
-    // Kept 30 days: the Cron removes older ones (the row's time is moved back).
+    // Kept like every event, 13 months: the Cron removes older ones (the time is moved back).
     w.other_sql(
         "sso",
         &format!(
-            "UPDATE sso_failures SET at = at - 31 * 86400000 WHERE space_key = '{}' AND reference = '{reference}'",
+            "UPDATE audit_events SET occurred_at = occurred_at - 397 * 86400000 WHERE space_key = '{}' AND json_extract(details, '$.reference') = '{reference}'",
             o.key
         ),
     );

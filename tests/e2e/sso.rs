@@ -217,7 +217,7 @@ pub fn me_by_cookie(c: &Client, cookie: &str) -> Resp {
     )
 }
 
-fn failures(c: &Client, o: &SsoOrg) -> Vec<Value> {
+pub fn failures(c: &Client, o: &SsoOrg) -> Vec<Value> {
     let r = c.get(
         &format!("/api/v1/orgs/{}/saml/failures", o.key),
         Some(&o.admin),
@@ -226,7 +226,7 @@ fn failures(c: &Client, o: &SsoOrg) -> Vec<Value> {
     r.json()["failures"].as_array().unwrap().clone()
 }
 
-fn reference_in(body: &str) -> String {
+pub fn reference_in(body: &str) -> String {
     body.split("<code id=\"reference\">")
         .nth(1)
         .and_then(|r| r.split('<').next())

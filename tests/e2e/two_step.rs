@@ -59,7 +59,7 @@ pub fn oathtool(secret: &str, steps: i64) -> String {
 }
 
 /// A 6-digit code that is no accepted step's around now.
-fn wrong_code(secret: &str) -> String {
+pub fn wrong_code(secret: &str) -> String {
     let near: Vec<String> = (-2..=2).map(|s| oathtool(secret, s)).collect();
     (0..10u32)
         .map(|d| format!("{d}{d}{d}{d}{d}{d}"))
@@ -89,7 +89,7 @@ pub fn enrol(c: &Client, token: &str) -> (String, Vec<String>) {
 }
 
 /// The second-step token of a login with the right password.
-fn challenge(c: &Client, email: &str) -> String {
+pub fn challenge(c: &Client, email: &str) -> String {
     let r = c.json(
         "POST",
         "/api/v1/sessions",
@@ -107,7 +107,7 @@ fn challenge(c: &Client, email: &str) -> String {
     body["two_step_token"].as_str().unwrap().to_owned()
 }
 
-fn second_step(c: &Client, token: &str, code: &str) -> Resp {
+pub fn second_step(c: &Client, token: &str, code: &str) -> Resp {
     c.json(
         "POST",
         "/api/v1/sessions/two-step",

@@ -3,6 +3,7 @@
 
 use orgpass_core::{
     account::{PASSWORD_ITERATIONS, SALT_LEN},
+    audit::Action,
     ratelimit,
     token::TOKEN_BYTES,
     DisplayName, Email, Invalid, Password, PasswordRecord, SecretToken, Timestamp, TokenHash,
@@ -11,7 +12,7 @@ use orgpass_core::{
 use super::{
     mail,
     ports::{
-        AccountRecord, AccountStore, Client, MembershipSummary, NewChallenge, NewSession,
+        AccountRecord, AccountStore, Actor, Client, MembershipSummary, NewChallenge, NewSession,
         NewVerification, PasswordHasher, PendingVerification, Random, TokenUse,
     },
     App, AppError,
@@ -321,10 +322,21 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
             _ => (None, None),
         };
         let matches = self.password_matches(stored.as_deref(), &password).await?;
-        // A failure is already counted: the reservation stays.
+        // A failure is already counted: the reservation stays. It is recorded in the
+        // logs of the address's account, if there is one, by the same statement either
+        // way (no answer or timing tells which).
         let account = match account {
             Some(account) if matches => account,
-            _ => return Err(AppError::InvalidCredentials),
+            _ => {
+                let event = self
+                    .event(Action::LoginFailed, Actor::anyone())
+                    .failed()
+                    .detail("reason", "wrong_password");
+                self.store
+                    .record_account_event((None, Some(&email)), &event)
+                    .await?;
+                return Err(AppError::InvalidCredentials);
+            }
         };
         if !account.email_verified {
             return Err(AppError::EmailNotVerified);
@@ -346,8 +358,11 @@ impl<S: AccountStore, H: PasswordHasher, R: Random> App<S, H, R> {
         }
         let (token, session) =
             self.new_session(&account.id, self.now.plus_days(SESSION_DAYS), client)?;
+        let event = self
+            .event(Action::LoginSucceeded, Actor::account(&account.id))
+            .detail("method", "password");
         self.store
-            .create_session(&session, &email, ip, window)
+            .create_session(&session, &email, ip, window, &event)
             .await?;
         Ok(LogIn::Done(LoggedIn { token, account }))
     }

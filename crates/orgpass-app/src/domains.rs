@@ -2,10 +2,8 @@
 //! demand, delete (administrators, while the add-on allows SSO), and the Cron's
 //! re-checks. Decisions come from [`orgpass_core::verification`].
 
-use orgpass_core::audit::Action;
-
-use crate::ports::Actor;
 use orgpass_core::{
+    audit::Action,
     policy::{OrgAction, Permit},
     verification::{Check, DomainName, DomainState},
     SpaceKey, TokenHash,
@@ -13,7 +11,7 @@ use orgpass_core::{
 
 use super::{
     orgs::{decide, OrgView},
-    ports::{AccountStore, DomainRecord, DomainStore, OrgStore, Random, Resolver},
+    ports::{AccountStore, Actor, DomainRecord, DomainStore, Event, OrgStore, Random, Resolver},
     App, AppError,
 };
 
@@ -159,9 +157,10 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         let to = domain
             .state
             .after(check_of(&found, &domain.txt_value), self.now);
+        let event = self.check_event(&domain, to, Actor::account(&view.viewer.id));
         if !self
             .store
-            .record_check(&domain, to, &found, None, self.now)
+            .record_check(&domain, to, &found, None, self.now, event.as_ref())
             .await?
         {
             return Err(AppError::Conflict);
@@ -198,6 +197,22 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
         }
     }
 
+    /// The event of a check that moves `domain` to `to`: `domain.verified` when the
+    /// record is found, `domain.unverified` when a verified domain loses it.
+    fn check_event(&self, domain: &DomainRecord, to: DomainState, actor: Actor) -> Option<Event> {
+        let was = matches!(domain.state, DomainState::Verified { .. });
+        let is = matches!(to, DomainState::Verified { .. });
+        let action = match (was, is) {
+            (false, true) => Action::DomainVerified,
+            (true, false) => Action::DomainUnverified,
+            _ => return None,
+        };
+        Some(
+            self.event(action, actor)
+                .target("domain", &domain.id, Some(domain.name.as_str())),
+        )
+    }
+
     /// The Cron's re-checks: pending domains with back-off, verified ones daily.
     ///
     /// # Errors
@@ -231,9 +246,17 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
                 (_, DomainState::Failed { .. }) => report.failed += 1,
                 _ => {}
             }
+            let event = self.check_event(&domain, to, Actor::system());
             if self
                 .store
-                .record_check(&domain, to, &found, notify.as_ref(), self.now)
+                .record_check(
+                    &domain,
+                    to,
+                    &found,
+                    notify.as_ref(),
+                    self.now,
+                    event.as_ref(),
+                )
                 .await?
             {
                 report.checked += 1;

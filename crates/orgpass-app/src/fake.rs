@@ -262,12 +262,22 @@ impl AccountStore for MemoryStore {
         })
     }
 
+    async fn record_account_event(
+        &self,
+        _who: (Option<&str>, Option<&Email>),
+        _event: &Event,
+    ) -> Result<(), PortError> {
+        self.trip();
+        Ok(())
+    }
+
     async fn create_session(
         &self,
         session: &NewSession,
         email: &Email,
         ip: &str,
         window: Timestamp,
+        _event: &Event,
     ) -> Result<(), PortError> {
         self.trip();
         let mut s = self.state.borrow_mut();
@@ -362,6 +372,7 @@ impl OrgStore for MemoryStore {
         org: &OrgRecord,
         creator: &str,
         role: Role,
+        _event: &Event,
     ) -> Result<bool, PortError> {
         self.trip();
         let mut s = self.state.borrow_mut();
@@ -411,6 +422,7 @@ impl OrgStore for MemoryStore {
         permit: &Permit,
         change: &OrgChange<'_>,
         _now: Timestamp,
+        _event: &Event,
     ) -> Result<OrgUpdate, PortError> {
         let (name, organization_id) = (change.name, change.organization_id);
         let space_key = permit.space_key();

@@ -5,6 +5,7 @@
 //! update.
 
 use orgpass_core::{
+    audit::Action,
     invitation::{self, InvitationState, Refusal},
     policy::{authorize, OrgAction, Permit},
     token::TOKEN_BYTES,
@@ -16,7 +17,7 @@ use super::{
     mail::{self, InvitationMail},
     orgs::{decide, OrgView},
     ports::{
-        Acceptance, AccountRecord, AccountStore, Client, InvitationLookup, InvitationRecord,
+        Acceptance, AccountRecord, AccountStore, Actor, Client, InvitationLookup, InvitationRecord,
         InvitationStore, Joiner, MemberStore, NewInvitation, OrgStore, PasswordHasher, Random,
     },
     App, AppError,
@@ -182,10 +183,14 @@ where
             &self.config.base_url,
             &secret,
         );
+        let event = self
+            .event(Action::InvitationSent, Actor::account(&view.viewer.id))
+            .target("invitation", &record.id, Some(record.email.as_str()));
         Ok(NewInvitation {
             record,
             token: secret.hash(),
             mail,
+            event,
         })
     }
 
@@ -291,14 +296,17 @@ where
         key: &str,
         id: &str,
     ) -> Result<(), AppError> {
-        let (_, permit, record) = self.managed_invitation(token, key, id).await?;
+        let (view, permit, record) = self.managed_invitation(token, key, id).await?;
         record
             .state
             .revoke(self.now)
             .map_err(|_| AppError::InvitationNotPending)?;
+        let event = self
+            .event(Action::InvitationRevoked, Actor::account(&view.viewer.id))
+            .target("invitation", id, Some(record.email.as_str()));
         if self
             .store
-            .mark_invitation_revoked(&permit, id, self.now)
+            .mark_invitation_revoked(&permit, id, self.now, &event)
             .await?
         {
             Ok(())
@@ -457,9 +465,24 @@ where
         let hash = SecretToken::parse(token.trim())
             .ok_or(AppError::NotFound)?
             .hash();
+        let event = self
+            .event(
+                Action::InvitationAccepted,
+                Actor::account(&joiner.account.id),
+            )
+            .target(
+                "invitation",
+                &found.invitation.id,
+                Some(found.invitation.email.as_str()),
+            );
         match self
             .store
-            .consume_invitation(&hash, joiner, self.now)
+            .consume_invitation(
+                &hash,
+                joiner,
+                self.now,
+                (&found.invitation.space_key, &event),
+            )
             .await?
         {
             Acceptance::Joined => {

@@ -81,6 +81,7 @@ impl<S, H, R: Random> App<S, H, R> {
             outcome: orgpass_core::audit::Outcome::Success,
             at: self.now,
             client: self.client.clone(),
+            details: Vec::new(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! "Organizations").
 
 use orgpass_core::{
+    audit::Action,
     pass::Pass,
     policy::{permit, OrgAction, Permit},
     Invalid, Membership, OrganizationId, OrganizationName, Product, Role, SpaceKey, TokenHash,
@@ -9,8 +10,8 @@ use orgpass_core::{
 
 use super::{
     ports::{
-        AccountRecord, AccountStore, MemberContext, OrgChange, OrgRecord, OrgStore, OrgUpdate,
-        ProductRecord, Random,
+        AccountRecord, AccountStore, Actor, MemberContext, OrgChange, OrgRecord, OrgStore,
+        OrgUpdate, ProductRecord, Random,
     },
     App, AppError,
 };
@@ -116,9 +117,12 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
                 subscription_id: None,
                 require_two_step: false,
             };
+            let event = self
+                .event(Action::OrganizationCreated, Actor::account(&account.id))
+                .target("organization", org.space_key.as_str(), Some(&org.name));
             if self
                 .store
-                .create_organization(&org, &account.id, role)
+                .create_organization(&org, &account.id, role, &event)
                 .await?
             {
                 return Ok(OrgView {
@@ -167,7 +171,7 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
         let (view, permit) = self
             .member(token, space_key, OrgAction::EditProfile)
             .await?;
-        let name = name.flatten();
+        let name = name.flatten().filter(|n| n.as_str() != view.org.name);
         let id = id.flatten().filter(|id| *id != view.org.organization_id);
         let two_step = input
             .require_two_step
@@ -184,9 +188,19 @@ impl<S: AccountStore + OrgStore, H, R: Random> App<S, H, R> {
             organization_id: id.as_ref(),
             require_two_step: two_step.map(|on| (on, view.viewer.id.as_str())),
         };
+        let event = self
+            .event(Action::OrganizationUpdated, Actor::account(&view.viewer.id))
+            .target(
+                "organization",
+                view.org.space_key.as_str(),
+                Some(
+                    name.as_ref()
+                        .map_or(view.org.name.as_str(), OrganizationName::as_str),
+                ),
+            );
         match self
             .store
-            .update_organization(&permit, &change, self.now)
+            .update_organization(&permit, &change, self.now, &event)
             .await?
         {
             OrgUpdate::Updated(org) => Ok(OrgView { org: *org, ..view }),

@@ -4,6 +4,7 @@
 //! [`orgpass_core::pass`]; every write is a compare-and-set on the stored state.
 
 use orgpass_core::{
+    audit::Action,
     pass::{Pass, Refused},
     policy::OrgAction,
     stripe::{self as billing, EventKind},
@@ -16,7 +17,7 @@ use super::{
     mail,
     orgs::OrgView,
     ports::{
-        AccountStore, Audit, BillingRef, Conversion, ExpiryReport, OrgRecord, OrgStore,
+        AccountStore, Actor, Audit, BillingRef, Conversion, ExpiryReport, OrgRecord, OrgStore,
         PassApplication, PassChange, PassStore, PasswordHasher, PaymentProvider, Random, TokenUse,
     },
     App, AppError,
@@ -139,8 +140,8 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
         );
         self.commit(
             &view.org.space_key,
-            view.org.pass,
-            to,
+            (view.org.pass, to),
+            Actor::account(&view.viewer.id),
             Extras {
                 application: Some(&application),
                 mail: Some(&mail),
@@ -196,8 +197,13 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
             .cancel_at_period_end(&view.org)
             .await
             .map_err(AppError::Upstream)?;
-        self.commit(&view.org.space_key, view.org.pass, to, Extras::default())
-            .await?;
+        self.commit(
+            &view.org.space_key,
+            (view.org.pass, to),
+            Actor::account(&view.viewer.id),
+            Extras::default(),
+        )
+        .await?;
         Ok(OrgView {
             org: OrgRecord {
                 pass: to,
@@ -251,8 +257,8 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
         let (_, trial_end, _, _) = to.columns();
         self.commit(
             &key,
-            org.pass,
-            to,
+            (org.pass, to),
+            Actor::operator(),
             Extras {
                 audit: Some(Audit {
                     actor,
@@ -349,8 +355,8 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
         .map_err(refused)?;
         self.commit(
             &org.space_key,
-            org.pass,
-            to,
+            (org.pass, to),
+            Actor::system(),
             Extras {
                 billing: Some(reference),
                 ..Extras::default()
@@ -367,7 +373,10 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
     /// # Errors
     /// [`AppError::Unavailable`].
     pub async fn run_pass_jobs(&self) -> Result<PassJobsReport, AppError> {
-        let expiry = self.store.expire_passes(self.now).await?;
+        let expiry = self
+            .store
+            .expire_passes(self.now, &self.event(Action::PassExpired, Actor::system()))
+            .await?;
         let run_id = self.new_id("run")?;
         let reminders = self
             .store
@@ -412,12 +421,13 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
         })
     }
 
-    /// Writes `from → to` for `space_key` with what it carries, as one compare-and-set.
+    /// Writes `from → to` for `space_key` with what it carries, as one compare-and-set,
+    /// and records its event by `actor`.
     async fn commit(
         &self,
         space_key: &SpaceKey,
-        from: Pass,
-        to: Pass,
+        (from, to): (Pass, Pass),
+        actor: Actor,
         extras: Extras<'_>,
     ) -> Result<(), AppError> {
         let change = PassChange {
@@ -430,6 +440,10 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
             audit: extras.audit,
             mail: extras.mail,
             billing: extras.billing,
+            event: from.action_to(to).map(|action| {
+                self.event(action, actor)
+                    .target("organization", space_key.as_str(), None)
+            }),
         };
         if self.store.change_pass(&change).await? {
             Ok(())

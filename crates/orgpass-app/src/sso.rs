@@ -644,16 +644,18 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
                 let mut refusal = self.refusal(failure, Some(space_key), name_id, detail);
                 if refusal.failure != SsoFailure::UnknownOrganization {
                     if let Some(space_key) = &refusal.space_key {
-                        let record = SsoFailureRecord {
-                            at: self.now,
-                            reference: refusal.reference.clone(),
-                            variant: refusal.failure.variant().to_owned(),
-                            name_id: refusal.name_id.clone(),
-                            kind,
-                        };
+                        let mut event = self
+                            .event(Action::SsoLoginFailed, Actor::idp(None))
+                            .failed()
+                            .detail("reference", &refusal.reference)
+                            .detail("reason", refusal.failure.variant())
+                            .detail("kind", kind.as_str());
+                        if let Some(name_id) = &refusal.name_id {
+                            event = event.detail("name_id", name_id);
+                        }
                         if let Err(e) = self
                             .store
-                            .record_sso_failure(space_key, &record, &client.ip)
+                            .record_sso_failure(space_key, kind, &event, &client.ip)
                             .await
                         {
                             refusal.detail = Some(e.to_string());
@@ -796,7 +798,12 @@ impl<S: AccountStore + OrgStore + DomainStore + SsoStore, H, R: Random> App<S, H
         let (token, session) = self
             .new_session("", expires_at, client)
             .map_err(|_| fail(SsoFailure::Unavailable))?;
+        let event = self.event(
+            Action::SsoLoginSucceeded,
+            Actor::idp(Some(&settings.idp_entity_id)),
+        );
         let completion = SsoCompletion {
+            event: &event,
             space_key,
             assertion_id: verified.assertion_id(),
             keep_until: verified.replay_until(settings.clock_skew_seconds),

@@ -12,6 +12,7 @@
 //! - Managed accounts have none of this: their IdP decides how they sign in.
 
 use orgpass_core::{
+    audit::Action,
     ratelimit,
     two_step::{self, Secret, RECOVERY_BYTES, RECOVERY_CODES, SECRET_BYTES},
     SecretToken, TokenHash,
@@ -21,7 +22,7 @@ use super::{
     accounts::{LoggedIn, SESSION_DAYS},
     mail,
     ports::{
-        AccountRecord, AccountStore, Client, CodeProof, Enrolment, Random, TwoStepState,
+        AccountRecord, AccountStore, Actor, Client, CodeProof, Enrolment, Random, TwoStepState,
         TwoStepStore,
     },
     App, AppError,
@@ -145,9 +146,17 @@ impl<S: AccountStore + TwoStepStore, H, R: Random> App<S, H, R> {
             &self.config.base_url,
             true,
         );
+        let event = self.event(Action::TwoStepEnabled, Actor::account(&state.account.id));
         if self
             .store
-            .enable_two_step(&state.account.id, pending, step, &hashes, &notice, self.now)
+            .enable_two_step(
+                &state.account.id,
+                pending,
+                step,
+                &hashes,
+                (&notice, &event),
+                self.now,
+            )
             .await?
         {
             Ok((state.account, codes))
@@ -179,9 +188,12 @@ impl<S: AccountStore + TwoStepStore, H, R: Random> App<S, H, R> {
             &self.config.base_url,
             false,
         );
+        let event = self
+            .event(Action::TwoStepDisabled, Actor::account(&state.account.id))
+            .detail("with", proof.kind());
         if self
             .store
-            .disable_two_step(&state.account.id, &proof, &notice, self.now)
+            .disable_two_step(&state.account.id, &proof, &notice, self.now, &event)
             .await?
         {
             Ok(())
@@ -213,12 +225,25 @@ impl<S: AccountStore + TwoStepStore, H, R: Random> App<S, H, R> {
         if !state.reserved {
             return Err(limited(self.now));
         }
-        let proof = proof_of(&state, code, self.now).ok_or(AppError::LoginCodeRefused)?;
-        let (secret, session) =
-            self.new_session(&state.account.id, self.now.plus_days(SESSION_DAYS), client)?;
+        let id = state.account.id.as_str();
+        let Some(proof) = proof_of(&state, code, self.now) else {
+            let event = self
+                .event(Action::LoginFailed, Actor::anyone())
+                .failed()
+                .detail("reason", "wrong_code");
+            self.store
+                .record_account_event((Some(id), None), &event)
+                .await?;
+            return Err(AppError::LoginCodeRefused);
+        };
+        let (secret, session) = self.new_session(id, self.now.plus_days(SESSION_DAYS), client)?;
+        let event = self
+            .event(Action::LoginSucceeded, Actor::account(id))
+            .detail("method", "password")
+            .detail("second_step", proof.kind());
         let account = self
             .store
-            .complete_challenge(&token.hash(), &proof, &session, self.now)
+            .complete_challenge(&token.hash(), &proof, &session, self.now, &event)
             .await?
             .ok_or(AppError::LoginCodeRefused)?;
         Ok(LoggedIn {

@@ -13,6 +13,52 @@ use crate::{validation::FieldError, Timestamp};
 /// What happened. The names are the API's (`member.role_changed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// An organization was created.
+    OrganizationCreated,
+    /// The organization's name, ID or two-step rule changed.
+    OrganizationUpdated,
+    /// Someone was invited.
+    InvitationSent,
+    /// An invitation was revoked.
+    InvitationRevoked,
+    /// An invitation was accepted: its invitee joined.
+    InvitationAccepted,
+    /// Someone's role in a project was set or taken away.
+    ProjectMemberSet,
+    /// A group's role in a project was set or taken away.
+    ProjectGroupSet,
+    /// A domain's TXT record was found: it is verified.
+    DomainVerified,
+    /// A verified domain's TXT record was gone on its re-check.
+    DomainUnverified,
+    /// Someone signed in through the IdP.
+    SsoLoginSucceeded,
+    /// A SAML response was refused (the target is its reference code).
+    SsoLoginFailed,
+    /// The organization applied for the SSO add-on.
+    PassApplied,
+    /// The operator approved the application: the trial began.
+    PassApproved,
+    /// The operator rejected the application.
+    PassRejected,
+    /// The trial or the subscription ended.
+    PassExpired,
+    /// The add-on became a paid subscription.
+    PassUpgraded,
+    /// The operator moved the trial's end.
+    PassTrialEndChanged,
+    /// A paid period was renewed.
+    PassRenewed,
+    /// The subscription was canceled.
+    PassCanceled,
+    /// A member signed in with their password.
+    LoginSucceeded,
+    /// A wrong password or code was given for a member's account.
+    LoginFailed,
+    /// A member turned two-step verification on.
+    TwoStepEnabled,
+    /// A member turned two-step verification off.
+    TwoStepDisabled,
     /// A member's role or `can_invite` changed.
     MemberRoleChanged,
     /// An administrator removed a member.
@@ -66,6 +112,29 @@ pub enum Action {
 impl Action {
     /// Every action, in the order the API lists them.
     pub const ALL: &'static [Self] = &[
+        Self::OrganizationCreated,
+        Self::OrganizationUpdated,
+        Self::InvitationSent,
+        Self::InvitationRevoked,
+        Self::InvitationAccepted,
+        Self::ProjectMemberSet,
+        Self::ProjectGroupSet,
+        Self::DomainVerified,
+        Self::DomainUnverified,
+        Self::SsoLoginSucceeded,
+        Self::SsoLoginFailed,
+        Self::PassApplied,
+        Self::PassApproved,
+        Self::PassRejected,
+        Self::PassExpired,
+        Self::PassUpgraded,
+        Self::PassTrialEndChanged,
+        Self::PassRenewed,
+        Self::PassCanceled,
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::TwoStepEnabled,
+        Self::TwoStepDisabled,
         Self::MemberRoleChanged,
         Self::MemberRemoved,
         Self::MemberLeft,
@@ -96,6 +165,29 @@ impl Action {
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::OrganizationCreated => "organization.created",
+            Self::OrganizationUpdated => "organization.updated",
+            Self::InvitationSent => "invitation.sent",
+            Self::InvitationRevoked => "invitation.revoked",
+            Self::InvitationAccepted => "invitation.accepted",
+            Self::ProjectMemberSet => "project.member_set",
+            Self::ProjectGroupSet => "project.group_set",
+            Self::DomainVerified => "domain.verified",
+            Self::DomainUnverified => "domain.unverified",
+            Self::SsoLoginSucceeded => "sso.login_succeeded",
+            Self::SsoLoginFailed => "sso.login_failed",
+            Self::PassApplied => "pass.applied",
+            Self::PassApproved => "pass.approved",
+            Self::PassRejected => "pass.rejected",
+            Self::PassExpired => "pass.expired",
+            Self::PassUpgraded => "pass.upgraded",
+            Self::PassTrialEndChanged => "pass.trial_end_changed",
+            Self::PassRenewed => "pass.renewed",
+            Self::PassCanceled => "pass.canceled",
+            Self::LoginSucceeded => "account.login_succeeded",
+            Self::LoginFailed => "account.login_failed",
+            Self::TwoStepEnabled => "account.two_step_enabled",
+            Self::TwoStepDisabled => "account.two_step_disabled",
             Self::MemberRoleChanged => "member.role_changed",
             Self::MemberRemoved => "member.removed",
             Self::MemberLeft => "member.left",

@@ -29,7 +29,7 @@
 //! expiry takes effect on time even when the Cron is late. [`Pass::sso_allowed`] is the
 //! one entitlement check.
 
-use super::time::Timestamp;
+use super::{audit::Action, time::Timestamp};
 
 /// Length of the free trial an approval starts.
 pub const TRIAL_DAYS: i64 = 30;
@@ -83,6 +83,38 @@ pub enum Refused {
 }
 
 impl Pass {
+    /// The audit log's action for the move from `self` to `to` (docs/api.md "Audit
+    /// log"); `None` when the status stays as it was in a way nobody asked about.
+    #[must_use]
+    pub const fn action_to(self, to: Self) -> Option<Action> {
+        Some(match (self, to) {
+            (_, Self::Applied) => Action::PassApplied,
+            (Self::Applied, Self::Trial { .. }) => Action::PassApproved,
+            (Self::Trial { .. }, Self::Trial { .. }) => Action::PassTrialEndChanged,
+            (_, Self::Rejected) => Action::PassRejected,
+            (
+                Self::Active {
+                    cancel_at: None, ..
+                },
+                Self::Active {
+                    cancel_at: Some(_), ..
+                },
+            ) => Action::PassCanceled,
+            (
+                Self::Active {
+                    cancel_at: Some(_), ..
+                },
+                Self::Active {
+                    cancel_at: None, ..
+                },
+            ) => Action::PassUpgraded,
+            (Self::Active { .. }, Self::Active { .. }) => Action::PassRenewed,
+            (_, Self::Active { .. }) => Action::PassUpgraded,
+            (_, Self::Expired | Self::Canceled) => Action::PassExpired,
+            _ => return None,
+        })
+    }
+
     /// Every stable status name.
     pub const STATUSES: [&'static str; 7] = [
         "none", "applied", "rejected", "trial", "active", "expired", "canceled",

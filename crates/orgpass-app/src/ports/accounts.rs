@@ -162,7 +162,8 @@ pub trait AccountStore {
     ) -> Result<LoginAttempt, PortError>;
 
     /// Stores a session and gives back the attempt's reservation: the email's counter
-    /// for `window` is cleared and the IP's place returned.
+    /// for `window` is cleared and the IP's place returned. `event` (the login) goes
+    /// to the log of each organization the account belongs to.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -172,6 +173,19 @@ pub trait AccountStore {
         email: &Email,
         ip: &str,
         window: Timestamp,
+        event: &Event,
+    ) -> Result<(), PortError>;
+
+    /// Records `event` about the account with `id`, or else with `email` (none is
+    /// fine: then nothing is written), in the log of each organization it belongs to:
+    /// a failed login, which changes nothing else.
+    ///
+    /// # Errors
+    /// [`PortError`] when the store fails.
+    async fn record_account_event(
+        &self,
+        who: (Option<&str>, Option<&Email>),
+        event: &Event,
     ) -> Result<(), PortError>;
 
     /// Stores a login's two-step challenge (the password was right) and gives the

@@ -26,6 +26,42 @@ impl Actor {
             id: Some(id.to_owned()),
         }
     }
+
+    /// Someone not signed in (a login attempt): an account actor without an id.
+    #[must_use]
+    pub const fn anyone() -> Self {
+        Self {
+            kind: ActorType::Account,
+            id: None,
+        }
+    }
+
+    /// orgpass itself: the Cron, a payment provider's webhook.
+    #[must_use]
+    pub const fn system() -> Self {
+        Self {
+            kind: ActorType::System,
+            id: None,
+        }
+    }
+
+    /// orgpass's staff.
+    #[must_use]
+    pub const fn operator() -> Self {
+        Self {
+            kind: ActorType::Operator,
+            id: None,
+        }
+    }
+
+    /// The organization's IdP, named by its entity ID once its signature checked out.
+    #[must_use]
+    pub fn idp(entity_id: Option<&str>) -> Self {
+        Self {
+            kind: ActorType::Idp,
+            id: entity_id.map(str::to_owned),
+        }
+    }
 }
 
 /// An event to record with the change it describes: the store writes it in the change's
@@ -44,6 +80,8 @@ pub struct Event {
     pub at: Timestamp,
     /// From where (none for the Cron).
     pub client: Option<Client>,
+    /// What else the event says (`reference`, `reason` …), in order.
+    pub details: Vec<(&'static str, String)>,
 }
 
 impl Event {
@@ -51,6 +89,20 @@ impl Event {
     #[must_use]
     pub fn target(mut self, kind: &'static str, id: &str, name: Option<&str>) -> Self {
         self.targets.push(Target::new(kind, id, name));
+        self
+    }
+
+    /// The event with the detail `key` set to `value`.
+    #[must_use]
+    pub fn detail(mut self, key: &'static str, value: &str) -> Self {
+        self.details.push((key, value.to_owned()));
+        self
+    }
+
+    /// The event of an attempt that changed nothing (`outcome: failure`).
+    #[must_use]
+    pub const fn failed(mut self) -> Self {
+        self.outcome = Outcome::Failure;
         self
     }
 }
@@ -94,6 +146,8 @@ pub struct EventRecord {
     pub user_agent: Option<String>,
     /// `success` or `failure`.
     pub outcome: String,
+    /// Its details, by key.
+    pub details: Vec<(String, String)>,
 }
 
 /// Reading the audit log.

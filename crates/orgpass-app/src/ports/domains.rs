@@ -53,7 +53,8 @@ pub trait DomainStore {
 
     /// Records a check: the new state and what was found, if the stored state is still
     /// `domain.state` (compare-and-set); `false` otherwise. When `notify` is set, a copy
-    /// of that email goes to each administrator of the organization, in the same batch.
+    /// of that email goes to each administrator of the organization, in the same batch,
+    /// and so does `event`.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -64,6 +65,7 @@ pub trait DomainStore {
         found: &[String],
         notify: Option<&MailTemplate>,
         now: Timestamp,
+        event: Option<&Event>,
     ) -> Result<bool, PortError>;
 
     /// Deletes a domain of the organization; `false` when there was none.

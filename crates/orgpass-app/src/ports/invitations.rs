@@ -49,6 +49,8 @@ pub struct NewInvitation {
     pub token: TokenHash,
     /// The email with the link.
     pub mail: NewMail,
+    /// Its `invitation.sent`, recorded if it is written.
+    pub event: Event,
 }
 
 /// What an invitation request must know before writing.
@@ -176,6 +178,7 @@ pub trait InvitationStore {
         permit: &Permit,
         id: &str,
         now: Timestamp,
+        event: &Event,
     ) -> Result<bool, PortError>;
 
     /// The invitation of a token.
@@ -217,7 +220,8 @@ pub trait InvitationStore {
     /// exactly one of concurrent callers joins. The inviter's right is read at that
     /// moment: the role only while the inviter may still invite with it, each group
     /// only while the inviter could still put a member into it. Anything but
-    /// [`Acceptance::Joined`]: nothing was written.
+    /// [`Acceptance::Joined`]: nothing was written. `recorded` is the invitation's
+    /// organization and the `invitation.accepted` written with the join.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -226,6 +230,7 @@ pub trait InvitationStore {
         token: &TokenHash,
         joiner: &Joiner<'_>,
         now: Timestamp,
+        recorded: (&SpaceKey, &Event),
     ) -> Result<Acceptance, PortError>;
 
     /// Writes down the invitations whose time is over; returns how many.

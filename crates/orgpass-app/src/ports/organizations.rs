@@ -118,6 +118,7 @@ pub trait OrgStore {
         org: &OrgRecord,
         creator: &str,
         role: Role,
+        event: &Event,
     ) -> Result<bool, PortError>;
 
     /// The live session's account and, if it is a member, the organization with the
@@ -142,5 +143,6 @@ pub trait OrgStore {
         permit: &Permit,
         change: &OrgChange<'_>,
         now: Timestamp,
+        event: &Event,
     ) -> Result<OrgUpdate, PortError>;
 }

@@ -51,6 +51,8 @@ pub struct PassChange<'a> {
     pub mail: Option<&'a NewMail>,
     /// A provider event to record.
     pub billing: Option<BillingRef<'a>>,
+    /// The organization's audit event of the change.
+    pub event: Option<Event>,
 }
 
 /// Placeholders a reminder template may use; the store fills them per organization.
@@ -146,11 +148,14 @@ pub trait PassStore {
     ) -> Result<(), PortError>;
 
     /// Writes down the time-driven moves due at `now` for every organization at once
-    /// and ends the sessions of managed accounts whose add-on no longer allows SSO.
+    /// and ends the sessions of managed accounts whose add-on no longer allows SSO;
+    /// each organization whose add-on ends gets `event` (the Cron's `pass.expired`),
+    /// its target the organization.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
-    async fn expire_passes(&self, now: Timestamp) -> Result<ExpiryReport, PortError>;
+    async fn expire_passes(&self, now: Timestamp, event: &Event)
+        -> Result<ExpiryReport, PortError>;
 
     /// Sends each due reminder once per trial end (set-based); returns how many.
     ///

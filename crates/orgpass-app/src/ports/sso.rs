@@ -184,6 +184,9 @@ pub struct SsoCompletion<'a> {
     pub email: &'a Email,
     /// The session to create.
     pub session: &'a NewSession,
+    /// Its `sso.login_succeeded`, recorded with the session (the store adds the
+    /// account as its target).
+    pub event: &'a Event,
 }
 
 /// How a verified login ended in the store.
@@ -350,20 +353,22 @@ pub trait SsoStore {
         now: Timestamp,
     ) -> Result<SsoOutcome, PortError>;
 
-    /// Records a failure posted from `ip`. A verified failure is always kept; the
-    /// others (anyone can post them) only within [`SSO_ANONYMOUS_FAILURES_PER_IP`] per
-    /// address and window. Each [`FailureKind`] evicts only older failures of its own
-    /// kind, beyond [`SSO_VERIFIED_FAILURES_KEPT`] (verified, issuer) or
-    /// [`SSO_ANONYMOUS_FAILURES_KEPT`] (anonymous).
+    /// Records a failure of `kind` posted from `ip` as its `sso.login_failed` event
+    /// (the failure list is a view of these). A verified failure is always recorded
+    /// and kept like every event; the others (anyone can post them) only within
+    /// [`SSO_ANONYMOUS_FAILURES_PER_IP`] per address and window, and each of those
+    /// kinds evicts only older failures of its own kind, beyond
+    /// [`SSO_ISSUER_FAILURES_KEPT`] (issuer) or [`SSO_ANONYMOUS_FAILURES_KEPT`]
+    /// (anonymous).
     async fn record_sso_failure(
         &self,
         space_key: &SpaceKey,
-        failure: &SsoFailureRecord,
+        kind: FailureKind,
+        event: &Event,
         ip: &str,
     ) -> Result<(), PortError>;
 
-    /// Deletes replay records and logins in flight that can no longer matter, and
-    /// failures older than [`SSO_FAILURE_DAYS`].
+    /// Deletes replay records and logins in flight that can no longer matter.
     async fn delete_expired_sso(&self, now: Timestamp) -> Result<u64, PortError>;
 }
 
@@ -373,13 +378,12 @@ pub const SSO_FAILURES_KEPT: u32 = 20;
 pub const SSO_VERIFIED_FAILURES_LISTED: u32 = 50;
 /// Anonymous failures stored per organization at most (older ones give way).
 pub const SSO_ANONYMOUS_FAILURES_KEPT: u32 = 200;
-/// Failures of verified responses stored per organization at most.
-pub const SSO_VERIFIED_FAILURES_KEPT: u32 = 1000;
+/// Failures of responses that name the organization's IdP but were refused before
+/// anything was verified, stored per organization at most.
+pub const SSO_ISSUER_FAILURES_KEPT: u32 = 1000;
 /// Unverified (issuer and anonymous) failures recorded per client address in a
 /// 15-minute window.
 pub const SSO_ANONYMOUS_FAILURES_PER_IP: i64 = 10;
-/// How long failures are kept.
-pub const SSO_FAILURE_DAYS: i64 = 30;
 
 /// The signature back end of SAML logins: performs the checks the SAML core names
 /// (`saml_sp::Pending::checks`). WebCrypto at the edge; RustCrypto natively.

@@ -20,6 +20,17 @@ pub enum CodeProof {
     },
 }
 
+impl CodeProof {
+    /// What proved it, as the audit log says: `totp` or `recovery_code`.
+    #[must_use]
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Totp { .. } => "totp",
+            Self::Recovery { .. } => "recovery_code",
+        }
+    }
+}
+
 /// An account's two-step state, read to check a code against it.
 #[derive(Debug, Clone)]
 pub struct TwoStepState {
@@ -92,7 +103,9 @@ pub trait TwoStepStore {
     /// Turns two-step verification on with the pending secret `pending` — only while
     /// it is still the pending one (compare-and-set) — with the accepted `step`, the
     /// recovery-code digests (replacing any old ones) and `notice`, in one batch.
-    /// `false`: the pending secret changed meanwhile, nothing written.
+    /// `false`: the pending secret changed meanwhile, nothing written. `told` is the
+    /// notice and the event, which goes to the log of each organization of the
+    /// account, like the next two methods'.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -102,7 +115,7 @@ pub trait TwoStepStore {
         pending: &str,
         step: i64,
         recovery: &[String],
-        notice: &NewMail,
+        told: (&NewMail, &Event),
         now: Timestamp,
     ) -> Result<bool, PortError>;
 
@@ -118,6 +131,7 @@ pub trait TwoStepStore {
         proof: &CodeProof,
         notice: &NewMail,
         now: Timestamp,
+        event: &Event,
     ) -> Result<bool, PortError>;
 
     /// Counts one code against the live, unspent challenge `token` (at most
@@ -147,5 +161,6 @@ pub trait TwoStepStore {
         proof: &CodeProof,
         session: &NewSession,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Option<AccountRecord>, PortError>;
 }
