@@ -17,7 +17,7 @@ export WRANGLER_SEND_METRICS := false
 
 WRANGLER := ./node_modules/.bin/wrangler
 
-.PHONY: bench-cold-start bench-scim bench-load bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
+.PHONY: bench-cold-start bench-scim bench-audit bench-load bench-saml-hostile bench-sso bench-saml bench-members bench-self-service bench-oidc help setup build build-fast dev test lint unit e2e size bench bench-cron bench-dns fuzz clean
 
 help:
 	@echo "make dev    build and serve orgpass on http://127.0.0.1:$(PORT) (local D1/KV, mail at /dev/mailbox)"
@@ -145,6 +145,11 @@ bench-sso: build
 bench-scim: build
 	scripts/install-test-peers.sh
 	cargo bench --bench scim
+
+# The audit log over 100,000 events: a page, the CSV export of all of them; wall time,
+# D1 round trips, CPU (see docs/performance.md).
+bench-audit: build
+	cargo bench --bench audit
 
 bench-cron: build
 	scripts/bench-cron.sh

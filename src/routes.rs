@@ -132,6 +132,7 @@ routes! {
         single_sign_on::pages::submit(req, cx, org, tab, rest).await,
     Get ["api", "v1", "orgs", org, "members"] => members::api::list(req, cx, org).await,
     Get ["api", "v1", "orgs", org, "audit-events"] => audit::api::list(req, cx, org).await,
+    Get ["api", "v1", "orgs", org, "audit-events.csv"] => audit::api::csv(req, cx, org).await,
     Patch ["api", "v1", "orgs", org, "members", id] => members::api::change(req, cx, org, id).await,
     Delete ["api", "v1", "orgs", org, "members", "me"] =>
         self_service::api::leave(req, cx, org).await,

@@ -1,7 +1,9 @@
 //! The audit log in D1 (migrations/0018_audit_events.sql): the statement every audited
 //! write adds to its batch, and the page administrators read.
 
-use orgpass_app::ports::{AuditStore, Event, EventRecord, MemberContext, PortError, TargetRecord};
+use orgpass_app::ports::{
+    AuditStore, CsvChunk, Event, EventRecord, MemberContext, PortError, TargetRecord,
+};
 use orgpass_core::{audit::Query, SpaceKey, Timestamp, TokenHash};
 use serde::Deserialize;
 use worker::{wasm_bindgen::JsValue, D1PreparedStatement};
@@ -192,7 +194,136 @@ struct EventRow {
     details: Option<String>,
 }
 
+/// The events a query asks for, read only for an administrator of the organization
+/// (`?1` token hash, `?2` now, `?3` space key, `?4`…`?8` the filters and cursor; see
+/// [`query_args`]).
+const EVENTS_WHERE: &str = "space_key = ?3 \
+   AND EXISTS (SELECT 1 FROM sessions s JOIN memberships m \
+     ON m.account_id = s.account_id AND m.space_key = ?3 AND m.role = 'administrator' \
+     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2) \
+   AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR actor_id = ?5) \
+   AND (?6 IS NULL OR occurred_at >= ?6) AND (?7 IS NULL OR occurred_at < ?7) \
+   AND (?8 IS NULL OR seq < ?8)";
+
+/// [`EVENTS_WHERE`]'s arguments, then `?9` the most rows.
+fn query_args(
+    token: &TokenHash,
+    now: Timestamp,
+    space_key: &SpaceKey,
+    query: &Query,
+    rows: u32,
+) -> [JsValue; 9] {
+    [
+        text(&token.to_hex()),
+        time(now),
+        text(space_key.as_str()),
+        opt_text(query.action.map(|a| a.as_str())),
+        opt_text(query.actor_id.as_deref()),
+        query.since.map_or(JsValue::NULL, time),
+        query.until.map_or(JsValue::NULL, time),
+        query.before.map_or(JsValue::NULL, int),
+        int(i64::from(rows)),
+    ]
+}
+
+/// One CSV field of `expr` (RFC 4180): always quoted, inner quotes doubled, `NULL` as
+/// empty. A value that a spreadsheet would run as a formula (first character `=`, `+`,
+/// `-`, `@`, tab or CR: a name or user agent anyone can choose) gets a leading `'`, as
+/// OWASP advises for CSV exports.
+fn csv_field(expr: &str) -> String {
+    format!(
+        "'\"' || replace(CASE WHEN substr({expr}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) \
+           THEN '''' || {expr} ELSE coalesce({expr}, '') END, '\"', '\"\"') || '\"'"
+    )
+}
+
+impl D1Store {
+    /// The statement of a CSV chunk: the events' lines, formatted by SQLite and joined
+    /// into one string (one value for the Worker to pass on, however many rows), with
+    /// their count and the oldest one's place. The lines are joined in the subquery's
+    /// order, newest first.
+    fn csv_stmt(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        (query, rows): (&Query, u32),
+    ) -> Result<D1PreparedStatement, PortError> {
+        let line = [
+            csv_field("id"),
+            csv_field("strftime('%Y-%m-%dT%H:%M:%SZ', occurred_at / 1000, 'unixepoch')"),
+            csv_field("action"),
+            csv_field("actor_type"),
+            csv_field("actor_id"),
+            csv_field("actor_email"),
+            csv_field("actor_name"),
+            csv_field("targets"),
+            csv_field("ip"),
+            csv_field("user_agent"),
+            csv_field("outcome"),
+            csv_field("coalesce(details, '{}')"),
+        ]
+        .join(" || ',' || ");
+        self.stmt(
+            &format!(
+                "SELECT coalesce(group_concat(line, ''), '') AS text, count(*) AS n, min(seq) AS last \
+                 FROM (SELECT seq, {line} || char(13, 10) AS line FROM audit_events \
+                   WHERE {EVENTS_WHERE} ORDER BY seq DESC LIMIT ?9)"
+            ),
+            &query_args(token, now, space_key, query, rows),
+        )
+    }
+}
+
+/// A [`D1Store::csv_stmt`] result.
+fn csv_chunk(result: Option<&worker::D1Result>) -> Result<CsvChunk, PortError> {
+    #[derive(Deserialize)]
+    struct Row {
+        text: String,
+        n: f64,
+        last: Option<f64>,
+    }
+    let row = rows::<Row>(result)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| PortError("d1: no CSV chunk".to_owned()))?;
+    // Counts and sequence numbers: integers well inside f64's exact range.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(CsvChunk {
+        text: row.text,
+        rows: row.n as u32,
+        last: row.last.map(|l| l as i64),
+    })
+}
+
 impl AuditStore for D1Store {
+    async fn audit_csv(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        ask: (&Query, u32),
+    ) -> Result<Option<(MemberContext, CsvChunk)>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        statements.push(self.csv_stmt(token, now, space_key, ask)?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        Ok(Some((context, csv_chunk(results.get(CONTEXT_STATEMENTS))?)))
+    }
+
+    async fn audit_csv_next(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        ask: (&Query, u32),
+    ) -> Result<CsvChunk, PortError> {
+        let result = self.one(self.csv_stmt(token, now, space_key, ask)?).await?;
+        csv_chunk(Some(&result))
+    }
+
     async fn audit_page(
         &self,
         token: &TokenHash,
@@ -201,29 +332,13 @@ impl AuditStore for D1Store {
         query: &Query,
     ) -> Result<Option<(MemberContext, Vec<EventRecord>)>, PortError> {
         let mut statements = self.context_statements(token, now, space_key)?;
-        // The rows are read only for an administrator of the organization.
         statements.push(self.stmt(
-            "SELECT seq, id, occurred_at, action, actor_type, actor_id, actor_email, actor_name, \
-               targets, ip, user_agent, outcome, details FROM audit_events \
-             WHERE space_key = ?3 \
-               AND EXISTS (SELECT 1 FROM sessions s JOIN memberships m \
-                 ON m.account_id = s.account_id AND m.space_key = ?3 AND m.role = 'administrator' \
-                 WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2) \
-               AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR actor_id = ?5) \
-               AND (?6 IS NULL OR occurred_at >= ?6) AND (?7 IS NULL OR occurred_at < ?7) \
-               AND (?8 IS NULL OR seq < ?8) \
-             ORDER BY seq DESC LIMIT ?9",
-            &[
-                text(&token.to_hex()),
-                time(now),
-                text(space_key.as_str()),
-                opt_text(query.action.map(|a| a.as_str())),
-                opt_text(query.actor_id.as_deref()),
-                query.since.map_or(JsValue::NULL, time),
-                query.until.map_or(JsValue::NULL, time),
-                query.before.map_or(JsValue::NULL, int),
-                int(i64::from(query.limit)),
-            ],
+            &format!(
+                "SELECT seq, id, occurred_at, action, actor_type, actor_id, actor_email, actor_name, \
+                   targets, ip, user_agent, outcome, details FROM audit_events \
+                 WHERE {EVENTS_WHERE} ORDER BY seq DESC LIMIT ?9"
+            ),
+            &query_args(token, now, space_key, query, query.limit),
         )?);
         let results = self.batch(statements).await?;
         let Some(context) = context_from(&results)? else {

@@ -43,6 +43,9 @@ fn actor(e: &EventRecord) -> String {
     match (e.actor_type.as_str(), &e.actor_email, &e.actor_id) {
         ("account", Some(email), _) => email.clone(),
         ("scim", _, Some(id)) => format!("identity provider (SCIM token {id})"),
+        ("idp", _, Some(entity_id)) => format!("identity provider {entity_id}"),
+        ("idp", _, None) => "identity provider (unverified)".to_owned(),
+        ("account", None, None) => "someone (not signed in)".to_owned(),
         (kind, _, Some(id)) => format!("{kind} {id}"),
         (kind, _, None) => kind.to_owned(),
     }
@@ -79,6 +82,9 @@ pub fn audit_log(
             (Field::new("Until (RFC 3339)", "until", "text", filters.until, errors))
             button type="submit" { "Filter" }
         }
+        @if page.is_some() {
+            p { a id="audit-download" href={ "/api/v1/orgs/" (key) "/audit-events.csv?" (filters.query("")) } download { "Download these events (CSV)" } }
+        }
         @if let Some(page) = page {
             @if page.events.is_empty() {
                 p.muted id="audit-events" { "No events." }
@@ -89,7 +95,10 @@ pub fn audit_log(
                         @for e in &page.events {
                             tr id={ "event-" (e.id) } {
                                 td { (e.occurred_at.to_rfc3339()) }
-                                td { code { (e.action) } @if e.outcome != "success" { " (" (e.outcome) ")" } }
+                                td {
+                                    code { (e.action) } @if e.outcome != "success" { " (" (e.outcome) ")" }
+                                    @for (k, v) in &e.details { br; span.muted { (k) ": " (v) } }
+                                }
                                 td { (actor(e)) }
                                 td {
                                     @for t in &e.targets {

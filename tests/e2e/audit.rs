@@ -32,6 +32,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         settings_domains_and_projects_are_recorded,
     ),
     (
+        "audit::the_csv_export_is_every_matching_event_in_chunks",
+        the_csv_export_is_every_matching_event_in_chunks,
+    ),
+    (
         "audit::invitations_logins_and_two_step_are_recorded",
         invitations_logins_and_two_step_are_recorded,
     ),
@@ -689,4 +693,138 @@ fn the_add_on_and_sso_logins_are_recorded_and_failures_are_their_view(w: &World)
     assert_eq!(failed[0]["details"]["reason"], "account_not_found");
     assert_eq!(failed[0]["details"]["name_id"], nobody.as_str());
     assert_eq!(only("sso.login_succeeded").len(), 1);
+}
+
+fn the_csv_export_is_every_matching_event_in_chunks(w: &World) {
+    // Its own Worker: the test seeds D1 directly.
+    let c = w.other_client("audit-csv", &[]);
+    let (key, admin) = org_with_admin(&c, "auditcsv");
+    let bea = joined(&c, &admin.token, &key, "member", "auditcsvbea");
+    // 2,345 events beside the real ones (three chunks of 1,000), with names that need
+    // quoting and one a spreadsheet would run.
+    w.other_sql(
+        "audit-csv",
+        &format!(
+            "INSERT INTO audit_events (id, space_key, occurred_at, action, actor_type, actor_id, \
+               actor_name, targets, outcome) \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2345) \
+             SELECT 'evt_seed' || i, '{key}', 1764000000000 + i, 'group.created', 'account', 'acct_seed', \
+               CASE WHEN i = 7 THEN '=HYPERLINK(\"http://evil.example\")' ELSE 'Seed \"' || i || '\", ok' END, \
+               '[]', 'success' FROM n"
+        ),
+    );
+    let csv_of = |token: &str, query: &str| {
+        c.get(
+            &format!("/api/v1/orgs/{key}/audit-events.csv?{query}"),
+            Some(token),
+        )
+    };
+    let r = csv_of(&admin.token, "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(r
+        .header("content-disposition")
+        .is_some_and(|d| d.starts_with("attachment")));
+    assert!(r.body.ends_with("\r\n"), "CRLF line ends");
+    let mut reader = csv::ReaderBuilder::new().from_reader(r.body.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "id",
+            "occurred_at",
+            "action",
+            "actor_type",
+            "actor_id",
+            "actor_email",
+            "actor_name",
+            "targets",
+            "ip",
+            "user_agent",
+            "outcome",
+            "details"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // Every event once, newest first by the log's order (the seeds came last), and the
+    // real ones as the API shows them: the organization, the invitation, the join.
+    assert_eq!(rows.len(), 2345 + 3, "every event once");
+    let ids: std::collections::HashSet<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(ids.len(), rows.len(), "no event twice across chunks");
+    assert_eq!(&rows[0][0], "evt_seed2345");
+    let tail: Vec<&str> = rows[2345..].iter().map(|r| &r[2]).collect();
+    assert_eq!(
+        tail,
+        [
+            "invitation.accepted",
+            "invitation.sent",
+            "organization.created"
+        ]
+    );
+    let (joined_event, _) = events(&c, &admin.token, &key, "action=invitation.accepted");
+    let (api, row) = (&joined_event[0], &rows[2345]);
+    assert_eq!(&row[0], api["id"].as_str().unwrap());
+    assert_eq!(&row[1], api["occurred_at"].as_str().unwrap());
+    assert_eq!(&row[3], "account");
+    assert_eq!(&row[4], bea.id.as_str());
+    assert_eq!(&row[5], bea.email.as_str());
+    assert_eq!(&row[8], c.ip.as_str());
+    let targets: Value = serde_json::from_str(&row[7]).unwrap();
+    assert_eq!(targets, api["targets"]);
+    let seed = |i: usize| {
+        rows.iter()
+            .find(|r| &r[0] == format!("evt_seed{i}").as_str())
+            .unwrap()
+    };
+    assert_eq!(&seed(5)[6], "Seed \"5\", ok", "quotes and commas survive");
+    assert_eq!(
+        &seed(7)[6],
+        "'=HYPERLINK(\"http://evil.example\")",
+        "a formula is not run by a spreadsheet"
+    );
+    assert_eq!(&seed(7)[11], "{}");
+
+    // The same filters as the API.
+    let r = csv_of(&admin.token, "action=organization.created");
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(r.body.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][2], "organization.created");
+    let r = csv_of(&admin.token, "since=2999-01-01T00:00:00Z");
+    assert_eq!(r.body.lines().count(), 1, "the header alone: {}", r.body);
+    let r = csv_of(&admin.token, "until=nope");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.code(), "invalid_time");
+
+    // Administrators of this organization only.
+    assert_eq!(csv_of(&bea.token, "").status, 403);
+    let (_, other) = org_with_admin(&c, "auditcsvother");
+    assert_eq!(csv_of(&other.token, "").status, 404);
+    assert_eq!(
+        c.get(&format!("/api/v1/orgs/{key}/audit-events.csv"), None)
+            .status,
+        401
+    );
+
+    // The tab links the download with its filters.
+    let r = c.send(
+        "GET",
+        &format!("/orgs/{key}/settings/audit-log?action=group.created"),
+        &[("cookie", &format!("orgpass_session={}", admin.token))],
+        None,
+    );
+    assert!(
+        r.body.contains(&format!(
+            "href=\"/api/v1/orgs/{key}/audit-events.csv?action=group.created\""
+        )),
+        "{}",
+        r.body
+    );
 }

@@ -2,13 +2,30 @@
 //! organization's events only, newest first, one page per round trip. Events are written
 //! by the writes they record (each store adds the event to the change's batch).
 
-use orgpass_core::{audit::Query, policy::OrgAction, FieldError, SpaceKey, TokenHash};
+use orgpass_core::{
+    audit::{Query, CSV_CHUNK, CSV_HEADER},
+    policy::OrgAction,
+    FieldError, SpaceKey, TokenHash,
+};
 
 use super::{
     orgs::{decide, OrgView},
-    ports::{AccountStore, AuditStore, EventRecord, OrgStore, Random},
+    ports::{AccountStore, AuditStore, CsvChunk, EventRecord, OrgStore, Random},
     App, AppError,
 };
+
+/// The CSV export under way: what it asks and where it is.
+#[derive(Debug, Clone)]
+pub struct CsvExport {
+    /// The session that asked.
+    pub token: TokenHash,
+    /// The organization.
+    pub space_key: SpaceKey,
+    /// The filters; `before` moves on with each chunk.
+    pub query: Query,
+    /// Whether another chunk may follow.
+    pub more: bool,
+}
 
 /// One page of the log.
 #[derive(Debug, Clone)]
@@ -74,5 +91,76 @@ impl<S: AccountStore + OrgStore + AuditStore, H, R: Random> App<S, H, R> {
             .filter(|_| full)
             .map(|e| orgpass_core::audit::cursor(e.seq));
         Ok(Ok(AuditPage { view, events, next }))
+    }
+
+    /// The CSV export of `key`'s events that `query` filters (its `limit` does not
+    /// apply: every matching event, newest first): the header and the first chunk,
+    /// after the right (one round trip), and the export to go on with
+    /// ([`Self::audit_csv_next`]).
+    ///
+    /// # Errors
+    /// As [`Self::audit_events`].
+    pub async fn audit_csv(
+        &self,
+        token: &TokenHash,
+        key: &str,
+        query: Result<Query, FieldError>,
+    ) -> Result<(String, CsvExport), AppError> {
+        let query = match query {
+            Ok(query) => query,
+            Err(e) => {
+                self.member(token, key, OrgAction::ReadAuditLog).await?;
+                return Err(e.into());
+            }
+        };
+        let Some(space_key) = SpaceKey::parse(key) else {
+            return Err(self.unknown_org(token).await);
+        };
+        let (context, chunk) = self
+            .store
+            .audit_csv(token, self.now, &space_key, (&query, CSV_CHUNK))
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        decide(context, OrgAction::ReadAuditLog)?;
+        let mut export = CsvExport {
+            token: *token,
+            space_key,
+            query,
+            more: false,
+        };
+        let text = format!("{CSV_HEADER}{}", export.advance(chunk));
+        Ok((text, export))
+    }
+
+    /// The export's next chunk of lines; `None` when it is done. Each chunk is one
+    /// round trip that reads only while the session is still an administrator's.
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`].
+    pub async fn audit_csv_next(&self, export: &mut CsvExport) -> Result<Option<String>, AppError> {
+        if !export.more {
+            return Ok(None);
+        }
+        let chunk = self
+            .store
+            .audit_csv_next(
+                &export.token,
+                self.now,
+                &export.space_key,
+                (&export.query, CSV_CHUNK),
+            )
+            .await?;
+        Ok(Some(export.advance(chunk)).filter(|text| !text.is_empty()))
+    }
+}
+
+impl CsvExport {
+    /// Takes `chunk` in: the cursor moves past it; more may follow a full one.
+    fn advance(&mut self, chunk: CsvChunk) -> String {
+        self.more = chunk.rows >= CSV_CHUNK;
+        if let Some(last) = chunk.last {
+            self.query.before = Some(last);
+        }
+        chunk.text
     }
 }

@@ -296,6 +296,15 @@ impl Target {
 
 /// The most events one page holds.
 pub const MAX_PAGE: u32 = 100;
+
+/// The CSV export's header row (RFC 4180, CRLF line ends): one column per field of an
+/// event, `targets` and `details` as their JSON.
+pub const CSV_HEADER: &str = "id,occurred_at,action,actor_type,actor_id,actor_email,actor_name,\
+targets,ip,user_agent,outcome,details\r\n";
+
+/// Events per chunk of the CSV export: one D1 query each, so 100,000 events are 100
+/// queries (the Workers Free plan allows 1,000 calls to Cloudflare services a request).
+pub const CSV_CHUNK: u32 = 1000;
 /// How long events are kept: 13 months, counted as 396 days (the Cron deletes older ones).
 pub const RETENTION_DAYS: i64 = 396;
 

@@ -150,8 +150,40 @@ pub struct EventRecord {
     pub details: Vec<(String, String)>,
 }
 
+/// A chunk of the CSV export: its lines, ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvChunk {
+    /// The events' lines (RFC 4180, CRLF ends), newest first.
+    pub text: String,
+    /// How many events.
+    pub rows: u32,
+    /// The oldest event's place in the log (the next chunk's cursor).
+    pub last: Option<i64>,
+}
+
 /// Reading the audit log.
 pub trait AuditStore {
+    /// As [`Self::audit_page`], but the events come as CSV lines (the store formats
+    /// them, so the Worker only passes text on); `ask` is the query and the most
+    /// events.
+    async fn audit_csv(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        ask: (&Query, u32),
+    ) -> Result<Option<(MemberContext, CsvChunk)>, PortError>;
+
+    /// The next CSV chunk of `query` (its cursor moved on), read only while the
+    /// session is an administrator's: empty once it is not.
+    async fn audit_csv_next(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+        ask: (&Query, u32),
+    ) -> Result<CsvChunk, PortError>;
+
     /// The viewer's context and, for a member of `space_key`, the page of its events
     /// that `query` asks for, newest first (one round trip).
     async fn audit_page(
