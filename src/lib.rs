@@ -193,6 +193,31 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
     line.insert("event".into(), "scheduled".into());
     line.insert("cron".into(), event.cron().into());
     line.insert("now".into(), now.to_rfc3339().into());
+    // Every minute: only the log streams.
+    if event.cron() != audit::stream::STREAMS_CRON {
+        hourly(&app, &cx, &mut line).await;
+    }
+    match app
+        .deliver_audit_streams(&audit::stream::HttpStreamSender)
+        .await
+    {
+        Ok(r) => {
+            line.insert("stream_events_delivered".into(), r.delivered.into());
+            line.insert("streams_failed".into(), r.failed.into())
+        }
+        Err(e) => line.insert("streams_error".into(), e.to_string().into()),
+    };
+    line.insert("d1".into(), cx.store.round_trips().into());
+    let line = serde_json::Value::Object(line);
+    worker::console_log!("{line}");
+}
+
+/// The hourly Cron's work: purges, expiries, reminders, re-checks, deliveries.
+async fn hourly(
+    app: &web::context::EdgeApp,
+    cx: &Ctx,
+    line: &mut serde_json::Map<String, serde_json::Value>,
+) {
     match app.purge_expired().await {
         Ok(n) => line.insert("purged".into(), n.into()),
         Err(e) => line.insert("purge_error".into(), e.to_string().into()),
@@ -248,9 +273,6 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
             Err(e) => line.insert("mail_error".into(), e.to_string().into()),
         };
     }
-    line.insert("d1".into(), cx.store.round_trips().into());
-    let line = serde_json::Value::Object(line);
-    worker::console_log!("{line}");
 }
 
 #[cfg(test)]

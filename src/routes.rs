@@ -133,6 +133,9 @@ routes! {
     Get ["api", "v1", "orgs", org, "members"] => members::api::list(req, cx, org).await,
     Get ["api", "v1", "orgs", org, "audit-events"] => audit::api::list(req, cx, org).await,
     Get ["api", "v1", "orgs", org, "audit-events.csv"] => audit::api::csv(req, cx, org).await,
+    Get ["api", "v1", "orgs", org, "audit-stream"] => audit::api::stream_get(req, cx, org).await,
+    Put ["api", "v1", "orgs", org, "audit-stream"] => audit::api::stream_put(req, cx, org).await,
+    Delete ["api", "v1", "orgs", org, "audit-stream"] => audit::api::stream_delete(req, cx, org).await,
     Patch ["api", "v1", "orgs", org, "members", id] => members::api::change(req, cx, org, id).await,
     Delete ["api", "v1", "orgs", org, "members", "me"] =>
         self_service::api::leave(req, cx, org).await,
@@ -205,6 +208,9 @@ routes! {
     Get ["orgs", org, "settings", "invitations"] => invitations::pages::tab(req, cx, org).await,
     Get ["orgs", org, "settings", "groups"] => groups::pages::tab(req, cx, org).await,
     Get ["orgs", org, "settings", "audit-log"] => audit::pages::tab(req, cx, org).await,
+    Get ["orgs", org, "settings", "audit-log", "stream"] => audit::pages::stream(req, cx, org).await,
+    Post ["orgs", org, "settings", "audit-log", "stream", action] =>
+        audit::pages::stream_submit(req, cx, org, action).await,
     Get ["orgs", org, "settings", "projects"] => projects::pages::tab(req, cx, org).await,
     Get ["orgs", org, "settings", "projects", id] =>
         projects::pages::project(req, cx, org, id).await,

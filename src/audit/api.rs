@@ -2,7 +2,7 @@
 //! their organization's events, newest first, filtered by action, actor and time, a
 //! page at a time.
 
-use orgpass_app::ports::EventRecord;
+use orgpass_app::ports::{EventRecord, StreamRecord};
 use orgpass_core::audit::Query;
 use serde_json::{json, Value};
 use worker::Request;
@@ -10,7 +10,7 @@ use worker::Request;
 use crate::web::{
     auth::require_session,
     context::Ctx,
-    http::{self, json_response},
+    http::{self, json_response, no_content, rfc3339},
     Handled,
 };
 
@@ -99,4 +99,56 @@ pub async fn list(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
         200,
         &json!({ "events": events, "next_cursor": page.next }),
     )?)
+}
+
+/// A log stream as the API shows it (never its secret).
+pub(crate) fn stream_json(s: Option<&StreamRecord>) -> Value {
+    s.map_or(Value::Null, |s| {
+        json!({
+            "url": s.url,
+            "created_at": s.created_at.to_rfc3339(),
+            "pending_events": s.pending,
+            "failed_attempts": s.attempts,
+            "next_attempt_at": s.next_attempt_at.to_rfc3339(),
+            "last_attempt_at": rfc3339(s.last_attempt_at),
+            "last_delivered_at": rfc3339(s.last_delivered_at),
+            "last_error": s.last_error,
+        })
+    })
+}
+
+/// `GET /api/v1/orgs/{org}/audit-stream`
+pub async fn stream_get(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    let (_, stream) = cx.app().audit_stream(&token, key).await?;
+    Ok(json_response(
+        200,
+        &json!({ "stream": stream_json(stream.as_ref()) }),
+    )?)
+}
+
+#[derive(serde::Deserialize)]
+struct StreamBody {
+    url: String,
+}
+
+/// `PUT /api/v1/orgs/{org}/audit-stream` `{url}` → the stream and its signing secret,
+/// shown this once.
+pub async fn stream_put(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    let body: StreamBody = http::json(req).await?;
+    let app = cx.app();
+    let secret = app.set_audit_stream(&token, key, &body.url).await?;
+    let (_, stream) = app.audit_stream(&token, key).await?;
+    Ok(json_response(
+        200,
+        &json!({ "stream": stream_json(stream.as_ref()), "secret": secret }),
+    )?)
+}
+
+/// `DELETE /api/v1/orgs/{org}/audit-stream`
+pub async fn stream_delete(req: &mut Request, cx: &Ctx, key: &str) -> Handled {
+    let token = require_session(req)?;
+    cx.app().remove_audit_stream(&token, key).await?;
+    no_content()
 }

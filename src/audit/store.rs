@@ -2,15 +2,16 @@
 //! write adds to its batch, and the page administrators read.
 
 use orgpass_app::ports::{
-    AuditStore, CsvChunk, Event, EventRecord, MemberContext, PortError, TargetRecord,
+    AuditStore, CsvChunk, DueStream, Event, EventRecord, MemberContext, PortError, StreamOutcome,
+    StreamRecord, TargetRecord,
 };
-use orgpass_core::{audit::Query, SpaceKey, Timestamp, TokenHash};
+use orgpass_core::{audit::Query, policy::Permit, SpaceKey, Timestamp, TokenHash};
 use serde::Deserialize;
 use worker::{wasm_bindgen::JsValue, D1PreparedStatement};
 
 use crate::{
     organizations::store::{context_from, CONTEXT_STATEMENTS},
-    platform::d1::{int, millis, opt_text, rows, text, time, D1Store},
+    platform::d1::{changes, int, millis, opt_text, rows, text, time, D1Store},
 };
 
 impl D1Store {
@@ -178,7 +179,7 @@ impl D1Store {
 pub(crate) const GUARD_ARGS: usize = 10;
 
 #[derive(Deserialize)]
-struct EventRow {
+pub(crate) struct EventRow {
     seq: f64,
     id: String,
     occurred_at: f64,
@@ -195,12 +196,9 @@ struct EventRow {
 }
 
 /// The events a query asks for, read only for an administrator of the organization
-/// (`?1` token hash, `?2` now, `?3` space key, `?4`…`?8` the filters and cursor; see
-/// [`query_args`]).
+/// (with [`ADMIN_SESSION`]: `?1` token hash, `?2` now, `?3` space key; `?4`…`?8` the
+/// filters and cursor; see [`query_args`]).
 const EVENTS_WHERE: &str = "space_key = ?3 \
-   AND EXISTS (SELECT 1 FROM sessions s JOIN memberships m \
-     ON m.account_id = s.account_id AND m.space_key = ?3 AND m.role = 'administrator' \
-     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2) \
    AND (?4 IS NULL OR action = ?4) AND (?5 IS NULL OR actor_id = ?5) \
    AND (?6 IS NULL OR occurred_at >= ?6) AND (?7 IS NULL OR occurred_at < ?7) \
    AND (?8 IS NULL OR seq < ?8)";
@@ -268,7 +266,7 @@ impl D1Store {
             &format!(
                 "SELECT coalesce(group_concat(line, ''), '') AS text, count(*) AS n, min(seq) AS last \
                  FROM (SELECT seq, {line} || char(13, 10) AS line FROM audit_events \
-                   WHERE {EVENTS_WHERE} ORDER BY seq DESC LIMIT ?9)"
+                   WHERE {EVENTS_WHERE} AND {ADMIN_SESSION} ORDER BY seq DESC LIMIT ?9)"
             ),
             &query_args(token, now, space_key, query, rows),
         )
@@ -296,7 +294,186 @@ fn csv_chunk(result: Option<&worker::D1Result>) -> Result<CsvChunk, PortError> {
     })
 }
 
+/// The session `?1` (now `?2`) is an administrator of `?3`.
+const ADMIN_SESSION: &str = "EXISTS (SELECT 1 FROM sessions s JOIN memberships m \
+     ON m.account_id = s.account_id AND m.space_key = ?3 AND m.role = 'administrator' \
+     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2)";
+
+#[derive(Deserialize)]
+struct StreamRow {
+    url: String,
+    created_at: f64,
+    pending: f64,
+    attempts: f64,
+    next_attempt_at: f64,
+    last_attempt_at: Option<f64>,
+    last_delivered_at: Option<f64>,
+    last_error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DueRow {
+    space_key: String,
+    url: String,
+    secret: String,
+    delivered_seq: f64,
+    attempts: f64,
+}
+
 impl AuditStore for D1Store {
+    async fn audit_stream(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<(MemberContext, Option<StreamRecord>)>, PortError> {
+        let mut statements = self.context_statements(token, now, space_key)?;
+        statements.push(self.stmt(
+            &format!(
+                "SELECT url, created_at, attempts, next_attempt_at, last_attempt_at, last_delivered_at, \
+                   last_error, (SELECT count(*) FROM audit_events e \
+                     WHERE e.space_key = st.space_key AND e.seq > st.delivered_seq) AS pending \
+                 FROM audit_streams st WHERE st.space_key = ?3 AND {ADMIN_SESSION}"
+            ),
+            &[text(&token.to_hex()), time(now), text(space_key.as_str())],
+        )?);
+        let results = self.batch(statements).await?;
+        let Some(context) = context_from(&results)? else {
+            return Ok(None);
+        };
+        // Counts: small integers.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let stream = rows::<StreamRow>(results.get(CONTEXT_STATEMENTS))?
+            .into_iter()
+            .next()
+            .map(|r| StreamRecord {
+                url: r.url,
+                created_at: millis(r.created_at),
+                pending: r.pending as u64,
+                attempts: r.attempts as u32,
+                next_attempt_at: millis(r.next_attempt_at),
+                last_attempt_at: r.last_attempt_at.map(millis),
+                last_delivered_at: r.last_delivered_at.map(millis),
+                last_error: r.last_error,
+            });
+        Ok(Some((context, stream)))
+    }
+
+    async fn put_audit_stream(
+        &self,
+        permit: &Permit,
+        (url, secret): (&str, &str),
+        now: Timestamp,
+        event: &Event,
+    ) -> Result<(), PortError> {
+        let space_key = permit.space_key();
+        // A new stream starts after the newest event now; a replaced one keeps its place
+        // (what its old endpoint did not acknowledge goes to the new one).
+        self.batch_recording(
+            vec![self.stmt(
+                "INSERT INTO audit_streams (space_key, url, secret, created_at, delivered_seq, next_attempt_at) \
+                 VALUES (?1, ?2, ?3, ?4, coalesce((SELECT max(seq) FROM audit_events WHERE space_key = ?1), 0), ?4) \
+                 ON CONFLICT (space_key) DO UPDATE SET url = excluded.url, secret = excluded.secret, \
+                   created_at = excluded.created_at, attempts = 0, next_attempt_at = excluded.next_attempt_at, \
+                   last_error = NULL",
+                &[text(space_key.as_str()), text(url), text(secret), time(now)],
+            )?],
+            0,
+            event,
+            space_key,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_audit_stream(&self, permit: &Permit, event: &Event) -> Result<bool, PortError> {
+        let space_key = permit.space_key();
+        let key = text(space_key.as_str());
+        let results = self
+            .batch(vec![
+                self.event_stmt_where(
+                    space_key,
+                    event,
+                    "EXISTS (SELECT 1 FROM audit_streams WHERE space_key = ?1)",
+                    std::slice::from_ref(&key),
+                )?,
+                self.stmt("DELETE FROM audit_streams WHERE space_key = ?1", &[key])?,
+            ])
+            .await?;
+        Ok(changes(results.get(1))? == 1)
+    }
+
+    async fn due_streams(&self, now: Timestamp, limit: u32) -> Result<Vec<DueStream>, PortError> {
+        let result = self
+            .one(self.stmt(
+                "SELECT space_key, url, secret, delivered_seq, attempts FROM audit_streams st \
+                 WHERE next_attempt_at <= ?1 AND EXISTS (SELECT 1 FROM audit_events e \
+                   WHERE e.space_key = st.space_key AND e.seq > st.delivered_seq) \
+                 ORDER BY next_attempt_at LIMIT ?2",
+                &[time(now), int(i64::from(limit))],
+            )?)
+            .await?;
+        // Sequence numbers and counts: integers well inside f64's exact range.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        rows::<DueRow>(Some(&result))?
+            .into_iter()
+            .map(|r| {
+                Ok(DueStream {
+                    space_key: SpaceKey::parse(&r.space_key)
+                        .ok_or_else(|| PortError("d1: a stream's space key".to_owned()))?,
+                    url: r.url,
+                    secret: r.secret,
+                    delivered_seq: r.delivered_seq as i64,
+                    attempts: r.attempts as u32,
+                })
+            })
+            .collect()
+    }
+
+    async fn stream_events(
+        &self,
+        space_key: &SpaceKey,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, PortError> {
+        let result = self
+            .one(self.stmt(
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM audit_events WHERE space_key = ?1 AND seq > ?2 \
+                     ORDER BY seq LIMIT ?3"
+                ),
+                &[text(space_key.as_str()), int(after), int(i64::from(limit))],
+            )?)
+            .await?;
+        event_records(Some(&result))
+    }
+
+    async fn stream_attempted(
+        &self,
+        space_key: &SpaceKey,
+        from: i64,
+        outcome: &StreamOutcome,
+        now: Timestamp,
+    ) -> Result<bool, PortError> {
+        let (key, from, now) = (text(space_key.as_str()), int(from), time(now));
+        let statement = match outcome {
+            StreamOutcome::Delivered(last) => self.stmt(
+                "UPDATE audit_streams SET delivered_seq = ?3, attempts = 0, next_attempt_at = ?4, \
+                   last_attempt_at = ?4, last_delivered_at = ?4, last_error = NULL \
+                 WHERE space_key = ?1 AND delivered_seq = ?2",
+                &[key, from, int(*last), now],
+            )?,
+            StreamOutcome::Failed(why, next) => self.stmt(
+                "UPDATE audit_streams SET attempts = attempts + 1, next_attempt_at = ?3, \
+                   last_attempt_at = ?4, last_error = ?5 \
+                 WHERE space_key = ?1 AND delivered_seq = ?2",
+                &[key, from, time(*next), now, text(why)],
+            )?,
+        };
+        let result = self.one(statement).await?;
+        Ok(changes(Some(&result))? == 1)
+    }
+
     async fn audit_csv(
         &self,
         token: &TokenHash,
@@ -334,9 +511,8 @@ impl AuditStore for D1Store {
         let mut statements = self.context_statements(token, now, space_key)?;
         statements.push(self.stmt(
             &format!(
-                "SELECT seq, id, occurred_at, action, actor_type, actor_id, actor_email, actor_name, \
-                   targets, ip, user_agent, outcome, details FROM audit_events \
-                 WHERE {EVENTS_WHERE} ORDER BY seq DESC LIMIT ?9"
+                "SELECT {EVENT_COLUMNS} FROM audit_events \
+                 WHERE {EVENTS_WHERE} AND {ADMIN_SESSION} ORDER BY seq DESC LIMIT ?9"
             ),
             &query_args(token, now, space_key, query, query.limit),
         )?);
@@ -344,29 +520,7 @@ impl AuditStore for D1Store {
         let Some(context) = context_from(&results)? else {
             return Ok(None);
         };
-        // Sequence numbers and times: integers well inside f64's exact range.
-        #[allow(clippy::cast_possible_truncation)]
-        let events = rows::<EventRow>(results.get(CONTEXT_STATEMENTS))?
-            .into_iter()
-            .map(|r| {
-                Ok(EventRecord {
-                    seq: r.seq as i64,
-                    targets: serde_json::from_str(&r.targets)
-                        .map_err(|_| PortError(format!("d1: targets of event {}", r.id)))?,
-                    id: r.id,
-                    occurred_at: millis(r.occurred_at),
-                    action: r.action,
-                    actor_type: r.actor_type,
-                    actor_id: r.actor_id,
-                    actor_email: r.actor_email,
-                    actor_name: r.actor_name,
-                    ip: r.ip,
-                    user_agent: r.user_agent,
-                    outcome: r.outcome,
-                    details: details_of(r.details.as_deref()),
-                })
-            })
-            .collect::<Result<_, PortError>>()?;
+        let events = event_records(results.get(CONTEXT_STATEMENTS))?;
         Ok(Some((context, events)))
     }
 }
@@ -385,4 +539,37 @@ pub(crate) fn details_of(column: Option<&str>) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The columns [`event_records`] reads.
+pub(crate) const EVENT_COLUMNS: &str = "seq, id, occurred_at, action, actor_type, actor_id, \
+   actor_email, actor_name, targets, ip, user_agent, outcome, details";
+
+/// Events read with [`EVENT_COLUMNS`].
+// Sequence numbers and times: integers well inside f64's exact range.
+#[allow(clippy::cast_possible_truncation)]
+pub(crate) fn event_records(
+    result: Option<&worker::D1Result>,
+) -> Result<Vec<EventRecord>, PortError> {
+    rows::<EventRow>(result)?
+        .into_iter()
+        .map(|r| {
+            Ok(EventRecord {
+                seq: r.seq as i64,
+                targets: serde_json::from_str(&r.targets)
+                    .map_err(|_| PortError(format!("d1: targets of event {}", r.id)))?,
+                id: r.id,
+                occurred_at: millis(r.occurred_at),
+                action: r.action,
+                actor_type: r.actor_type,
+                actor_id: r.actor_id,
+                actor_email: r.actor_email,
+                actor_name: r.actor_name,
+                ip: r.ip,
+                user_agent: r.user_agent,
+                outcome: r.outcome,
+                details: details_of(r.details.as_deref()),
+            })
+        })
+        .collect()
 }

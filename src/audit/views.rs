@@ -1,10 +1,13 @@
 //! The Audit log tab: the organization's events, newest first, with the filters of the
 //! API (docs/api.md "Audit log") as a GET form and a link to the older ones.
 
-use orgpass_app::{audit::AuditPage, ports::EventRecord};
+use orgpass_app::{
+    audit::AuditPage,
+    ports::{EventRecord, StreamRecord},
+};
 use orgpass_core::{audit::Action, FieldError};
 
-use crate::views::{html, settings_frame, Chrome, Feedback, Field};
+use crate::views::{html, post_button, settings_frame, Chrome, Feedback, Field};
 
 /// What the filter form was sent with (shown again as typed).
 #[derive(Debug, Default)]
@@ -83,7 +86,10 @@ pub fn audit_log(
             button type="submit" { "Filter" }
         }
         @if page.is_some() {
-            p { a id="audit-download" href={ "/api/v1/orgs/" (key) "/audit-events.csv?" (filters.query("")) } download { "Download these events (CSV)" } }
+            p {
+                a id="audit-download" href={ "/api/v1/orgs/" (key) "/audit-events.csv?" (filters.query("")) } download { "Download these events (CSV)" }
+                " · " a id="audit-stream-link" href={ (base) "/stream" } { "Stream events to your endpoint" }
+            }
         }
         @if let Some(page) = page {
             @if page.events.is_empty() {
@@ -118,4 +124,59 @@ pub fn audit_log(
     };
     let feedback = Feedback::default();
     settings_frame(chrome, view, "Audit log", &feedback, &body)
+}
+
+/// The log stream's page: the endpoint and its delivery state, the form to register
+/// one, and its secret on the one answer that made it.
+#[must_use]
+pub fn audit_stream(
+    chrome: &Chrome<'_>,
+    view: &orgpass_app::orgs::OrgView,
+    stream: Option<&StreamRecord>,
+    new_secret: Option<&str>,
+    feedback: &Feedback<'_>,
+    typed: &str,
+) -> String {
+    let key = view.org.space_key.as_str();
+    let base = format!("/orgs/{key}/settings/audit-log/stream");
+    let time = |t: Option<orgpass_core::Timestamp>| {
+        t.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())
+    };
+    let body = html! {
+        p {
+            "orgpass POSTs every new event of the organization to your HTTPS endpoint as JSON ("
+            code { "{\"events\": [...]}" } ", oldest first, in order), signed like Stripe signs webhooks: the "
+            code { "Orgpass-Signature" } " header is " code { "t=<unix time>,v1=<hex HMAC-SHA256 of \"t.body\">" }
+            " with your signing secret. Any 2xx acknowledges them; anything else is retried, after 1, 2, 4 … minutes, up to 6 hours apart, until it is."
+        }
+        @if let Some(secret) = new_secret {
+            div.notice role="status" id="stream-new-secret" {
+                p { strong { "Your signing secret" } " (shown only now; register again for a new one):" }
+                p { code id="stream-secret" { (secret) } }
+            }
+        }
+        @if let Some(s) = stream {
+            dl id="stream-state" {
+                dt { "Endpoint" } dd id="stream-url" { code { (s.url) } }
+                dt { "Events waiting" } dd id="stream-pending" { (s.pending) }
+                dt { "Last delivered" } dd id="stream-delivered" { (time(s.last_delivered_at)) }
+                @if let Some(error) = &s.last_error {
+                    dt { "Failing" }
+                    dd id="stream-error" {
+                        (error) " (" (s.attempts) " attempts in a row; next at " (s.next_attempt_at.to_rfc3339()) ")"
+                    }
+                }
+            }
+            (post_button(&format!("{base}/remove"), chrome.csrf, "Stop streaming", "danger"))
+        } @else {
+            p.muted id="stream-state" { "Not streaming." }
+        }
+        form method="post" action={ (base) "/set" } id="stream-form" {
+            input type="hidden" name="csrf" value=(chrome.csrf);
+            (Field::new("Endpoint URL (https://)", "url", "url", typed, feedback.errors))
+            button type="submit" { @if stream.is_some() { "Replace endpoint and secret" } @else { "Start streaming" } }
+        }
+        p { a href={ "/orgs/" (key) "/settings/audit-log" } { "Back to the audit log" } }
+    };
+    settings_frame(chrome, view, "Audit log", feedback, &body)
 }

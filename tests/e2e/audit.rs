@@ -36,6 +36,10 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         the_csv_export_is_every_matching_event_in_chunks,
     ),
     (
+        "audit::the_log_streams_to_a_signed_endpoint_in_order_at_least_once",
+        the_log_streams_to_a_signed_endpoint_in_order_at_least_once,
+    ),
+    (
         "audit::invitations_logins_and_two_step_are_recorded",
         invitations_logins_and_two_step_are_recorded,
     ),
@@ -827,4 +831,168 @@ fn the_csv_export_is_every_matching_event_in_chunks(w: &World) {
         "{}",
         r.body
     );
+}
+
+/// Runs the every-minute Cron Trigger (log streams only) as of `at_ms`.
+fn stream_cron(c: &Client, at_ms: i64) {
+    let r = c.get(
+        &format!("/cdn-cgi/handler/scheduled?cron=*+*+*+*+*&time={at_ms}"),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// Checks a delivery's `Orgpass-Signature` with `secret` the way a receiver would:
+/// HMAC-SHA256 over `t.body`, Stripe's scheme, computed here with the `hmac` crate.
+fn signed_by(delivery: &crate::capture::Captured, secret: &str) -> bool {
+    use hmac::Mac;
+    let header = delivery.header("orgpass-signature").expect("a signature");
+    let (t, v1) = header
+        .split_once(",v1=")
+        .and_then(|(t, v1)| Some((t.strip_prefix("t=")?, v1)))
+        .expect("t=…,v1=…");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{}", delivery.body).as_bytes());
+    mac.verify_slice(&hex::decode(v1).unwrap()).is_ok()
+}
+
+fn the_log_streams_to_a_signed_endpoint_in_order_at_least_once(w: &World) {
+    // Its own Worker: the test runs its Cron.
+    let c = w.other_client("audit-stream", &[]);
+    let (key, admin) = org_with_admin(&c, "auditstream");
+    let bea = joined(&c, &admin.token, &key, "member", "auditstreambea");
+    let path = format!("/api/v1/orgs/{key}/audit-stream");
+    let r = c.get(&path, Some(&admin.token));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["stream"], Value::Null);
+    let endpoint = crate::capture::Capture::start(500, "{}");
+    let url = format!("{}/orgpass-events", endpoint.base);
+    // Refusals: a plain-HTTP address elsewhere, a member.
+    let r = c.json(
+        "PUT",
+        &path,
+        Some(&admin.token),
+        &json!({"url": "http://siem.example.com/x"}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.code(), "invalid_url");
+    let r = c.json("PUT", &path, Some(&bea.token), &json!({ "url": url }));
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    let r = c.json("PUT", &path, Some(&admin.token), &json!({ "url": url }));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let secret = r.json()["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    assert_eq!(
+        r.json()["stream"]["pending_events"],
+        1,
+        "its own registration, not the past"
+    );
+    assert!(
+        !c.get(&path, Some(&admin.token)).body.contains(&secret),
+        "shown once"
+    );
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{key}/groups"),
+        Some(&admin.token),
+        &json!({"name": "Streamed"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // The endpoint fails: the attempt is written down and retried later, not sooner.
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    stream_cron(&c, now);
+    assert_eq!(endpoint.all().len(), 1);
+    let state = c.get(&path, Some(&admin.token)).json()["stream"].clone();
+    assert_eq!(state["failed_attempts"], 1, "{state}");
+    assert_eq!(state["last_error"], "answered 500");
+    assert_eq!(state["pending_events"], 2);
+    stream_cron(&c, now + 10_000);
+    assert_eq!(endpoint.all().len(), 1, "backing off");
+
+    // It answers: the same events again (at least once), in order, signed.
+    endpoint.answer(204, "");
+    stream_cron(&c, now + 120_000);
+    let posts = endpoint.all();
+    assert_eq!(posts.len(), 2);
+    let delivery = &posts[1];
+    assert_eq!(delivery.method, "POST");
+    assert_eq!(delivery.path, "/orgpass-events");
+    assert_eq!(delivery.content_type, "application/json");
+    assert!(
+        signed_by(delivery, &secret),
+        "{:?}",
+        delivery.header("orgpass-signature")
+    );
+    assert!(!signed_by(delivery, "whsec_someone_else"));
+    assert_eq!(delivery.body, posts[0].body, "the failed batch, again");
+    let sent = delivery.json()["events"].as_array().unwrap().clone();
+    assert_eq!(
+        actions(&sent),
+        ["audit_stream.updated", "group.created"],
+        "oldest first"
+    );
+    let (logged, _) = events(&c, &admin.token, &key, "action=group.created");
+    assert_eq!(sent[1], logged[0], "the API's shape");
+    let state = c.get(&path, Some(&admin.token)).json()["stream"].clone();
+    assert_eq!(state["pending_events"], 0, "{state}");
+    assert_eq!(state["failed_attempts"], 0);
+    assert_eq!(state["last_error"], Value::Null);
+    assert!(state["last_delivered_at"].is_string());
+
+    // Only what is new goes next; nothing is sent twice once acknowledged.
+    let group = logged[0]["targets"][0]["id"].as_str().unwrap().to_owned();
+    let auth = format!("Bearer {}", admin.token);
+    let r = c.send(
+        "DELETE",
+        &format!("/api/v1/orgs/{key}/groups/{group}"),
+        &[("authorization", &auth)],
+        None,
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    stream_cron(&c, now + 180_000);
+    stream_cron(&c, now + 240_000);
+    let posts = endpoint.all();
+    assert_eq!(posts.len(), 3, "one more delivery, then nothing waiting");
+    assert_eq!(
+        actions(posts[2].json()["events"].as_array().unwrap()),
+        ["group.deleted"]
+    );
+
+    // The page shows the state; stopping stops the deliveries.
+    let cookie = format!("orgpass_session={}", admin.token);
+    let page = c.send(
+        "GET",
+        &format!("/orgs/{key}/settings/audit-log/stream"),
+        &[("cookie", &cookie)],
+        None,
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&url), "{}", page.body);
+    assert!(!page.body.contains(&secret));
+    assert_eq!(
+        c.send("DELETE", &path, &[("authorization", &auth)], None)
+            .status,
+        204
+    );
+    assert_eq!(
+        c.send("DELETE", &path, &[("authorization", &auth)], None)
+            .status,
+        404
+    );
+    assert_eq!(
+        c.get(&path, Some(&admin.token)).json()["stream"],
+        Value::Null
+    );
+    stream_cron(&c, now + 300_000);
+    assert_eq!(endpoint.all().len(), 3);
+    let (deleted, _) = events(&c, &admin.token, &key, "action=audit_stream.deleted");
+    assert_eq!(deleted.len(), 1);
 }

@@ -15,10 +15,20 @@ pub struct Captured {
     pub path: String,
     pub authorization: String,
     pub content_type: String,
+    /// Every header, names in lower case.
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
 impl Captured {
+    /// The header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
@@ -81,6 +91,7 @@ impl Capture {
                 }
                 let (mut length, mut authorization, mut content_type) =
                     (0usize, String::new(), String::new());
+                let mut headers = Vec::new();
                 loop {
                     let mut line = String::new();
                     reader.read_line(&mut line).unwrap();
@@ -89,6 +100,7 @@ impl Capture {
                         break;
                     }
                     let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                    headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
                     match name.to_ascii_lowercase().as_str() {
                         "content-length" => length = value.trim().parse().unwrap_or(0),
                         "authorization" => authorization = value.trim().to_owned(),
@@ -104,6 +116,7 @@ impl Capture {
                     path: parts.next().unwrap_or_default().to_owned(),
                     authorization,
                     content_type,
+                    headers,
                     body: String::from_utf8_lossy(&body).into_owned(),
                 });
                 let (status, text) = reply.lock().unwrap().clone();

@@ -59,6 +59,10 @@ pub enum Action {
     TwoStepEnabled,
     /// A member turned two-step verification off.
     TwoStepDisabled,
+    /// The log's streaming endpoint was registered (or replaced, with a new secret).
+    AuditStreamUpdated,
+    /// The log's streaming endpoint was removed.
+    AuditStreamDeleted,
     /// A member's role or `can_invite` changed.
     MemberRoleChanged,
     /// An administrator removed a member.
@@ -135,6 +139,8 @@ impl Action {
         Self::LoginFailed,
         Self::TwoStepEnabled,
         Self::TwoStepDisabled,
+        Self::AuditStreamUpdated,
+        Self::AuditStreamDeleted,
         Self::MemberRoleChanged,
         Self::MemberRemoved,
         Self::MemberLeft,
@@ -188,6 +194,8 @@ impl Action {
             Self::LoginFailed => "account.login_failed",
             Self::TwoStepEnabled => "account.two_step_enabled",
             Self::TwoStepDisabled => "account.two_step_disabled",
+            Self::AuditStreamUpdated => "audit_stream.updated",
+            Self::AuditStreamDeleted => "audit_stream.deleted",
             Self::MemberRoleChanged => "member.role_changed",
             Self::MemberRemoved => "member.removed",
             Self::MemberLeft => "member.left",

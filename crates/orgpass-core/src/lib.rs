@@ -14,6 +14,7 @@ pub mod audit;
 pub mod dns;
 pub mod email;
 pub mod invitation;
+pub mod log_stream;
 pub mod oidc;
 pub mod organization;
 pub mod pass;

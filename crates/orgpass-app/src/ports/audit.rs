@@ -6,6 +6,8 @@ use orgpass_core::{
     SpaceKey, Timestamp, TokenHash,
 };
 
+use orgpass_core::policy::Permit;
+
 use super::{Client, MemberContext, PortError};
 
 /// Who acted. The store copies an account's email and name into the event.
@@ -161,8 +163,114 @@ pub struct CsvChunk {
     pub last: Option<i64>,
 }
 
+/// An organization's log stream as its administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamRecord {
+    /// Where events are POSTed.
+    pub url: String,
+    /// When it was registered.
+    pub created_at: Timestamp,
+    /// Events waiting (after the last one delivered).
+    pub pending: u64,
+    /// Failed deliveries in a row.
+    pub attempts: u32,
+    /// When the Cron tries next.
+    pub next_attempt_at: Timestamp,
+    /// The last delivery attempt.
+    pub last_attempt_at: Option<Timestamp>,
+    /// The last delivery the endpoint acknowledged.
+    pub last_delivered_at: Option<Timestamp>,
+    /// Why the last attempt failed (status or error), while failing.
+    pub last_error: Option<String>,
+}
+
+/// A stream the Cron is to deliver to now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueStream {
+    /// The organization.
+    pub space_key: SpaceKey,
+    /// Where.
+    pub url: String,
+    /// The signing secret.
+    pub secret: String,
+    /// The last event delivered: the next batch starts after it.
+    pub delivered_seq: i64,
+    /// Failed deliveries in a row so far.
+    pub attempts: u32,
+}
+
+/// How a delivery attempt ended, written by compare-and-set on the stream's place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamOutcome {
+    /// Acknowledged up to and including this event.
+    Delivered(i64),
+    /// Not acknowledged: why, and when to try again.
+    Failed(String, Timestamp),
+}
+
+/// POSTs a stream's events to its endpoint (the edge's `fetch`).
+pub trait StreamSender {
+    /// Sends `events` (oldest first) to `url`, signed with `secret` at `now`.
+    ///
+    /// # Errors
+    /// Why the endpoint did not acknowledge them (a status other than 2xx, a network
+    /// error, the time-out).
+    async fn send(
+        &self,
+        url: &str,
+        secret: &str,
+        events: &[EventRecord],
+        now: Timestamp,
+    ) -> Result<(), String>;
+}
+
 /// Reading the audit log.
 pub trait AuditStore {
+    /// The viewer's context and the organization's stream (one round trip).
+    async fn audit_stream(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<Option<(MemberContext, Option<StreamRecord>)>, PortError>;
+
+    /// Registers (or replaces) the stream at `endpoint`'s URL with its new secret; it
+    /// delivers the events after the newest one now, starting with `event` (written
+    /// in the same batch).
+    async fn put_audit_stream(
+        &self,
+        permit: &Permit,
+        endpoint: (&str, &str),
+        now: Timestamp,
+        event: &Event,
+    ) -> Result<(), PortError>;
+
+    /// Removes the stream; `false` when there was none.
+    async fn delete_audit_stream(&self, permit: &Permit, event: &Event) -> Result<bool, PortError>;
+
+    /// Streams due at `now` with events waiting, the longest waiting first, at most
+    /// `limit`.
+    async fn due_streams(&self, now: Timestamp, limit: u32) -> Result<Vec<DueStream>, PortError>;
+
+    /// The stream's next events after `after`, oldest first, at most `limit`.
+    async fn stream_events(
+        &self,
+        space_key: &SpaceKey,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<EventRecord>, PortError>;
+
+    /// Writes how the attempt from `from` ended, only if the stream is still at `from`
+    /// (a concurrent run that delivered first wins; nothing is sent twice by design
+    /// beyond at-least-once).
+    async fn stream_attempted(
+        &self,
+        space_key: &SpaceKey,
+        from: i64,
+        outcome: &StreamOutcome,
+        now: Timestamp,
+    ) -> Result<bool, PortError>;
+
     /// As [`Self::audit_page`], but the events come as CSV lines (the store formats
     /// them, so the Worker only passes text on); `ask` is the query and the most
     /// events.
