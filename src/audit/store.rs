@@ -150,7 +150,9 @@ impl D1Store {
                          WHEN 'domain' THEN (SELECT name FROM domains \
                            WHERE id = json_extract(t.value, '$.id')) \
                          WHEN 'organization' THEN (SELECT name FROM organizations \
-                           WHERE space_key = json_extract(t.value, '$.id')) END))) \
+                           WHERE space_key = json_extract(t.value, '$.id')) \
+                         WHEN 'project' THEN (SELECT name FROM projects \
+                           WHERE id = json_extract(t.value, '$.id')) END))) \
                      FROM json_each(coalesce(r.targets, ?16)) t), \
                    ?17, ?18, ?19, ?20 \
                  FROM ({rows}) r"

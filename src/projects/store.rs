@@ -4,7 +4,7 @@
 use orgpass_app::{
     members::MAX_PAGE,
     ports::{
-        DiagramRecord, PortError, ProjectContext, ProjectMemberRecord, ProjectPageRead,
+        DiagramRecord, Event, PortError, ProjectContext, ProjectMemberRecord, ProjectPageRead,
         ProjectRecord, ProjectStore, ProjectTarget, ProjectsPage, Written,
     },
 };
@@ -505,7 +505,7 @@ impl ProjectStore for D1Store {
         permit: &ProjectPermit,
         account_id: &str,
         role: Option<ProjectRole>,
-        now: Timestamp,
+        (now, event): (Timestamp, &Event),
     ) -> Result<Written, PortError> {
         let (space_key, project_id) = (permit.space_key(), permit.project_id());
         let args = [
@@ -521,7 +521,8 @@ impl ProjectStore for D1Store {
                  SELECT p.id, p.space_key, m.account_id, ?4, ?5 FROM projects p \
                  JOIN memberships m ON m.space_key = p.space_key AND m.account_id = ?3 \
                  WHERE p.space_key = ?1 AND p.id = ?2 AND (?4 <> 'admin' OR m.role <> 'guest') \
-                 ON CONFLICT (project_id, account_id) DO UPDATE SET role = excluded.role",
+                 ON CONFLICT (project_id, account_id) DO UPDATE SET role = excluded.role \
+                 WHERE project_members.role <> excluded.role",
                 &args,
             )?
         } else {
@@ -531,15 +532,20 @@ impl ProjectStore for D1Store {
             )?
         };
         let results = self
-            .batch(vec![
-                change,
-                self.stmt(
-                    "SELECT m.role FROM projects p JOIN memberships m \
+            .batch_recording(
+                vec![
+                    change,
+                    self.stmt(
+                        "SELECT m.role FROM projects p JOIN memberships m \
                        ON m.space_key = p.space_key AND m.account_id = ?3 \
                      WHERE p.space_key = ?1 AND p.id = ?2",
-                    &args[..3],
-                )?,
-            ])
+                        &args[..3],
+                    )?,
+                ],
+                0,
+                event,
+                space_key,
+            )
             .await?;
         Ok(match org_role(results.get(1))? {
             None => Written::Missing,
@@ -553,7 +559,7 @@ impl ProjectStore for D1Store {
         permit: &ProjectPermit,
         group_id: &str,
         role: Option<ProjectRole>,
-        now: Timestamp,
+        (now, event): (Timestamp, &Event),
     ) -> Result<Written, PortError> {
         let (space_key, project_id) = (permit.space_key(), permit.project_id());
         let args = [
@@ -568,7 +574,8 @@ impl ProjectStore for D1Store {
                 "INSERT INTO project_groups (project_id, group_id, role, added_at) \
                  SELECT p.id, g.id, ?4, ?5 FROM projects p JOIN groups g ON g.space_key = p.space_key AND g.id = ?3 \
                  WHERE p.space_key = ?1 AND p.id = ?2 \
-                 ON CONFLICT (project_id, group_id) DO UPDATE SET role = excluded.role",
+                 ON CONFLICT (project_id, group_id) DO UPDATE SET role = excluded.role \
+                 WHERE project_groups.role <> excluded.role",
                 &args,
             )?
         } else {
@@ -579,14 +586,14 @@ impl ProjectStore for D1Store {
             )?
         };
         let results = self
-            .batch(vec![
+            .batch_recording(vec![
                 change,
                 self.stmt(
                     "SELECT 1 AS x FROM projects p JOIN groups g ON g.space_key = p.space_key AND g.id = ?3 \
                      WHERE p.space_key = ?1 AND p.id = ?2",
                     &args[..3],
                 )?,
-            ])
+            ], 0, event, space_key)
             .await?;
         Ok(if found(results.get(1))? {
             Written::Done

@@ -497,6 +497,47 @@ fn settings_domains_and_projects_are_recorded(w: &World) {
         only("project.created")[0]["targets"],
         json!([{"type": "project", "id": project, "name": "Audited"}])
     );
+    // A project role given, given again (nothing changes), taken away.
+    let (member, member_email) = managed(&c, &o, "auditproject", "member");
+    let grant = format!("/api/v1/orgs/{}/projects/{project}/members/{member}", o.key);
+    for _ in 0..2 {
+        let r = c.json("PUT", &grant, Some(&o.admin), &json!({"role": "editor"}));
+        assert_eq!(r.status, 204, "{}", r.body);
+    }
+    assert_eq!(
+        c.send("DELETE", &grant, &[("authorization", &auth)], None)
+            .status,
+        204
+    );
+    let r = c.json(
+        "POST",
+        &format!("/api/v1/orgs/{}/groups", o.key),
+        Some(&o.admin),
+        &json!({"name": "Project people"}),
+    );
+    let team = r.json()["group"]["id"].as_str().unwrap().to_owned();
+    let r = c.json(
+        "PUT",
+        &format!("/api/v1/orgs/{}/projects/{project}/groups/{team}", o.key),
+        Some(&o.admin),
+        &json!({"role": "viewer"}),
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        only("project.group_set")[0]["targets"][1],
+        json!({"type": "group", "id": team, "name": "Project people"})
+    );
+    let set = only("project.member_set");
+    assert_eq!(set.len(), 2, "given once, taken once: {set:#?}");
+    assert_eq!(set[0]["details"], json!({"role": "none"}));
+    assert_eq!(set[1]["details"], json!({"role": "editor"}));
+    assert_eq!(
+        set[1]["targets"],
+        json!([
+            {"type": "project", "id": project, "name": "Audited"},
+            {"type": "account", "id": member, "name": member_email}
+        ])
+    );
 
     let saml = format!("/api/v1/orgs/{}/saml", o.key);
     assert_eq!(

@@ -5,10 +5,8 @@
 //! round trip ([`ProjectStore::project_context`]); decisions come from
 //! [`orgpass_core::project`], whose capability the writes need.
 
-use orgpass_core::audit::Action;
-
-use crate::ports::Actor;
 use orgpass_core::{
+    audit::Action,
     policy::{authorize, permit, OrgAction},
     project::{self, assignable, effective, ProjectAction, ProjectPermit, ProjectRole, Reason},
     FieldError, Invalid, Role, SpaceKey, TokenHash,
@@ -17,8 +15,8 @@ use orgpass_core::{
 use super::{
     orgs::OrgView,
     ports::{
-        AccountStore, DiagramRecord, OrgStore, ProjectContext, ProjectMemberRecord, ProjectRecord,
-        ProjectStore, ProjectTarget, Random, Written,
+        AccountStore, Actor, DiagramRecord, OrgStore, ProjectContext, ProjectMemberRecord,
+        ProjectRecord, ProjectStore, ProjectTarget, Random, Written,
     },
     App, AppError,
 };
@@ -307,9 +305,17 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         if let Some(role) = role {
             assignable(subject_role, role).map_err(|_| AppError::GuestNotAllowed)?;
         }
+        let event = self
+            .event(
+                Action::ProjectMemberSet,
+                Actor::account(&loaded.view.viewer.id),
+            )
+            .target("project", &project.id, Some(&project.name))
+            .target("account", account_id, None)
+            .detail("role", role.map_or("none", ProjectRole::as_str));
         match self
             .store
-            .write_project_member(&permit, account_id, role, self.now)
+            .write_project_member(&permit, account_id, role, (self.now, &event))
             .await?
         {
             Written::Done => Ok(()),
@@ -334,7 +340,7 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
             .map(ProjectRole::parse)
             .transpose()
             .map_err(Invalid::from)?;
-        let (_, _, permit) = self
+        let (loaded, _, permit) = self
             .project_action(
                 token,
                 key,
@@ -342,9 +348,17 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
                 ProjectAction::Manage,
             )
             .await?;
+        let event = self
+            .event(
+                Action::ProjectGroupSet,
+                Actor::account(&loaded.view.viewer.id),
+            )
+            .target("project", project_id, None)
+            .target("group", group_id, None)
+            .detail("role", role.map_or("none", ProjectRole::as_str));
         match self
             .store
-            .write_project_group(&permit, group_id, role, self.now)
+            .write_project_group(&permit, group_id, role, (self.now, &event))
             .await?
         {
             Written::Done => Ok(()),

@@ -208,7 +208,7 @@ pub trait ProjectStore {
         permit: &ProjectPermit,
         account_id: &str,
         role: Option<orgpass_core::project::ProjectRole>,
-        now: Timestamp,
+        at: (Timestamp, &Event),
     ) -> Result<Written, PortError>;
 
     /// Gives or takes away a group's project role; [`Written::Missing`] for another
@@ -221,7 +221,7 @@ pub trait ProjectStore {
         permit: &ProjectPermit,
         group_id: &str,
         role: Option<orgpass_core::project::ProjectRole>,
-        now: Timestamp,
+        at: (Timestamp, &Event),
     ) -> Result<Written, PortError>;
 
     /// Creates a diagram.
