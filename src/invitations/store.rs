@@ -200,7 +200,7 @@ impl InvitationStore for D1Store {
         &self,
         permit: &Permit,
         invitations: &[NewInvitation],
-        replace_pending: bool,
+        (replace_pending, revoked): (bool, &Event),
         now: Timestamp,
     ) -> Result<(), PortError> {
         let space_key = permit.space_key();
@@ -235,11 +235,22 @@ impl InvitationStore for D1Store {
         // Without `replace_pending` (?4 = 0) only expired pending invitations give way,
         // and a live one keeps its email out of the insert: a re-invite replaces only
         // what its sender could revoke.
+        let replaced = "space_key = ?1 AND status = 'pending' AND (?4 = 1 OR expires_at <= ?2) \
+             AND email IN (SELECT json_extract(value, '$.email') FROM json_each(?3))";
         let mut statements = vec![
+            // The invitations given way first record their revocation (same rows: the
+            // batch is one transaction).
+            self.events_stmt(
+                Some(space_key),
+                revoked,
+                &format!(
+                    "SELECT space_key, json_array(json_object('type', 'invitation', 'id', id, 'name', email)) \
+                       AS targets FROM invitations WHERE {replaced}"
+                ),
+                &args,
+            )?,
             self.stmt(
-                "UPDATE invitations SET status = 'revoked', decided_at = ?2 \
-                 WHERE space_key = ?1 AND status = 'pending' AND (?4 = 1 OR expires_at <= ?2) \
-                   AND email IN (SELECT json_extract(value, '$.email') FROM json_each(?3))",
+                &format!("UPDATE invitations SET status = 'revoked', decided_at = ?2 WHERE {replaced}"),
                 &args,
             )?,
             self.stmt(

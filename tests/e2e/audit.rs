@@ -585,12 +585,30 @@ fn invitations_logins_and_two_step_are_recorded(w: &World) {
         json!([{"type": "invitation", "id": id, "name": gone}])
     );
     assert_eq!(only("invitation.revoked").len(), 1);
+    // Inviting someone again replaces (revokes) their pending invitation.
+    let twice = crate::unique_email("audittwice");
+    let r = invite(&c, &admin.token, &key, &[&twice], "member");
+    let first = r.json()["invitations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        invite(&c, &admin.token, &key, &[&twice], "guest").status,
+        201
+    );
+    let revoked = only("invitation.revoked");
+    assert_eq!(revoked.len(), 2, "{revoked:#?}");
+    assert_eq!(
+        revoked[0]["targets"],
+        json!([{"type": "invitation", "id": first, "name": twice}])
+    );
+    assert_eq!(revoked[0]["actor"]["id"], admin.id.as_str());
     let cy = joined(&c, &admin.token, &key, "member", "auditcy");
     let accepted = only("invitation.accepted");
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0]["actor"]["id"], cy.id.as_str());
     assert_eq!(accepted[0]["actor"]["email"], cy.email.as_str());
-    assert_eq!(only("invitation.sent").len(), 2);
+    assert_eq!(only("invitation.sent").len(), 4);
     // A link used twice joins once.
     let again = invitation_token(&c, &cy.email);
     let r = c.json(

@@ -138,7 +138,12 @@ impl Client {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let body = resp.into_string().unwrap_or_default();
+        // Read whole (not `into_string`, which stops at 10 MB: the audit log's CSV
+        // export of 100,000 events is more); a body that breaks off is a failure.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes)
+            .unwrap_or_else(|e| panic!("{method} {path}: the body broke off: {e}"));
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Resp {
             status,
             headers,

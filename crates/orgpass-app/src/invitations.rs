@@ -149,8 +149,9 @@ where
             new.push(self.with_link(record, &view)?);
         }
         if !new.is_empty() {
+            let revoked = self.event(Action::InvitationRevoked, Actor::account(&view.viewer.id));
             self.store
-                .create_invitations(&permit, &new, replace_pending, self.now)
+                .create_invitations(&permit, &new, (replace_pending, &revoked), self.now)
                 .await?;
         }
         Ok(Invited {

@@ -121,7 +121,8 @@ pub trait InvitationStore {
     /// `replace_pending` (a sender who may revoke invitations) an earlier pending
     /// invitation of the same email is revoked (its link stops working); without it, an
     /// email with a live pending invitation is skipped, as is an email that became a
-    /// member meanwhile.
+    /// member meanwhile. Each invitation written records its event; each one revoked
+    /// so (`replacing.0`) records `replacing.1` (its target the invitation).
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -129,7 +130,7 @@ pub trait InvitationStore {
         &self,
         permit: &Permit,
         invitations: &[NewInvitation],
-        replace_pending: bool,
+        replacing: (bool, &Event),
         now: Timestamp,
     ) -> Result<(), PortError>;
 
