@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::{
     client::Client,
-    pass::{cron, log_in, org_in_trial},
+    pass::{cron, log_in, now_ms, org_in_trial},
     scim::{patch_body, provisioning_token, scim_send},
     sso::{failures, managed, peers, reference_in, sp_login, sso_client, sso_org},
     team::{invitation_token, invite, joined, org_with_admin, team_client},
@@ -48,6 +48,12 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         the_add_on_and_sso_logins_are_recorded_and_failures_are_their_view,
     ),
 ];
+
+/// The status of `DELETE path` with the `Authorization` header `auth`.
+fn delete(c: &Client, path: &str, auth: &str) -> u16 {
+    c.send("DELETE", path, &[("authorization", auth)], None)
+        .status
+}
 
 /// The events `token` reads with `query` (`action=…&limit=…`); the answer must be 200.
 fn events(c: &Client, token: &str, key: &str, query: &str) -> (Vec<Value>, Option<String>) {
@@ -387,13 +393,7 @@ fn events_are_kept_thirteen_months(w: &World) {
     );
     assert_eq!(r.status, 201, "{}", r.body);
     let day = 24 * 3600 * 1000;
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap();
+    let now = now_ms();
     // An add-on in trial, which the Cron ends on the way.
     let (trial_admin, trial_key, _, _, trial_login) = org_in_trial(&c);
     let pass: Vec<Value> = events(&c, &trial_admin, &trial_key, "").0;
@@ -463,16 +463,8 @@ fn settings_domains_and_projects_are_recorded(w: &World) {
     let id = r.json()["domain"]["id"].as_str().unwrap().to_owned();
     let gone = format!("/api/v1/orgs/{}/domains/{id}", o.key);
     let auth = format!("Bearer {}", o.admin);
-    assert_eq!(
-        c.send("DELETE", &gone, &[("authorization", &auth)], None)
-            .status,
-        204
-    );
-    assert_eq!(
-        c.send("DELETE", &gone, &[("authorization", &auth)], None)
-            .status,
-        404
-    );
+    assert_eq!(delete(&c, &gone, &auth), 204);
+    assert_eq!(delete(&c, &gone, &auth), 404);
     let deleted = only("domain.deleted");
     assert_eq!(
         deleted.len(),
@@ -504,11 +496,7 @@ fn settings_domains_and_projects_are_recorded(w: &World) {
         let r = c.json("PUT", &grant, Some(&o.admin), &json!({"role": "editor"}));
         assert_eq!(r.status, 204, "{}", r.body);
     }
-    assert_eq!(
-        c.send("DELETE", &grant, &[("authorization", &auth)], None)
-            .status,
-        204
-    );
+    assert_eq!(delete(&c, &grant, &auth), 204);
     let r = c.json(
         "POST",
         &format!("/api/v1/orgs/{}/groups", o.key),
@@ -540,16 +528,8 @@ fn settings_domains_and_projects_are_recorded(w: &World) {
     );
 
     let saml = format!("/api/v1/orgs/{}/saml", o.key);
-    assert_eq!(
-        c.send("DELETE", &saml, &[("authorization", &auth)], None)
-            .status,
-        204
-    );
-    assert_eq!(
-        c.send("DELETE", &saml, &[("authorization", &auth)], None)
-            .status,
-        404
-    );
+    assert_eq!(delete(&c, &saml, &auth), 204);
+    assert_eq!(delete(&c, &saml, &auth), 404);
     assert_eq!(only("saml.deleted").len(), 1);
 }
 
@@ -569,14 +549,9 @@ fn invitations_logins_and_two_step_are_recorded(w: &World) {
         .to_owned();
     let revoke = format!("/api/v1/orgs/{key}/invitations/{id}");
     let auth = format!("Bearer {}", admin.token);
-    assert_eq!(
-        c.send("DELETE", &revoke, &[("authorization", &auth)], None)
-            .status,
-        204
-    );
+    assert_eq!(delete(&c, &revoke, &auth), 204);
     assert_ne!(
-        c.send("DELETE", &revoke, &[("authorization", &auth)], None)
-            .status,
+        delete(&c, &revoke, &auth),
         204,
         "a second revoke is refused"
     );
@@ -960,13 +935,7 @@ fn the_log_streams_to_a_signed_endpoint_in_order_at_least_once(w: &World) {
     assert_eq!(r.status, 201, "{}", r.body);
 
     // The endpoint fails: the attempt is written down and retried later, not sooner.
-    let now = i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis(),
-    )
-    .unwrap();
+    let now = now_ms();
     stream_cron(&c, now);
     assert_eq!(endpoint.all().len(), 1);
     let state = c.get(&path, Some(&admin.token)).json()["stream"].clone();
@@ -1036,16 +1005,8 @@ fn the_log_streams_to_a_signed_endpoint_in_order_at_least_once(w: &World) {
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains(&url), "{}", page.body);
     assert!(!page.body.contains(&secret));
-    assert_eq!(
-        c.send("DELETE", &path, &[("authorization", &auth)], None)
-            .status,
-        204
-    );
-    assert_eq!(
-        c.send("DELETE", &path, &[("authorization", &auth)], None)
-            .status,
-        404
-    );
+    assert_eq!(delete(&c, &path, &auth), 204);
+    assert_eq!(delete(&c, &path, &auth), 404);
     assert_eq!(
         c.get(&path, Some(&admin.token)).json()["stream"],
         Value::Null

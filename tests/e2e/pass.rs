@@ -41,7 +41,7 @@ const OPERATOR: &str = "dev-operator-token-not-secret";
 const WEBHOOK_SECRET: &[u8] = b"whsec_development_not_secret";
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
