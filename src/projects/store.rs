@@ -397,7 +397,7 @@ impl ProjectStore for D1Store {
         permit: &Permit,
         account_id: &str,
         add: bool,
-        now: Timestamp,
+        (now, event): (Timestamp, &Event),
     ) -> Result<Written, PortError> {
         let space_key = permit.space_key();
         let args = [text(space_key.as_str()), text(account_id), time(now)];
@@ -416,13 +416,18 @@ impl ProjectStore for D1Store {
             )?
         };
         let results = self
-            .batch(vec![
-                change,
-                self.stmt(
-                    "SELECT role FROM memberships WHERE space_key = ?1 AND account_id = ?2",
-                    &args[..2],
-                )?,
-            ])
+            .batch_recording(
+                vec![
+                    change,
+                    self.stmt(
+                        "SELECT role FROM memberships WHERE space_key = ?1 AND account_id = ?2",
+                        &args[..2],
+                    )?,
+                ],
+                0,
+                event,
+                space_key,
+            )
             .await?;
         Ok(match org_role(results.get(1))? {
             None => Written::Missing,

@@ -515,6 +515,24 @@ fn settings_domains_and_projects_are_recorded(w: &World) {
         only("project.group_set")[0]["targets"][1],
         json!({"type": "group", "id": team, "name": "Project people"})
     );
+    // The right to create projects, given twice (once recorded) and taken.
+    let creator = format!("/api/v1/orgs/{}/project-creators/{member}", o.key);
+    for _ in 0..2 {
+        let r = c.send("PUT", &creator, &[("authorization", &auth)], None);
+        assert_eq!(r.status, 204, "{}", r.body);
+    }
+    assert_eq!(delete(&c, &creator, &auth), 204);
+    let creators = only("project.creator_set");
+    assert_eq!(actions(&creators).len(), 2, "{creators:#?}");
+    assert_eq!(
+        creators[0]["details"],
+        json!({"may_create_projects": "false"})
+    );
+    assert_eq!(
+        creators[1]["details"],
+        json!({"may_create_projects": "true"})
+    );
+    assert_eq!(creators[1]["targets"][0]["name"], member_email.as_str());
     let set = only("project.member_set");
     assert_eq!(set.len(), 2, "given once, taken once: {set:#?}");
     assert_eq!(set[0]["details"], json!({"role": "none"}));

@@ -151,12 +151,16 @@ impl<S: AccountStore + OrgStore + ProjectStore, H, R: Random> App<S, H, R> {
         account_id: &str,
         add: bool,
     ) -> Result<(), AppError> {
-        let (_, permit) = self
+        let (view, permit) = self
             .member(token, key, OrgAction::ManageProjectCreators)
             .await?;
+        let event = self
+            .event(Action::ProjectCreatorSet, Actor::account(&view.viewer.id))
+            .target("account", account_id, None)
+            .detail("may_create_projects", if add { "true" } else { "false" });
         match self
             .store
-            .write_project_creator(&permit, account_id, add, self.now)
+            .write_project_creator(&permit, account_id, add, (self.now, &event))
             .await?
         {
             Written::Done => Ok(()),

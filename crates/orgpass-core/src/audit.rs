@@ -27,6 +27,8 @@ pub enum Action {
     ProjectMemberSet,
     /// A group's role in a project was set or taken away.
     ProjectGroupSet,
+    /// Someone was chosen, or no longer, as a project creator.
+    ProjectCreatorSet,
     /// A domain's TXT record was found: it is verified.
     DomainVerified,
     /// A verified domain's TXT record was gone on its re-check.
@@ -123,6 +125,7 @@ impl Action {
         Self::InvitationAccepted,
         Self::ProjectMemberSet,
         Self::ProjectGroupSet,
+        Self::ProjectCreatorSet,
         Self::DomainVerified,
         Self::DomainUnverified,
         Self::SsoLoginSucceeded,
@@ -178,6 +181,7 @@ impl Action {
             Self::InvitationAccepted => "invitation.accepted",
             Self::ProjectMemberSet => "project.member_set",
             Self::ProjectGroupSet => "project.group_set",
+            Self::ProjectCreatorSet => "project.creator_set",
             Self::DomainVerified => "domain.verified",
             Self::DomainUnverified => "domain.unverified",
             Self::SsoLoginSucceeded => "sso.login_succeeded",

@@ -161,7 +161,7 @@ pub trait ProjectStore {
         permit: &Permit,
         account_id: &str,
         add: bool,
-        now: Timestamp,
+        at: (Timestamp, &Event),
     ) -> Result<Written, PortError>;
 
     /// Creates a project with `creator` as its `admin`.
