@@ -3,7 +3,7 @@
 
 use orgpass_app::{
     ports::{
-        AccountDeletion, AccountOverview, AccountRecord, CredentialCheck, EmailConfirmation,
+        AccountDeletion, AccountOverview, AccountRecord, CredentialCheck, EmailConfirmation, Event,
         LinkAttempt, LinkPurpose, MailTemplate, NewEmailChange, NewLink, NewMail, PortError,
         Release, SelfServiceStore, SessionRecord, TokenUse,
     },
@@ -241,7 +241,7 @@ impl SelfServiceStore for D1Store {
         keep: &TokenHash,
         password_record: &str,
         release: &Release<'_>,
-        notice: &NewMail,
+        (notice, event): (&NewMail, &Event),
         now: Timestamp,
     ) -> Result<(), PortError> {
         let mut statements = vec![
@@ -249,6 +249,7 @@ impl SelfServiceStore for D1Store {
                 "UPDATE accounts SET password_hash = ?2 WHERE id = ?1 AND managed_by IS NULL",
                 &[text(account_id), text(password_record)],
             )?,
+            self.member_events_stmt(event, (Some(account_id), None), "changes() > 0", &[])?,
             self.ending_sessions(
                 "UPDATE sessions SET revoked_at = ?3 WHERE account_id = ?1 AND token_hash <> ?2 \
                  AND revoked_at IS NULL",

@@ -675,12 +675,29 @@ fn invitations_logins_and_two_step_are_recorded(w: &World) {
     let failed = only("account.login_failed");
     assert_eq!(failed[0]["details"], json!({"reason": "wrong_code"}));
     assert_eq!(failed[0]["targets"][0]["id"], cy.id.as_str());
+    let session = r.json()["token"].as_str().unwrap().to_owned();
     let ok = only("account.login_succeeded");
     assert_eq!(ok.len(), 2);
     assert_eq!(
         ok[0]["details"],
         json!({"method": "password", "second_step": "totp"})
     );
+
+    // A password change, with the current one (a wrong one changes nothing).
+    let change = |current: &str| {
+        c.json(
+            "PUT",
+            "/api/v1/me/password",
+            Some(&session),
+            &json!({"current_password": current, "new_password": "a new horse battery staple"}),
+        )
+        .status
+    };
+    assert_ne!(change("not the password"), 204);
+    assert_eq!(change(crate::PASSWORD), 204);
+    let changed = only("account.password_changed");
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0]["actor"]["id"], cy.id.as_str());
 
     // None of it is in another organization's log.
     let (other_key, other) = org_with_admin(&c, "auditpeopleother");

@@ -15,13 +15,14 @@
 //!   their name (403 `managed_account`).
 
 use orgpass_core::{
-    ratelimit, token::TOKEN_BYTES, DisplayName, Email, FieldError, Password, SecretToken, TokenHash,
+    audit::Action, ratelimit, token::TOKEN_BYTES, DisplayName, Email, FieldError, Password,
+    SecretToken, TokenHash,
 };
 
 use super::{
     mail,
     ports::{
-        AccountDeletion, AccountOverview, AccountRecord, AccountStore, CredentialCheck,
+        AccountDeletion, AccountOverview, AccountRecord, AccountStore, Actor, CredentialCheck,
         EmailConfirmation, LinkPurpose, NewEmailChange, NewLink, PasswordHasher, Random, Release,
         SelfServiceStore, TokenUse,
     },
@@ -204,13 +205,14 @@ impl<S: AccountStore + SelfServiceStore, H: PasswordHasher, R: Random> App<S, H,
             ip,
             window,
         };
+        let event = self.event(Action::PasswordChanged, Actor::account(&check.account.id));
         self.store
             .update_own_password(
                 &check.account.id,
                 session,
                 &record,
                 &release,
-                &notice,
+                (&notice, &event),
                 self.now,
             )
             .await?;

@@ -61,6 +61,8 @@ pub enum Action {
     TwoStepEnabled,
     /// A member turned two-step verification off.
     TwoStepDisabled,
+    /// A member changed their password (the current one given).
+    PasswordChanged,
     /// The log's streaming endpoint was registered (or replaced, with a new secret).
     AuditStreamUpdated,
     /// The log's streaming endpoint was removed.
@@ -142,6 +144,7 @@ impl Action {
         Self::LoginFailed,
         Self::TwoStepEnabled,
         Self::TwoStepDisabled,
+        Self::PasswordChanged,
         Self::AuditStreamUpdated,
         Self::AuditStreamDeleted,
         Self::MemberRoleChanged,
@@ -198,6 +201,7 @@ impl Action {
             Self::LoginFailed => "account.login_failed",
             Self::TwoStepEnabled => "account.two_step_enabled",
             Self::TwoStepDisabled => "account.two_step_disabled",
+            Self::PasswordChanged => "account.password_changed",
             Self::AuditStreamUpdated => "audit_stream.updated",
             Self::AuditStreamDeleted => "audit_stream.deleted",
             Self::MemberRoleChanged => "member.role_changed",

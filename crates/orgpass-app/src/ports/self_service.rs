@@ -210,7 +210,8 @@ pub trait SelfServiceStore {
     ) -> Result<Option<CredentialCheck>, PortError>;
 
     /// Sets a normal account's password record, ends every session of the account
-    /// but `keep`, gives the check's reservation back and queues `notice`, in one batch.
+    /// but `keep`, gives the check's reservation back and queues the notice of `told`,
+    /// in one batch, with its event in each organization of the account.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -220,7 +221,7 @@ pub trait SelfServiceStore {
         keep: &TokenHash,
         password_record: &str,
         release: &Release<'_>,
-        notice: &NewMail,
+        told: (&NewMail, &Event),
         now: Timestamp,
     ) -> Result<(), PortError>;
 
