@@ -460,6 +460,7 @@ impl SelfServiceStore for D1Store {
         &self,
         account_id: &str,
         now: Timestamp,
+        event: &Event,
     ) -> Result<AccountDeletion, PortError> {
         // `?2` is the account (the guards' convention); `?1` repeats it; `?3` is now.
         let args = [text(account_id), text(account_id), time(now)];
@@ -467,15 +468,20 @@ impl SelfServiceStore for D1Store {
             "EXISTS (SELECT 1 FROM accounts WHERE id = ?1 AND managed_by IS NULL) \
              AND NOT ({LAST_ADMIN_ANYWHERE} OR {LAST_NORMAL_ADMIN_ANYWHERE})"
         );
-        // Its live sessions end first, so that the products holding tokens of them
-        // hear of it (the trigger of migrations/0013 queues their Back-Channel Logouts).
-        let mut statements = vec![self.ending_sessions(
-            &format!(
-                "UPDATE sessions SET revoked_at = ?3 \
+        // Each organization it leaves records so first, while its memberships (and its
+        // email, which the event keeps) are there. Its live sessions end next, so that
+        // the products holding tokens of them hear of it (the trigger of
+        // migrations/0013 queues their Back-Channel Logouts).
+        let mut statements = vec![
+            self.member_events_stmt(event, (Some(account_id), None), &guard, &args)?,
+            self.ending_sessions(
+                &format!(
+                    "UPDATE sessions SET revoked_at = ?3 \
                  WHERE account_id = ?1 AND revoked_at IS NULL AND {guard}"
-            ),
-            &args,
-        )?];
+                ),
+                &args,
+            )?,
+        ];
         // Every statement sees the same guard (nothing it reads changes before the
         // last one), so all run or none. Everything that refers to the account is
         // deleted by name: D1 counts rows a cascade deletes as changes of the

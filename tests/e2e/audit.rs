@@ -699,6 +699,21 @@ fn invitations_logins_and_two_step_are_recorded(w: &World) {
     assert_eq!(changed.len(), 1, "{changed:?}");
     assert_eq!(changed[0]["actor"]["id"], cy.id.as_str());
 
+    // Someone who deletes their account leaves: the event still names them.
+    let dee = joined(&c, &admin.token, &key, "member", "auditdee");
+    let r = c.json(
+        "DELETE",
+        "/api/v1/me",
+        Some(&dee.token),
+        &json!({"current_password": crate::PASSWORD}),
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    let left = only("member.left");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["actor"]["email"], dee.email.as_str());
+    assert_eq!(left[0]["details"], json!({"reason": "account_deleted"}));
+    assert_eq!(left[0]["targets"][0]["id"], dee.id.as_str());
+
     // None of it is in another organization's log.
     let (other_key, other) = org_with_admin(&c, "auditpeopleother");
     let theirs: Vec<Value> = events(&c, &other.token, &other_key, "").0;

@@ -357,9 +357,12 @@ impl<S: AccountStore + SelfServiceStore, H: PasswordHasher, R: Random> App<S, H,
     ) -> Result<(), AppError> {
         let current = Password::attempt(current)?;
         let (check, _) = self.check_password(session, &current, ip).await?;
+        let event = self
+            .event(Action::MemberLeft, Actor::account(&check.account.id))
+            .detail("reason", "account_deleted");
         match self
             .store
-            .delete_own_account(&check.account.id, self.now)
+            .delete_own_account(&check.account.id, self.now, &event)
             .await?
         {
             AccountDeletion::Done => Ok(()),

@@ -286,7 +286,8 @@ pub trait SelfServiceStore {
 
     /// Deletes a normal account with its sessions, tokens and memberships (and their
     /// group and project rows) in one batch, unless it is the last administrator (or
-    /// last normal administrator under SSO) of an organization.
+    /// last normal administrator under SSO) of an organization. Each organization it
+    /// leaves records `event`, the account its target.
     ///
     /// # Errors
     /// [`PortError`] when the store fails.
@@ -294,6 +295,7 @@ pub trait SelfServiceStore {
         &self,
         account_id: &str,
         now: Timestamp,
+        event: &Event,
     ) -> Result<AccountDeletion, PortError>;
 
     /// Records that the session was used now from `client`, at most once per
