@@ -48,16 +48,16 @@ impl D1Store {
         self.events_stmt(
             Some(space_key),
             event,
-            &format!("SELECT ?11 AS space_key, NULL AS targets WHERE {guard}"),
+            &format!("SELECT ?11 AS space_key, NULL AS targets, NULL AS actor_id WHERE {guard}"),
             args,
         )
     }
 
     /// The statement that records `event` about a person (a login, their two-step
     /// verification) in the log of each organization they belong to, the person its
-    /// target: the account with `id` when given, else every account with `email`
-    /// (which is none or one). It is written where `guard` (SQL over `args`, `?1`…,
-    /// at most [`GUARD_ARGS`] − 2) holds.
+    /// target: the account with `id` when given, else the account with `email` (none
+    /// is fine). It is written where `guard` (SQL over `args`, `?1`…, at most
+    /// [`GUARD_ARGS`] − 2) holds.
     pub(crate) fn member_events_stmt(
         &self,
         event: &Event,
@@ -68,21 +68,42 @@ impl D1Store {
         let (i, e) = (args.len() + 1, args.len() + 2);
         let mut all = args.to_vec();
         all.extend([opt_text(id), opt_text(email)]);
+        self.owner_events_stmt(
+            event,
+            &format!("coalesce(?{i}, (SELECT id FROM accounts WHERE email = ?{e}))"),
+            (guard, &all),
+            false,
+        )
+    }
+
+    /// As [`Self::member_events_stmt`], for the account that the SQL `account` names
+    /// (over `args`, as `guard`); with `acting` that account is also the actor (the
+    /// owner of a link it used, whom only the SQL knows).
+    pub(crate) fn owner_events_stmt(
+        &self,
+        event: &Event,
+        account: &str,
+        (guard, args): (&str, &[JsValue]),
+        acting: bool,
+    ) -> Result<D1PreparedStatement, PortError> {
+        let actor = if acting { "m.account_id" } else { "NULL" };
         self.events_stmt(
             None,
             event,
             &format!(
-                "SELECT m.space_key, json_array(json_object('type', 'account', 'id', a.id)) AS targets \
-                 FROM accounts a JOIN memberships m ON m.account_id = a.id \
-                 WHERE (a.id = ?{i} OR (?{i} IS NULL AND a.email = ?{e})) AND ({guard})"
+                "SELECT m.space_key, json_array(json_object('type', 'account', 'id', m.account_id)) \
+                   AS targets, {actor} AS actor_id FROM memberships m \
+                 WHERE m.account_id = {account} AND ({guard})"
             ),
-            &all,
+            args,
         )
     }
 
     /// The statement that records `event` once for each row of `rows` (SQL over its
     /// own `args`, `?1`…, at most [`GUARD_ARGS`]), in the log of the row's `space_key`,
-    /// with the row's `targets` (a JSON array) or, where that is `NULL`, the event's:
+    /// with the row's `targets` (a JSON array) or, where that is `NULL`, the event's,
+    /// and the row's `actor_id` where the event names none (an account known only to
+    /// the SQL, as the owner of a link):
     /// one statement for any number of organizations, as the Cron's set-based writes
     /// and a person's events in each organization they belong to need.
     pub(crate) fn events_stmt(
@@ -135,9 +156,10 @@ impl D1Store {
             &format!(
                 "INSERT INTO audit_events (id, space_key, occurred_at, action, actor_type, actor_id, \
                    actor_email, actor_name, targets, ip, user_agent, outcome, details) \
-                 SELECT 'evt_' || lower(hex(randomblob(16))), r.space_key, ?12, ?13, ?14, ?15, \
-                   (SELECT email FROM accounts WHERE id = ?15 AND ?14 = 'account'), \
-                   (SELECT name FROM accounts WHERE id = ?15 AND ?14 = 'account'), \
+                 SELECT 'evt_' || lower(hex(randomblob(16))), r.space_key, ?12, ?13, ?14, \
+                   coalesce(?15, r.actor_id), \
+                   (SELECT email FROM accounts WHERE id = coalesce(?15, r.actor_id) AND ?14 = 'account'), \
+                   (SELECT name FROM accounts WHERE id = coalesce(?15, r.actor_id) AND ?14 = 'account'), \
                    (SELECT json_group_array(json_object( \
                        'type', json_extract(t.value, '$.type'), \
                        'id', json_extract(t.value, '$.id'), \

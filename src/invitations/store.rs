@@ -245,7 +245,7 @@ impl InvitationStore for D1Store {
                 revoked,
                 &format!(
                     "SELECT space_key, json_array(json_object('type', 'invitation', 'id', id, 'name', email)) \
-                       AS targets FROM invitations WHERE {replaced}"
+                       AS targets, NULL AS actor_id FROM invitations WHERE {replaced}"
                 ),
                 &args,
             )?,

@@ -251,7 +251,7 @@ impl PassStore for D1Store {
                 event,
                 &format!(
                     "SELECT space_key, json_array(json_object('type', 'organization', 'id', space_key)) \
-                       AS targets FROM organizations WHERE {condition}"
+                       AS targets, NULL AS actor_id FROM organizations WHERE {condition}"
                 ),
                 std::slice::from_ref(at),
             )

@@ -148,10 +148,11 @@ impl SelfServiceStore for D1Store {
         token: &TokenHash,
         password_record: &str,
         (mail_id, notice): (&str, &MailTemplate),
-        now: Timestamp,
+        (now, event): (Timestamp, &Event),
     ) -> Result<TokenUse<AccountRecord>, PortError> {
         let then = |spent: &crate::accounts::store::Spent| {
             Ok(vec![
+                self.owner_events_stmt(event, SPENT_ACCOUNT, ("1", &spent.args(&[])), true)?,
                 // Every session ends: whoever knew the old password is out.
                 self.ending_sessions(
                     &format!(
@@ -300,7 +301,7 @@ impl SelfServiceStore for D1Store {
     async fn confirm_email_change(
         &self,
         token: &TokenHash,
-        now: Timestamp,
+        (now, event): (Timestamp, &Event),
     ) -> Result<EmailConfirmation, PortError> {
         #[derive(Deserialize)]
         struct Row {
@@ -327,7 +328,13 @@ impl SelfServiceStore for D1Store {
                            email_verified_at = coalesce(email_verified_at, ?2) \
                          WHERE id = {SPENT_ACCOUNT}"
                     ),
-                    &[hash.clone(), time(now), marker],
+                    &[hash.clone(), time(now), marker.clone()],
+                )?,
+                self.owner_events_stmt(
+                    event,
+                    SPENT_ACCOUNT,
+                    ("1", &[hash.clone(), time(now), marker]),
+                    true,
                 )?,
                 self.stmt(
                     &format!(
@@ -341,7 +348,7 @@ impl SelfServiceStore for D1Store {
             ])
             .await?;
         let spent = changes(results.first())? == 1;
-        let Some(row) = rows::<Row>(results.get(2))?.into_iter().next() else {
+        let Some(row) = rows::<Row>(results.get(3))?.into_iter().next() else {
             return Ok(EmailConfirmation::Refused(TokenUse::Unknown));
         };
         Ok(if spent {

@@ -679,7 +679,7 @@ impl SsoStore for D1Store {
                     Some(c.space_key),
                     c.event,
                     "SELECT ?11 AS space_key, json_array(json_object('type', 'account', 'id', s.account_id)) \
-                       AS targets FROM sessions s WHERE s.token_hash = ?1",
+                       AS targets, NULL AS actor_id FROM sessions s WHERE s.token_hash = ?1",
                     &args[3..4],
                 )?,
                 // 4. Who is logged in now, and whether this batch won.

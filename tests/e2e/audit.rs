@@ -49,6 +49,18 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
     ),
 ];
 
+/// A session for `email` with `password`.
+fn log_in_with(c: &Client, email: &str, password: &str) -> String {
+    let r = c.json(
+        "POST",
+        "/api/v1/sessions",
+        None,
+        &json!({"email": email, "password": password}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["token"].as_str().unwrap().to_owned()
+}
+
 /// The status of `DELETE path` with the `Authorization` header `auth`.
 fn delete(c: &Client, path: &str, auth: &str) -> u16 {
     c.send("DELETE", path, &[("authorization", auth)], None)
@@ -699,6 +711,50 @@ fn invitations_logins_and_two_step_are_recorded(w: &World) {
     assert_eq!(changed.len(), 1, "{changed:?}");
     assert_eq!(changed[0]["actor"]["id"], cy.id.as_str());
 
+    // A reset link and an email change: the link's owner acted.
+    let fay = joined(&c, &admin.token, &key, "member", "auditfay");
+    let r = c.json(
+        "POST",
+        "/api/v1/accounts/password-reset",
+        None,
+        &json!({ "email": fay.email }),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = c.json(
+        "POST",
+        "/api/v1/accounts/password-reset/confirm",
+        None,
+        &json!({"token": crate::mailed_token(&c, &fay.email), "password": "fay's new horse battery"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reset = only("account.password_reset");
+    assert_eq!(reset.len(), 1, "{reset:?}");
+    assert_eq!(reset[0]["actor"]["id"], fay.id.as_str());
+    assert_eq!(reset[0]["targets"][0]["id"], fay.id.as_str());
+    let fay_token = log_in_with(&c, &fay.email, "fay's new horse battery");
+    let moved = crate::unique_email("auditfaymoved");
+    let r = c.json(
+        "POST",
+        "/api/v1/me/email",
+        Some(&fay_token),
+        &json!({"email": moved, "current_password": "fay's new horse battery"}),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let r = c.json(
+        "POST",
+        "/api/v1/accounts/confirm-email",
+        None,
+        &json!({ "token": crate::mailed_token(&c, &moved) }),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let changed = only("account.email_changed");
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0]["actor"]["email"], moved.as_str());
+    assert_eq!(
+        changed[0]["targets"],
+        json!([{"type": "account", "id": fay.id, "name": moved}])
+    );
+
     // Someone who deletes their account leaves: the event still names them.
     let dee = joined(&c, &admin.token, &key, "member", "auditdee");
     let r = c.json(
@@ -915,6 +971,15 @@ fn the_csv_export_is_every_matching_event_in_chunks(w: &World) {
         "{}",
         r.body
     );
+    // The browser follows it with its session cookie.
+    let r = c.send(
+        "GET",
+        &format!("/api/v1/orgs/{key}/audit-events.csv?action=organization.created"),
+        &[("cookie", &format!("orgpass_session={}", admin.token))],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body.lines().count(), 2, "{}", r.body);
 }
 
 /// Runs the every-minute Cron Trigger (log streams only) as of `at_ms`.

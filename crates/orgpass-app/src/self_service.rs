@@ -128,13 +128,15 @@ impl<S: AccountStore + SelfServiceStore, H: PasswordHasher, R: Random> App<S, H,
         let token = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
         let record = self.password_record(&password).await?;
         let notice = mail::password_changed(&self.config.base_url);
+        // The link's owner acts (the store names them from the link).
+        let event = self.event(Action::PasswordReset, Actor::anyone());
         let used = self
             .store
             .write_reset_password(
                 &token.hash(),
                 &record,
                 (&self.new_id("mail")?, &notice),
-                self.now,
+                (self.now, &event),
             )
             .await?;
         match used {
@@ -290,9 +292,10 @@ impl<S: AccountStore + SelfServiceStore, H: PasswordHasher, R: Random> App<S, H,
     /// [`AppError::TokenExpired`], [`AppError::TokenUsed`].
     pub async fn confirm_email_change(&self, token: &str) -> Result<AccountRecord, AppError> {
         let token = SecretToken::parse(token.trim()).ok_or(AppError::TokenInvalid)?;
+        let event = self.event(Action::EmailChanged, Actor::anyone());
         match self
             .store
-            .confirm_email_change(&token.hash(), self.now)
+            .confirm_email_change(&token.hash(), (self.now, &event))
             .await?
         {
             EmailConfirmation::Changed(account) => Ok(account),

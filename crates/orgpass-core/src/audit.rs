@@ -63,6 +63,10 @@ pub enum Action {
     TwoStepDisabled,
     /// A member changed their password (the current one given).
     PasswordChanged,
+    /// A member set a new password with a reset link.
+    PasswordReset,
+    /// A member's email changed (the new address confirmed).
+    EmailChanged,
     /// The log's streaming endpoint was registered (or replaced, with a new secret).
     AuditStreamUpdated,
     /// The log's streaming endpoint was removed.
@@ -145,6 +149,8 @@ impl Action {
         Self::TwoStepEnabled,
         Self::TwoStepDisabled,
         Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::EmailChanged,
         Self::AuditStreamUpdated,
         Self::AuditStreamDeleted,
         Self::MemberRoleChanged,
@@ -202,6 +208,8 @@ impl Action {
             Self::TwoStepEnabled => "account.two_step_enabled",
             Self::TwoStepDisabled => "account.two_step_disabled",
             Self::PasswordChanged => "account.password_changed",
+            Self::PasswordReset => "account.password_reset",
+            Self::EmailChanged => "account.email_changed",
             Self::AuditStreamUpdated => "audit_stream.updated",
             Self::AuditStreamDeleted => "audit_stream.deleted",
             Self::MemberRoleChanged => "member.role_changed",

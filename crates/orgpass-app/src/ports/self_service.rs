@@ -192,7 +192,7 @@ pub trait SelfServiceStore {
         token: &TokenHash,
         password_record: &str,
         notice: (&str, &MailTemplate),
-        now: Timestamp,
+        at: (Timestamp, &Event),
     ) -> Result<TokenUse<AccountRecord>, PortError>;
 
     /// Reserves a check of the current password of the session's account (against
@@ -247,7 +247,7 @@ pub trait SelfServiceStore {
     async fn confirm_email_change(
         &self,
         token: &TokenHash,
-        now: Timestamp,
+        at: (Timestamp, &Event),
     ) -> Result<EmailConfirmation, PortError>;
 
     /// The session's account, its live sessions and its memberships; `None` without a
