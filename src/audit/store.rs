@@ -311,6 +311,46 @@ impl D1Store {
     }
 }
 
+impl D1Store {
+    /// The statement of the organization's stream with its waiting events, for an
+    /// administrator's session (`?1` token hash, `?2` now, `?3` space key).
+    fn stream_stmt(
+        &self,
+        token: &TokenHash,
+        now: Timestamp,
+        space_key: &SpaceKey,
+    ) -> Result<D1PreparedStatement, PortError> {
+        self.stmt(
+            &format!(
+                "SELECT url, created_at, attempts, next_attempt_at, last_attempt_at, last_delivered_at, \
+                   last_error, (SELECT count(*) FROM audit_events e \
+                     WHERE e.space_key = st.space_key AND e.seq > st.delivered_seq) AS pending \
+                 FROM audit_streams st WHERE st.space_key = ?3 AND {ADMIN_SESSION}"
+            ),
+            &[text(&token.to_hex()), time(now), text(space_key.as_str())],
+        )
+    }
+}
+
+/// A [`D1Store::stream_stmt`] result.
+fn stream_from(result: Option<&worker::D1Result>) -> Result<Option<StreamRecord>, PortError> {
+    // Counts: small integers.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(rows::<StreamRow>(result)?
+        .into_iter()
+        .next()
+        .map(|r| StreamRecord {
+            url: r.url,
+            created_at: millis(r.created_at),
+            pending: r.pending as u64,
+            attempts: r.attempts as u32,
+            next_attempt_at: millis(r.next_attempt_at),
+            last_attempt_at: r.last_attempt_at.map(millis),
+            last_delivered_at: r.last_delivered_at.map(millis),
+            last_error: r.last_error,
+        }))
+}
+
 /// A [`D1Store::csv_stmt`] result.
 fn csv_chunk(result: Option<&worker::D1Result>) -> Result<CsvChunk, PortError> {
     #[derive(Deserialize)]
@@ -366,34 +406,12 @@ impl AuditStore for D1Store {
         space_key: &SpaceKey,
     ) -> Result<Option<(MemberContext, Option<StreamRecord>)>, PortError> {
         let mut statements = self.context_statements(token, now, space_key)?;
-        statements.push(self.stmt(
-            &format!(
-                "SELECT url, created_at, attempts, next_attempt_at, last_attempt_at, last_delivered_at, \
-                   last_error, (SELECT count(*) FROM audit_events e \
-                     WHERE e.space_key = st.space_key AND e.seq > st.delivered_seq) AS pending \
-                 FROM audit_streams st WHERE st.space_key = ?3 AND {ADMIN_SESSION}"
-            ),
-            &[text(&token.to_hex()), time(now), text(space_key.as_str())],
-        )?);
+        statements.push(self.stream_stmt(token, now, space_key)?);
         let results = self.batch(statements).await?;
         let Some(context) = context_from(&results)? else {
             return Ok(None);
         };
-        // Counts: small integers.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let stream = rows::<StreamRow>(results.get(CONTEXT_STATEMENTS))?
-            .into_iter()
-            .next()
-            .map(|r| StreamRecord {
-                url: r.url,
-                created_at: millis(r.created_at),
-                pending: r.pending as u64,
-                attempts: r.attempts as u32,
-                next_attempt_at: millis(r.next_attempt_at),
-                last_attempt_at: r.last_attempt_at.map(millis),
-                last_delivered_at: r.last_delivered_at.map(millis),
-                last_error: r.last_error,
-            });
+        let stream = stream_from(results.get(CONTEXT_STATEMENTS))?;
         Ok(Some((context, stream)))
     }
 
@@ -545,7 +563,7 @@ impl AuditStore for D1Store {
         now: Timestamp,
         space_key: &SpaceKey,
         query: &Query,
-    ) -> Result<Option<(MemberContext, Vec<EventRecord>)>, PortError> {
+    ) -> Result<Option<(MemberContext, Vec<EventRecord>, Option<StreamRecord>)>, PortError> {
         let mut statements = self.context_statements(token, now, space_key)?;
         statements.push(self.stmt(
             &format!(
@@ -555,12 +573,14 @@ impl AuditStore for D1Store {
             ),
             &query_args(token, now, space_key, query, query.limit),
         )?);
+        statements.push(self.stream_stmt(token, now, space_key)?);
         let results = self.batch(statements).await?;
         let Some(context) = context_from(&results)? else {
             return Ok(None);
         };
         let events = event_records(results.get(CONTEXT_STATEMENTS))?;
-        Ok(Some((context, events)))
+        let stream = stream_from(results.get(CONTEXT_STATEMENTS + 1))?;
+        Ok(Some((context, events, stream)))
     }
 }
 

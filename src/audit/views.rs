@@ -91,6 +91,16 @@ pub fn audit_log(
                 " · " a id="audit-stream-link" href={ (base) "/stream" } { "Stream events to your endpoint" }
             }
         }
+        @if let Some(s) = page.and_then(|p| p.stream.as_ref()) {
+            p id="audit-stream-state" {
+                "Streaming to " code { (s.url) } ": "
+                @if let Some(error) = &s.last_error {
+                    strong { "failing" } " (" (error) ", " (s.attempts) " attempts in a row), "
+                }
+                (s.pending) " events waiting; last delivered "
+                (s.last_delivered_at.map_or_else(|| "never".to_owned(), |t| t.to_rfc3339())) "."
+            }
+        }
         @if let Some(page) = page {
             @if page.events.is_empty() {
                 p.muted id="audit-events" { "No events." }

@@ -1059,6 +1059,23 @@ fn the_log_streams_to_a_signed_endpoint_in_order_at_least_once(w: &World) {
     assert_eq!(state["pending_events"], 2);
     stream_cron(&c, now + 10_000);
     assert_eq!(endpoint.all().len(), 1, "backing off");
+    // The Audit log tab says so, in its one round trip.
+    let tab = c.send(
+        "GET",
+        &format!("/orgs/{key}/settings/audit-log"),
+        &[("cookie", &format!("orgpass_session={}", admin.token))],
+        None,
+    );
+    assert_eq!(tab.round_trips(), 1);
+    let state = tab
+        .body
+        .split("id=\"audit-stream-state\"")
+        .nth(1)
+        .expect("the stream's state on the tab");
+    assert!(
+        state.contains("failing") && state.contains("answered 500"),
+        "{state}"
+    );
 
     // It answers: the same events again (at least once), in order, signed.
     endpoint.answer(204, "");

@@ -50,6 +50,8 @@ pub struct AuditPage {
     pub events: Vec<EventRecord>,
     /// The cursor of the next (older) page, when this one is full.
     pub next: Option<String>,
+    /// The organization's log stream, if any (the tab shows its state).
+    pub stream: Option<StreamRecord>,
 }
 
 impl<S: AccountStore + OrgStore + AuditStore, H, R: Random> App<S, H, R> {
@@ -93,7 +95,7 @@ impl<S: AccountStore + OrgStore + AuditStore, H, R: Random> App<S, H, R> {
         let Some(space_key) = SpaceKey::parse(key) else {
             return Err(self.unknown_org(token).await);
         };
-        let (context, events) = self
+        let (context, events, stream) = self
             .store
             .audit_page(token, self.now, &space_key, &query)
             .await?
@@ -104,7 +106,12 @@ impl<S: AccountStore + OrgStore + AuditStore, H, R: Random> App<S, H, R> {
             .last()
             .filter(|_| full)
             .map(|e| orgpass_core::audit::cursor(e.seq));
-        Ok(Ok(AuditPage { view, events, next }))
+        Ok(Ok(AuditPage {
+            view,
+            events,
+            next,
+            stream,
+        }))
     }
 
     /// The CSV export of `key`'s events that `query` filters (its `limit` does not

@@ -292,13 +292,13 @@ pub trait AuditStore {
         ask: (&Query, u32),
     ) -> Result<CsvChunk, PortError>;
 
-    /// The viewer's context and, for a member of `space_key`, the page of its events
-    /// that `query` asks for, newest first (one round trip).
+    /// The viewer's context and, for an administrator of `space_key`, the page of its
+    /// events that `query` asks for, newest first, and its log stream (one round trip).
     async fn audit_page(
         &self,
         token: &TokenHash,
         now: Timestamp,
         space_key: &SpaceKey,
         query: &Query,
-    ) -> Result<Option<(MemberContext, Vec<EventRecord>)>, PortError>;
+    ) -> Result<Option<(MemberContext, Vec<EventRecord>, Option<StreamRecord>)>, PortError>;
 }
