@@ -41,7 +41,7 @@ pub enum OrgAction {
     EditProfile,
     /// Apply for, upgrade or cancel the SSO add-on (the plan); domains.
     ManagePlan,
-    /// Read and export the audit log.
+    /// Read, export and stream the audit log (streaming is an export that goes on).
     ReadAuditLog,
     /// List members and groups (what each sees is [`sees_member`] / [`sees_group`]).
     ListMembers,
