@@ -318,6 +318,7 @@ fn settings_tabs_read_in_one_batch(w: &World) {
         ("/invitations", 1),
         ("/projects", 1),
         ("/audit-log", 1),
+        ("/audit-log/stream", 1),
     ] {
         assert_eq!(get(&format!("{settings}{tab}")), trips, "{settings}{tab}");
     }
