@@ -13,10 +13,16 @@ use crate::{
     unique_email, verified_session, World,
 };
 
-pub const TESTS: &[(&str, crate::TestFn)] = &[(
-    "domains::verification_through_real_doh",
-    verification_through_real_doh,
-)];
+pub const TESTS: &[(&str, crate::TestFn)] = &[
+    (
+        "domains::verification_through_real_doh",
+        verification_through_real_doh,
+    ),
+    (
+        "domains::failing_names_do_not_starve_a_good_one",
+        failing_names_do_not_starve_a_good_one,
+    ),
+];
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -234,8 +240,17 @@ fn verification_through_real_doh(w: &World) {
     dns.start_knot();
     dns.start_dnsdist();
 
-    // The record disappears: three daily Cron runs drop the domain back to pending.
+    // The record is briefly gone: an administrator's checks find nothing, and count no
+    // miss (only the daily checks do).
     dns.set(&txt_name, &[]);
+    for click in 1..=3 {
+        let r = verify(&c, &token, &key, &id);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json()["found"], json!([]));
+        assert_eq!(r.json()["domain"]["status"], "verified", "click {click}");
+    }
+
+    // The record disappears: three daily Cron runs drop the domain back to pending.
     let start = now_ms();
     for day in 1..=3 {
         cron(&c, start + day * DAY_MS + 60_000);
@@ -284,4 +299,53 @@ fn verification_through_real_doh(w: &World) {
     );
     let r = verify(&post, &ptoken, &pkey, d["id"].as_str().unwrap());
     assert_eq!(r.json()["domain"]["status"], "verified", "{}", r.body);
+}
+
+/// Finding 6 of #16: 40 names whose lookups fail (SERVFAIL) ahead of a good one in the
+/// queue. Each run checks 40; a failed lookup moves its domain back with the back-off
+/// like any check, so the good domain is checked on the next run, and the failing ones
+/// fail after their 30 days instead of staying pending for ever.
+fn failing_names_do_not_starve_a_good_one(w: &World) {
+    let mut dns = DnsPeer::start();
+    let c = w.other_client("domains-fair", &[("DOH_URL", &dns.url())]);
+    let (token, key, _, _, login) = org_in_trial(&c);
+    let tag = unique_email("f")
+        .split('@')
+        .next()
+        .unwrap()
+        .replace('-', "");
+    let mut broken = Vec::new();
+    for i in 0..40 {
+        let r = add(&c, &token, &key, &format!("b{i}{tag}.broken.example"));
+        assert_eq!(r.status, 201, "{}", r.body);
+        broken.push(r.json()["domain"]["id"].as_str().unwrap().to_owned());
+    }
+    let good = format!("good{tag}.example");
+    let d = add(&c, &token, &key, &good).json()["domain"].clone();
+    dns.set(
+        &format!("_orgpass-challenge.{good}"),
+        &[&[d["txt_value"].as_str().unwrap()]],
+    );
+    let good_id = d["id"].as_str().unwrap().to_owned();
+    let start = now_ms();
+    // The first run is due for all 41 and takes the 40 oldest: the failing ones.
+    cron(&c, start + 6 * 60_000);
+    assert_eq!(status_of(&c, &token, &key, &good_id)["status"], "pending");
+    let first = status_of(&c, &token, &key, &broken[0]);
+    assert!(first["last_checked_at"].is_string(), "{first}");
+    // The next run reaches the good one.
+    cron(&c, start + 7 * 60_000);
+    assert_eq!(
+        status_of(&c, &token, &key, &good_id)["status"],
+        "verified",
+        "checked on the run after, not starved"
+    );
+    // Past their 30 days the failing ones fail (the run also ends the trial's session:
+    // log in again).
+    cron(&c, start + 31 * DAY_MS);
+    let token = log_in(&c, &login);
+    for id in &broken {
+        assert_eq!(status_of(&c, &token, &key, id)["status"], "failed", "{id}");
+    }
+    assert_eq!(status_of(&c, &token, &key, &good_id)["status"], "verified");
 }

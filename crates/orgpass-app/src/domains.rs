@@ -38,7 +38,7 @@ pub struct RecheckReport {
     pub dropped: u32,
     /// Pending domains that failed.
     pub failed: u32,
-    /// Checks skipped because the resolver could not answer.
+    /// Checks the resolver could not answer (each counted as not found).
     pub unavailable: u32,
 }
 
@@ -156,7 +156,7 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
             .map_err(|e| AppError::Upstream(super::ports::PortError(e.0)))?;
         let to = domain
             .state
-            .after(check_of(&found, &domain.txt_value), self.now);
+            .after_on_demand(check_of(&found, &domain.txt_value), self.now);
         let event = self.check_event(&domain, to, Actor::account(&view.viewer.id));
         if !self
             .store
@@ -223,13 +223,16 @@ impl<S: AccountStore + OrgStore + DomainStore, H, R: Random> App<S, H, R> {
     ) -> Result<RecheckReport, AppError> {
         let mut report = RecheckReport::default();
         for domain in self.store.due_domains(self.now, CHECKS_PER_RUN).await? {
-            let Ok(found) = resolver.txt(&domain.name.challenge_name()).await else {
-                report.unavailable += 1;
-                continue;
+            // A resolver that cannot answer is a check too: the domain moves back in
+            // the queue with its back-off, so the others get their turn.
+            let (check, found) = match resolver.txt(&domain.name.challenge_name()).await {
+                Ok(found) => (check_of(&found, &domain.txt_value), found),
+                Err(_) => {
+                    report.unavailable += 1;
+                    (Check::Unavailable, Vec::new())
+                }
             };
-            let to = domain
-                .state
-                .after(check_of(&found, &domain.txt_value), self.now);
+            let to = domain.state.after(check, self.now);
             let mut notify = None;
             match (domain.state, to) {
                 (DomainState::Pending { .. }, DomainState::Verified { .. }) => report.verified += 1,

@@ -12,8 +12,12 @@
 //! ```
 //!
 //! Checks of a pending domain back off ([`PENDING_BACKOFF_MINUTES`]); verified domains
-//! are re-checked daily. A resolver that cannot answer is not a check: the state stays
-//! as it is (the caller makes no transition).
+//! are re-checked daily. For the Cron, a resolver that cannot answer for a name
+//! (SERVFAIL, a time-out) is a check that did not find the record: it moves the next
+//! check like any other outcome, so names that always fail neither keep their place at
+//! the head of the queue (starving the rest) nor stay pending for ever. Only those
+//! daily checks count towards a verified domain's drop-back: an administrator's
+//! on-demand check can verify, never count a miss ([`DomainState::after_on_demand`]).
 
 use super::{
     time::{Timestamp, DAY_MS, MINUTE_MS},
@@ -210,6 +214,8 @@ pub enum Check {
     Found,
     /// It is not (no record, or other values).
     NotFound,
+    /// The resolver could not answer for the name (SERVFAIL, a time-out, down).
+    Unavailable,
 }
 
 fn backoff(checks: u32) -> i64 {
@@ -244,7 +250,18 @@ impl DomainState {
         }
     }
 
-    /// The state after a check at `now` (on demand or by the Cron).
+    /// The state after an administrator's check at `now`: as [`Self::after`], except
+    /// that a verified domain's record not found is no miss (only the daily checks
+    /// count, so a few clicks while a record is briefly gone drop nothing).
+    #[must_use]
+    pub fn after_on_demand(self, check: Check, now: Timestamp) -> Self {
+        match (self, check) {
+            (Self::Verified { .. }, Check::NotFound | Check::Unavailable) => self,
+            _ => self.after(check, now),
+        }
+    }
+
+    /// The state after the Cron's check at `now`.
     #[must_use]
     pub fn after(self, check: Check, now: Timestamp) -> Self {
         match (self, check) {
@@ -259,7 +276,7 @@ impl DomainState {
                     next_check: now.plus_millis(DAY_MS),
                 }
             }
-            (Self::Pending { since, checks, .. }, Check::NotFound) => {
+            (Self::Pending { since, checks, .. }, Check::NotFound | Check::Unavailable) => {
                 if now >= since.plus_days(PENDING_DAYS) {
                     Self::Failed { at: now }
                 } else {
@@ -277,7 +294,7 @@ impl DomainState {
                     misses,
                     ..
                 },
-                Check::NotFound,
+                Check::NotFound | Check::Unavailable,
             ) => {
                 let misses = misses.saturating_add(1);
                 if misses >= MISSES_TO_PENDING {
@@ -445,6 +462,34 @@ mod tests {
                 "{free}"
             );
         }
+    }
+
+    /// A lookup the resolver cannot answer moves the Cron's queue like a miss; an
+    /// administrator's check never counts a miss.
+    #[test]
+    fn unanswered_lookups_move_on_and_clicks_are_no_misses() {
+        let p = DomainState::added(t(0));
+        assert_eq!(
+            p.after(Check::Unavailable, t(5)),
+            p.after(Check::NotFound, t(5))
+        );
+        assert!(matches!(
+            p.after(Check::Unavailable, t(30 * 1440)),
+            DomainState::Failed { .. }
+        ));
+        let v = p.after(Check::Found, t(10));
+        assert!(matches!(
+            v.after(Check::Unavailable, t(1450)),
+            DomainState::Verified { misses: 1, .. }
+        ));
+        let clicked = (0..5).fold(v, |s, i| s.after_on_demand(Check::NotFound, t(11 + i)));
+        assert_eq!(clicked, v, "no miss, no new schedule");
+        assert_eq!(v.after_on_demand(Check::Unavailable, t(20)), v);
+        assert_eq!(
+            p.after_on_demand(Check::Found, t(6)),
+            p.after(Check::Found, t(6)),
+            "a click verifies"
+        );
     }
 
     /// Walks every transition.
