@@ -414,9 +414,27 @@ fn checkout_webhooks_and_cancel(w: &World) {
 
     let stranger = json!({"id": "evt_unknown_org", "type": "checkout.session.completed",
         "data": {"object": {"client_reference_id": "ZZZZZZZZZZ", "customer": "cus_nobody"}}});
+    // Signed events orgpass cannot act on are acknowledged (else Stripe retries them for
+    // days) and recorded: about no organization here, or a move the state refuses.
+    let r = signed_webhook(&c, &stranger, now_s, WEBHOOK_SECRET);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["ignored"], true);
+    let r = signed_webhook(&c, &stranger, now_s, WEBHOOK_SECRET);
+    assert_eq!(r.json()["duplicate"], true, "recorded: {}", r.body);
+    let other_token = verified_session(&c, &unique_email("nopass"));
+    let unpaid = create_org(&c, &other_token, "Never Applied", None)["space_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = json!({"id": format!("evt_refused_{unpaid}"), "type": "checkout.session.completed",
+        "data": {"object": {"client_reference_id": unpaid, "customer": "cus_refused"}}});
+    let r = signed_webhook(&c, &refused, now_s, WEBHOOK_SECRET);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["ignored"], true);
     assert_eq!(
-        signed_webhook(&c, &stranger, now_s, WEBHOOK_SECRET).status,
-        404
+        pass_of(&c, &other_token, &unpaid)["status"],
+        "none",
+        "nothing changed"
     );
     let other = json!({"id": format!("evt_other_{key}"), "type": "customer.created", "data": {"object": {}}});
     assert_eq!(

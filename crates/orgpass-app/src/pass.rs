@@ -55,7 +55,8 @@ pub enum WebhookOutcome {
     Applied(&'static str),
     /// The event was seen before: nothing changed.
     Duplicate,
-    /// An event orgpass does not act on, acknowledged.
+    /// An event orgpass does not act on (another type, no organization of ours, a
+    /// move the add-on's state does not allow), recorded and acknowledged.
     Ignored,
 }
 
@@ -280,12 +281,13 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
     }
 
     /// Applies a payment-provider webhook after verifying its signature with `secret`.
-    /// A replayed event changes nothing.
+    /// A replayed event changes nothing; so does, recorded and acknowledged
+    /// ([`WebhookOutcome::Ignored`]), one about no known organization or one the
+    /// add-on's state does not allow.
     ///
     /// # Errors
     /// [`AppError::InvalidSignature`]; `invalid_request` for an unreadable event;
-    /// [`AppError::NotFound`] for an event about no known organization;
-    /// [`AppError::PassRefused`] when the state does not allow it.
+    /// [`AppError::Conflict`] when a concurrent change won (the provider retries).
     pub async fn billing_webhook(
         &self,
         body: &[u8],
@@ -333,7 +335,15 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
                 .await?;
             return Ok(WebhookOutcome::Ignored);
         }
-        let org = org.ok_or(AppError::NotFound)?;
+        // A signed event is always acknowledged (else the provider retries it for days):
+        // one about no organization here, or one the add-on's state does not allow, is
+        // recorded as seen and changes nothing.
+        let Some(org) = org else {
+            self.store
+                .record_billing_event(reference, None, self.now)
+                .await?;
+            return Ok(WebhookOutcome::Ignored);
+        };
         let month_on = self.now.plus_days(30);
         let to = match event.kind {
             EventKind::CheckoutCompleted => org
@@ -351,8 +361,13 @@ impl<S: AccountStore + OrgStore + PassStore, H, R: Random> App<S, H, R> {
             },
             EventKind::SubscriptionDeleted => org.pass.subscription_deleted(self.now),
             EventKind::InvoicePaymentFailed | EventKind::Other(_) => Ok(org.pass),
-        }
-        .map_err(refused)?;
+        };
+        let Ok(to) = to else {
+            self.store
+                .record_billing_event(reference, Some(org.space_key.as_str()), self.now)
+                .await?;
+            return Ok(WebhookOutcome::Ignored);
+        };
         self.commit(
             &org.space_key,
             (org.pass, to),
