@@ -193,9 +193,21 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
     line.insert("event".into(), "scheduled".into());
     line.insert("cron".into(), event.cron().into());
     line.insert("now".into(), now.to_rfc3339().into());
-    // Every minute: only the log streams.
+    // Every minute: only the log streams and the mail whose retry is due.
     if event.cron() != audit::stream::STREAMS_CRON {
         hourly(&app, &cx, &mut line).await;
+    }
+    // Every minute too: mail whose retry is due.
+    if event.cron() == audit::stream::STREAMS_CRON {
+        if let Some(mailer) = cx.settings.mailer() {
+            match app.deliver_queued(&mailer, 40).await {
+                Ok(r) => {
+                    line.insert("mail_sent".into(), r.sent.into());
+                    line.insert("mail_failed".into(), r.failed.into())
+                }
+                Err(e) => line.insert("mail_error".into(), e.to_string().into()),
+            };
+        }
     }
     match app
         .deliver_audit_streams(&audit::stream::HttpStreamSender)

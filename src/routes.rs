@@ -198,6 +198,7 @@ routes! {
         plan::api::operator_decide(req, cx, org, false).await,
     Patch ["api", "v1", "operator", "orgs", org, "pass"] =>
         plan::api::operator_trial(req, cx, org).await,
+    Get ["api", "v1", "operator", "mail", "failed"] => mail::api::operator_failed(req, cx).await,
     Post ["api", "v1", "operator", "clients"] => oidc::api::register(req, cx).await,
     Get ["api", "v1", "operator", "clients"] => oidc::api::list(req, cx).await,
     Delete ["api", "v1", "operator", "clients", id] => oidc::api::remove(req, cx, id).await,

@@ -1,10 +1,12 @@
 //! Delivery through an email provider's HTTP API: a JSON POST of
 //! `{from, to, subject, text, html}` with `Authorization: Bearer EMAIL_API_TOKEN` to
-//! `EMAIL_API_URL` (the shape Resend and Postmark-style APIs accept). Only the message
-//! id and the provider's status are logged, never the body.
+//! `EMAIL_API_URL` (the shape Resend and Postmark-style APIs accept), with the message
+//! id as `Idempotency-Key`. A 5xx, 408, 409, 425 or 429 (with its `Retry-After`) or no
+//! answer is tried again later; another 4xx refuses the message for good. Only the
+//! message id and the provider's status are logged, never the body.
 
 use orgpass_app::ports::{Delivery, MailRecord, Mailer};
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use worker::{AbortSignal, Fetch, Headers, Method, Request, RequestInit};
 
 /// The provider's endpoint and credentials.
 pub struct HttpMailer {
@@ -14,6 +16,17 @@ pub struct HttpMailer {
     pub token: String,
     /// Sender address.
     pub from: String,
+}
+
+/// How long one send may take before it counts as failed (to retry).
+const SEND_TIMEOUT_MS: u32 = 10_000;
+
+/// A failure to try again later.
+fn retry(reason: String, retry_after_seconds: Option<u32>) -> Delivery {
+    Delivery::Failed {
+        reason,
+        retry_after_seconds,
+    }
 }
 
 impl Mailer for HttpMailer {
@@ -28,10 +41,13 @@ impl Mailer for HttpMailer {
         });
         let headers = Headers::new();
         let auth = format!("Bearer {}", self.token);
+        // The message id as the idempotency key (Resend's and Stripe's header): a send
+        // that timed out here but reached the provider is not delivered twice.
         if headers.set("content-type", "application/json").is_err()
             || headers.set("authorization", &auth).is_err()
+            || headers.set("idempotency-key", &mail.mail.id).is_err()
         {
-            return Delivery::Failed("could not build headers".to_owned());
+            return retry("could not build headers".to_owned(), None);
         }
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
@@ -39,14 +55,29 @@ impl Mailer for HttpMailer {
             .with_body(Some(body.to_string().into()));
         let request = match Request::new_with_init(&self.url, &init) {
             Ok(r) => r,
-            Err(e) => return Delivery::Failed(format!("request: {e}")),
+            Err(e) => return retry(format!("request: {e}"), None),
         };
-        match Fetch::Request(request).send().await {
-            Ok(response) if (200..300).contains(&response.status_code()) => Delivery::Sent,
+        let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(SEND_TIMEOUT_MS));
+        match Fetch::Request(request).send_with_signal(&signal).await {
             Ok(response) => {
-                Delivery::Failed(format!("provider answered {}", response.status_code()))
+                let status = response.status_code();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .ok()
+                    .flatten()
+                    .and_then(|v| v.trim().parse::<u32>().ok());
+                match status {
+                    200..=299 => Delivery::Sent,
+                    // Worth another try: the provider's own trouble, a time-out, its
+                    // rate limit (with the wait it asks for), a conflict of the key.
+                    408 | 409 | 425 | 429 | 500..=599 => {
+                        retry(format!("provider answered {status}"), retry_after)
+                    }
+                    _ => Delivery::Rejected(format!("provider answered {status}")),
+                }
             }
-            Err(e) => Delivery::Failed(format!("fetch: {e}")),
+            Err(e) => retry(format!("fetch: {e}"), None),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The email outbox in D1.
 
-use orgpass_app::ports::{Delivery, MailRecord, NewMail, Outbox, PortError};
+use orgpass_app::ports::{
+    Attempted, ClaimedMail, FailedMail, MailRecord, NewMail, Outbox, PortError,
+};
 use orgpass_core::{Email, Timestamp};
 use serde::Deserialize;
 
@@ -76,50 +78,116 @@ impl Outbox for D1Store {
             .collect()
     }
 
-    async fn queued_mail(
+    async fn claim_mail(
         &self,
-        limit: u32,
-        max_attempts: u32,
-    ) -> Result<Vec<MailRecord>, PortError> {
-        let result = self
-            .one(self.stmt(
-                &format!(
-                    "SELECT {MAIL_COLUMNS} FROM outbox WHERE status = 'queued' AND attempts < ?2 \
-                     ORDER BY created_at, rowid LIMIT ?1"
-                ),
-                &[int(i64::from(limit)), int(i64::from(max_attempts))],
-            )?)
+        (now, lease_until): (Timestamp, Timestamp),
+        lease: &str,
+        (limit, written_at): (u32, Option<Timestamp>),
+    ) -> Result<Vec<ClaimedMail>, PortError> {
+        #[derive(Deserialize)]
+        struct Row {
+            attempts: f64,
+            #[serde(flatten)]
+            mail: MailRow,
+        }
+        let results = self
+            .batch(vec![
+                self.stmt(
+                    "UPDATE outbox SET lease_id = ?2, lease_until = ?3 WHERE id IN \
+                     (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?1 \
+                       AND (lease_until IS NULL OR lease_until <= ?1) \
+                       AND (?5 IS NULL OR created_at = ?5) \
+                     ORDER BY next_attempt_at, created_at, rowid LIMIT ?4)",
+                    &[
+                        time(now),
+                        text(lease),
+                        time(lease_until),
+                        int(i64::from(limit)),
+                        written_at.map_or(worker::wasm_bindgen::JsValue::NULL, time),
+                    ],
+                )?,
+                self.stmt(
+                    &format!(
+                        "SELECT attempts, {MAIL_COLUMNS} FROM outbox WHERE lease_id = ?1 \
+                         AND lease_until = ?2 AND status = 'queued' ORDER BY created_at, rowid"
+                    ),
+                    &[text(lease), time(lease_until)],
+                )?,
+            ])
             .await?;
-        rows::<MailRow>(Some(&result))?
+        // Attempts: small integers.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        rows::<Row>(results.get(1))?
             .into_iter()
-            .map(MailRow::into_record)
+            .map(|r| {
+                Ok(ClaimedMail {
+                    attempts: r.attempts as u32,
+                    mail: r.mail.into_record()?,
+                })
+            })
             .collect()
     }
 
     async fn record_delivery(
         &self,
-        id: &str,
-        outcome: &Delivery,
+        (id, lease): (&str, &str),
+        outcome: &Attempted,
         now: Timestamp,
     ) -> Result<(), PortError> {
-        let (sent, error) = match outcome {
-            Delivery::Sent => (true, None),
-            Delivery::Failed(e) => (false, Some(e.as_str())),
+        let (status, error, next) = match outcome {
+            Attempted::Sent => ("sent", None, None),
+            Attempted::Retry(why, at) => ("queued", Some(why.as_str()), Some(*at)),
+            Attempted::GaveUp(why) => ("failed", Some(why.as_str()), None),
         };
+        // Only under its own lease: a sender whose lease ran out (and whose message
+        // another sender took) writes nothing.
         self.one(self.stmt(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, \
-             sent_at = CASE WHEN ?2 THEN ?4 ELSE sent_at END, \
-             status = CASE WHEN ?2 THEN 'sent' WHEN attempts + 1 >= ?5 THEN 'failed' ELSE 'queued' END \
-             WHERE id = ?1 AND status = 'queued'",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?4, status = ?3, \
+               sent_at = CASE WHEN ?3 = 'sent' THEN ?5 ELSE sent_at END, \
+               next_attempt_at = coalesce(?6, next_attempt_at), lease_id = NULL, lease_until = NULL \
+             WHERE id = ?1 AND lease_id = ?2 AND status = 'queued'",
             &[
                 text(id),
-                int(i64::from(sent)),
+                text(lease),
+                text(status),
                 crate::platform::d1::opt_text(error),
                 time(now),
-                int(i64::from(orgpass_app::mail::MAX_ATTEMPTS)),
+                next.map_or(worker::wasm_bindgen::JsValue::NULL, time),
             ],
         )?)
         .await?;
         Ok(())
+    }
+
+    async fn failed_mail(&self, limit: u32) -> Result<Vec<FailedMail>, PortError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            to_email: String,
+            subject: String,
+            created_at: f64,
+            attempts: f64,
+            last_error: Option<String>,
+        }
+        let result = self
+            .one(self.stmt(
+                "SELECT id, to_email, subject, created_at, attempts, last_error FROM outbox \
+                 WHERE status = 'failed' ORDER BY created_at DESC LIMIT ?1",
+                &[int(i64::from(limit))],
+            )?)
+            .await?;
+        // Attempts: small integers.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(rows::<Row>(Some(&result))?
+            .into_iter()
+            .map(|r| FailedMail {
+                id: r.id,
+                to: r.to_email,
+                subject: r.subject,
+                created_at: millis(r.created_at),
+                attempts: r.attempts as u32,
+                last_error: r.last_error,
+            })
+            .collect())
     }
 }

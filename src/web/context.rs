@@ -236,7 +236,7 @@ impl Ctx {
         };
         let app = self.app();
         runtime.wait_until(async move {
-            match app.deliver_queued(&mailer, 10).await {
+            match app.deliver_own(&mailer).await {
                 Ok(report) => worker::console_log!(
                     "{}",
                     serde_json::json!({"event": "mail_delivery", "sent": report.sent, "failed": report.failed})

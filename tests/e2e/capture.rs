@@ -71,7 +71,8 @@ fn url_decode_pairs(body: &str) -> Vec<(String, String)> {
 pub struct Capture {
     pub base: String,
     seen: Arc<Mutex<Vec<Captured>>>,
-    answer: Arc<Mutex<(u16, String)>>,
+    answer: Arc<Mutex<(u16, String, String)>>,
+    delay: Arc<Mutex<Duration>>,
 }
 
 impl Capture {
@@ -80,60 +81,86 @@ impl Capture {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let answer = Arc::new(Mutex::new((status, body.to_owned())));
-        let (record, reply) = (Arc::clone(&seen), Arc::clone(&answer));
+        let answer = Arc::new(Mutex::new((status, body.to_owned(), String::new())));
+        let delay = Arc::new(Mutex::new(Duration::ZERO));
+        let (record, reply, wait) = (Arc::clone(&seen), Arc::clone(&answer), Arc::clone(&delay));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).is_err() {
-                    continue;
-                }
-                let (mut length, mut authorization, mut content_type) =
-                    (0usize, String::new(), String::new());
-                let mut headers = Vec::new();
-                loop {
-                    let mut line = String::new();
-                    reader.read_line(&mut line).unwrap();
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
+                let (record, reply, wait) =
+                    (Arc::clone(&record), Arc::clone(&reply), Arc::clone(&wait));
+                // Each connection on its own thread: a slow answer holds only its own.
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).is_err() {
+                        return;
                     }
-                    let (name, value) = line.split_once(':').unwrap_or((line, ""));
-                    headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
-                    match name.to_ascii_lowercase().as_str() {
-                        "content-length" => length = value.trim().parse().unwrap_or(0),
-                        "authorization" => authorization = value.trim().to_owned(),
-                        "content-type" => content_type = value.trim().to_owned(),
-                        _ => {}
+                    let (mut length, mut authorization, mut content_type) =
+                        (0usize, String::new(), String::new());
+                    let mut headers = Vec::new();
+                    loop {
+                        let mut line = String::new();
+                        reader.read_line(&mut line).unwrap();
+                        let line = line.trim_end();
+                        if line.is_empty() {
+                            break;
+                        }
+                        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                        headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+                        match name.to_ascii_lowercase().as_str() {
+                            "content-length" => length = value.trim().parse().unwrap_or(0),
+                            "authorization" => authorization = value.trim().to_owned(),
+                            "content-type" => content_type = value.trim().to_owned(),
+                            _ => {}
+                        }
                     }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                let mut parts = request_line.split(' ');
-                record.lock().unwrap().push(Captured {
-                    method: parts.next().unwrap_or_default().to_owned(),
-                    path: parts.next().unwrap_or_default().to_owned(),
-                    authorization,
-                    content_type,
-                    headers,
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                });
-                let (status, text) = reply.lock().unwrap().clone();
-                let answer = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                    let mut body = vec![0; length];
+                    reader.read_exact(&mut body).unwrap();
+                    let mut parts = request_line.split(' ');
+                    record.lock().unwrap().push(Captured {
+                        method: parts.next().unwrap_or_default().to_owned(),
+                        path: parts.next().unwrap_or_default().to_owned(),
+                        authorization,
+                        content_type,
+                        headers,
+                        body: String::from_utf8_lossy(&body).into_owned(),
+                    });
+                    std::thread::sleep(*wait.lock().unwrap());
+                    let (status, text, extra) = reply.lock().unwrap().clone();
+                    let answer = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{text}",
                     text.len()
                 );
-                let mut stream = stream;
-                let _ = stream.write_all(answer.as_bytes());
+                    let mut stream = stream;
+                    let _ = stream.write_all(answer.as_bytes());
+                });
             }
         });
-        Capture { base, seen, answer }
+        Capture {
+            base,
+            seen,
+            answer,
+            delay,
+        }
+    }
+
+    /// Answers each request only after `delay` from now on (a slow provider).
+    pub fn slow(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
     }
 
     /// Changes the answer from now on.
     pub fn answer(&self, status: u16, body: &str) {
-        *self.answer.lock().unwrap() = (status, body.to_owned());
+        *self.answer.lock().unwrap() = (status, body.to_owned(), String::new());
+    }
+
+    /// Changes the answer from now on, with extra `headers`.
+    pub fn answer_with(&self, status: u16, body: &str, headers: &[(&str, &str)]) {
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
+        *self.answer.lock().unwrap() = (status, body.to_owned(), extra);
     }
 
     pub fn all(&self) -> Vec<Captured> {

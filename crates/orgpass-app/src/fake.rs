@@ -469,35 +469,44 @@ impl Outbox for MemoryStore {
             .collect())
     }
 
-    async fn queued_mail(
+    async fn claim_mail(
         &self,
-        limit: u32,
-        max_attempts: u32,
-    ) -> Result<Vec<MailRecord>, PortError> {
+        _window: (Timestamp, Timestamp),
+        _lease: &str,
+        (limit, _written_at): (u32, Option<Timestamp>),
+    ) -> Result<Vec<ClaimedMail>, PortError> {
         self.trip();
         let s = self.state.borrow();
         Ok(s.outbox
             .iter()
-            .filter(|(_, attempts, sent)| !sent && *attempts < max_attempts)
+            .filter(|(_, _, done)| !done)
             .take(limit as usize)
-            .map(|(m, _, _)| m.clone())
+            .map(|(m, attempts, _)| ClaimedMail {
+                mail: m.clone(),
+                attempts: *attempts,
+            })
             .collect())
     }
 
     async fn record_delivery(
         &self,
-        id: &str,
-        outcome: &Delivery,
+        (id, _lease): (&str, &str),
+        outcome: &Attempted,
         _now: Timestamp,
     ) -> Result<(), PortError> {
         self.trip();
-        for (m, attempts, sent) in &mut self.state.borrow_mut().outbox {
+        for (m, attempts, done) in &mut self.state.borrow_mut().outbox {
             if m.mail.id == id {
                 *attempts += 1;
-                *sent = *outcome == Delivery::Sent;
+                *done = !matches!(outcome, Attempted::Retry(..));
             }
         }
         Ok(())
+    }
+
+    async fn failed_mail(&self, _limit: u32) -> Result<Vec<FailedMail>, PortError> {
+        self.trip();
+        Ok(Vec::new())
     }
 }
 

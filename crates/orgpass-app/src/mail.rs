@@ -4,18 +4,41 @@
 //! Every email is first written to the D1 outbox in the same batch as the change that
 //! causes it, so a change never commits without its email or the other way round.
 //! Delivery is a separate step ([`App::deliver_queued`]): right after the request
-//! (`waitUntil`) and again from the Cron for whatever failed.
+//! (`waitUntil`) and again from the Cron for whatever failed. A sender claims each
+//! message first (a lease, one conditional update), so concurrent senders never send
+//! the same message; one the provider could not take is retried with back-off
+//! ([`next_attempt`]) for [`RETRY_HOURS`], then given up and shown to the operator.
 
-use orgpass_core::{Email, SecretToken};
+use orgpass_core::{time::MINUTE_MS, Email, SecretToken, Timestamp};
 
 use super::{
     html::escape,
-    ports::{Delivery, Mailer, NewMail, Outbox, Random},
+    ports::{Attempted, Delivery, FailedMail, Mailer, NewMail, Outbox, Random},
     App, AppError,
 };
 
-/// Attempts before a message is left alone (and shows as failed).
-pub const MAX_ATTEMPTS: u32 = 5;
+/// How long a message is retried before it is given up.
+pub const RETRY_HOURS: i64 = 24;
+
+/// How long a claim holds: longer than a batch of sends can take (10 seconds each at
+/// most), so a message is never claimed again while it is being sent.
+pub const LEASE_MINUTES: i64 = 5;
+
+/// When a message written at `created_at`, whose attempt number `attempts` just failed
+/// at `now`, is tried again: 1, 2, 4 … minutes later, at most an hour apart, and not
+/// before the provider's `Retry-After`; `None` once that is past [`RETRY_HOURS`].
+#[must_use]
+pub fn next_attempt(
+    created_at: Timestamp,
+    attempts: u32,
+    now: Timestamp,
+    retry_after_seconds: Option<u32>,
+) -> Option<Timestamp> {
+    let backoff = (1_i64 << attempts.saturating_sub(1).min(6)).min(60) * MINUTE_MS;
+    let asked = i64::from(retry_after_seconds.unwrap_or(0)) * 1000;
+    let at = now.plus_millis(backoff.max(asked));
+    (at <= created_at.plus_millis(RETRY_HOURS * 60 * MINUTE_MS)).then_some(at)
+}
 
 /// The email that confirms an address after sign-up.
 #[must_use]
@@ -255,18 +278,69 @@ impl<S: Outbox, H, R: Random> App<S, H, R> {
         mailer: &impl Mailer,
         limit: u32,
     ) -> Result<DeliveryReport, AppError> {
+        self.deliver((limit, None), mailer).await
+    }
+
+    /// Hands the messages this request wrote (at `self.now`) to `mailer`, right after
+    /// its answer: a backlog is the Cron's, so a request never waits behind others'.
+    ///
+    /// # Errors
+    /// As [`Self::deliver_queued`].
+    pub async fn deliver_own(&self, mailer: &impl Mailer) -> Result<DeliveryReport, AppError> {
+        self.deliver((10, Some(self.now)), mailer).await
+    }
+
+    async fn deliver(
+        &self,
+        which: (u32, Option<Timestamp>),
+        mailer: &impl Mailer,
+    ) -> Result<DeliveryReport, AppError> {
         let mut report = DeliveryReport::default();
-        for mail in self.store.queued_mail(limit, MAX_ATTEMPTS).await? {
-            let outcome = mailer.send(&mail).await;
-            match outcome {
-                Delivery::Sent => report.sent += 1,
-                Delivery::Failed(_) => report.failed += 1,
-            }
+        let lease = self.new_id("lease")?;
+        let until = self.now.plus_millis(LEASE_MINUTES * MINUTE_MS);
+        for claimed in self
+            .store
+            .claim_mail((self.now, until), &lease, which)
+            .await?
+        {
+            let outcome = match mailer.send(&claimed.mail).await {
+                Delivery::Sent => {
+                    report.sent += 1;
+                    Attempted::Sent
+                }
+                Delivery::Failed {
+                    reason,
+                    retry_after_seconds,
+                } => {
+                    report.failed += 1;
+                    match next_attempt(
+                        claimed.mail.created_at,
+                        claimed.attempts + 1,
+                        self.now,
+                        retry_after_seconds,
+                    ) {
+                        Some(at) => Attempted::Retry(reason, at),
+                        None => Attempted::GaveUp(reason),
+                    }
+                }
+                Delivery::Rejected(reason) => {
+                    report.failed += 1;
+                    Attempted::GaveUp(reason)
+                }
+            };
             self.store
-                .record_delivery(&mail.mail.id, &outcome, self.now)
+                .record_delivery((&claimed.mail.mail.id, &lease), &outcome, self.now)
                 .await?;
         }
         Ok(report)
+    }
+
+    /// The messages given up, newest first (the operator's view).
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`].
+    pub async fn failed_mail(&self) -> Result<Vec<FailedMail>, AppError> {
+        Ok(self.store.failed_mail(100).await?)
     }
 
     /// The development mailbox: messages to `to`, newest first.
@@ -400,6 +474,31 @@ pub fn domain_dropped(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retries_back_off_honour_retry_after_and_end_after_a_day() {
+        let t = Timestamp::from_millis;
+        let at = |attempts, retry| {
+            next_attempt(t(0), attempts, t(0), retry).map(|a| a.millis() / MINUTE_MS)
+        };
+        assert_eq!(
+            [1, 2, 3, 4, 7, 8, 20].map(|a| at(a, None)),
+            [1, 2, 4, 8, 60, 60, 60].map(Some)
+        );
+        assert_eq!(
+            at(1, Some(600)),
+            Some(10),
+            "the provider's wait when longer"
+        );
+        assert_eq!(at(5, Some(30)), Some(16), "the back-off when longer");
+        let day = RETRY_HOURS * 60 * MINUTE_MS;
+        assert!(next_attempt(t(0), 9, t(day - 60 * MINUTE_MS), None).is_some());
+        assert_eq!(
+            next_attempt(t(0), 9, t(day - 30 * MINUTE_MS), None),
+            None,
+            "given up"
+        );
+    }
 
     #[test]
     fn verification_mail_carries_the_link_and_escapes_the_name() {
