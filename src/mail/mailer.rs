@@ -18,9 +18,6 @@ pub struct HttpMailer {
     pub from: String,
 }
 
-/// How long one send may take before it counts as failed (to retry).
-const SEND_TIMEOUT_MS: u32 = 10_000;
-
 /// A failure to try again later.
 fn retry(reason: String, retry_after_seconds: Option<u32>) -> Delivery {
     Delivery::Failed {
@@ -57,7 +54,10 @@ impl Mailer for HttpMailer {
             Ok(r) => r,
             Err(e) => return retry(format!("request: {e}"), None),
         };
-        let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(SEND_TIMEOUT_MS));
+        // Within the claim's time (`SEND_SECONDS` a message): a send never outlives it.
+        let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(
+            orgpass_app::mail::SEND_SECONDS * 1000,
+        ));
         match Fetch::Request(request).send_with_signal(&signal).await {
             Ok(response) => {
                 let status = response.status_code();

@@ -20,9 +20,10 @@ use super::{
 /// How long a message is retried before it is given up.
 pub const RETRY_HOURS: i64 = 24;
 
-/// How long a claim holds: longer than a batch of sends can take (10 seconds each at
-/// most), so a message is never claimed again while it is being sent.
-pub const LEASE_MINUTES: i64 = 5;
+/// The longest one send may take (the mailer's time-out); a claim of `n` messages
+/// holds `n` times this and a minute more, longer than sending them one after another
+/// can take, so a message is never claimed again while it is being sent.
+pub const SEND_SECONDS: u32 = 10;
 
 /// When a message written at `created_at`, whose attempt number `attempts` just failed
 /// at `now`, is tried again: 1, 2, 4 … minutes later, at most an hour apart, and not
@@ -297,7 +298,9 @@ impl<S: Outbox, H, R: Random> App<S, H, R> {
     ) -> Result<DeliveryReport, AppError> {
         let mut report = DeliveryReport::default();
         let lease = self.new_id("lease")?;
-        let until = self.now.plus_millis(LEASE_MINUTES * MINUTE_MS);
+        let until = self
+            .now
+            .plus_millis(i64::from(which.0) * i64::from(SEND_SECONDS) * 1000 + MINUTE_MS);
         for claimed in self
             .store
             .claim_mail((self.now, until), &lease, which)
