@@ -212,7 +212,12 @@ fn a_slow_provider_gets_each_message_once(w: &World) {
         }
         scope.spawn(|| hourly(&c, crate::pass::now_ms()));
     });
-    std::thread::sleep(Duration::from_secs(8));
+    // Each arrives (the Cron may have claimed some and sends them one after another,
+    // 3 seconds each); then time for any second send to show.
+    for email in &others {
+        provider.wait_for(|m| m.json()["to"][0] == email.as_str());
+    }
+    std::thread::sleep(Duration::from_secs(4));
     let count = |to: &str| {
         provider
             .all()
