@@ -193,21 +193,22 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
     line.insert("event".into(), "scheduled".into());
     line.insert("cron".into(), event.cron().into());
     line.insert("now".into(), now.to_rfc3339().into());
-    // Every minute: only the log streams and the mail whose retry is due.
-    if event.cron() != audit::stream::STREAMS_CRON {
+    // Every minute: only the mail that is due and the log streams.
+    let every_minute = event.cron() == audit::stream::STREAMS_CRON;
+    if !every_minute {
         hourly(&app, &cx, &mut line).await;
     }
-    // Every minute too: mail whose retry is due.
-    if event.cron() == audit::stream::STREAMS_CRON {
-        if let Some(mailer) = cx.settings.mailer() {
-            match app.deliver_queued(&mailer, 40).await {
-                Ok(r) => {
-                    line.insert("mail_sent".into(), r.sent.into());
-                    line.insert("mail_failed".into(), r.failed.into())
-                }
-                Err(e) => line.insert("mail_error".into(), e.to_string().into()),
-            };
-        }
+    if let Some(mailer) = cx.settings.mailer() {
+        match app
+            .deliver_queued(&mailer, if every_minute { 40 } else { 100 })
+            .await
+        {
+            Ok(r) => {
+                line.insert("mail_sent".into(), r.sent.into());
+                line.insert("mail_failed".into(), r.failed.into())
+            }
+            Err(e) => line.insert("mail_error".into(), e.to_string().into()),
+        };
     }
     match app
         .deliver_audit_streams(&audit::stream::HttpStreamSender)
@@ -224,7 +225,8 @@ async fn scheduled(event: ScheduledEvent, env: Env, _runtime: ScheduleContext) {
     worker::console_log!("{line}");
 }
 
-/// The hourly Cron's work: purges, expiries, reminders, re-checks, deliveries.
+/// The hourly Cron's work: purges, expiries, reminders, re-checks, Back-Channel
+/// Logouts (mail and the log streams follow on every run).
 async fn hourly(
     app: &web::context::EdgeApp,
     cx: &Ctx,
@@ -276,15 +278,6 @@ async fn hourly(
         }
         Err(e) => line.insert("logouts_error".into(), e.to_string().into()),
     };
-    if let Some(mailer) = cx.settings.mailer() {
-        match app.deliver_queued(&mailer, 100).await {
-            Ok(r) => {
-                line.insert("mail_sent".into(), r.sent.into());
-                line.insert("mail_failed".into(), r.failed.into())
-            }
-            Err(e) => line.insert("mail_error".into(), e.to_string().into()),
-        };
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::{
     client::Client,
-    pass::{cron, log_in, now_ms, org_in_trial},
+    pass::{cron, log_in, log_in_with, now_ms, org_in_trial},
     scim::{patch_body, provisioning_token, scim_send},
     sso::{failures, managed, peers, reference_in, sp_login, sso_client, sso_org},
     team::{invitation_token, invite, joined, org_with_admin, team_client},
@@ -48,18 +48,6 @@ pub const TESTS: &[(&str, crate::TestFn)] = &[
         the_add_on_and_sso_logins_are_recorded_and_failures_are_their_view,
     ),
 ];
-
-/// A session for `email` with `password`.
-fn log_in_with(c: &Client, email: &str, password: &str) -> String {
-    let r = c.json(
-        "POST",
-        "/api/v1/sessions",
-        None,
-        &json!({"email": email, "password": password}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    r.json()["token"].as_str().unwrap().to_owned()
-}
 
 /// The status of `DELETE path` with the `Authorization` header `auth`.
 fn delete(c: &Client, path: &str, auth: &str) -> u16 {

@@ -108,11 +108,16 @@ pub fn org_in_trial(c: &Client) -> (String, String, String, i64, String) {
 /// A fresh session for `email` (a Cron run far in the future purges sessions that
 /// have expired by then, as it should; the test's clock has not moved).
 pub fn log_in(c: &Client, email: &str) -> String {
+    log_in_with(c, email, PASSWORD)
+}
+
+/// A session for `email` with `password`.
+pub fn log_in_with(c: &Client, email: &str, password: &str) -> String {
     let r = c.json(
         "POST",
         "/api/v1/sessions",
         None,
-        &json!({"email": email, "password": PASSWORD}),
+        &json!({"email": email, "password": password}),
     );
     assert_eq!(r.status, 201, "{}", r.body);
     r.json()["token"].as_str().unwrap().to_owned()
